@@ -1,0 +1,22 @@
+/* cli.h — exit codes, messages and flag parsing shared by the subcommands. */
+#ifndef OPTBENCH_CLI_H
+#define OPTBENCH_CLI_H
+
+enum {
+    EXIT_OK = 0,       /* success */
+    EXIT_MISMATCH = 1, /* a check found a regression or mismatch */
+    EXIT_USAGE = 2,    /* usage or input error */
+    EXIT_RUNTIME = 3,  /* runtime error */
+};
+
+/* Prints "optbench: <message>" and the usage text to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "optbench: <message>" to stderr and returns code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whole-string numbers for flag values; 0 or -1. */
+int cli_long(const char *text, long lo, long hi, long *out);
+int cli_double(const char *text, double lo, double hi, double *out);
+
+#endif

@@ -1,0 +1,196 @@
+/* cmd_run.c — `optbench run`: one configuration, recorded in the database. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "config.h"
+#include "hostinfo.h"
+#include "store.h"
+
+static const char usage[] =
+    "usage: optbench run [options]\n"
+    "  --problem SPEC         NAME[,key=value...]      (default rosenbrock; see `optbench problems`)\n"
+    "  --optimizer SPEC       NAME[,key=value...]      (default sgd; see `optbench optimizers`)\n"
+    "  --schedule SPEC        constant|cosine|linear[,warmup=N][,min_lr=X]  (default constant)\n"
+    "  --steps N              optimizer updates (default 100)\n"
+    "  --seed N               seed of init, minibatches and noise (default 0)\n"
+    "  --device cpu|cuda      (default cpu)\n"
+    "  --clip X               clip the global gradient norm to X (default 0: off)\n"
+    "  --accum K              average K minibatch gradients per update (default 1)\n"
+    "  --log-every K          metrics row every K steps and at the last (default 1)\n"
+    "  --eval-every K         held-out evaluation every K steps (default 0: at the end)\n"
+    "  --target X             target training loss for time-to-target (default: the problem's)\n"
+    "  --divergence-factor X  diverged when loss > X * first loss (default 1e6)\n"
+    "  --db PATH              result database (default " STORE_DEFAULT_PATH ")\n"
+    "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
+    "  --quiet                print nothing on success\n"
+    "A run already recorded as done or diverged under the same sweep is not repeated.\n";
+
+/* Rows collected in memory and written in one transaction at the end. */
+typedef struct {
+    MetricRow *rows; /* room for cap rows, allocated before the run */
+    long n;          /* rows held */
+    long cap;        /* room */
+} RowBuffer;
+
+static void collect_row(void *ctx, const MetricRow *row)
+{
+    RowBuffer *rb = ctx;
+    if (rb->n < rb->cap) rb->rows[rb->n++] = *row;
+}
+
+/* Rows a run can produce: logged steps, evaluation steps, the last. */
+static long max_rows(const RunConfig *cfg)
+{
+    long rows = (cfg->steps + cfg->log_every - 1) / cfg->log_every + 2;
+    if (cfg->eval_every > 0) rows += cfg->steps / cfg->eval_every;
+    return rows;
+}
+
+/* Parses the flags into cfg; returns EXIT_OK or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_path,
+                      const char **sweep, int *quiet)
+{
+    enum { O_PROBLEM = 256, O_OPTIMIZER, O_SCHEDULE, O_STEPS, O_SEED, O_DEVICE, O_CLIP, O_ACCUM,
+           O_LOG, O_EVAL, O_TARGET, O_DIVERGE, O_DB, O_SWEEP, O_QUIET, O_HELP };
+    static const struct option opts[] = {
+        {"problem", required_argument, 0, O_PROBLEM}, {"optimizer", required_argument, 0, O_OPTIMIZER},
+        {"schedule", required_argument, 0, O_SCHEDULE}, {"steps", required_argument, 0, O_STEPS},
+        {"seed", required_argument, 0, O_SEED}, {"device", required_argument, 0, O_DEVICE},
+        {"clip", required_argument, 0, O_CLIP}, {"accum", required_argument, 0, O_ACCUM},
+        {"log-every", required_argument, 0, O_LOG}, {"eval-every", required_argument, 0, O_EVAL},
+        {"target", required_argument, 0, O_TARGET},
+        {"divergence-factor", required_argument, 0, O_DIVERGE}, {"db", required_argument, 0, O_DB},
+        {"sweep", required_argument, 0, O_SWEEP}, {"quiet", no_argument, 0, O_QUIET},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+    };
+    char err[ERRMSG_MAX];
+    long v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_PROBLEM:
+            if (config_set_problem(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
+            break;
+        case O_OPTIMIZER:
+            if (config_set_optimizer(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--optimizer: %s", err);
+            break;
+        case O_SCHEDULE:
+            if (config_set_schedule(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--schedule: %s", err);
+            break;
+        case O_STEPS:
+            if (cli_long(optarg, 1, 1000000000L, &cfg->steps)) return cli_fail(EXIT_USAGE, "--steps: '%s' is not an integer >= 1", optarg);
+            break;
+        case O_SEED:
+            if (cli_long(optarg, 0, 1L << 53, &v)) return cli_fail(EXIT_USAGE, "--seed: '%s' is not an integer >= 0", optarg);
+            cfg->seed = (uint64_t)v;
+            break;
+        case O_DEVICE:
+            if ((v = device_parse(optarg)) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
+            cfg->device = (Device)v;
+            break;
+        case O_CLIP:
+            if (cli_double(optarg, 0, INFINITY, &cfg->clip)) return cli_fail(EXIT_USAGE, "--clip: '%s' is not a number >= 0", optarg);
+            break;
+        case O_ACCUM:
+            if (cli_long(optarg, 1, 1 << 20, &v)) return cli_fail(EXIT_USAGE, "--accum: '%s' is not an integer >= 1", optarg);
+            cfg->accum = (int)v;
+            break;
+        case O_LOG:
+            if (cli_long(optarg, 1, 1000000000L, &cfg->log_every)) return cli_fail(EXIT_USAGE, "--log-every: '%s' is not an integer >= 1", optarg);
+            break;
+        case O_EVAL:
+            if (cli_long(optarg, 0, 1000000000L, &cfg->eval_every)) return cli_fail(EXIT_USAGE, "--eval-every: '%s' is not an integer >= 0", optarg);
+            break;
+        case O_TARGET:
+            if (cli_double(optarg, -INFINITY, INFINITY, &cfg->target)) return cli_fail(EXIT_USAGE, "--target: '%s' is not a number", optarg);
+            break;
+        case O_DIVERGE:
+            if (cli_double(optarg, 1, INFINITY, &cfg->divergence_factor)) return cli_fail(EXIT_USAGE, "--divergence-factor: '%s' is not a number >= 1", optarg);
+            break;
+        case O_DB: *db_path = optarg; break;
+        case O_SWEEP: *sweep = optarg; break;
+        case O_QUIET: *quiet = 1; break;
+        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
+        default:
+            return cli_usage_error(usage, "run: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
+    if (cfg->device == DEVICE_CUDA)
+        return cli_fail(EXIT_USAGE, "--device cuda: this optbench was built without CUDA (rebuild with make CUDA=1)");
+    return EXIT_OK;
+}
+
+static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary *s)
+{
+    char problem[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX];
+    params_json(&cfg->problem_opts, problem, sizeof problem);
+    params_json(&cfg->hparams, hp, sizeof hp);
+    printf("run %lld: %s %s x %s %s\n", (long long)run_id, cfg->problem->name, problem,
+           cfg->optimizer->name, hp);
+    printf("  status %s after %ld steps%s%s\n", run_status_name(s->status), s->steps_done,
+           s->error[0] ? ": " : "", s->error);
+    printf("  loss first %.6g, final %.6g, best %.6g", s->first_loss, s->final_loss, s->best_loss);
+    if (!isnan(s->eval_loss)) printf("; held-out loss %.6g", s->eval_loss);
+    if (!isnan(s->eval_accuracy)) printf(", accuracy %.4f", s->eval_accuracy);
+    printf("\n  target %g: %s", s->target, s->steps_to_target > 0 ? "" : "not reached\n");
+    if (s->steps_to_target > 0) printf("step %ld, %.4g s\n", s->steps_to_target, s->seconds_to_target);
+    printf("  step %.3g ms median (fwd+bwd %.3g, optimizer %.3g); wall %.3g s\n", 1e3 * s->step_median,
+           1e3 * s->fb_median, 1e3 * s->opt_median, s->wall_seconds);
+    printf("  memory: %ld params, state %ld B, peak %ld B, peak RSS %.1f MiB\n", s->n_params,
+           s->state_bytes, s->peak_bytes, (double)s->peak_rss / (1 << 20));
+}
+
+int cmd_run(int argc, char **argv)
+{
+    RunConfig cfg;
+    const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
+    int quiet = 0, done = 0, rc;
+    char err[ERRMSG_MAX], cpu[256];
+    sqlite3 *db = NULL;
+    int64_t sweep_id = 0, run_id = 0;
+    RunSummary sum;
+    RowBuffer rows = {0};
+
+    config_defaults(&cfg);
+    rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet);
+    if (rc != EXIT_OK) return rc;
+    if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    host_cpu_name(cpu, sizeof cpu);
+    rc = EXIT_RUNTIME;
+    if (store_sweep(db, sweep, "runs recorded by `optbench run`", cpu, &sweep_id, err, sizeof err) != 0 ||
+        store_claim_run(db, sweep_id, &cfg, &run_id, &done, err, sizeof err) != 0) {
+        cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
+        goto cleanup;
+    }
+    if (done) {
+        if (!quiet) printf("run %lld: already recorded in %s (sweep %s); nothing to do\n", (long long)run_id, db_path, sweep);
+        rc = EXIT_OK;
+        goto cleanup;
+    }
+    rows.cap = max_rows(&cfg);
+    rows.rows = malloc((size_t)rows.cap * sizeof *rows.rows);
+    if (!rows.rows) {
+        cli_fail(EXIT_RUNTIME, "out of memory for %ld metrics rows", rows.cap);
+        goto cleanup;
+    }
+    runner_run(&cfg, collect_row, &rows, &sum);
+    if (store_finish_run(db, run_id, &sum, rows.rows, rows.n, err, sizeof err) != 0) {
+        cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
+        goto cleanup;
+    }
+    if (!quiet) print_summary(run_id, &cfg, &sum);
+    rc = sum.status == RUN_FAILED ? EXIT_RUNTIME : EXIT_OK;
+    if (sum.status == RUN_FAILED) cli_fail(EXIT_RUNTIME, "run %lld failed: %s", (long long)run_id, sum.error);
+cleanup:
+    free(rows.rows);
+    store_close(db);
+    return rc;
+}

@@ -1,0 +1,12 @@
+/* commands.h — the subcommands; each takes (argc, argv) with argv[0] its
+ * own name and returns an exit code of cli.h. */
+#ifndef OPTBENCH_COMMANDS_H
+#define OPTBENCH_COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_optimizers(int argc, char **argv);
+int cmd_problems(int argc, char **argv);
+
+#endif

@@ -1,0 +1,50 @@
+/* main.c — optbench's entry point: one table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "hostinfo.h"
+
+typedef struct {
+    const char *name;                /* as typed after `optbench` */
+    int (*fn)(int argc, char **argv); /* the subcommand */
+    const char *summary;             /* one line for --help */
+} Command;
+
+static const Command commands[] = {
+    {"run", cmd_run, "run one problem x optimizer configuration into the database"},
+    {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
+    {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
+    {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
+    {"problems", cmd_problems, "list problems and their options"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: optbench <command> [options]   (optbench <command> --help)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nexit codes: 0 ok, 1 check failed, 2 usage or input error, 3 runtime error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("optbench %s\n", OPTBENCH_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "optbench: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,44 @@
+/* memory.c — counted, aligned allocations. Each buffer carries a 64-byte
+ * header holding its size, so that mem_free can subtract it. */
+#include "memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define HEADER 64 /* header size; keeps the payload 64-byte aligned */
+
+static size_t current_bytes; /* bytes held through mem_alloc */
+static size_t peak_bytes;    /* high-water mark of current_bytes */
+
+void *mem_alloc(size_t bytes)
+{
+    unsigned char *base = aligned_alloc(HEADER, HEADER + ((bytes + HEADER - 1) / HEADER) * HEADER);
+    if (!base) return NULL;
+    memset(base + HEADER, 0, bytes); /* touch every page now */
+    memcpy(base, &bytes, sizeof bytes);
+    current_bytes += bytes;
+    if (current_bytes > peak_bytes) peak_bytes = current_bytes;
+    return base + HEADER;
+}
+
+void mem_free(void *ptr)
+{
+    if (!ptr) return;
+    unsigned char *base = (unsigned char *)ptr - HEADER;
+    size_t bytes;
+    memcpy(&bytes, base, sizeof bytes);
+    current_bytes -= bytes;
+    free(base);
+}
+
+size_t mem_current(void) { return current_bytes; }
+size_t mem_peak(void) { return peak_bytes; }
+void mem_reset_peak(void) { peak_bytes = current_bytes; }
+
+long mem_peak_rss(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+    return ru.ru_maxrss * 1024L;
+}

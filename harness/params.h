@@ -1,0 +1,81 @@
+/* params.h — typed, range-checked key=value settings.
+ *
+ * Optimizer hyperparameters, problem options and schedule options are all
+ * described by a table of ParamDef and held in a ParamSet. Values arrive as
+ * text (from a spec string on the command line or from a sweep file), are
+ * checked against the table, and are written back in one canonical JSON form
+ * so that "1e-3" and "0.001" name the same run.
+ */
+#ifndef OPTBENCH_PARAMS_H
+#define OPTBENCH_PARAMS_H
+
+#include <stddef.h>
+
+#define PARAMS_MAX 16      /* most settings any table has */
+#define PARAM_TEXT_MAX 256 /* longest text value (a path, a list) */
+#define ERRMSG_MAX 512     /* size of every error-message buffer */
+
+typedef enum {
+    PARAM_REAL,   /* a real number in [lo, hi] */
+    PARAM_INT,    /* an integer in [lo, hi] */
+    PARAM_BOOL,   /* 0/1, true/false */
+    PARAM_CHOICE, /* one of the '|'-separated words of `choices` */
+    PARAM_TEXT,   /* free text: a dataset name, a path */
+    PARAM_LIST,   /* a list of positive integers, written [a,b,...] */
+} ParamKind;
+
+/* Range flags. */
+enum {
+    PARAM_LO_OPEN = 1, /* the lower bound itself is not allowed */
+    PARAM_HI_OPEN = 2, /* the upper bound itself is not allowed */
+    PARAM_LOG = 4,     /* naturally searched on a log scale (lr, eps) */
+};
+
+typedef struct {
+    const char *name;     /* key as written in specs and sweep files */
+    ParamKind kind;       /* how the text is read */
+    double def;           /* default of a number, bool or choice index */
+    double lo;            /* smallest allowed number (-INFINITY: none) */
+    double hi;            /* largest allowed number (INFINITY: none) */
+    int flags;            /* PARAM_LO_OPEN | PARAM_HI_OPEN | PARAM_LOG */
+    const char *choices;  /* PARAM_CHOICE: "a|b|c"; PARAM_TEXT/LIST: default text */
+    const char *help;     /* one line for --help and `optbench optimizers` */
+} ParamDef;
+
+typedef struct {
+    const ParamDef *defs;            /* the table these values follow */
+    int n;                           /* entries in defs */
+    double num[PARAMS_MAX];          /* numbers, bools (0/1) and choice indices */
+    char text[PARAMS_MAX][PARAM_TEXT_MAX]; /* TEXT and LIST values */
+    unsigned char given[PARAMS_MAX]; /* 1 where the user set the value */
+} ParamSet;
+
+/* Fills `ps` with the defaults of a table of n definitions. */
+void params_init(ParamSet *ps, const ParamDef *defs, int n);
+
+/* Sets key to the value written in `text`. Returns 0, or -1 with a one-line
+ * message in err naming the key and what is allowed. */
+int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_t errlen);
+
+/* Index of key in the table, or -1. */
+int params_index(const ParamSet *ps, const char *key);
+
+/* Value of a number, bool or choice index by name (the key must exist). */
+double params_num(const ParamSet *ps, const char *key);
+/* Text of a TEXT or LIST value by name (the key must exist). */
+const char *params_text(const ParamSet *ps, const char *key);
+
+/* Appends {"key":value,...} with keys sorted to buf; returns 0 or -1 when
+ * the buffer is too small. */
+int params_json(const ParamSet *ps, char *buf, size_t len);
+
+/* Writes the allowed range of def (e.g. "[0, 1)") into buf. */
+void params_range_text(const ParamDef *def, char *buf, size_t len);
+
+/* Writes the default of def as text into buf. */
+void params_default_text(const ParamDef *def, char *buf, size_t len);
+
+/* Shortest decimal text that reads back as exactly x ("0.001", "1e-08"). */
+void format_number(double x, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,29 @@
+/* rng.h — one seeded, counter-based random number generator.
+ *
+ * Every random number is a pure function of (seed, stream, counter), so a
+ * parameter initialisation or a noise draw does not depend on the order in
+ * which threads or devices ask for it. Streams keep independent uses apart.
+ */
+#ifndef OPTBENCH_RNG_H
+#define OPTBENCH_RNG_H
+
+#include <stdint.h>
+
+/* Streams: one per use, so that adding a use never shifts another's draws. */
+enum {
+    RNG_STREAM_INIT = 1,     /* parameter initialisation */
+    RNG_STREAM_NOISE = 2,    /* gradient noise (rosenbrock) */
+    RNG_STREAM_BATCH = 3,    /* minibatch order */
+    RNG_STREAM_SAMPLE = 4,   /* sampling for checks and searches */
+};
+
+/* 64 random bits for (seed, stream, counter). */
+uint64_t rng_bits(uint64_t seed, uint64_t stream, uint64_t counter);
+
+/* Uniform double in (0, 1). */
+double rng_uniform(uint64_t seed, uint64_t stream, uint64_t counter);
+
+/* Standard normal (Box–Muller over counters 2c and 2c+1). */
+double rng_normal(uint64_t seed, uint64_t stream, uint64_t counter);
+
+#endif

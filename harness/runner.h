@@ -1,0 +1,75 @@
+/* runner.h — one run from its config to its records.
+ *
+ * Step s (1-based) computes the loss and gradient at the parameters left by
+ * s-1 updates, then clips, schedules the lr and applies update s. A metrics
+ * row holds step s's loss; rows are written for steps 1, 1+k, 1+2k, ... and
+ * the last, plus every evaluation step. Records go to a sink as they are
+ * made, so a worker can stream them to its parent.
+ */
+#ifndef OPTBENCH_RUNNER_H
+#define OPTBENCH_RUNNER_H
+
+#include "config.h"
+
+#define RUN_ERROR_MAX ERRMSG_MAX /* room for a failure reason */
+
+typedef enum {
+    RUN_PENDING,
+    RUN_RUNNING,
+    RUN_DONE,
+    RUN_DIVERGED,
+    RUN_FAILED,
+    RUN_TIMEOUT,
+} RunStatus;
+
+/* Status as stored in the database ("done", ...). */
+const char *run_status_name(RunStatus s);
+
+typedef struct {
+    long step;            /* 1-based step */
+    double loss;          /* training loss of that step's minibatch(es) */
+    double eval_loss;     /* held-out loss, NAN when not evaluated */
+    double eval_accuracy; /* held-out accuracy, NAN when not evaluated or not a classifier */
+    double lr;            /* scheduled learning rate of the step */
+    double elapsed;       /* training seconds from the start through this step (no eval time) */
+} MetricRow;
+
+typedef struct {
+    RunStatus status;          /* done, diverged or failed */
+    char error[RUN_ERROR_MAX]; /* why it failed or diverged; empty when done */
+    long steps_done;           /* steps whose loss was computed */
+    double first_loss;         /* loss of step 1 */
+    double final_loss;         /* loss of the last step computed */
+    double best_loss;          /* lowest finite training loss */
+    double eval_loss;          /* held-out loss at the end, NAN where none */
+    double eval_accuracy;      /* held-out accuracy at the end, NAN where none */
+    double target;             /* target loss used */
+    long steps_to_target;      /* first step with loss <= target, -1 if never */
+    double seconds_to_target;  /* training seconds to that step, NAN if never */
+    long n_params;             /* floats in the parameter buffer */
+    long param_bytes;          /* parameter buffer */
+    long grad_bytes;           /* gradient buffer(s), accumulation scratch included */
+    long state_bytes;          /* optimizer state slots */
+    long activation_bytes;     /* problem scratch for forward/backward */
+    long peak_bytes;           /* most bytes held through the harness allocator */
+    long peak_rss;             /* peak resident set of the process, bytes */
+    double fb_median, fb_p90;  /* forward+backward seconds per step */
+    double opt_median, opt_p90; /* optimizer-step seconds per step */
+    double step_median, step_p90; /* whole step (fb + clip + optimizer) */
+    double wall_seconds;       /* from start of setup to the end */
+} RunSummary;
+
+/* Receives each metrics row as soon as it is made. */
+typedef void (*MetricSink)(void *ctx, const MetricRow *row);
+
+/* Runs cfg on the CPU. Returns 0 with the outcome in out (done, diverged or
+ * failed with a reason); never exits. */
+int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out);
+
+/* Scales g to global L2 norm max_norm when it is larger (torch's
+ * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before.
+ * The sum is taken in fixed chunks in double, so it does not depend on the
+ * thread count. */
+double clip_grad_norm(float *g, size_t n, double max_norm);
+
+#endif

@@ -1,0 +1,291 @@
+/* store.c — opening, checking and writing the SQLite result database. */
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hostinfo.h"
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+/* Creates every missing folder above path. */
+static int make_parent_dirs(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+/* One integer from a single-row query; -1 on error. */
+static int query_int(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    long long app_id = 0, version = 0, objects = 0;
+    int rc = -1;
+    *out = NULL;
+    if (make_parent_dirs(path) != 0) {
+        snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        goto cleanup;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    if (query_int(db, "PRAGMA application_id", &app_id) != 0 ||
+        query_int(db, "PRAGMA user_version", &version) != 0 ||
+        query_int(db, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
+        snprintf(err, errlen, "%s: not an SQLite database (%s); refusing to touch it", path,
+                 sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    if (app_id == 0 && version == 0 && objects == 0) {
+        char *msg = NULL;
+        char pragmas[128];
+        snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+                 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+        if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, store_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: cannot create the schema: %s", path, msg ? msg : "?");
+            sqlite3_free(msg);
+            goto cleanup;
+        }
+    } else if (app_id != STORE_APPLICATION_ID) {
+        snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
+                 "refusing to touch it", path, app_id);
+        goto cleanup;
+    } else if (version != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
+                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
+                 STORE_SCHEMA_VERSION);
+        goto cleanup;
+    }
+    if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    *out = db;
+    db = NULL;
+    rc = 0;
+cleanup:
+    sqlite3_close(db);
+    return rc;
+}
+
+void store_close(sqlite3 *db) { sqlite3_close(db); }
+
+/* Binds a double, NULL for NAN. */
+static int bind_real(sqlite3_stmt *st, int i, double x)
+{
+    return isnan(x) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, x);
+}
+
+int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
+                int64_t *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char host[256];
+    int rc = sqlite3_prepare_v2(db, "SELECT id FROM sweeps WHERE name = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = SQLITE_DONE;
+        goto cleanup;
+    }
+    if (rc != SQLITE_DONE) goto cleanup;
+    sqlite3_finalize(st);
+    host_name(host, sizeof host);
+    rc = sqlite3_prepare_v2(db,
+                            "INSERT INTO sweeps (name, spec, created_at, version, host, device_name) "
+                            "VALUES (?, ?, " NOW_SQL ", ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, spec, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, OPTBENCH_VERSION, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 5, device_name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) *id = sqlite3_last_insert_rowid(db);
+cleanup:
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "sweep '%s': %s", name, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_claim_run(sqlite3 *db, int64_t sweep_id, const RunConfig *cfg, int64_t *run_id,
+                    int *done, char *err, size_t errlen)
+{
+    char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX], prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX],
+        sched[512];
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_ERROR, in_tx = 0;
+    *done = 0;
+    if (config_canonical(cfg, canonical, sizeof canonical) != 0 ||
+        params_json(&cfg->problem_opts, prob, sizeof prob) != 0 ||
+        params_json(&cfg->hparams, hp, sizeof hp) != 0 ||
+        config_schedule_json(cfg, sched, sizeof sched) != 0) {
+        snprintf(err, errlen, "run configuration too long to store");
+        return -1;
+    }
+    config_key(canonical, key);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
+    in_tx = 1;
+    rc = sqlite3_prepare_v2(db, "SELECT id, status FROM runs WHERE sweep_id = ? AND key = ?", -1, &st,
+                            NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, sweep_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 1);
+        *run_id = sqlite3_column_int64(st, 0);
+        if (strcmp(status, "done") == 0 || strcmp(status, "diverged") == 0) {
+            *done = 1;
+            rc = SQLITE_DONE;
+            goto cleanup;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        /* an unfinished attempt: drop it and its rows, then insert afresh */
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM metrics WHERE run_id = %lld; DELETE FROM runs WHERE id = %lld",
+                 (long long)*run_id, (long long)*run_id);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
+    } else if (rc != SQLITE_DONE) {
+        goto cleanup;
+    }
+    sqlite3_finalize(st);
+    rc = sqlite3_prepare_v2(
+        db,
+        "INSERT INTO runs (sweep_id, key, config, problem, problem_options, optimizer, "
+        "hyperparameters, schedule, clip, accum, seed, device, steps, log_every, eval_every, "
+        "status, started_at, target_loss) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running'," NOW_SQL ",?)",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK) goto cleanup;
+    sqlite3_bind_int64(st, 1, sweep_id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, cfg->problem->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, prob, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, cfg->optimizer->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, hp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, sched, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 9, cfg->clip);
+    sqlite3_bind_int(st, 10, cfg->accum);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)cfg->seed);
+    sqlite3_bind_text(st, 12, device_name(cfg->device), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, cfg->steps);
+    sqlite3_bind_int64(st, 14, cfg->log_every);
+    sqlite3_bind_int64(st, 15, cfg->eval_every);
+    sqlite3_bind_double(st, 16, config_target(cfg));
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) *run_id = sqlite3_last_insert_rowid(db);
+cleanup:
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "claiming run %s: %s", key, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (in_tx) sqlite3_exec(db, rc == SQLITE_DONE ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_finish_run(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
+                     long n_rows, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int in_tx = rc == SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT OR REPLACE INTO metrics (run_id, step, loss, eval_loss, "
+                                "eval_accuracy, lr, elapsed) VALUES (?,?,?,?,?,?,?)",
+                                -1, &st, NULL);
+    for (long i = 0; i < n_rows && rc == SQLITE_OK; i++) {
+        const MetricRow *r = &rows[i];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, r->step);
+        bind_real(st, 3, r->loss);
+        bind_real(st, 4, r->eval_loss);
+        bind_real(st, 5, r->eval_accuracy);
+        bind_real(st, 6, r->lr);
+        bind_real(st, 7, r->elapsed);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) rc = sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            db,
+            "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", steps_done = ?, "
+            "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
+            "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
+            "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
+            "peak_rss = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
+            "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ? "
+            "WHERE id = ?",
+            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        int i = 1;
+        sqlite3_bind_text(st, i++, run_status_name(sum->status), -1, SQLITE_STATIC);
+        if (sum->error[0]) sqlite3_bind_text(st, i++, sum->error, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(st, i++);
+        sqlite3_bind_int64(st, i++, sum->steps_done);
+        bind_real(st, i++, sum->first_loss);
+        bind_real(st, i++, sum->final_loss);
+        bind_real(st, i++, sum->best_loss);
+        bind_real(st, i++, sum->eval_loss);
+        bind_real(st, i++, sum->eval_accuracy);
+        bind_real(st, i++, sum->target);
+        if (sum->steps_to_target > 0) sqlite3_bind_int64(st, i++, sum->steps_to_target);
+        else sqlite3_bind_null(st, i++);
+        bind_real(st, i++, sum->seconds_to_target);
+        sqlite3_bind_int64(st, i++, sum->n_params);
+        sqlite3_bind_int64(st, i++, sum->param_bytes);
+        sqlite3_bind_int64(st, i++, sum->grad_bytes);
+        sqlite3_bind_int64(st, i++, sum->state_bytes);
+        sqlite3_bind_int64(st, i++, sum->activation_bytes);
+        sqlite3_bind_int64(st, i++, sum->peak_bytes);
+        sqlite3_bind_int64(st, i++, sum->peak_rss);
+        bind_real(st, i++, sum->fb_median);
+        bind_real(st, i++, sum->fb_p90);
+        bind_real(st, i++, sum->opt_median);
+        bind_real(st, i++, sum->opt_p90);
+        bind_real(st, i++, sum->step_median);
+        bind_real(st, i++, sum->step_p90);
+        bind_real(st, i++, sum->wall_seconds);
+        sqlite3_bind_int64(st, i++, run_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
+        if (in_tx) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}

@@ -1,0 +1,49 @@
+/* adagrad.c — Adagrad with learning-rate decay and coupled weight decay,
+ * as torch.optim.Adagrad. */
+#include <math.h>
+
+#include "optimizer.h"
+
+enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, N_HP };
+
+static const ParamDef hparams[N_HP] = {
+    {"lr", PARAM_REAL, 1e-2, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
+    {"lr_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "lr / (1 + (t-1) * lr_decay)"},
+    {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+    {"initial_accumulator_value", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "starting sum of squares"},
+    {"eps", PARAM_REAL, 1e-10, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL, "added to the root, outside it"},
+};
+
+static int n_state(const double *hp) { (void)hp; return 1; }
+
+static void init_state(const double *hp, float *const *state, size_t n)
+{
+    const float v = (float)hp[INITIAL_ACC];
+    for (size_t i = 0; i < n; i++) state[0][i] = v;
+}
+
+static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+                 size_t n, long t, double lr)
+{
+    const float wd = (float)hp[WEIGHT_DECAY], eps = (float)hp[EPS];
+    const float neg_clr = (float)-(lr / (1 + (double)(t - 1) * hp[LR_DECAY]));
+    const int has_wd = wd != 0;
+    float *restrict sum = state[0];
+    OPT_FOR_EACH(i, n) {
+        float d = has_wd ? g[i] + wd * p[i] : g[i];
+        float s = sum[i] + d * d;
+        sum[i] = s;
+        p[i] = p[i] + neg_clr * (d / (sqrtf(s) + eps));
+    }
+}
+
+const OptimizerDef opt_adagrad = {
+    .name = "adagrad",
+    .summary = "Adagrad with lr decay (torch.optim.Adagrad)",
+    .hparams = hparams,
+    .n_hparams = N_HP,
+    .state_doc = "1 slot",
+    .n_state = n_state,
+    .init_state = init_state,
+    .step_cpu = step,
+};

@@ -1,0 +1,88 @@
+/* adam.c — Adam (coupled L2 weight decay) and AdamW (decoupled weight
+ * decay), with AMSGrad, as torch.optim.Adam / torch.optim.AdamW.
+ * State slots: m, v, then vmax with amsgrad. */
+#include <math.h>
+
+#include "optimizer.h"
+
+enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
+
+/* The two tables differ only in the default of weight_decay. */
+#define ADAM_HPARAMS(wd_default)                                                                    \
+    {                                                                                               \
+        {"lr", PARAM_REAL, 1e-3, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},                    \
+        {"beta1", PARAM_REAL, 0.9, 0, 1, PARAM_HI_OPEN, NULL, "decay of the first moment"},        \
+        {"beta2", PARAM_REAL, 0.999, 0, 1, PARAM_HI_OPEN, NULL, "decay of the second moment"},     \
+        {"eps", PARAM_REAL, 1e-8, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL,                     \
+         "added to the bias-corrected root"},                                                      \
+        {"weight_decay", PARAM_REAL, wd_default, 0, INFINITY, 0, NULL, "weight decay"},             \
+        {"amsgrad", PARAM_BOOL, 0, 0, 1, 0, NULL, "use the running maximum of v"},                  \
+    }
+
+static const ParamDef adam_hparams[N_HP] = ADAM_HPARAMS(0);
+static const ParamDef adamw_hparams[N_HP] = ADAM_HPARAMS(1e-2);
+
+static int n_state(const double *hp) { return 2 + (hp[AMSGRAD] != 0); }
+
+/* One fused pass; decoupled selects AdamW's p *= (1 - lr*wd) over Adam's
+ * g += wd*p. */
+static void adam_step(const double *hp, float *const *state, float *restrict p,
+                      const float *restrict g, size_t n, long t, double lr, int decoupled)
+{
+    const double bc1 = 1 - pow(hp[BETA1], (double)t), bc2 = 1 - pow(hp[BETA2], (double)t);
+    const float b1 = (float)hp[BETA1], one_m_b1 = (float)(1 - hp[BETA1]);
+    const float b2 = (float)hp[BETA2], one_m_b2 = (float)(1 - hp[BETA2]);
+    const float eps = (float)hp[EPS], wd = (float)hp[WEIGHT_DECAY];
+    const float decay = (float)(1 - lr * hp[WEIGHT_DECAY]);
+    const float neg_step = (float)-(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    const int coupled = !decoupled && wd != 0, amsgrad = hp[AMSGRAD] != 0;
+    float *restrict m = state[0];
+    float *restrict v = state[1];
+    float *restrict vmax = amsgrad ? state[2] : NULL;
+    OPT_FOR_EACH(i, n) {
+        float pi = decoupled ? p[i] * decay : p[i];
+        float d = coupled ? g[i] + wd * pi : g[i];
+        float mi = m[i] * b1 + one_m_b1 * d;
+        float vi = v[i] * b2 + one_m_b2 * (d * d);
+        m[i] = mi;
+        v[i] = vi;
+        if (amsgrad) {
+            vi = fmaxf(vmax[i], vi);
+            vmax[i] = vi;
+        }
+        float denom = sqrtf(vi) / bc2_sqrt + eps;
+        p[i] = pi + neg_step * (mi / denom);
+    }
+}
+
+static void step_adam(const double *hp, float *const *state, float *restrict p,
+                      const float *restrict g, size_t n, long t, double lr)
+{
+    adam_step(hp, state, p, g, n, t, lr, 0);
+}
+
+static void step_adamw(const double *hp, float *const *state, float *restrict p,
+                       const float *restrict g, size_t n, long t, double lr)
+{
+    adam_step(hp, state, p, g, n, t, lr, 1);
+}
+
+const OptimizerDef opt_adam = {
+    .name = "adam",
+    .summary = "Adam with L2 weight decay and AMSGrad (torch.optim.Adam)",
+    .hparams = adam_hparams,
+    .n_hparams = N_HP,
+    .state_doc = "2 slots, +1 with amsgrad",
+    .n_state = n_state,
+    .step_cpu = step_adam,
+};
+
+const OptimizerDef opt_adamw = {
+    .name = "adamw",
+    .summary = "AdamW: Adam with decoupled weight decay (torch.optim.AdamW)",
+    .hparams = adamw_hparams,
+    .n_hparams = N_HP,
+    .state_doc = "2 slots, +1 with amsgrad",
+    .n_state = n_state,
+    .step_cpu = step_adamw,
+};

@@ -1,0 +1,83 @@
+/* lion.c — Lion (Chen et al. 2023, "Symbolic Discovery of Optimization
+ * Algorithms"): the paper's two-beta form with decoupled or L2 weight
+ * decay, and the widely copied single-beta L2 form as its own entry
+ * (lion_l2), which is lion with beta1 = beta2 = beta and wd_mode l2.
+ * State slot: m. */
+#include <math.h>
+
+#include "optimizer.h"
+
+enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, N_HP };
+enum { WD_DECOUPLED, WD_L2 };
+
+static const ParamDef hparams[N_HP] = {
+    {"lr", PARAM_REAL, 1e-4, 0, INFINITY, PARAM_LOG, NULL, "learning rate (3-10x below AdamW's)"},
+    {"beta1", PARAM_REAL, 0.9, 0, 1, PARAM_HI_OPEN, NULL, "interpolation of the update direction"},
+    {"beta2", PARAM_REAL, 0.99, 0, 1, PARAM_HI_OPEN, NULL, "decay of the momentum"},
+    {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "weight decay (3-10x above AdamW's)"},
+    {"wd_mode", PARAM_CHOICE, WD_DECOUPLED, 0, 1, 0, "decoupled|l2",
+     "decoupled: p *= 1 - lr*wd; l2: g += wd*p"},
+};
+
+static int n_state(const double *hp) { (void)hp; return 1; }
+
+/* The fused Lion pass shared by both entries. */
+static void lion_pass(float *restrict m, float *restrict p, const float *restrict g, size_t n,
+                      double lr, double beta1, double beta2, double wd, int l2)
+{
+    const float b1 = (float)beta1, one_m_b1 = (float)(1 - beta1);
+    const float b2 = (float)beta2, one_m_b2 = (float)(1 - beta2);
+    const float wdf = (float)wd, neg_lr = (float)-lr, decay = (float)(1 - lr * wd);
+    const int coupled = l2 && wd != 0, decoupled = !l2;
+    OPT_FOR_EACH(i, n) {
+        float pi = decoupled ? p[i] * decay : p[i];
+        float d = coupled ? g[i] + wdf * pi : g[i];
+        float c = m[i] * b1 + one_m_b1 * d;
+        float s = c > 0.f ? 1.f : (c < 0.f ? -1.f : c);
+        p[i] = pi + neg_lr * s;
+        m[i] = m[i] * b2 + one_m_b2 * d;
+    }
+}
+
+static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+                 size_t n, long t, double lr)
+{
+    (void)t;
+    lion_pass(state[0], p, g, n, lr, hp[BETA1], hp[BETA2], hp[WEIGHT_DECAY],
+              hp[WD_MODE] == WD_L2);
+}
+
+const OptimizerDef opt_lion = {
+    .name = "lion",
+    .summary = "Lion, the paper's form: sign of interpolated momentum, two betas",
+    .hparams = hparams,
+    .n_hparams = N_HP,
+    .state_doc = "1 slot",
+    .n_state = n_state,
+    .step_cpu = step,
+};
+
+enum { SB_LR, SB_BETA, SB_WEIGHT_DECAY, SB_N_HP };
+
+static const ParamDef single_beta_hparams[SB_N_HP] = {
+    {"lr", PARAM_REAL, 1e-4, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
+    {"beta", PARAM_REAL, 0.9, 0, 1, PARAM_HI_OPEN, NULL, "decay of the momentum"},
+    {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+};
+
+static void step_single_beta(const double *hp, float *const *state, float *restrict p,
+                             const float *restrict g, size_t n, long t, double lr)
+{
+    (void)t;
+    lion_pass(state[0], p, g, n, lr, hp[SB_BETA], hp[SB_BETA], hp[SB_WEIGHT_DECAY], 1);
+}
+
+const OptimizerDef opt_lion_l2 = {
+    .name = "lion_l2",
+    .summary = "Lion's single-beta variant: m = b*m + (1-b)*(g + wd*p); p -= lr*sign(m)",
+    .hparams = single_beta_hparams,
+    .n_hparams = SB_N_HP,
+    .state_doc = "1 slot",
+    .n_state = n_state,
+    .step_cpu = step_single_beta,
+};

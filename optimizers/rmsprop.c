@@ -1,0 +1,62 @@
+/* rmsprop.c — RMSprop, optionally centered and with momentum, as
+ * torch.optim.RMSprop. State slots: v, then buf (momentum > 0), then ga
+ * (centered). */
+#include <math.h>
+
+#include "optimizer.h"
+
+enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, N_HP };
+
+static const ParamDef hparams[N_HP] = {
+    {"lr", PARAM_REAL, 1e-2, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
+    {"alpha", PARAM_REAL, 0.99, 0, 1, 0, NULL, "smoothing constant of the square average"},
+    {"eps", PARAM_REAL, 1e-8, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL, "added to the root"},
+    {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+    {"momentum", PARAM_REAL, 0, 0, 1, PARAM_HI_OPEN, NULL, "momentum factor"},
+    {"centered", PARAM_BOOL, 0, 0, 1, 0, NULL, "normalise by the variance estimate"},
+};
+
+static int n_state(const double *hp) { return 1 + (hp[MOMENTUM] > 0) + (hp[CENTERED] != 0); }
+
+static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+                 size_t n, long t, double lr)
+{
+    (void)t;
+    const float wd = (float)hp[WEIGHT_DECAY], eps = (float)hp[EPS], mom = (float)hp[MOMENTUM];
+    const float alpha = (float)hp[ALPHA], one_m_alpha = (float)(1 - hp[ALPHA]);
+    const float neg_lr = (float)-lr;
+    const int has_wd = wd != 0, has_mom = hp[MOMENTUM] > 0, centered = hp[CENTERED] != 0;
+    float *restrict v = state[0];
+    float *restrict buf = has_mom ? state[1] : NULL;
+    float *restrict ga = centered ? state[1 + has_mom] : NULL;
+    OPT_FOR_EACH(i, n) {
+        float d = has_wd ? g[i] + wd * p[i] : g[i];
+        float vi = v[i] * alpha + one_m_alpha * (d * d);
+        v[i] = vi;
+        float avg;
+        if (centered) {
+            float a = ga[i] + one_m_alpha * (d - ga[i]);
+            ga[i] = a;
+            avg = sqrtf(vi - a * a) + eps;
+        } else {
+            avg = sqrtf(vi) + eps;
+        }
+        if (has_mom) {
+            float b = buf[i] * mom + d / avg;
+            buf[i] = b;
+            p[i] = p[i] + neg_lr * b;
+        } else {
+            p[i] = p[i] + neg_lr * (d / avg);
+        }
+    }
+}
+
+const OptimizerDef opt_rmsprop = {
+    .name = "rmsprop",
+    .summary = "RMSprop, optionally centered, with momentum (torch.optim.RMSprop)",
+    .hparams = hparams,
+    .n_hparams = N_HP,
+    .state_doc = "1 slot, +1 with momentum > 0, +1 when centered",
+    .n_state = n_state,
+    .step_cpu = step,
+};

@@ -1,0 +1,61 @@
+/* sgd.c — stochastic gradient descent with momentum, dampening, Nesterov
+ * and coupled weight decay, as torch.optim.SGD. */
+#include <math.h>
+#include <stdio.h>
+
+#include "optimizer.h"
+
+enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, N_HP };
+
+static const ParamDef hparams[N_HP] = {
+    {"lr", PARAM_REAL, 1e-3, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
+    {"momentum", PARAM_REAL, 0, 0, 1, PARAM_HI_OPEN, NULL, "momentum factor"},
+    {"dampening", PARAM_REAL, 0, 0, 1, 0, NULL, "dampening of the momentum update"},
+    {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+    {"nesterov", PARAM_BOOL, 0, 0, 1, 0, NULL, "Nesterov momentum (needs momentum > 0, dampening 0)"},
+};
+
+static int n_state(const double *hp) { return hp[MOMENTUM] != 0 ? 1 : 0; }
+
+static int check(const double *hp, char *err, size_t errlen)
+{
+    if (hp[NESTEROV] != 0 && (hp[MOMENTUM] <= 0 || hp[DAMPENING] != 0)) {
+        snprintf(err, errlen, "nesterov = 1 needs momentum > 0 and dampening = 0");
+        return -1;
+    }
+    return 0;
+}
+
+static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+                 size_t n, long t, double lr)
+{
+    const float wd = (float)hp[WEIGHT_DECAY], mom = (float)hp[MOMENTUM];
+    const float keep = (float)(1 - hp[DAMPENING]), neg_lr = (float)-lr;
+    const int first = t == 1, nesterov = hp[NESTEROV] != 0, has_wd = wd != 0;
+    float *restrict buf = state[0];
+    if (mom == 0) {
+        OPT_FOR_EACH(i, n) {
+            float d = has_wd ? g[i] + wd * p[i] : g[i];
+            p[i] = p[i] + neg_lr * d;
+        }
+        return;
+    }
+    OPT_FOR_EACH(i, n) {
+        float d = has_wd ? g[i] + wd * p[i] : g[i];
+        float b = first ? d : buf[i] * mom + keep * d;
+        buf[i] = b;
+        d = nesterov ? d + mom * b : b;
+        p[i] = p[i] + neg_lr * d;
+    }
+}
+
+const OptimizerDef opt_sgd = {
+    .name = "sgd",
+    .summary = "SGD with momentum, dampening and Nesterov (torch.optim.SGD)",
+    .hparams = hparams,
+    .n_hparams = N_HP,
+    .state_doc = "1 slot with momentum > 0, else none",
+    .n_state = n_state,
+    .check = check,
+    .step_cpu = step,
+};

@@ -1,0 +1,70 @@
+/* problem.h — the problem interface and registry.
+ *
+ * A problem owns its data and scratch buffers; the runner owns parameters and
+ * gradients: one contiguous float32 buffer each, which the problem describes
+ * as named tensor views. Losses are reduced in double.
+ *
+ * Legend: n_params = floats in the parameter buffer; batch = a counter that
+ * names one minibatch (0, 1, 2, ...; step s with accumulation k uses
+ * (s-1)*k .. (s-1)*k + k-1), so the data a step sees depends only on the seed.
+ */
+#ifndef OPTBENCH_PROBLEM_H
+#define OPTBENCH_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../harness/params.h"
+
+#define TENSOR_MAX_DIMS 4
+
+typedef struct {
+    char name[48];                 /* e.g. "x", "layer0.weight" */
+    size_t offset;                 /* first float in the buffer */
+    int ndim;                      /* dimensions used in shape */
+    size_t shape[TENSOR_MAX_DIMS]; /* sizes, outermost first */
+} TensorView;
+
+typedef struct Problem Problem;
+
+typedef struct {
+    const char *name;        /* registry name, as in specs and sweep files */
+    const char *summary;     /* one line for `optbench problems` */
+    const ParamDef *options; /* option table */
+    int n_options;           /* entries in options */
+    double default_target;   /* training loss that counts as reaching the target */
+    double gradcheck_tol;    /* largest relative error gradcheck accepts */
+    double gradcheck_step;   /* finite-difference step, relative to max(1, |p|) */
+    /* Builds an instance from validated options; NULL with a message in err
+     * when the options cannot be used (a missing file, say). */
+    Problem *(*create)(const ParamSet *opts, char *err, size_t errlen);
+    /* Writes the initial parameters for seed. */
+    void (*init)(Problem *pb, float *params, uint64_t seed);
+    /* Loss of minibatch `batch` at params; writes d loss / d params. */
+    double (*loss_and_grad)(Problem *pb, const float *params, float *grads, uint64_t seed,
+                            uint64_t batch);
+    /* Held-out loss and accuracy (NAN where it does not apply); returns 0,
+     * or -1 when the problem has no held-out data. */
+    int (*eval)(Problem *pb, const float *params, double *loss, double *accuracy);
+    void (*destroy)(Problem *pb);
+} ProblemDef;
+
+/* The common head of every problem instance. */
+struct Problem {
+    const ProblemDef *def;   /* the definition it was made from */
+    size_t n_params;         /* floats in the parameter buffer */
+    TensorView *views;       /* named tensors covering the buffer */
+    int n_views;             /* entries in views */
+    size_t activation_bytes; /* scratch held for forward/backward */
+};
+
+/* Every problem, in listing order; NULL-terminated. */
+extern const ProblemDef *const problem_registry[];
+
+/* Looks up by name; NULL when unknown. */
+const ProblemDef *problem_find(const char *name);
+
+/* Comma-separated list of every name, for error messages. */
+const char *problem_names(void);
+
+#endif

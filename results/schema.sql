@@ -1,0 +1,78 @@
+-- schema.sql — the optbench result database (schema version 1).
+--
+-- One database holds many sweeps; a sweep holds runs; a run holds metrics
+-- rows. Identify an optbench database by PRAGMA application_id = 1330664514
+-- ('OPTB') and its schema by PRAGMA user_version = 1. Times are seconds,
+-- memory is bytes, timestamps are UTC ISO-8601 text. JSON columns are text
+-- that SQLite's json_extract() reads.
+
+CREATE TABLE sweeps (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,   -- sweep name ("adhoc" for `optbench run`)
+    spec        TEXT NOT NULL,          -- the sweep file's text, or a description
+    created_at  TEXT NOT NULL,
+    version     TEXT NOT NULL,          -- optbench version that created it
+    host        TEXT NOT NULL,          -- host name
+    device_name TEXT NOT NULL           -- CPU model or GPU name
+);
+
+CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY,
+    sweep_id        INTEGER NOT NULL REFERENCES sweeps(id),
+    key             TEXT NOT NULL,      -- hash of config; unique within a sweep
+    config          TEXT NOT NULL,      -- canonical config (JSON, sorted keys, defaults filled)
+    problem         TEXT NOT NULL,
+    problem_options TEXT NOT NULL,      -- JSON
+    optimizer       TEXT NOT NULL,
+    hyperparameters TEXT NOT NULL,      -- JSON, every hyperparameter
+    schedule        TEXT NOT NULL,      -- JSON {"name":...,"warmup":...}
+    clip            REAL NOT NULL,      -- max global grad norm, 0 = none
+    accum           INTEGER NOT NULL,   -- minibatches per update
+    seed            INTEGER NOT NULL,
+    device          TEXT NOT NULL,      -- cpu | cuda
+    steps           INTEGER NOT NULL,   -- steps asked for
+    log_every       INTEGER NOT NULL,
+    eval_every      INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN
+                        ('pending','running','done','diverged','failed','timeout')),
+    error           TEXT,               -- reason of failed/timeout/diverged
+    started_at      TEXT,
+    finished_at     TEXT,
+    steps_done      INTEGER,            -- steps whose loss was computed
+    first_loss      REAL,
+    final_loss      REAL,               -- training loss of the last step
+    best_loss       REAL,               -- lowest training loss
+    eval_loss       REAL,               -- held-out loss at the end
+    eval_accuracy   REAL,               -- held-out accuracy at the end
+    target_loss     REAL,               -- target used for time-to-target
+    steps_to_target INTEGER,            -- first step with loss <= target (NULL: never)
+    seconds_to_target REAL,             -- training seconds to that step
+    n_params        INTEGER,
+    param_bytes     INTEGER,
+    grad_bytes      INTEGER,
+    state_bytes     INTEGER,            -- optimizer state
+    activation_bytes INTEGER,           -- problem scratch for forward/backward
+    peak_bytes      INTEGER,            -- peak of the harness allocator
+    peak_rss        INTEGER,            -- peak resident set of the process
+    fb_time_median  REAL,               -- forward+backward seconds per step
+    fb_time_p90     REAL,
+    opt_time_median REAL,               -- optimizer-step seconds per step
+    opt_time_p90    REAL,
+    step_time_median REAL,              -- whole step
+    step_time_p90   REAL,
+    wall_seconds    REAL,
+    UNIQUE (sweep_id, key)
+);
+
+CREATE TABLE metrics (
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step          INTEGER NOT NULL,     -- 1-based; loss at params after step-1 updates
+    loss          REAL,                 -- training loss of the step
+    eval_loss     REAL,                 -- held-out loss (NULL: not evaluated)
+    eval_accuracy REAL,                 -- held-out accuracy (NULL: none)
+    lr            REAL,                 -- scheduled lr
+    elapsed       REAL,                 -- training seconds through this step
+    PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+
+CREATE INDEX runs_by_status ON runs (sweep_id, status);
