@@ -10,6 +10,8 @@
 #include "../harness/rng.h"
 #include "problem.h"
 
+extern const ProblemDef problem_rosenbrock;
+
 enum { OPT_DIM, OPT_NOISE, N_OPTS };
 
 static const ParamDef options[N_OPTS] = {
@@ -34,6 +36,7 @@ static Problem *create(const ParamSet *opts, char *err, size_t errlen)
     snprintf(r->view.name, sizeof r->view.name, "x");
     r->view.ndim = 1;
     r->view.shape[0] = n;
+    r->base.def = &problem_rosenbrock;
     r->base.n_params = n;
     r->base.views = &r->view;
     r->base.n_views = 1;

@@ -1,0 +1,131 @@
+/* test_store.c — the SQLite store: round trip, resume rules, refusing
+ * foreign files. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness/store.h"
+
+static char dir[64]; /* a fresh temporary folder per test */
+static char path[128]; /* database path inside it */
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/optbench-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/sub/results.db", dir);
+}
+
+static void teardown(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static RunConfig rosenbrock_adam(void)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_optimizer(&cfg, "adam,lr=0.01", err, sizeof err), 0);
+    cfg.steps = 3;
+    return cfg;
+}
+
+/* An integer from a query on a separate connection. */
+static long long scalar(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long v = -1;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+Test(store, round_trip)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int64_t sweep, run, again;
+    int done;
+    RunConfig cfg = rosenbrock_adam();
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_run(db, sweep, &cfg, &run, &done, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(done, 0);
+    MetricRow rows[2] = {{1, 24.2, NAN, NAN, 0.01, 0.001}, {3, 20.5, 1.5, 0.75, 0.01, 0.003}};
+    RunSummary s = {.status = RUN_DONE, .steps_done = 3, .final_loss = 20.5, .best_loss = 20.5,
+                    .first_loss = 24.2, .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4,
+                    .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16};
+    cr_assert_eq(store_finish_run(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_run(db, sweep, &cfg, &again, &done, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(done, 1, "a done key is not run again");
+    cr_expect_eq(again, run);
+    store_close(db);
+    cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE run_id = 1"), 2);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE status = 'done' AND state_bytes = 16"), 1);
+    cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE step = 1 AND eval_loss IS NULL"), 1);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE steps_to_target IS NULL"), 1);
+    cr_expect_eq(scalar("SELECT json_extract(hyperparameters, '$.lr') * 1000 FROM runs"), 10);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_expect_eq(scalar("PRAGMA application_id"), STORE_APPLICATION_ID);
+}
+
+Test(store, unfinished_runs_are_claimed_again)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int64_t sweep, run, again;
+    int done;
+    RunConfig cfg = rosenbrock_adam();
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_run(db, sweep, &cfg, &run, &done, err, sizeof err), 0, "%s", err);
+    /* left 'running', as by a killed process */
+    cr_assert_eq(store_claim_run(db, sweep, &cfg, &again, &done, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(done, 0);
+    store_close(db);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs"), 1);
+}
+
+Test(store, refuses_a_file_that_is_not_sqlite)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX], cmd[256];
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("these are my notes, not a database\n", f);
+    fclose(f);
+    cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
+    cr_expect(strstr(err, "not an SQLite database") && strstr(err, path), "%s", err);
+    snprintf(cmd, sizeof cmd, "grep -qx 'these are my notes, not a database' '%s'", path);
+    cr_expect_eq(system(cmd), 0, "file left untouched");
+}
+
+Test(store, refuses_a_foreign_database_and_another_version)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
+    cr_expect(strstr(err, "not an optbench one") != NULL, "%s", err);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "PRAGMA application_id = 1330664514", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
+    cr_expect(strstr(err, "schema version 7") != NULL, "%s", err);
+    cr_expect_eq(scalar("SELECT count(*) FROM sqlite_master"), 1, "nothing was added");
+}
