@@ -11,7 +11,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?= 0
 CC       ?= cc
-PKGS     := sqlite3
+PKGS     := sqlite3 yaml-0.1
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
             zlib1g-dev libcriterion-dev gnuplot-nox
 
@@ -39,6 +39,7 @@ all: $(BIN)
 check-libs:
 	@command -v pkg-config >/dev/null || { echo "pkg-config is missing: run 'make deps' (Debian package pkg-config)"; exit 2; }
 	@pkg-config --exists sqlite3 || { echo "libsqlite3 is missing: run 'make deps' (Debian package libsqlite3-dev)"; exit 2; }
+	@pkg-config --exists yaml-0.1 || { echo "libyaml is missing: run 'make deps' (Debian package libyaml-dev)"; exit 2; }
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

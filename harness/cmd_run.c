@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "config.h"
 #include "hostinfo.h"
+#include "execute.h"
 #include "store.h"
 
 static const char usage[] =
@@ -29,27 +30,6 @@ static const char usage[] =
     "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
     "  --quiet                print nothing on success\n"
     "A run already recorded as done or diverged under the same sweep is not repeated.\n";
-
-/* Rows collected in memory and written in one transaction at the end. */
-typedef struct {
-    MetricRow *rows; /* room for cap rows, allocated before the run */
-    long n;          /* rows held */
-    long cap;        /* room */
-} RowBuffer;
-
-static void collect_row(void *ctx, const MetricRow *row)
-{
-    RowBuffer *rb = ctx;
-    if (rb->n < rb->cap) rb->rows[rb->n++] = *row;
-}
-
-/* Rows a run can produce: logged steps, evaluation steps, the last. */
-static long max_rows(const RunConfig *cfg)
-{
-    long rows = (cfg->steps + cfg->log_every - 1) / cfg->log_every + 2;
-    if (cfg->eval_every > 0) rows += cfg->steps / cfg->eval_every;
-    return rows;
-}
 
 /* Parses the flags into cfg; returns EXIT_OK or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_path,
@@ -148,49 +128,40 @@ static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary
            s->state_bytes, s->peak_bytes, (double)s->peak_rss / (1 << 20));
 }
 
+/* Prints the summary of the run once it is stored. */
+static void report(void *ctx, const RunConfig *cfg, int64_t run_id, const RunSummary *sum)
+{
+    const int *quiet = ctx;
+    if (!*quiet) print_summary(run_id, cfg, sum);
+    if (sum->status == RUN_FAILED || sum->status == RUN_TIMEOUT)
+        cli_fail(EXIT_RUNTIME, "run %lld %s: %s", (long long)run_id, run_status_name(sum->status), sum->error);
+}
+
 int cmd_run(int argc, char **argv)
 {
     RunConfig cfg;
     const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
-    int quiet = 0, done = 0, rc;
+    int quiet = 0, rc;
     char err[ERRMSG_MAX], cpu[256];
     sqlite3 *db = NULL;
-    int64_t sweep_id = 0, run_id = 0;
-    RunSummary sum;
-    RowBuffer rows = {0};
+    int64_t sweep_id = 0;
+    ExecCounts counts;
 
     config_defaults(&cfg);
     rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet);
     if (rc != EXIT_OK) return rc;
     if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     host_cpu_name(cpu, sizeof cpu);
+    ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
     rc = EXIT_RUNTIME;
     if (store_sweep(db, sweep, "runs recorded by `optbench run`", cpu, &sweep_id, err, sizeof err) != 0 ||
-        store_claim_run(db, sweep_id, &cfg, &run_id, &done, err, sizeof err) != 0) {
+        execute_runs(db, sweep_id, &cfg, 1, &opt, &counts, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }
-    if (done) {
-        if (!quiet) printf("run %lld: already recorded in %s (sweep %s); nothing to do\n", (long long)run_id, db_path, sweep);
-        rc = EXIT_OK;
-        goto cleanup;
-    }
-    rows.cap = max_rows(&cfg);
-    rows.rows = malloc((size_t)rows.cap * sizeof *rows.rows);
-    if (!rows.rows) {
-        cli_fail(EXIT_RUNTIME, "out of memory for %ld metrics rows", rows.cap);
-        goto cleanup;
-    }
-    runner_run(&cfg, collect_row, &rows, &sum);
-    if (store_finish_run(db, run_id, &sum, rows.rows, rows.n, err, sizeof err) != 0) {
-        cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
-        goto cleanup;
-    }
-    if (!quiet) print_summary(run_id, &cfg, &sum);
-    rc = sum.status == RUN_FAILED ? EXIT_RUNTIME : EXIT_OK;
-    if (sum.status == RUN_FAILED) cli_fail(EXIT_RUNTIME, "run %lld failed: %s", (long long)run_id, sum.error);
+    if (counts.already && !quiet) printf("already recorded in %s (sweep %s); nothing to do\n", db_path, sweep);
+    rc = counts.interrupted ? 130 : counts.failed ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
-    free(rows.rows);
     store_close(db);
     return rc;
 }

@@ -4,6 +4,9 @@
 #define OPTBENCH_COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_optimizers(int argc, char **argv);

@@ -14,6 +14,9 @@ typedef struct {
 
 static const Command commands[] = {
     {"run", cmd_run, "run one problem x optimizer configuration into the database"},
+    {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
+    {"list", cmd_list, "list sweeps or runs of a database"},
+    {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
     {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
     {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},

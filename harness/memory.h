@@ -17,7 +17,12 @@ size_t mem_current(void);
 size_t mem_peak(void);
 void mem_reset_peak(void);
 
-/* Peak resident set size of this process in bytes (getrusage). */
+/* Peak resident set size of this process in bytes since the last
+ * mem_reset_peak_rss (VmHWM of /proc/self/status; getrusage where that is
+ * unreadable, which counts from the process start). */
 long mem_peak_rss(void);
+
+/* Starts a new peak-RSS measurement (writes 5 to /proc/self/clear_refs). */
+void mem_reset_peak_rss(void);
 
 #endif

@@ -97,6 +97,7 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     out->steps_to_target = -1;
     out->target = config_target(cfg);
     mem_reset_peak();
+    mem_reset_peak_rss();
 
     Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
     if (!pb) {

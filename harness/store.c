@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hostinfo.h"
 
@@ -39,17 +40,23 @@ static int query_int(sqlite3 *db, const char *sql, long long *out)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+/* Opens and checks a database; writable ones are created when missing. */
+static int open_checked(const char *path, int writable, sqlite3 **out, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     long long app_id = 0, version = 0, objects = 0;
     int rc = -1;
     *out = NULL;
-    if (make_parent_dirs(path) != 0) {
+    if (!writable && access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (writable && make_parent_dirs(path) != 0) {
         snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
         goto cleanup;
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
+                        NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         goto cleanup;
     }
@@ -61,7 +68,10 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
                  sqlite3_errmsg(db));
         goto cleanup;
     }
-    if (app_id == 0 && version == 0 && objects == 0) {
+    if (app_id == 0 && version == 0 && objects == 0 && !writable) {
+        snprintf(err, errlen, "%s: an empty database, not an optbench one", path);
+        goto cleanup;
+    } else if (app_id == 0 && version == 0 && objects == 0) {
         char *msg = NULL;
         char pragmas[128];
         snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
@@ -84,8 +94,8 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
                  STORE_SCHEMA_VERSION);
         goto cleanup;
     }
-    if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
-        SQLITE_OK) {
+    if (writable && sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+                                 NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         goto cleanup;
     }
@@ -95,6 +105,16 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 cleanup:
     sqlite3_close(db);
     return rc;
+}
+
+int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+    return open_checked(path, 1, out, err, errlen);
+}
+
+int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+    return open_checked(path, 0, out, err, errlen);
 }
 
 void store_close(sqlite3 *db) { sqlite3_close(db); }
@@ -138,88 +158,137 @@ cleanup:
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_claim_run(sqlite3 *db, int64_t sweep_id, const RunConfig *cfg, int64_t *run_id,
-                    int *done, char *err, size_t errlen)
+/* Inserts or resets the runs of cfgs as pending, inside a transaction. */
+static int claim_each(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
+                      unsigned char *done, char *err, size_t errlen)
 {
-    char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX], prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX],
-        sched[512];
-    sqlite3_stmt *st = NULL;
-    int rc = SQLITE_ERROR, in_tx = 0;
-    *done = 0;
-    if (config_canonical(cfg, canonical, sizeof canonical) != 0 ||
-        params_json(&cfg->problem_opts, prob, sizeof prob) != 0 ||
-        params_json(&cfg->hparams, hp, sizeof hp) != 0 ||
-        config_schedule_json(cfg, sched, sizeof sched) != 0) {
-        snprintf(err, errlen, "run configuration too long to store");
+    char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX], prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX], sched[512];
+    sqlite3_stmt *find = NULL, *drop_rows = NULL, *drop_run = NULL, *insert = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT id, status FROM runs WHERE sweep_id = ? AND key = ?", -1, &find, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM metrics WHERE run_id = ?", -1, &drop_rows, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM runs WHERE id = ?", -1, &drop_run, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            db,
+            "INSERT INTO runs (sweep_id, key, config, problem, problem_options, optimizer, hyperparameters, "
+            "schedule, clip, accum, seed, device, steps, log_every, eval_every, status, target_loss) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?)",
+            -1, &insert, NULL);
+    for (long i = 0; i < n && rc == SQLITE_OK; i++) {
+        const RunConfig *cfg = &cfgs[i];
+        done[i] = 0;
+        if (config_canonical(cfg, canonical, sizeof canonical) || params_json(&cfg->problem_opts, prob, sizeof prob) ||
+            params_json(&cfg->hparams, hp, sizeof hp) || config_schedule_json(cfg, sched, sizeof sched)) {
+            rc = SQLITE_TOOBIG;
+            break;
+        }
+        config_key(canonical, key);
+        sqlite3_reset(find);
+        sqlite3_bind_int64(find, 1, sweep_id);
+        sqlite3_bind_text(find, 2, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(find);
+        if (rc == SQLITE_ROW) {
+            const char *status = (const char *)sqlite3_column_text(find, 1);
+            run_ids[i] = sqlite3_column_int64(find, 0);
+            if (!strcmp(status, "done") || !strcmp(status, "diverged")) {
+                done[i] = 1;
+                rc = SQLITE_OK;
+                continue;
+            }
+            /* an unfinished attempt: drop it and its rows, then insert afresh */
+            sqlite3_reset(drop_rows);
+            sqlite3_bind_int64(drop_rows, 1, run_ids[i]);
+            rc = sqlite3_step(drop_rows);
+            if (rc == SQLITE_DONE) {
+                sqlite3_reset(drop_run);
+                sqlite3_bind_int64(drop_run, 1, run_ids[i]);
+                rc = sqlite3_step(drop_run);
+            }
+            if (rc != SQLITE_DONE) break;
+        } else if (rc != SQLITE_DONE) {
+            break;
+        }
+        sqlite3_reset(insert);
+        sqlite3_bind_int64(insert, 1, sweep_id);
+        sqlite3_bind_text(insert, 2, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 3, canonical, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 4, cfg->problem->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 5, prob, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 6, cfg->optimizer->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 7, hp, -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 8, sched, -1, SQLITE_STATIC);
+        sqlite3_bind_double(insert, 9, cfg->clip);
+        sqlite3_bind_int(insert, 10, cfg->accum);
+        sqlite3_bind_int64(insert, 11, (sqlite3_int64)cfg->seed);
+        sqlite3_bind_text(insert, 12, device_name(cfg->device), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(insert, 13, cfg->steps);
+        sqlite3_bind_int64(insert, 14, cfg->log_every);
+        sqlite3_bind_int64(insert, 15, cfg->eval_every);
+        sqlite3_bind_double(insert, 16, config_target(cfg));
+        rc = sqlite3_step(insert);
+        if (rc != SQLITE_DONE) break;
+        run_ids[i] = sqlite3_last_insert_rowid(db);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) snprintf(err, errlen, "registering runs: %s", rc == SQLITE_TOOBIG ? "configuration too long" : sqlite3_errmsg(db));
+    sqlite3_finalize(find);
+    sqlite3_finalize(drop_rows);
+    sqlite3_finalize(drop_run);
+    sqlite3_finalize(insert);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
+                     unsigned char *done, char *err, size_t errlen)
+{
+    if (store_begin(db, err, errlen)) return -1;
+    if (claim_each(db, sweep_id, cfgs, n, run_ids, done, err, errlen)) {
+        store_rollback(db);
         return -1;
     }
-    config_key(canonical, key);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
-    in_tx = 1;
-    rc = sqlite3_prepare_v2(db, "SELECT id, status FROM runs WHERE sweep_id = ? AND key = ?", -1, &st,
-                            NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, sweep_id);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 1);
-        *run_id = sqlite3_column_int64(st, 0);
-        if (strcmp(status, "done") == 0 || strcmp(status, "diverged") == 0) {
-            *done = 1;
-            rc = SQLITE_DONE;
-            goto cleanup;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-        /* an unfinished attempt: drop it and its rows, then insert afresh */
-        char sql[128];
-        snprintf(sql, sizeof sql, "DELETE FROM metrics WHERE run_id = %lld; DELETE FROM runs WHERE id = %lld",
-                 (long long)*run_id, (long long)*run_id);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
-    } else if (rc != SQLITE_DONE) {
-        goto cleanup;
+    return store_commit(db, err, errlen);
+}
+
+int store_begin(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return 0;
+    snprintf(err, errlen, "starting a transaction: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+int store_commit(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
+    snprintf(err, errlen, "committing: %s", sqlite3_errmsg(db));
+    store_rollback(db);
+    return -1;
+}
+
+void store_rollback(sqlite3 *db) { sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); }
+
+int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "UPDATE runs SET status = ?, started_at = CASE WHEN ? = 'running' THEN " NOW_SQL
+                                " ELSE started_at END WHERE id = ?",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_status_name(status), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, run_status_name(status), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, run_id);
+        rc = sqlite3_step(st);
     }
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
     sqlite3_finalize(st);
-    rc = sqlite3_prepare_v2(
-        db,
-        "INSERT INTO runs (sweep_id, key, config, problem, problem_options, optimizer, "
-        "hyperparameters, schedule, clip, accum, seed, device, steps, log_every, eval_every, "
-        "status, started_at, target_loss) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running'," NOW_SQL ",?)",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK) goto cleanup;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, canonical, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, cfg->problem->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, prob, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, cfg->optimizer->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, hp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, sched, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 9, cfg->clip);
-    sqlite3_bind_int(st, 10, cfg->accum);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)cfg->seed);
-    sqlite3_bind_text(st, 12, device_name(cfg->device), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, cfg->steps);
-    sqlite3_bind_int64(st, 14, cfg->log_every);
-    sqlite3_bind_int64(st, 15, cfg->eval_every);
-    sqlite3_bind_double(st, 16, config_target(cfg));
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) *run_id = sqlite3_last_insert_rowid(db);
-cleanup:
-    if (rc != SQLITE_DONE) snprintf(err, errlen, "claiming run %s: %s", key, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    if (in_tx) sqlite3_exec(db, rc == SQLITE_DONE ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_finish_run(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
-                     long n_rows, char *err, size_t errlen)
+int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
+                       long n_rows, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    int in_tx = rc == SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db,
+    int rc = sqlite3_prepare_v2(db,
                                 "INSERT OR REPLACE INTO metrics (run_id, step, loss, eval_loss, "
                                 "eval_accuracy, lr, elapsed) VALUES (?,?,?,?,?,?,?)",
                                 -1, &st, NULL);
@@ -281,11 +350,7 @@ int store_finish_run(sqlite3 *db, int64_t run_id, const RunSummary *sum, const M
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;
     }
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
-        if (in_tx) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    if (rc != SQLITE_OK) snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return rc == SQLITE_OK ? 0 : -1;
 }

@@ -2,7 +2,8 @@
  *
  * Only one process writes: the parent of a sweep. Opening refuses a file
  * that is not an optbench database or has another schema version, and
- * leaves it untouched. A run's rows are written in one transaction.
+ * leaves it untouched. A run's rows are always written in one transaction
+ * (with other runs' when the parent batches them).
  */
 #ifndef OPTBENCH_STORE_H
 #define OPTBENCH_STORE_H
@@ -21,6 +22,9 @@
  * Returns 0, or -1 with a message naming the file. */
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
 
+/* Opens an existing database for reading, with the same checks. */
+int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
+
 void store_close(sqlite3 *db);
 
 /* Finds or creates the sweep `name`; its id in *id. */
@@ -28,16 +32,26 @@ int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *dev
                 int64_t *id, char *err,
                 size_t errlen);
 
-/* Claims the run of cfg in a sweep: inserts it as running, or resets a
- * previous unfinished attempt (running/failed/timeout) and its metrics.
- * *done = 1 (and nothing changes) when the key is already done or diverged.
- * Returns 0 or -1 with a message. */
-int store_claim_run(sqlite3 *db, int64_t sweep_id, const RunConfig *cfg, int64_t *run_id,
-                    int *done, char *err, size_t errlen);
+/* Registers the runs of cfgs[0..n) in a sweep, in one transaction: each
+ * is inserted as pending, or a previous unfinished attempt (pending,
+ * running, failed, timeout) is dropped with its metrics and inserted
+ * afresh. done[i] = 1 (and nothing changes) when the key is already done or
+ * diverged. run_ids[i] gets each row id. Returns 0 or -1 with a message. */
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
+                     unsigned char *done, char *err, size_t errlen);
 
-/* Writes a finished run's metrics and summary in one transaction. */
-int store_finish_run(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
-                     long n_rows, char *err, size_t errlen);
+/* Transactions: the parent batches many runs' results into one commit; a
+ * run's rows are never split across transactions. */
+int store_begin(sqlite3 *db, char *err, size_t errlen);
+int store_commit(sqlite3 *db, char *err, size_t errlen);
+void store_rollback(sqlite3 *db);
+
+/* Sets a run's status (running also stamps started_at). */
+int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen);
+
+/* Writes an ended run's metrics and summary; call inside a transaction. */
+int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
+                       long n_rows, char *err, size_t errlen);
 
 /* The embedded text of results/schema.sql. */
 extern const char store_schema_sql[];

@@ -57,18 +57,21 @@ Test(store, round_trip)
     sqlite3 *db;
     char err[ERRMSG_MAX];
     int64_t sweep, run, again;
-    int done;
+    unsigned char done;
     RunConfig cfg = rosenbrock_adam();
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_run(db, sweep, &cfg, &run, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &run, &done, err, sizeof err), 0, "%s", err);
     cr_expect_eq(done, 0);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE status = 'pending'"), 1);
     MetricRow rows[2] = {{1, 24.2, NAN, NAN, 0.01, 0.001}, {3, 20.5, 1.5, 0.75, 0.01, 0.003}};
     RunSummary s = {.status = RUN_DONE, .steps_done = 3, .final_loss = 20.5, .best_loss = 20.5,
                     .first_loss = 24.2, .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4,
                     .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16};
-    cr_assert_eq(store_finish_run(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_run(db, sweep, &cfg, &again, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &again, &done, err, sizeof err), 0, "%s", err);
     cr_expect_eq(done, 1, "a done key is not run again");
     cr_expect_eq(again, run);
     store_close(db);
@@ -86,13 +89,14 @@ Test(store, unfinished_runs_are_claimed_again)
     sqlite3 *db;
     char err[ERRMSG_MAX];
     int64_t sweep, run, again;
-    int done;
+    unsigned char done;
     RunConfig cfg = rosenbrock_adam();
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_run(db, sweep, &cfg, &run, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &run, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, err, sizeof err), 0, "%s", err);
     /* left 'running', as by a killed process */
-    cr_assert_eq(store_claim_run(db, sweep, &cfg, &again, &done, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &again, &done, err, sizeof err), 0, "%s", err);
     cr_expect_eq(done, 0);
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM runs"), 1);
