@@ -209,9 +209,9 @@ static int parse_entry_axes(Parser *ps, const char *entry, const ParamDef *defs,
         char what[160];
         snprintf(what, sizeof what, "%s.%s", entry, key);
         if (check_value(ps, node_at(ps, p->key), what, defs, n_defs, key, NULL)) return -1;
-        if (parse_axis(ps, entry, defs, n_defs, key, node_at(ps, p->value), &out->axes[out->n_axes]))
+        /* counted before parsing, so that sweep_free also frees a half-read axis */
+        if (parse_axis(ps, entry, defs, n_defs, key, node_at(ps, p->value), &out->axes[out->n_axes++]))
             return -1;
-        out->n_axes++;
     }
     return 0;
 }
