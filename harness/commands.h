@@ -5,6 +5,8 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+
+int cmd_bench(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_optimizers(int argc, char **argv);
 int cmd_problems(int argc, char **argv);

@@ -15,6 +15,8 @@ typedef struct {
 static const Command commands[] = {
     {"run", cmd_run, "run one problem x optimizer configuration into the database"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
+
+    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline"},
     {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
     {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
     {"problems", cmd_problems, "list problems and their options"},
