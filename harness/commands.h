@@ -6,6 +6,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
+int cmd_compare(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_optimizers(int argc, char **argv);

@@ -15,7 +15,7 @@ typedef struct {
 static const Command commands[] = {
     {"run", cmd_run, "run one problem x optimizer configuration into the database"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
-
+    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression"},
     {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline"},
     {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
     {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},

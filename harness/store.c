@@ -39,6 +39,25 @@ static int query_int(sqlite3 *db, const char *sql, long long *out)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* 0 when application_id and user_version are optbench's and this
+ * schema's; else -1 with a message naming the file. */
+static int check_identity(const char *path, long long app_id, long long version, char *err,
+                          size_t errlen)
+{
+    if (app_id != STORE_APPLICATION_ID) {
+        snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
+                 "refusing to touch it", path, app_id);
+        return -1;
+    }
+    if (version != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
+                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
+                 STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
@@ -74,14 +93,7 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
             sqlite3_free(msg);
             goto cleanup;
         }
-    } else if (app_id != STORE_APPLICATION_ID) {
-        snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
-                 "refusing to touch it", path, app_id);
-        goto cleanup;
-    } else if (version != STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
-                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
-                 STORE_SCHEMA_VERSION);
+    } else if (check_identity(path, app_id, version, err, errlen) != 0) {
         goto cleanup;
     }
     if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
@@ -89,6 +101,31 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         goto cleanup;
     }
+    *out = db;
+    db = NULL;
+    rc = 0;
+cleanup:
+    sqlite3_close(db);
+    return rc;
+}
+
+int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    long long app_id = 0, version = 0;
+    int rc = -1;
+    *out = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        goto cleanup;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    if (query_int(db, "PRAGMA application_id", &app_id) != 0 ||
+        query_int(db, "PRAGMA user_version", &version) != 0) {
+        snprintf(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    if (check_identity(path, app_id, version, err, errlen) != 0) goto cleanup;
     *out = db;
     db = NULL;
     rc = 0;
