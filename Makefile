@@ -4,6 +4,8 @@
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
+#   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW
+#                   (installs python3-torch and libjemalloc2; BENCH_ARGS adds flags of `optbench bench`)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -32,7 +34,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps check-libs test test-asan test-torch install clean
+.PHONY: all deps check-libs test test-asan test-torch bench install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -81,11 +83,20 @@ test: $(BIN) $(TEST_BIN)
 test-asan:
 	$(MAKE) BUILD=build-asan SAN=1 test
 
+# Shell words that install the Debian packages named after them.
+APT_INSTALL = sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
 test-torch: $(BIN)
-	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { \
-	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-torch; }
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { $(APT_INSTALL) python3-torch; }
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 tests/torch/rosenbrock_trajectories.py
+
+bench: $(BIN)
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { $(APT_INSTALL) python3-torch; }
+	@ldconfig -p | grep -q libjemalloc.so.2 || { $(APT_INSTALL) libjemalloc2; }
+	@mkdir -p $(BUILD)
+	./$(BIN) bench --json $(BENCH_ARGS) > $(BUILD)/bench.jsonl
+	/usr/bin/python3 bench/torch_optim.py --optbench $(BUILD)/bench.jsonl
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results

@@ -2,6 +2,8 @@
 #ifndef OPTBENCH_CLI_H
 #define OPTBENCH_CLI_H
 
+#include <stdio.h>
+
 enum {
     EXIT_OK = 0,       /* success */
     EXIT_MISMATCH = 1, /* a check found a regression or mismatch */
@@ -18,5 +20,8 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Whole-string numbers for flag values; 0 or -1. */
 int cli_long(const char *text, long lo, long hi, long *out);
 int cli_double(const char *text, double lo, double hi, double *out);
+
+/* Writes text to out as a JSON string, quotes included. */
+void cli_json_string(FILE *out, const char *text);
 
 #endif

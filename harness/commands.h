@@ -8,6 +8,9 @@ int cmd_sweep(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+
+int cmd_compare(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_optimizers(int argc, char **argv);
 int cmd_problems(int argc, char **argv);

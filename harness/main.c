@@ -18,6 +18,8 @@ static const Command commands[] = {
     {"list", cmd_list, "list sweeps or runs of a database"},
     {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
+    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression"},
+    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline"},
     {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
     {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
     {"problems", cmd_problems, "list problems and their options"},

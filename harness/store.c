@@ -40,6 +40,25 @@ static int query_int(sqlite3 *db, const char *sql, long long *out)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* 0 when application_id and user_version are optbench's and this
+ * schema's; else -1 with a message naming the file. */
+static int check_identity(const char *path, long long app_id, long long version, char *err,
+                          size_t errlen)
+{
+    if (app_id != STORE_APPLICATION_ID) {
+        snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
+                 "refusing to touch it", path, app_id);
+        return -1;
+    }
+    if (version != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
+                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
+                 STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
 /* Opens and checks a database; writable ones are created when missing. */
 static int open_checked(const char *path, int writable, sqlite3 **out, char *err, size_t errlen)
 {
@@ -84,14 +103,7 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
             sqlite3_free(msg);
             goto cleanup;
         }
-    } else if (app_id != STORE_APPLICATION_ID) {
-        snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
-                 "refusing to touch it", path, app_id);
-        goto cleanup;
-    } else if (version != STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
-                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
-                 STORE_SCHEMA_VERSION);
+    } else if (check_identity(path, app_id, version, err, errlen) != 0) {
         goto cleanup;
     }
     if (writable && sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",

@@ -22,7 +22,8 @@
  * Returns 0, or -1 with a message naming the file. */
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
 
-/* Opens an existing database for reading, with the same checks. */
+/* Opens an existing optbench database read-only (a missing file is an
+ * error, nothing is created). Returns 0, or -1 with a message. */
 int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
 
 void store_close(sqlite3 *db);

@@ -24,34 +24,47 @@ static const ParamDef adamw_hparams[N_HP] = ADAM_HPARAMS(1e-2);
 
 static int n_state(const double *hp) { return 2 + (hp[AMSGRAD] != 0); }
 
+/* The new parameter from the decayed one and the updated moments, with
+ * torch's order: eps after the bias-corrected root. */
+static inline float adam_param(float pi, float mi, float vi, float neg_step, float bc2_sqrt, float eps)
+{
+    return pi + neg_step * (mi / (sqrtf(vi) / bc2_sqrt + eps));
+}
+
 /* One fused pass; decoupled selects AdamW's p *= (1 - lr*wd) over Adam's
- * g += wd*p. */
+ * g += wd*p. Both are written without branches (a factor of 1, an added
+ * 0*p), and amsgrad has its own loop, so that each loop vectorises. */
 static void adam_step(const double *hp, float *const *state, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr, int decoupled)
 {
     const double bc1 = 1 - pow(hp[BETA1], (double)t), bc2 = 1 - pow(hp[BETA2], (double)t);
     const float b1 = (float)hp[BETA1], one_m_b1 = (float)(1 - hp[BETA1]);
     const float b2 = (float)hp[BETA2], one_m_b2 = (float)(1 - hp[BETA2]);
-    const float eps = (float)hp[EPS], wd = (float)hp[WEIGHT_DECAY];
-    const float decay = (float)(1 - lr * hp[WEIGHT_DECAY]);
+    const float eps = (float)hp[EPS];
+    const float decay = decoupled ? (float)(1 - lr * hp[WEIGHT_DECAY]) : 1.0f;
+    const float wd_grad = decoupled ? 0.0f : (float)hp[WEIGHT_DECAY];
     const float neg_step = (float)-(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-    const int coupled = !decoupled && wd != 0, amsgrad = hp[AMSGRAD] != 0;
     float *restrict m = state[0];
     float *restrict v = state[1];
-    float *restrict vmax = amsgrad ? state[2] : NULL;
-    OPT_FOR_EACH(i, n) {
-        float pi = decoupled ? p[i] * decay : p[i];
-        float d = coupled ? g[i] + wd * pi : g[i];
-        float mi = m[i] * b1 + one_m_b1 * d;
-        float vi = v[i] * b2 + one_m_b2 * (d * d);
-        m[i] = mi;
-        v[i] = vi;
-        if (amsgrad) {
-            vi = fmaxf(vmax[i], vi);
-            vmax[i] = vi;
+    if (hp[AMSGRAD] != 0) {
+        float *restrict vmax = state[2];
+        OPT_FOR_EACH(i, n) {
+            float pi = p[i] * decay, d = g[i] + wd_grad * pi;
+            float mi = m[i] * b1 + one_m_b1 * d, vi = v[i] * b2 + one_m_b2 * (d * d);
+            m[i] = mi;
+            v[i] = vi;
+            float vm = vmax[i] != vmax[i] || vmax[i] > vi ? vmax[i] : vi; /* torch.maximum: NaN wins */
+            vmax[i] = vm;
+            p[i] = adam_param(pi, mi, vm, neg_step, bc2_sqrt, eps);
         }
-        float denom = sqrtf(vi) / bc2_sqrt + eps;
-        p[i] = pi + neg_step * (mi / denom);
+    } else {
+        OPT_FOR_EACH(i, n) {
+            float pi = p[i] * decay, d = g[i] + wd_grad * pi;
+            float mi = m[i] * b1 + one_m_b1 * d, vi = v[i] * b2 + one_m_b2 * (d * d);
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = adam_param(pi, mi, vi, neg_step, bc2_sqrt, eps);
+        }
     }
 }
 

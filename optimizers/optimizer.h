@@ -6,6 +6,11 @@
  * makes one fused pass over flat arrays of n floats and touches nothing else.
  * The runner owns every buffer, the schedule, clipping and accumulation.
  *
+ * Memory traffic: a step reads p, g and every state slot and writes p and
+ * every state slot, once each (AdamW: 4 reads, 3 writes = 28 bytes per
+ * parameter). optimizer_streams derives the counts from n_state; a new
+ * optimizer that keeps to one fused pass needs no table entry for it.
+ *
  * Legend: n = number of parameters; t = step index, starting at 1;
  * lr = learning rate after the schedule; hp = hyperparameter values in the
  * order of the optimizer's own table (ParamSet.num).
@@ -46,6 +51,10 @@ extern const OptimizerDef *const optimizer_registry[];
 
 /* Looks up by name; NULL when unknown. */
 const OptimizerDef *optimizer_find(const char *name);
+
+/* Float32 streams of one step at hyperparameters hp: *reads arrays read
+ * (p, g, every slot), *writes arrays written in place (p, every slot). */
+void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes);
 
 /* Comma-separated list of every name, for error messages. */
 const char *optimizer_names(void);

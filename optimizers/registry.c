@@ -20,6 +20,13 @@ const OptimizerDef *optimizer_find(const char *name)
     return NULL;
 }
 
+void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes)
+{
+    int slots = opt->n_state(hp);
+    *reads = 2 + slots;
+    *writes = 1 + slots;
+}
+
 const char *optimizer_names(void)
 {
     static char names[256];
