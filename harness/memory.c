@@ -2,10 +2,11 @@
  * header holding its size, so that mem_free can subtract it. */
 #include "memory.h"
 
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #define HEADER 64 /* header size; keeps the payload 64-byte aligned */
 
@@ -39,12 +40,16 @@ void mem_reset_peak(void) { peak_bytes = current_bytes; }
 
 long mem_peak_rss(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
+    char buf[4096];
     long kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-    if (f) fclose(f);
+    int fd = open("/proc/self/status", O_RDONLY);
+    ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (len > 0) {
+        buf[len] = 0;
+        const char *hwm = strstr(buf, "VmHWM:");
+        if (hwm) kib = strtol(hwm + 6, NULL, 10);
+    }
     if (kib >= 0) return kib * 1024L;
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024L : -1;
@@ -52,8 +57,8 @@ long mem_peak_rss(void)
 
 void mem_reset_peak_rss(void)
 {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f) return;
-    fputs("5", f);
-    fclose(f);
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    if (fd < 0) return;
+    if (write(fd, "5", 1) != 1) { /* an older kernel: the peak then counts from the process start */ }
+    close(fd);
 }

@@ -263,6 +263,23 @@ static int drain(Worker *w, RunSummary *sum)
     return parse_inbox(w, sum);
 }
 
+/* Hands run `task` to worker i, starting a process when it has none. */
+static int dispatch(Worker *w, int jobs, int i, const RunConfig *cfgs, long task, const PoolOptions *opt,
+                    long *busy)
+{
+    if (!w[i].pid && spawn(&w[i], jobs > 1, jobs, w) != 0) {
+        perror("optbench: starting a worker");
+        return -1;
+    }
+    w[i].task = task;
+    w[i].started = now_seconds();
+    w[i].n_rows = 0;
+    (*busy)++;
+    if (opt->on_start) opt->on_start(opt->ctx, task);
+    send_task(w[i].task_fd, &cfgs[task]);
+    return 0;
+}
+
 int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
 {
     const int jobs = opt->jobs < 1 ? 1 : opt->jobs > n ? (int)(n > 0 ? n : 1) : opt->jobs;
@@ -273,6 +290,8 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     RunSummary sum;
     struct rusage ru;
     char why[256];
+    MetricRow *spare = NULL; /* rows of the run being stored, swapped with a worker's */
+    long spare_cap = 0;
     if (!w || !pfd) goto cleanup;
     signal(SIGPIPE, SIG_IGN);
     for (int i = 0; i < jobs; i++) w[i].task = -1;
@@ -281,19 +300,8 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
             rc = 1;
             break;
         }
-        for (int i = 0; i < jobs && next < n; i++) {
-            if (w[i].task >= 0) continue;
-            if (!w[i].pid && spawn(&w[i], jobs > 1, jobs, w) != 0) {
-                perror("optbench: starting a worker");
-                goto cleanup;
-            }
-            w[i].task = next++;
-            w[i].started = now_seconds();
-            w[i].n_rows = 0;
-            busy++;
-            if (opt->on_start) opt->on_start(opt->ctx, w[i].task);
-            send_task(w[i].task_fd, &cfgs[w[i].task]);
-        }
+        for (int i = 0; i < jobs && next < n; i++)
+            if (w[i].task < 0 && dispatch(w, jobs, i, cfgs, next++, opt, &busy) != 0) goto cleanup;
         if (busy == 0) {
             rc = 0;
             break;
@@ -318,7 +326,7 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
             int state = 0;
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) state = drain(&w[i], &sum);
             if (state == 1) {
-                sum.wall_seconds = now_seconds() - w[i].started;
+                /* the run's own summary, wall time as measured in the worker */
             } else if (state < 0) {
                 describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
                 lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
@@ -329,9 +337,20 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
             } else {
                 continue;
             }
-            opt->on_finish(opt->ctx, w[i].task, &sum, w[i].rows, w[i].n_rows);
+            /* keep the rows, hand the worker its next run, then store this one */
+            const long task = w[i].task;
+            const long n_rows = w[i].n_rows;
+            MetricRow *rows = w[i].rows;
+            const long cap = w[i].cap_rows;
+            w[i].rows = spare;
+            w[i].cap_rows = spare_cap;
+            spare = rows;
+            spare_cap = cap;
             w[i].task = -1;
             busy--;
+            if (next < n && !(opt->stop && *opt->stop) && dispatch(w, jobs, i, cfgs, next++, opt, &busy) != 0)
+                goto cleanup;
+            opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
         }
     }
 cleanup:
@@ -340,6 +359,7 @@ cleanup:
         free(w[i].inbox);
         free(w[i].rows);
     }
+    free(spare);
     free(w);
     free(pfd);
     return rc;

@@ -143,8 +143,10 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         const double lr = schedule_lr(cfg->schedule, &cfg->schedule_opts, base_lr, s, cfg->steps);
         double t2 = t1, t3 = t1;
         if (!diverged) {
-            if (cfg->clip > 0) clip_grad_norm(b.grads, n, cfg->clip);
-            t2 = now_seconds();
+            if (cfg->clip > 0) {
+                clip_grad_norm(b.grads, n, cfg->clip);
+                t2 = now_seconds();
+            }
             opt->step_cpu(hp, b.state, b.params, b.grads, n, s, lr);
             t3 = now_seconds();
         }

@@ -12,6 +12,46 @@
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
+/* Prepared statements kept across calls, per connection: the parent of a
+ * sweep writes thousands of runs through the same few statements. */
+typedef struct {
+    sqlite3 *db;      /* connection it belongs to */
+    const char *sql;  /* the statement text (a string literal: compared by address) */
+    sqlite3_stmt *st; /* the prepared statement */
+} CachedStatement;
+
+static CachedStatement statement_cache[8];
+
+/* A reset statement for sql on db, prepared once; NULL on error. */
+static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql)
+{
+    CachedStatement *free_slot = NULL;
+    for (size_t i = 0; i < sizeof statement_cache / sizeof statement_cache[0]; i++) {
+        CachedStatement *c = &statement_cache[i];
+        if (c->db == db && c->sql == sql) {
+            sqlite3_reset(c->st);
+            sqlite3_clear_bindings(c->st);
+            return c->st;
+        }
+        if (!c->db && !free_slot) free_slot = c;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) return NULL;
+    if (free_slot) *free_slot = (CachedStatement){db, sql, st};
+    return st;
+}
+
+/* Gives back a statement from cached_statement (finalized if it was not kept). */
+static void release_statement(sqlite3 *db, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < sizeof statement_cache / sizeof statement_cache[0]; i++)
+        if (statement_cache[i].db == db && statement_cache[i].st == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 /* Creates every missing folder above path. */
 static int make_parent_dirs(const char *path)
 {
@@ -129,7 +169,15 @@ int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errle
     return open_checked(path, 0, out, err, errlen);
 }
 
-void store_close(sqlite3 *db) { sqlite3_close(db); }
+void store_close(sqlite3 *db)
+{
+    for (size_t i = 0; i < sizeof statement_cache / sizeof statement_cache[0]; i++)
+        if (statement_cache[i].db == db && db) {
+            sqlite3_finalize(statement_cache[i].st);
+            statement_cache[i] = (CachedStatement){0};
+        }
+    sqlite3_close(db);
+}
 
 /* Binds a double, NULL for NAN. */
 static int bind_real(sqlite3_stmt *st, int i, double x)
@@ -278,32 +326,42 @@ int store_commit(sqlite3 *db, char *err, size_t errlen)
 
 void store_rollback(sqlite3 *db) { sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); }
 
+static const char set_status_sql[] =
+    "UPDATE runs SET status = ?1, started_at = CASE WHEN ?1 = 'running' THEN " NOW_SQL
+    " ELSE started_at END WHERE id = ?2";
+
 int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "UPDATE runs SET status = ?, started_at = CASE WHEN ? = 'running' THEN " NOW_SQL
-                                " ELSE started_at END WHERE id = ?",
-                                -1, &st, NULL);
+    sqlite3_stmt *st = cached_statement(db, set_status_sql);
+    int rc = st ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, run_status_name(status), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, run_status_name(status), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, run_id);
+        sqlite3_bind_int64(st, 2, run_id);
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE) snprintf(err, errlen, "run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    if (st) release_statement(db, st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+static const char insert_metric_sql[] =
+    "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed) "
+    "VALUES (?,?,?,?,?,?,?)";
+
+static const char update_run_sql[] =
+    "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", steps_done = ?, "
+    "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
+    "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
+    "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
+    "peak_rss = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
+    "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ? "
+    "WHERE id = ?";
 
 int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
                        long n_rows, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT OR REPLACE INTO metrics (run_id, step, loss, eval_loss, "
-                                "eval_accuracy, lr, elapsed) VALUES (?,?,?,?,?,?,?)",
-                                -1, &st, NULL);
+    sqlite3_stmt *st = cached_statement(db, insert_metric_sql);
+    int rc = st ? SQLITE_OK : SQLITE_ERROR;
     for (long i = 0; i < n_rows && rc == SQLITE_OK; i++) {
         const MetricRow *r = &rows[i];
         sqlite3_bind_int64(st, 1, run_id);
@@ -316,19 +374,9 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    if (st) release_statement(db, st);
     st = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(
-            db,
-            "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", steps_done = ?, "
-            "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
-            "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
-            "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
-            "peak_rss = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
-            "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ? "
-            "WHERE id = ?",
-            -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = (st = cached_statement(db, update_run_sql)) ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
         int i = 1;
         sqlite3_bind_text(st, i++, run_status_name(sum->status), -1, SQLITE_STATIC);
@@ -363,6 +411,6 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;
     }
     if (rc != SQLITE_OK) snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    if (st) release_statement(db, st);
     return rc == SQLITE_OK ? 0 : -1;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../harness/runner.h"
+#include "../harness/timing.h"
 
 #define MAX_ROWS 4096
 
@@ -135,4 +136,16 @@ Test(runner, accumulation_averages_minibatch_gradients)
     runner_run(&noisy, sink, &rows_a, &s);
     runner_run(&noisy4, sink, &rows_b, &s);
     cr_expect_neq(rows_a.rows[19].loss, rows_b.rows[19].loss);
+}
+
+Test(runner, quantile_is_the_nearest_rank)
+{
+    double v[101], w[4] = {3, 1, 2, 2};
+    for (int i = 0; i < 101; i++) v[i] = (double)((i * 37) % 101); /* 0..100 shuffled */
+    cr_expect_eq(quantile(v, 101, 0.5), 50);
+    cr_expect_eq(quantile(v, 101, 0.9), 90);
+    cr_expect_eq(quantile(v, 101, 1.0), 100);
+    cr_expect_eq(quantile(w, 4, 0.5), 2);
+    cr_expect_eq(quantile(w, 4, 0.9), 3);
+    cr_expect_eq(quantile(w, 1, 0.9), w[0]);
 }
