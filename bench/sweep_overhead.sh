@@ -1,7 +1,8 @@
 #!/bin/sh
 # sweep_overhead.sh — the harness's own share of a sweep's wall time.
-# Runs bench/sweep_overhead.yaml (1000 Rosenbrock runs x 1000 steps,
-# log_every 10) into a fresh database with --jobs 2, then compares the total
+# Runs a sweep file (default bench/sweep_overhead.yaml: 1000 Rosenbrock runs
+# x 1000 steps, log_every 10) into a fresh database with --jobs $JOBS
+# (default 2), then compares the total
 # wall time with the time the runs themselves took inside the workers:
 #   overhead = 1 - (sum of run wall seconds / jobs) / total wall seconds
 # i.e. the share spent forking, passing configurations and records through
@@ -12,7 +13,7 @@ JOBS=${JOBS:-2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s.%N)
-"$OPTBENCH" sweep bench/sweep_overhead.yaml --db "$tmp/o.db" --jobs "$JOBS" --quiet >/dev/null
+"$OPTBENCH" sweep "${1:-bench/sweep_overhead.yaml}" --db "$tmp/o.db" --jobs "$JOBS" --quiet >/dev/null
 end=$(date +%s.%N)
 sqlite3 "$tmp/o.db" "select count(*), sum(wall_seconds), sum(step_time_median * steps_done) from runs where status = 'done'" |
 awk -F'|' -v start="$start" -v end="$end" -v jobs="$JOBS" '{
