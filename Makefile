@@ -11,9 +11,9 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?= 0
 CC       ?= cc
-PKGS     := sqlite3
+PKGS     := sqlite3 openblas zlib
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
-            zlib1g-dev libcriterion-dev gnuplot-nox
+            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist
 
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
@@ -39,6 +39,8 @@ all: $(BIN)
 check-libs:
 	@command -v pkg-config >/dev/null || { echo "pkg-config is missing: run 'make deps' (Debian package pkg-config)"; exit 2; }
 	@pkg-config --exists sqlite3 || { echo "libsqlite3 is missing: run 'make deps' (Debian package libsqlite3-dev)"; exit 2; }
+	@pkg-config --exists openblas || { echo "OpenBLAS is missing: run 'make deps' (Debian package libopenblas-dev)"; exit 2; }
+	@pkg-config --exists zlib || { echo "zlib is missing: run 'make deps' (Debian package zlib1g-dev)"; exit 2; }
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
