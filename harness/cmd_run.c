@@ -1,4 +1,5 @@
 /* cmd_run.c — `optbench run`: one configuration, recorded in the database. */
+#include <cblas.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -125,6 +126,11 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
     if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
     if (cfg->device == DEVICE_CUDA)
         return cli_fail(EXIT_USAGE, "--device cuda: this optbench was built without CUDA (rebuild with make CUDA=1)");
+    /* A problem whose data cannot be loaded is an input error, found before
+     * the database is opened so that nothing is written. */
+    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
+    if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", cfg->problem->name, err);
+    cfg->problem->destroy(pb);
     return EXIT_OK;
 }
 
@@ -160,6 +166,9 @@ int cmd_run(int argc, char **argv)
     RowBuffer rows = {0};
 
     config_defaults(&cfg);
+    /* OpenBLAS on one thread unless the user says otherwise: sgemm results
+     * may depend on its thread count, and runs must repeat bit for bit. */
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet);
     if (rc != EXIT_OK) return rc;
     if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);

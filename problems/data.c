@@ -44,7 +44,12 @@ static long read_gz(gzFile f, const char *path, void *buf, size_t n, char *err, 
                      zerr == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
-        if (r == 0) break;
+        if (r == 0) {
+            gzerror(f, &zerr);
+            if (zerr != Z_BUF_ERROR) break;
+            snprintf(err, errlen, "%s: byte %ld: compressed data ends early (truncated file)", path, (long)gztell(f));
+            return -1;
+        }
         got += (size_t)r;
     }
     return (long)got;
@@ -108,18 +113,28 @@ static int blank(const char *s)
     return s[strspn(s, " \t")] == 0;
 }
 
-/* Reads one number ending at `stop` characters (or the string's end), with
- * blanks around it; returns 0 and moves *p past it, or -1. */
+/* Reads one number at *p (blanks before it allowed) that ends at the string's
+ * end or at one of the characters of `stop`; returns 0 and moves *p past it,
+ * or -1. */
 static int read_number(const char **p, const char *stop, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(*p, &end);
-    if (end == *p || errno == ERANGE || !isfinite(v)) return -1;
-    end += strspn(end, " \t");
-    if (*end && !strchr(stop, *end)) return -1;
+    if (end == *p || errno == ERANGE || !isfinite(v) || (*end && !strchr(stop, *end))) return -1;
     *out = v;
     *p = end;
+    return 0;
+}
+
+/* Reads a CSV field holding a number, blanks around it allowed, and moves *p
+ * past its comma; returns 0 or -1. */
+static int read_csv_number(const char **p, double *out)
+{
+    if (read_number(p, ", \t", out) != 0) return -1;
+    *p += strspn(*p, " \t");
+    if (**p == ',') (*p)++;
+    else if (**p) return -1;
     return 0;
 }
 
@@ -165,12 +180,11 @@ static int parse_csv_row(const char *line, size_t F, int classes, const char *pa
         double v;
         p += strspn(p, " \t");
         const char *start = p;
-        if (read_number(&p, ",", &v) != 0) {
+        if (read_csv_number(&p, &v) != 0) {
             snprintf(err, errlen, "%s:%zu: field %zu%s: '%s' is not a number", path, lineno, k + 1,
                      k == F ? " (label)" : "", field_text(start, tok, sizeof tok));
             return -1;
         }
-        if (*p == ',') p++;
         if (k < F) x[k] = (float)v;
         else if (check_label(v, classes, path, lineno, k + 1, err, errlen) != 0) return -1;
         else *y = (int32_t)v;
@@ -200,12 +214,9 @@ static int numeric_line(const char *line)
 {
     const char *p = line;
     double v;
-    for (;;) {
-        p += strspn(p, " \t");
-        if (read_number(&p, ",", &v) != 0) return 0;
-        if (!*p) return 1;
-        p++;
-    }
+    while (*p)
+        if (read_csv_number(&p, &v) != 0) return 0;
+    return 1;
 }
 
 int data_load_csv(const char *path, Dataset *ds, char *err, size_t errlen)
