@@ -4,6 +4,7 @@
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
+#   make bench-mlp  an MLP training step of optbench against PyTorch's (installs python3-torch)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -32,7 +33,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps check-libs test test-asan test-torch install clean
+.PHONY: all deps check-libs test test-asan test-torch torch-dep bench-mlp install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -82,17 +83,25 @@ test: $(BIN) $(TEST_BIN)
 test-asan:
 	$(MAKE) BUILD=build-asan SAN=1 test
 
-test-torch: $(BIN)
+# Debian's python3-torch, installed when missing.
+torch-dep:
 	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-torch; }
+
+test-torch: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 tests/torch/rosenbrock_trajectories.py
 
+bench-mlp: $(BIN) torch-dep
+	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/mlp_step_torch.py
+
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \
+	  $(DESTDIR)$(PREFIX)/share/optbench/data
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/optbench
 	install -m 644 tests/golden/*.txt $(DESTDIR)$(PREFIX)/share/optbench/golden/
 	install -m 644 results/schema.sql $(DESTDIR)$(PREFIX)/share/optbench/results/
+	install -m 644 data/*.csv data/*.csv.gz data/README.md $(DESTDIR)$(PREFIX)/share/optbench/data/
 
 clean:
 	rm -rf build build-asan optbench
