@@ -193,9 +193,11 @@ void classifier_destroy(Problem *pb)
     free(c);
 }
 
-/* Lays out the parameter views and allocates the scratch buffers. */
+/* Lays out the parameter views and allocates the scratch buffers (freed by
+ * classifier_destroy, also when this fails). */
 static int build(Classifier *c, char *err, size_t errlen)
 {
+    int rc = -1;
     const Dataset *tr = &c->data.train;
     const size_t F = tr->features;
     size_t offset = 0, widest = 0, scratch = 0;
@@ -221,7 +223,7 @@ static int build(Classifier *c, char *err, size_t errlen)
         c->pre[l] = mem_alloc(out);
         if (l + 1 < c->n_layers) c->post[l] = mem_alloc(out);
         scratch += (l + 1 < c->n_layers ? 2 : 1) * out;
-        if (!c->pre[l] || (l + 1 < c->n_layers && !c->post[l])) goto oom;
+        if (!c->pre[l] || (l + 1 < c->n_layers && !c->post[l])) goto cleanup;
     }
     c->base.n_params = offset;
     c->base.views = c->views;
@@ -234,13 +236,14 @@ static int build(Classifier *c, char *err, size_t errlen)
     c->dprev = mem_alloc(c->rows_max * widest * sizeof(float));
     c->ref[0] = mem_alloc(widest * sizeof(double));
     c->ref[1] = mem_alloc(widest * sizeof(double));
-    if (!c->order || !c->x || !c->y || !c->probs || !c->dcur || !c->dprev || !c->ref[0] || !c->ref[1]) goto oom;
+    if (!c->order || !c->x || !c->y || !c->probs || !c->dcur || !c->dprev || !c->ref[0] || !c->ref[1])
+        goto cleanup;
     c->base.activation_bytes = scratch + c->rows_max * (F + (size_t)c->width[c->n_layers] + 2 * widest) *
                                              sizeof(float) + c->rows_max * sizeof(int32_t);
-    return 0;
-oom:
-    snprintf(err, errlen, "out of memory for the activations of %zu rows", c->rows_max);
-    return -1;
+    rc = 0;
+cleanup:
+    if (rc) snprintf(err, errlen, "out of memory for the activations of %zu rows", c->rows_max);
+    return rc;
 }
 
 Problem *classifier_create(const ParamSet *opts, const int *hidden, int n_hidden, Activation act,

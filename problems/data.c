@@ -61,23 +61,22 @@ static int read_text(const char *path, Text *t, char *err, size_t errlen)
 {
     int rc = -1;
     size_t cap = READ_CHUNK;
-    long r;
+    long r = 0;
     gzFile f = open_gz(path, err, errlen);
     if (!f) return -1;
     memset(t, 0, sizeof *t);
     t->buf = mem_alloc(cap + 1);
-    if (!t->buf) goto oom;
-    while ((r = read_gz(f, path, t->buf + t->len, cap - t->len, err, errlen)) > 0) {
+    while (t->buf && (r = read_gz(f, path, t->buf + t->len, cap - t->len, err, errlen)) > 0) {
         t->len += (size_t)r;
         if (t->len < cap) continue;
         char *bigger = mem_alloc(2 * cap + 1);
-        if (!bigger) goto oom;
-        memcpy(bigger, t->buf, t->len);
+        if (bigger) memcpy(bigger, t->buf, t->len);
         mem_free(t->buf);
         t->buf = bigger;
         cap *= 2;
     }
-    if (r < 0) goto cleanup;
+    if (!t->buf) snprintf(err, errlen, "%s: out of memory", path);
+    if (!t->buf || r < 0) goto cleanup;
     t->buf[t->len] = 0;
     const char *nul = memchr(t->buf, 0, t->len);
     if (nul) {
@@ -92,9 +91,6 @@ static int read_text(const char *path, Text *t, char *err, size_t errlen)
     }
     if (t->len > 0 && t->buf[t->len - 1] != 0) t->lines++; /* last line without '\n' */
     rc = 0;
-    goto cleanup;
-oom:
-    snprintf(err, errlen, "%s: out of memory", path);
 cleanup:
     gzclose(f);
     if (rc) {
@@ -353,6 +349,7 @@ int data_load_libsvm(const char *path, Dataset *ds, char *err, size_t errlen)
     for (char *l = t.buf; l < end; l = next_line(l)) {
         const char *s = l + strspn(l, " \t");
         if (!*s || *s == '#') continue;
+        /* checked in the first pass; F is already the largest index */
         parse_libsvm_row(l, path, 0, &labels[r], &F, ds->x + r * F, err, errlen);
         sorted[r] = labels[r];
         r++;
