@@ -1,5 +1,4 @@
 /* cmd_run.c — `optbench run`: one configuration, recorded in the database. */
-#include <cblas.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -166,9 +165,6 @@ int cmd_run(int argc, char **argv)
     RowBuffer rows = {0};
 
     config_defaults(&cfg);
-    /* OpenBLAS on one thread unless the user says otherwise: sgemm results
-     * may depend on its thread count, and runs must repeat bit for bit. */
-    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet);
     if (rc != EXIT_OK) return rc;
     if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
