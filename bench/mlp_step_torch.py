@@ -50,10 +50,10 @@ def blas_libraries():
     seen = []
     with open("/proc/self/maps") as maps:
         for line in maps:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            if "blas" in os.path.basename(path) and path not in seen:
-                seen.append(path)
-    return [f"{p} -> {os.path.realpath(p)}" for p in seen]
+            fields = line.split()
+            if len(fields) >= 6 and "blas" in os.path.basename(fields[5]) and fields[5] not in seen:
+                seen.append(fields[5])
+    return seen
 
 
 def torch_step(features, hidden, classes, rows, steps, threads):
@@ -122,7 +122,13 @@ def main():
     torch.ones(64, 64) @ torch.ones(64, 64)  # loads the BLAS library
     blas_info = re.search(r"BLAS_INFO=([^,]*)", torch.__config__.show())
     print(f"torch {torch.__version__}, built with BLAS_INFO={blas_info.group(1) if blas_info else '?'}")
-    print("BLAS libraries loaded by torch:", *blas_libraries(), sep="\n  ")
+    loaded = blas_libraries()
+    print("BLAS libraries mapped into this process:", *loaded, sep="\n  ")
+    alternative = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
+    if os.path.exists(alternative):
+        print(f"{alternative} (Debian alternative) -> {os.path.realpath(alternative)}")
+    kind = "OpenBLAS" if any("openblas" in p for p in loaded) else "the reference BLAS (slow)"
+    print(f"torch's sgemm comes from {kind}")
     print(f"\nMLP training step, batch {BATCH}, AdamW, relu; median of {args.steps} steps, "
           f"best of {args.rounds} rounds")
     print(f"{'network':<16} {'threads':>7} {'optbench ms':>12} {'torch ms':>10} {'torch/optbench':>15}")
