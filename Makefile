@@ -4,8 +4,9 @@
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
-#   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW
-#                   (installs python3-torch and libjemalloc2; BENCH_ARGS adds flags of `optbench bench`)
+#   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
+#                   training step vs torch's (installs python3-torch and libjemalloc2;
+#                   BENCH_ARGS adds flags of `optbench bench`)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -13,9 +14,9 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?= 0
 CC       ?= cc
-PKGS     := sqlite3 yaml-0.1
+PKGS     := sqlite3 yaml-0.1 openblas zlib
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
-            zlib1g-dev libcriterion-dev gnuplot-nox
+            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist
 
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
@@ -34,7 +35,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps check-libs test test-asan test-torch bench install clean
+.PHONY: all deps check-libs test test-asan test-torch torch-dep bench bench-mlp install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -42,6 +43,8 @@ check-libs:
 	@command -v pkg-config >/dev/null || { echo "pkg-config is missing: run 'make deps' (Debian package pkg-config)"; exit 2; }
 	@pkg-config --exists sqlite3 || { echo "libsqlite3 is missing: run 'make deps' (Debian package libsqlite3-dev)"; exit 2; }
 	@pkg-config --exists yaml-0.1 || { echo "libyaml is missing: run 'make deps' (Debian package libyaml-dev)"; exit 2; }
+	@pkg-config --exists openblas || { echo "OpenBLAS is missing: run 'make deps' (Debian package libopenblas-dev)"; exit 2; }
+	@pkg-config --exists zlib || { echo "zlib is missing: run 'make deps' (Debian package zlib1g-dev)"; exit 2; }
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -87,22 +90,29 @@ test-asan:
 APT_INSTALL = sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-test-torch: $(BIN)
+# Debian's python3-torch, installed when missing.
+torch-dep:
 	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { $(APT_INSTALL) python3-torch; }
+
+test-torch: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 tests/torch/rosenbrock_trajectories.py
 
-bench: $(BIN)
-	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { $(APT_INSTALL) python3-torch; }
+bench: $(BIN) torch-dep bench-mlp
 	@ldconfig -p | grep -q libjemalloc.so.2 || { $(APT_INSTALL) libjemalloc2; }
 	@mkdir -p $(BUILD)
 	./$(BIN) bench --json $(BENCH_ARGS) > $(BUILD)/bench.jsonl
 	/usr/bin/python3 bench/torch_optim.py --optbench $(BUILD)/bench.jsonl
 
+bench-mlp: $(BIN) torch-dep
+	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/mlp_step_torch.py
+
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \
+	  $(DESTDIR)$(PREFIX)/share/optbench/data
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/optbench
 	install -m 644 tests/golden/*.txt $(DESTDIR)$(PREFIX)/share/optbench/golden/
 	install -m 644 results/schema.sql $(DESTDIR)$(PREFIX)/share/optbench/results/
+	install -m 644 data/*.csv data/*.csv.gz data/README.md $(DESTDIR)$(PREFIX)/share/optbench/data/
 
 clean:
 	rm -rf build build-asan optbench

@@ -105,6 +105,11 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
     if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
     if (cfg->device == DEVICE_CUDA)
         return cli_fail(EXIT_USAGE, "--device cuda: this optbench was built without CUDA (rebuild with make CUDA=1)");
+    /* A problem whose data cannot be loaded is an input error, found before
+     * the database is opened so that nothing is written. */
+    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
+    if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", cfg->problem->name, err);
+    cfg->problem->destroy(pb);
     return EXIT_OK;
 }
 

@@ -83,6 +83,29 @@ static void print_run(long i, const RunConfig *cfg)
            (unsigned long long)cfg->seed);
 }
 
+/* Builds each distinct problem of the runs once, so that data that cannot be
+ * loaded is an input error before anything is written. */
+static int check_problems(const char *file, const RunConfig *runs, long n)
+{
+    char (*seen)[CONFIG_TEXT_MAX] = malloc(sizeof *seen * (size_t)(n ? n : 1));
+    long n_seen = 0;
+    int rc = 0;
+    for (long i = 0; i < n && rc == 0 && seen; i++) {
+        char opts[CONFIG_TEXT_MAX - 64], text[CONFIG_TEXT_MAX], err[ERRMSG_MAX];
+        params_json(&runs[i].problem_opts, opts, sizeof opts);
+        snprintf(text, sizeof text, "%s %s", runs[i].problem->name, opts);
+        long k = 0;
+        while (k < n_seen && strcmp(seen[k], text)) k++;
+        if (k < n_seen) continue;
+        snprintf(seen[n_seen++], CONFIG_TEXT_MAX, "%s", text);
+        Problem *pb = runs[i].problem->create(&runs[i].problem_opts, err, sizeof err);
+        if (!pb) rc = cli_fail(EXIT_USAGE, "%s: problems.%s: %s", file, text, err);
+        else runs[i].problem->destroy(pb);
+    }
+    free(seen);
+    return rc;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     SweepArgs a;
@@ -106,6 +129,7 @@ int cmd_sweep(int argc, char **argv)
         if (a.device >= 0) runs[kept].device = (Device)a.device;
         kept++;
     }
+    if (check_problems(a.file, runs, kept)) goto cleanup;
     if (kept > 0 && runs[0].device == DEVICE_CUDA) {
         cli_fail(EXIT_USAGE, "%s: device cuda: this optbench was built without CUDA", a.file);
         goto cleanup;

@@ -1,7 +1,8 @@
 /* gradcheck.h — a problem's analytic gradient against central differences.
  *
  * For a seeded sample of coordinates from every tensor view, the loss is
- * evaluated (in double) at p + h and p - h (h = the problem's gradcheck_step
+ * evaluated (in double; with the problem's loss_ref where it has one) at
+ * p + h and p - h (h = the problem's gradcheck_step
  * times max(1, |p|)), where both points are float32
  * values, and the difference quotient uses their exact distance. The error
  * of a coordinate is |analytic - numeric| / max(|analytic|, |numeric|, 1e-6).

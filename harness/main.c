@@ -1,5 +1,7 @@
 /* main.c — optbench's entry point: one table of subcommands. */
+#include <cblas.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -35,6 +37,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* OpenBLAS on one thread unless the user says otherwise: sgemm results
+     * may depend on its thread count, and runs must repeat bit for bit
+     * (sweep workers, forked from here, inherit it). */
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -15,6 +15,7 @@ enum {
     RNG_STREAM_NOISE = 2,    /* gradient noise (rosenbrock) */
     RNG_STREAM_BATCH = 3,    /* minibatch order */
     RNG_STREAM_SAMPLE = 4,   /* sampling for checks and searches */
+    RNG_STREAM_SPLIT = 5,    /* the fixed train/test split of a dataset */
 };
 
 /* 64 random bits for (seed, stream, counter). */

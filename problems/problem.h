@@ -43,6 +43,9 @@ typedef struct {
     /* Loss of minibatch `batch` at params; writes d loss / d params. */
     double (*loss_and_grad)(Problem *pb, const float *params, float *grads, uint64_t seed,
                             uint64_t batch);
+    /* Optional (NULL: the loss loss_and_grad returns): the loss of minibatch
+     * `batch` computed in double throughout, for gradcheck's differences. */
+    double (*loss_ref)(Problem *pb, const float *params, uint64_t seed, uint64_t batch);
     /* Held-out loss and accuracy (NAN where it does not apply); returns 0,
      * or -1 when the problem has no held-out data. */
     int (*eval)(Problem *pb, const float *params, double *loss, double *accuracy);

@@ -6,9 +6,13 @@
 #include "problem.h"
 
 extern const ProblemDef problem_rosenbrock;
+extern const ProblemDef problem_logreg;
+extern const ProblemDef problem_mlp;
 
 const ProblemDef *const problem_registry[] = {
     &problem_rosenbrock,
+    &problem_logreg,
+    &problem_mlp,
     NULL,
 };
 

@@ -65,6 +65,15 @@ set -e
 grep -q "bad.yaml:5:15: optimizers.adam.lr" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 [ "$(cksum <"$tmp/a.db")" = "$sum" ] || fail "the database changed"
 
+# a dataset that cannot be loaded is an input error found before anything is written
+printf 'name: nodata\nproblems:\n  - logreg: {dataset: "csv:%s/missing.csv"}\noptimizers: {adam: {}}\n' "$tmp" >"$tmp/nodata.yaml"
+set +e
+"$OPTBENCH" sweep "$tmp/nodata.yaml" --db "$tmp/nodata.db" 2>"$tmp/err"
+code=$?
+set -e
+[ "$code" = 2 ] && grep -q "missing.csv: cannot open" "$tmp/err" || fail "missing dataset: exit $code, $(cat "$tmp/err")"
+[ ! -e "$tmp/nodata.db" ] || fail "a database was created for an invalid sweep"
+
 # a worker killed by a signal and a run past timeout_s are recorded; the others finish
 cat >"$tmp/slow.yaml" <<'YAML'
 name: slow

@@ -1,0 +1,479 @@
+/* data.c — the CSV, LIBSVM and IDX loaders of data.h. Files are read through
+ * zlib's gz* functions, which pass plain files through unchanged. */
+#include "data.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../harness/memory.h"
+
+#define READ_CHUNK 65536 /* bytes per gzread */
+
+/* A whole text file split into NUL-terminated lines. */
+typedef struct {
+    char *buf;    /* the file, every '\n' replaced by NUL */
+    size_t len;   /* bytes in buf before the final NUL */
+    size_t lines; /* lines in buf */
+} Text;
+
+/* Opens path for reading through zlib; NULL with a message. */
+static gzFile open_gz(const char *path, char *err, size_t errlen)
+{
+    errno = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f) snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    return f;
+}
+
+/* Reads up to n bytes; returns the count, or -1 with a message naming the
+ * byte offset of corrupt compressed data. */
+static long read_gz(gzFile f, const char *path, void *buf, size_t n, char *err, size_t errlen)
+{
+    int zerr;
+    size_t got = 0;
+    while (got < n) {
+        unsigned want = n - got < READ_CHUNK ? (unsigned)(n - got) : READ_CHUNK;
+        int r = gzread(f, (char *)buf + got, want);
+        if (r < 0) {
+            const char *msg = gzerror(f, &zerr);
+            snprintf(err, errlen, "%s: byte %ld: cannot read: %s", path, (long)gztell(f),
+                     zerr == Z_ERRNO ? strerror(errno) : msg);
+            return -1;
+        }
+        if (r == 0) {
+            gzerror(f, &zerr);
+            if (zerr != Z_BUF_ERROR) break;
+            snprintf(err, errlen, "%s: byte %ld: compressed data ends early (truncated file)", path, (long)gztell(f));
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return (long)got;
+}
+
+/* Reads the whole of path into t and splits it into lines ("\r\n" ends a line
+ * too). Returns 0, or -1 with a message. */
+static int read_text(const char *path, Text *t, char *err, size_t errlen)
+{
+    int rc = -1;
+    size_t cap = READ_CHUNK;
+    long r = 0;
+    gzFile f = open_gz(path, err, errlen);
+    if (!f) return -1;
+    memset(t, 0, sizeof *t);
+    t->buf = mem_alloc(cap + 1);
+    while (t->buf && (r = read_gz(f, path, t->buf + t->len, cap - t->len, err, errlen)) > 0) {
+        t->len += (size_t)r;
+        if (t->len < cap) continue;
+        char *bigger = mem_alloc(2 * cap + 1);
+        if (bigger) memcpy(bigger, t->buf, t->len);
+        mem_free(t->buf);
+        t->buf = bigger;
+        cap *= 2;
+    }
+    if (!t->buf) snprintf(err, errlen, "%s: out of memory", path);
+    if (!t->buf || r < 0) goto cleanup;
+    t->buf[t->len] = 0;
+    const char *nul = memchr(t->buf, 0, t->len);
+    if (nul) {
+        snprintf(err, errlen, "%s: byte %zu: NUL byte: not a text file", path, (size_t)(nul - t->buf));
+        goto cleanup;
+    }
+    for (size_t i = 0; i < t->len; i++) {
+        if (t->buf[i] != '\n') continue;
+        t->buf[i] = 0;
+        if (i > 0 && t->buf[i - 1] == '\r') t->buf[i - 1] = ' ';
+        t->lines++;
+    }
+    if (t->len > 0 && t->buf[t->len - 1] != 0) t->lines++; /* last line without '\n' */
+    rc = 0;
+cleanup:
+    gzclose(f);
+    if (rc) {
+        mem_free(t->buf);
+        t->buf = NULL;
+    }
+    return rc;
+}
+
+/* The line after `line` in a Text. */
+static char *next_line(char *line) { return line + strlen(line) + 1; }
+
+/* 1 when s holds only blanks. */
+static int blank(const char *s)
+{
+    return s[strspn(s, " \t")] == 0;
+}
+
+/* Reads one number at *p (blanks before it allowed) that ends at the string's
+ * end or at one of the characters of `stop`; returns 0 and moves *p past it,
+ * or -1. */
+static int read_number(const char **p, const char *stop, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(*p, &end);
+    if (end == *p || errno == ERANGE || !isfinite(v) || (*end && !strchr(stop, *end))) return -1;
+    *out = v;
+    *p = end;
+    return 0;
+}
+
+/* Reads a CSV field holding a number, blanks around it allowed, and moves *p
+ * past its comma; returns 0 or -1. */
+static int read_csv_number(const char **p, double *out)
+{
+    if (read_number(p, ", \t", out) != 0) return -1;
+    *p += strspn(*p, " \t");
+    if (**p == ',') (*p)++;
+    else if (**p) return -1;
+    return 0;
+}
+
+/* Copies the field at p (up to a comma or blank) into buf for a message. */
+static const char *field_text(const char *p, char *buf, size_t len)
+{
+    size_t n = strcspn(p, ", \t");
+    snprintf(buf, len, "%.*s", (int)(n < 40 ? n : 40), p);
+    return buf;
+}
+
+/* Number of comma-separated fields of a line. */
+static size_t count_fields(const char *line)
+{
+    size_t n = 1;
+    for (; *line; line++) n += *line == ',';
+    return n;
+}
+
+/* Checks that a label is an integer in [0, classes); returns 0 or -1. */
+static int check_label(double v, int classes, const char *path, size_t line, size_t field, char *err,
+                       size_t errlen)
+{
+    if (v == floor(v) && v >= 0 && v < classes) return 0;
+    snprintf(err, errlen, "%s:%zu: field %zu (label): %.17g is not an integer in [0, %d)", path, line,
+             field, v, classes);
+    return -1;
+}
+
+/* Parses one CSV data line of F features and a label into x and *y. */
+static int parse_csv_row(const char *line, size_t F, int classes, const char *path, size_t lineno,
+                         float *x, int32_t *y, char *err, size_t errlen)
+{
+    const size_t fields = count_fields(line);
+    char tok[48];
+    if (fields != F + 1) {
+        snprintf(err, errlen, "%s:%zu: %zu fields, expected %zu (%zu features and the label)", path,
+                 lineno, fields, F + 1, F);
+        return -1;
+    }
+    const char *p = line;
+    for (size_t k = 0; k <= F; k++) {
+        double v;
+        p += strspn(p, " \t");
+        const char *start = p;
+        if (read_csv_number(&p, &v) != 0) {
+            snprintf(err, errlen, "%s:%zu: field %zu%s: '%s' is not a number", path, lineno, k + 1,
+                     k == F ? " (label)" : "", field_text(start, tok, sizeof tok));
+            return -1;
+        }
+        if (k < F) x[k] = (float)v;
+        else if (check_label(v, classes, path, lineno, k + 1, err, errlen) != 0) return -1;
+        else *y = (int32_t)v;
+    }
+    return 0;
+}
+
+/* Reads a header "N,F,name,..." into *rows, *features and *classes; returns
+ * 1 when the line has that form, 0 when it is some other non-numeric line. */
+static int counted_header(const char *line, size_t *rows, size_t *features, int *classes)
+{
+    char *end;
+    const size_t fields = count_fields(line);
+    unsigned long n = strtoul(line, &end, 10);
+    if (fields < 3 || *end != ',' || end == line) return 0;
+    const char *p = end + 1;
+    unsigned long f = strtoul(p, &end, 10);
+    if (*end != ',' || end == p || f == 0) return 0;
+    *rows = n;
+    *features = f;
+    *classes = (int)(fields - 2);
+    return 1;
+}
+
+/* 1 when every field of a line is a number. */
+static int numeric_line(const char *line)
+{
+    const char *p = line;
+    double v;
+    while (*p)
+        if (read_csv_number(&p, &v) != 0) return 0;
+    return 1;
+}
+
+int data_load_csv(const char *path, Dataset *ds, char *err, size_t errlen)
+{
+    int rc = -1, classes = DATA_MAX_CLASSES, counted = 0;
+    size_t rows = 0, header_rows = 0, F = 0, first_line = 1;
+    Text t;
+    memset(ds, 0, sizeof *ds);
+    if (read_text(path, &t, err, errlen) != 0) return -1;
+    char *data = t.buf, *end = t.buf + t.len;
+    if (t.lines > 0 && !numeric_line(data)) { /* a header */
+        counted = counted_header(data, &header_rows, &F, &classes);
+        data = next_line(data);
+        first_line = 2;
+    }
+    for (char *l = data; l < end; l = next_line(l)) rows += !blank(l);
+    if (rows == 0) {
+        snprintf(err, errlen, "%s:%zu: no data rows", path, t.lines + 1);
+        goto cleanup;
+    }
+    if (counted && rows != header_rows) {
+        snprintf(err, errlen, "%s:%zu: %zu data rows, the header (line 1, field 1) says %zu", path,
+                 rows < header_rows ? t.lines + 1 : t.lines, rows, header_rows);
+        goto cleanup;
+    }
+    if (!counted) {
+        char *l = data;
+        while (blank(l)) l = next_line(l);
+        F = count_fields(l) - 1;
+    }
+    ds->x = mem_alloc(rows * F * sizeof(float));
+    ds->y = mem_alloc(rows * sizeof(int32_t));
+    if (!ds->x || !ds->y) {
+        snprintf(err, errlen, "%s: out of memory for %zu x %zu values", path, rows, F);
+        goto cleanup;
+    }
+    ds->rows = rows;
+    ds->features = F;
+    size_t r = 0, lineno = first_line;
+    for (char *l = data; l < end; l = next_line(l), lineno++) {
+        if (blank(l)) continue;
+        if (F == 0) {
+            snprintf(err, errlen, "%s:%zu: 1 field: a row needs features and a label", path, lineno);
+            goto cleanup;
+        }
+        if (parse_csv_row(l, F, classes, path, lineno, ds->x + r * F, ds->y + r, err, errlen) != 0)
+            goto cleanup;
+        if (!counted && ds->y[r] + 1 > ds->classes) ds->classes = ds->y[r] + 1;
+        r++;
+    }
+    if (counted) ds->classes = classes;
+    rc = 0;
+cleanup:
+    mem_free(t.buf);
+    if (rc) data_free(ds);
+    return rc;
+}
+
+/* Parses one LIBSVM line. With x NULL only checks it and raises *max_index;
+ * otherwise also writes the features (x holds F zeros). */
+static int parse_libsvm_row(const char *line, const char *path, size_t lineno, long *label,
+                            size_t *max_index, float *x, char *err, size_t errlen)
+{
+    char *end, tok[48];
+    const char *p = line + strspn(line, " \t");
+    errno = 0;
+    *label = strtol(p, &end, 10);
+    if (end == p || errno || (*end && !strchr(" \t", *end))) {
+        snprintf(err, errlen, "%s:%zu: field 1 (label): '%s' is not an integer", path, lineno,
+                 field_text(p, tok, sizeof tok));
+        return -1;
+    }
+    size_t prev = 0;
+    for (size_t field = 2;; field++) {
+        p = end + strspn(end, " \t");
+        if (!*p || *p == '#') return 0;
+        errno = 0;
+        long idx = strtol(p, &end, 10);
+        if (end == p || *end != ':' || errno || idx < 1 || (size_t)idx <= prev) {
+            snprintf(err, errlen, "%s:%zu: field %zu: '%s' is not index:value with an index above %zu",
+                     path, lineno, field, field_text(p, tok, sizeof tok), prev);
+            return -1;
+        }
+        const char *vp = end + 1;
+        double v;
+        if (read_number(&vp, " \t#", &v) != 0) {
+            snprintf(err, errlen, "%s:%zu: field %zu: '%s' is not a number", path, lineno, field,
+                     field_text(end + 1, tok, sizeof tok));
+            return -1;
+        }
+        end = (char *)vp;
+        prev = (size_t)idx;
+        if (prev > *max_index) *max_index = prev;
+        if (x) x[prev - 1] = (float)v;
+    }
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+int data_load_libsvm(const char *path, Dataset *ds, char *err, size_t errlen)
+{
+    int rc = -1;
+    size_t rows = 0, F = 0, lineno = 1, n_labels = 0;
+    long *labels = NULL, *sorted = NULL, label;
+    Text t;
+    memset(ds, 0, sizeof *ds);
+    if (read_text(path, &t, err, errlen) != 0) return -1;
+    char *end = t.buf + t.len;
+    for (char *l = t.buf; l < end; l = next_line(l), lineno++) {
+        const char *s = l + strspn(l, " \t");
+        if (!*s || *s == '#') continue;
+        if (parse_libsvm_row(l, path, lineno, &label, &F, NULL, err, errlen) != 0) goto cleanup;
+        rows++;
+    }
+    if (rows == 0 || F == 0) {
+        snprintf(err, errlen, "%s:%zu: no data rows with features", path, lineno);
+        goto cleanup;
+    }
+    ds->x = mem_alloc(rows * F * sizeof(float));
+    ds->y = mem_alloc(rows * sizeof(int32_t));
+    labels = mem_alloc(rows * sizeof(long));
+    sorted = mem_alloc(rows * sizeof(long));
+    if (!ds->x || !ds->y || !labels || !sorted) {
+        snprintf(err, errlen, "%s: out of memory for %zu x %zu values", path, rows, F);
+        goto cleanup;
+    }
+    ds->rows = rows;
+    ds->features = F;
+    size_t r = 0;
+    for (char *l = t.buf; l < end; l = next_line(l)) {
+        const char *s = l + strspn(l, " \t");
+        if (!*s || *s == '#') continue;
+        /* checked in the first pass; F is already the largest index */
+        parse_libsvm_row(l, path, 0, &labels[r], &F, ds->x + r * F, err, errlen);
+        sorted[r] = labels[r];
+        r++;
+    }
+    qsort(sorted, rows, sizeof *sorted, cmp_long);
+    for (size_t i = 0; i < rows; i++)
+        if (i == 0 || sorted[i] != sorted[n_labels - 1]) sorted[n_labels++] = sorted[i];
+    if (n_labels > DATA_MAX_CLASSES) {
+        snprintf(err, errlen, "%s: %zu distinct labels, at most %d allowed", path, n_labels, DATA_MAX_CLASSES);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < rows; i++)
+        ds->y[i] = (int32_t)((long *)bsearch(&labels[i], sorted, n_labels, sizeof *sorted, cmp_long) - sorted);
+    ds->classes = (int)n_labels;
+    rc = 0;
+cleanup:
+    mem_free(t.buf);
+    mem_free(labels);
+    mem_free(sorted);
+    if (rc) data_free(ds);
+    return rc;
+}
+
+/* Reads an IDX header: magic and `ndim` big-endian sizes into dims. */
+static int idx_header(gzFile f, const char *path, uint32_t magic, int ndim, uint32_t *dims, char *err,
+                      size_t errlen)
+{
+    unsigned char h[16];
+    const size_t bytes = 4 + 4 * (size_t)ndim;
+    long got = read_gz(f, path, h, bytes, err, errlen);
+    if (got < 0) return -1;
+    if (got < 4 || (uint32_t)(h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3]) != magic) {
+        snprintf(err, errlen, "%s: byte 0: bad IDX magic (expected 0x%08x: unsigned bytes, %d dimension%s)",
+                 path, magic, ndim, ndim > 1 ? "s" : "");
+        return -1;
+    }
+    if ((size_t)got < bytes) {
+        snprintf(err, errlen, "%s: byte %ld: file ends inside the IDX header", path, got);
+        return -1;
+    }
+    for (int d = 0; d < ndim; d++) {
+        const unsigned char *b = h + 4 + 4 * d;
+        dims[d] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (dims[d] == 0) {
+            snprintf(err, errlen, "%s: byte %d: size of dimension %d is 0", path, 4 + 4 * d, d + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads the n payload bytes that follow a header of `at` bytes into ds->x
+ * (pixels) or, when `labels`, ds->y (checked below classes); checks that the
+ * file ends exactly there. */
+static int idx_payload(gzFile f, const char *path, size_t at, size_t n, Dataset *ds, int classes,
+                       int labels, char *err, size_t errlen)
+{
+    unsigned char chunk[READ_CHUNK];
+    for (size_t done = 0; done < n;) {
+        size_t want = n - done < sizeof chunk ? n - done : sizeof chunk;
+        long got = read_gz(f, path, chunk, want, err, errlen);
+        if (got < 0) return -1;
+        if ((size_t)got < want) {
+            snprintf(err, errlen, "%s: byte %zu: file ends early: the header declares %zu bytes of data", path,
+                     at + done + (size_t)got, n);
+            return -1;
+        }
+        for (size_t i = 0; i < want; i++) {
+            if (!labels) {
+                ds->x[done + i] = chunk[i];
+            } else if (chunk[i] >= classes) {
+                snprintf(err, errlen, "%s: byte %zu: label %d out of range [0, %d)", path, at + done + i,
+                         chunk[i], classes);
+                return -1;
+            } else {
+                ds->y[done + i] = chunk[i];
+            }
+        }
+        done += want;
+    }
+    long extra = read_gz(f, path, chunk, 1, err, errlen);
+    if (extra > 0)
+        snprintf(err, errlen, "%s: byte %zu: data beyond the %zu bytes the header declares", path, at + n, n);
+    return extra == 0 ? 0 : -1;
+}
+
+int data_load_idx(const char *images, const char *labels, int classes, Dataset *ds, char *err,
+                  size_t errlen)
+{
+    int rc = -1;
+    uint32_t idims[3], ldims[1];
+    gzFile fi = NULL, fl = NULL;
+    memset(ds, 0, sizeof *ds);
+    if (!(fi = open_gz(images, err, errlen)) || !(fl = open_gz(labels, err, errlen))) goto cleanup;
+    if (idx_header(fi, images, 0x803, 3, idims, err, errlen) != 0 ||
+        idx_header(fl, labels, 0x801, 1, ldims, err, errlen) != 0)
+        goto cleanup;
+    if (ldims[0] != idims[0]) {
+        snprintf(err, errlen, "%s: byte 4: %u labels for the %u images of %s", labels, ldims[0], idims[0], images);
+        goto cleanup;
+    }
+    ds->rows = idims[0];
+    ds->features = (size_t)idims[1] * idims[2];
+    ds->classes = classes;
+    ds->x = mem_alloc(ds->rows * ds->features * sizeof(float));
+    ds->y = mem_alloc(ds->rows * sizeof(int32_t));
+    if (!ds->x || !ds->y) {
+        snprintf(err, errlen, "%s: out of memory for %u x %u x %u images", images, idims[0], idims[1], idims[2]);
+        goto cleanup;
+    }
+    if (idx_payload(fi, images, 16, ds->rows * ds->features, ds, classes, 0, err, errlen) != 0 ||
+        idx_payload(fl, labels, 8, ds->rows, ds, classes, 1, err, errlen) != 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    if (fi) gzclose(fi);
+    if (fl) gzclose(fl);
+    if (rc) data_free(ds);
+    return rc;
+}
+
+void data_free(Dataset *ds)
+{
+    mem_free(ds->x);
+    mem_free(ds->y);
+    memset(ds, 0, sizeof *ds);
+}

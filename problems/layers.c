@@ -1,0 +1,111 @@
+/* layers.c — the layers of layers.h: matrix products through OpenBLAS
+ * sgemm, elementwise loops through OpenMP. Reductions run in a fixed order,
+ * so results do not depend on the number of threads. */
+#include "layers.h"
+
+#include <cblas.h>
+#include <math.h>
+
+#define PAR_MIN 16384 /* elements below which a loop stays on one thread */
+
+void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
+                    int OC)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)B * OC >= PAR_MIN)
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < OC; o++) out[(size_t)b * OC + o] = bias[o];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, 1.0f, out, OC);
+}
+
+void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                     const float *weight, int B, int C, int OC)
+{
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, weight, C, 0.0f,
+                    dinp, C);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 0.0f, dweight, C);
+    for (int o = 0; o < OC; o++) dbias[o] = 0;
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
+}
+
+void activation_forward(float *out, const float *inp, size_t n, Activation act)
+{
+    switch (act) {
+    case ACT_RELU:
+        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0 ? inp[i] : 0;
+        break;
+    case ACT_GELU:
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * (float)M_SQRT1_2));
+        break;
+    case ACT_TANH:
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) out[i] = tanhf(inp[i]);
+        break;
+    }
+}
+
+void activation_backward(float *dinp, const float *dout, const float *inp, size_t n, Activation act)
+{
+    switch (act) {
+    case ACT_RELU:
+        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) dinp[i] = inp[i] > 0 ? dout[i] : 0;
+        break;
+    case ACT_GELU: {
+        const float inv_sqrt_2pi = 0.3989422804014327f;
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) {
+            const float x = inp[i];
+            const float cdf = 0.5f * (1.0f + erff(x * (float)M_SQRT1_2));
+            const float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
+            dinp[i] = dout[i] * (cdf + x * pdf);
+        }
+        break;
+    }
+    case ACT_TANH:
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) {
+            const float t = tanhf(inp[i]);
+            dinp[i] = dout[i] * (1.0f - t * t);
+        }
+        break;
+    }
+}
+
+double softmax_xent_forward(float *probs, long *correct, const float *logits, const int32_t *targets,
+                            int B, int V)
+{
+    double loss = 0;
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * V;
+        float *p = probs + (size_t)b * V;
+        int argmax = 0;
+        for (int v = 1; v < V; v++)
+            if (z[v] > z[argmax]) argmax = v;
+        const float zmax = z[argmax];
+        double sum = 0;
+        for (int v = 0; v < V; v++) {
+            p[v] = expf(z[v] - zmax);
+            sum += p[v];
+        }
+        const float inv = (float)(1.0 / sum);
+        for (int v = 0; v < V; v++) p[v] *= inv;
+        loss += log(sum) - ((double)z[targets[b]] - zmax);
+        *correct += argmax == targets[b];
+    }
+    return loss;
+}
+
+void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *targets, int B, int V,
+                           float scale)
+{
+    for (int b = 0; b < B; b++) {
+        const float *p = probs + (size_t)b * V;
+        float *d = dlogits + (size_t)b * V;
+        for (int v = 0; v < V; v++) d[v] = p[v] * scale;
+        d[targets[b]] -= scale;
+    }
+}

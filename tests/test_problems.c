@@ -1,0 +1,184 @@
+/* test_problems.c — logreg and mlp: gradient checks for every activation,
+ * fixed-seed runs that reach a known held-out accuracy, bit-identical losses
+ * whatever the thread count, and no allocation inside a step. */
+#include <cblas.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/config.h"
+#include "../harness/gradcheck.h"
+#include "../harness/memory.h"
+#include "../harness/runner.h"
+
+#define MAX_ROWS 512 /* metric rows a test run keeps */
+
+typedef struct {
+    char spec[96]; /* problem spec */
+} SpecCase;
+
+ParameterizedTestParameters(problems, gradcheck)
+{
+    static SpecCase cases[] = {
+        {"logreg,dataset=digits"},
+        {"logreg,dataset=breast_cancer,batch=0"},
+        {"mlp,dataset=iris,hidden=[16],activation=relu"},
+        {"mlp,dataset=iris,hidden=[16],activation=gelu"},
+        {"mlp,dataset=iris,hidden=[16],activation=tanh"},
+        {"mlp,dataset=digits,hidden=[32,16],activation=relu"},
+        {"mlp,dataset=digits,hidden=[32,16],activation=gelu"},
+        {"mlp,dataset=wine,hidden=[8,8,8],activation=tanh,batch=0"},
+    };
+    return cr_make_param_array(SpecCase, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(SpecCase *c, problems, gradcheck)
+{
+    RunConfig cfg;
+    GradcheckTensor t[16];
+    int n = 0;
+    char err[ERRMSG_MAX];
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_problem(&cfg, c->spec, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, 0, 32, t, 16, &n, err, sizeof err), 0, "%s", err);
+    cr_expect_gt(n, 0);
+    for (int i = 0; i < n; i++)
+        cr_expect(t[i].worst_rel <= cfg.problem->gradcheck_tol, "%s %s: rel error %.2e (analytic %.9g, numeric %.9g)",
+                  c->spec, t[i].tensor, t[i].worst_rel, t[i].analytic, t[i].numeric);
+}
+
+/* Metric rows of a run, kept in memory. */
+typedef struct {
+    MetricRow rows[MAX_ROWS]; /* in order */
+    int n;                    /* rows held */
+} Rows;
+
+static void keep_row(void *ctx, const MetricRow *row)
+{
+    Rows *r = ctx;
+    if (r->n < MAX_ROWS) r->rows[r->n++] = *row;
+}
+
+/* Runs problem x optimizer for steps; asserts it finishes. */
+static void run(const char *problem, const char *optimizer, long steps, Rows *rows, RunSummary *sum)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_problem(&cfg, problem, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_set_optimizer(&cfg, optimizer, err, sizeof err), 0, "%s", err);
+    cfg.steps = steps;
+    cfg.log_every = 1;
+    rows->n = 0;
+    runner_run(&cfg, keep_row, rows, sum);
+    cr_assert_eq(sum->status, RUN_DONE, "%s: %s", problem, sum->error);
+}
+
+Test(problems, logreg_digits_reaches_known_accuracy)
+{
+    static Rows rows;
+    RunSummary sum;
+    run("logreg,dataset=digits,batch=64", "adam,lr=1e-2", 1000, &rows, &sum);
+    cr_expect_geq(sum.eval_accuracy, 0.95, "held-out accuracy %.4f", sum.eval_accuracy);
+    cr_expect_eq(sum.n_params, 10 * 64 + 10);
+    cr_expect_float_eq(sum.first_loss, log(10.0), 1e-6, "zero init gives log(classes)");
+}
+
+Test(problems, mlp_digits_reaches_known_accuracy)
+{
+    static Rows rows;
+    RunSummary sum;
+    run("mlp,dataset=digits,hidden=[64],activation=gelu,batch=64", "adamw,lr=1e-3", 500, &rows, &sum);
+    cr_expect_geq(sum.eval_accuracy, 0.95, "held-out accuracy %.4f", sum.eval_accuracy);
+    cr_expect_lt(sum.eval_loss, 0.2, "held-out loss %.4f", sum.eval_loss);
+}
+
+/* Same seed, same losses, bit for bit, on 1 or 2 OpenMP threads. OpenBLAS
+ * stays on one thread (as `optbench run` sets it): its multi-threaded sgemm
+ * may round differently. */
+Test(problems, losses_do_not_depend_on_thread_count)
+{
+    static Rows ref, other;
+    RunSummary a, b;
+    const char *problem = "mlp,dataset=digits,hidden=[128,128],batch=128,activation=tanh";
+    omp_set_num_threads(1);
+    openblas_set_num_threads(1);
+    run(problem, "adamw,lr=1e-3", 40, &ref, &a);
+    omp_set_num_threads(2);
+    run(problem, "adamw,lr=1e-3", 40, &other, &b);
+    cr_assert_eq(other.n, ref.n);
+    for (int i = 0; i < ref.n; i++)
+        cr_expect_eq(memcmp(&ref.rows[i].loss, &other.rows[i].loss, sizeof(double)), 0,
+                     "step %ld loss %.17g vs %.17g", ref.rows[i].step, ref.rows[i].loss, other.rows[i].loss);
+    cr_expect_eq(memcmp(&a.eval_loss, &b.eval_loss, sizeof(double)), 0);
+}
+
+/* The seed moves the minibatch order and the init, not the held-out split. */
+Test(problems, seed_moves_batches_not_split)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    double l0, l1, e0, e1, acc;
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_problem(&cfg, "logreg,dataset=iris,batch=8", err, sizeof err), 0, "%s", err);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    float params[15], grads[15];
+    cfg.problem->init(pb, params, 0);
+    for (int i = 0; i < 15; i++) params[i] = (float)(i % 5) * 0.1f - 0.2f;
+    l0 = cfg.problem->loss_and_grad(pb, params, grads, 0, 3);
+    l1 = cfg.problem->loss_and_grad(pb, params, grads, 1, 3);
+    cr_expect_neq(l0, l1, "different seeds, different minibatch 3");
+    cr_expect_eq(cfg.problem->loss_and_grad(pb, params, grads, 0, 3), l0);
+    cr_assert_eq(cfg.problem->eval(pb, params, &e0, &acc), 0);
+    cfg.problem->loss_and_grad(pb, params, grads, 7, 100);
+    cr_assert_eq(cfg.problem->eval(pb, params, &e1, &acc), 0);
+    cr_expect_eq(e0, e1);
+    cfg.problem->destroy(pb);
+}
+
+/* Every buffer is allocated in create: a step and an evaluation allocate nothing. */
+Test(problems, no_allocation_in_a_step)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    double loss, acc;
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_problem(&cfg, "mlp,dataset=digits,hidden=[32]", err, sizeof err), 0, "%s", err);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    float *p = mem_alloc(pb->n_params * sizeof(float)), *g = mem_alloc(pb->n_params * sizeof(float));
+    cfg.problem->init(pb, p, 0);
+    mem_reset_peak();
+    const size_t held = mem_current();
+    for (uint64_t b = 0; b < 40; b++) cfg.problem->loss_and_grad(pb, p, g, 0, b);
+    cfg.problem->eval(pb, p, &loss, &acc);
+    cr_expect_eq(mem_peak(), held);
+    cr_expect_gt(pb->activation_bytes, 0);
+    mem_free(p);
+    mem_free(g);
+    cfg.problem->destroy(pb);
+}
+
+/* Without held-out rows eval says so; torch.nn.Linear's bound holds. */
+Test(problems, no_test_rows_and_init_bounds)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    double loss, acc;
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_problem(&cfg, "mlp,dataset=iris,hidden=[100],test_fraction=0", err, sizeof err), 0, "%s", err);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    static float p[4 * 100 + 100 + 100 * 3 + 3];
+    cr_assert_eq(pb->n_params, sizeof p / sizeof p[0]);
+    cfg.problem->init(pb, p, 5);
+    float lo = 0, hi = 0;
+    for (int i = 0; i < 500; i++) lo = fminf(lo, p[i]), hi = fmaxf(hi, p[i]);
+    cr_expect(lo >= -0.5f && hi <= 0.5f && hi - lo > 0.9f, "layer0 in [-1/sqrt(4), 1/sqrt(4)]: [%g, %g]", lo, hi);
+    cr_expect_eq(cfg.problem->eval(pb, p, &loss, &acc), -1);
+    cfg.problem->destroy(pb);
+}
