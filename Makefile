@@ -30,7 +30,7 @@ LDFLAGS  += $(filter -fsanitize=%,$(OPT_FLAGS)) -fopenmp
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c optimizers/*.c problems/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o $(BUILD)/plot_templates.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
@@ -73,6 +73,18 @@ $(BUILD)/schema_sql.c: results/schema.sql
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
 
 $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# plots/*.gp, embedded as a table of C strings for `optbench report`.
+$(BUILD)/plot_templates.c: $(wildcard plots/*.gp)
+	@mkdir -p $(BUILD)
+	{ echo '/* generated from the templates in plots/ */'; echo '#include "../harness/report_plots.h"'; \
+	  echo 'const PlotTemplate plot_templates[] = {'; \
+	  for f in $^; do echo "{\"$$(basename $$f)\","; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	  echo '{0, 0}};'; } > $@
+
+$(BUILD)/plot_templates.o: $(BUILD)/plot_templates.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/liboptbench.a | check-libs

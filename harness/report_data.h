@@ -1,0 +1,91 @@
+/* report_data.h — a sweep's runs loaded for a report, grouped the way a
+ * comparison reads them.
+ *
+ * A problem instance is a problem with its options (rosenbrock dim 2 and
+ * dim 10 are two). A configuration is an optimizer with its hyperparameters
+ * on one problem instance; its seeds are its runs. A run's score is its
+ * held-out loss where the problem has held-out data, else its final training
+ * loss. A configuration's best is the lowest mean score over its seeds among
+ * configurations whose seeds all finished without diverging (if none did,
+ * no best). Diverged, failed and timed-out runs are counted, never averaged.
+ */
+#ifndef OPTBENCH_REPORT_DATA_H
+#define OPTBENCH_REPORT_DATA_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPORT_NAME_MAX 64
+#define REPORT_JSON_MAX 1024
+
+typedef struct {
+    int64_t id;             /* runs.id */
+    int config;             /* index into ReportData.configs */
+    long seed;              /* runs.seed */
+    char status[16];        /* done, diverged, failed, timeout, pending, running */
+    double score;           /* held-out loss, else final training loss (NAN if none) */
+    double eval_accuracy;   /* held-out accuracy at the end (NAN if none) */
+    long steps_to_target;   /* -1 when never reached */
+    double seconds_to_target; /* NAN when never reached */
+    double n_params;        /* parameters */
+    double state_bytes;     /* optimizer state */
+    double peak_bytes;      /* harness allocator peak */
+    double peak_rss;        /* process peak RSS */
+    double opt_time;        /* median optimizer-step seconds */
+    double step_time;       /* median whole-step seconds */
+} ReportRun;
+
+typedef struct {
+    char name[REPORT_NAME_MAX];     /* problem name */
+    char options[REPORT_JSON_MAX];  /* its options as JSON */
+    char label[REPORT_JSON_MAX];    /* "rosenbrock dim=10" for titles */
+    double target;                  /* target loss of its runs */
+} ReportProblem;
+
+typedef struct {
+    int problem;                    /* index into ReportData.problems */
+    char optimizer[REPORT_NAME_MAX]; /* optimizer name */
+    char hparams[REPORT_JSON_MAX];  /* hyperparameters as JSON */
+    double lr, weight_decay;        /* their lr and weight_decay (NAN when absent) */
+    int n_runs;                     /* seeds recorded */
+    int n_done, n_diverged, n_failed; /* by outcome (failed includes timeout) */
+    double score_mean, score_std;   /* over done seeds (NAN if none) */
+    double acc_mean;                /* mean held-out accuracy of done seeds */
+    double tt_mean, tt_std;         /* seconds to target over seeds that reached it */
+    double steps_tt_mean;           /* steps to target, same seeds */
+    int n_reached;                  /* seeds that reached the target */
+    double step_time_mean, step_time_std; /* median step seconds over seeds */
+    double opt_time_mean;           /* median optimizer-step seconds, mean over seeds */
+    double state_per_param;         /* state bytes per parameter */
+    double peak_bytes;              /* largest allocator peak over seeds */
+    double peak_rss;                /* largest peak RSS over seeds */
+    double n_params;                /* parameters */
+} ReportConfig;
+
+typedef struct {
+    char sweep[128];                /* sweep name */
+    int n_problems, n_configs, n_optimizers;
+    long n_runs;
+    ReportProblem *problems;        /* problem instances, in first-seen order */
+    ReportConfig *configs;          /* configurations, in first-seen order */
+    ReportRun *runs;                /* every run of the sweep */
+    char optimizers[16][REPORT_NAME_MAX]; /* optimizers shown, in order */
+    int *best;                      /* [problem * n_optimizers + o]: best config or -1 */
+} ReportData;
+
+/* Loads sweep `name` of db, keeping only the listed optimizers when
+ * `only` is non-NULL ("lion,adamw"). Returns 0, 1 when the sweep does not
+ * exist or holds no run of those optimizers (message in err), -1 on an
+ * SQLite error. */
+int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out, char *err, size_t errlen);
+
+void report_free(ReportData *d);
+
+/* Index of an optimizer in d->optimizers, or -1. */
+int report_optimizer_index(const ReportData *d, const char *name);
+
+/* The best configuration of optimizer o on problem p, or -1. */
+int report_best(const ReportData *d, int p, int o);
+
+#endif

@@ -1,0 +1,31 @@
+/* report_plots.h — gnuplot templates (the .gp files of plots/, embedded in the binary)
+ * filled in and rendered for a report. A filled .gp file and its .dat file
+ * are left in the report folder so that a user can restyle a plot and
+ * render it again with gnuplot. */
+#ifndef OPTBENCH_REPORT_PLOTS_H
+#define OPTBENCH_REPORT_PLOTS_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *name; /* file name under plots/ */
+    const char *text; /* its contents */
+} PlotTemplate;
+
+/* Every template; the list ends with {0, 0}. */
+extern const PlotTemplate plot_templates[];
+
+/* 1 when a gnuplot executable is on PATH. */
+int plot_have_gnuplot(void);
+
+/* Writes common.gp into dir. Returns 0 or -1 with a message. */
+int plot_begin(const char *dir, char *err, size_t errlen);
+
+/* Fills template `name` with the pairs subs[0..n) ("KEY", "value" replace
+ * @KEY@), writes dir/base.gp (whose output is base.svg / base.png) and runs
+ * gnuplot for both formats; @OUT@ becomes base. Returns 0 or -1 with a
+ * message. */
+int plot_render(const char *dir, const char *name, const char *base, const char *const (*subs)[2], int n,
+                char *err, size_t errlen);
+
+#endif
