@@ -7,6 +7,8 @@
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
 #                   BENCH_ARGS adds flags of `optbench bench`)
+#   make demo       deps, build, the Lion-vs-AdamW sweep into results/demo.db and its report
+#   make test-browser  render a report in headless Chromium and screenshot it (installs chromium)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -35,7 +37,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps check-libs test test-asan test-torch torch-dep bench bench-mlp install clean
+.PHONY: all deps demo test-browser check-libs test test-asan test-torch torch-dep bench bench-mlp install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -117,6 +119,15 @@ bench: $(BIN) torch-dep bench-mlp
 
 bench-mlp: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/mlp_step_torch.py
+
+demo: deps
+	$(MAKE) all
+	./$(BIN) sweep sweeps/lion_vs_adamw.yaml --db results/demo.db
+	./$(BIN) report --sweep lion-vs-adamw --db results/demo.db --out reports/lion_vs_adamw --optimizers lion,adamw,lion_l2
+
+test-browser: $(BIN)
+	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; }
+	OPTBENCH=$(abspath $(BIN)) sh tests/browser/report_screenshot.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \

@@ -12,8 +12,10 @@ static const char usage[] =
     "usage: optbench report --sweep NAME --out DIR [--db PATH] [--optimizers a,b]\n"
     "  Writes DIR/report.html (plots inline, opens from disk), DIR/report.md with\n"
     "  PNG plots, and the .dat and .gp files behind every plot (re-render one with\n"
-    "  `gnuplot -e 'fmt=\"png\"' FILE.gp` in DIR). With two optimizers the report\n"
-    "  opens with a verdict table. Needs gnuplot (Debian package gnuplot-nox).\n";
+    "  `gnuplot -e 'fmt=\"png\"' FILE.gp` in DIR). --optimizers keeps those\n"
+    "  optimizers in that order; the report opens with a verdict table of the first\n"
+    "  two listed (or of the only two in the sweep). Needs gnuplot (Debian package\n"
+    "  gnuplot-nox).\n";
 
 int cmd_report(int argc, char **argv)
 {

@@ -667,7 +667,7 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
              "%d unfinished.", total, d->n_configs, d->n_problems, opts, done, diverged, failed,
          total - done - diverged - failed);
     if (diverged == total) para(&r, "Every run of this sweep diverged: there is no loss to compare.");
-    if (d->n_optimizers == 2) section_verdict(&r);
+    if (d->verdict) section_verdict(&r);
     section_summary(&r);
     section_profile(&r);
     for (int p = 0; p < d->n_problems; p++) section_problem(&r, p);

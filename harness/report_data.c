@@ -38,6 +38,21 @@ static int listed(const char *list, const char *name)
     return 0;
 }
 
+/* Puts the optimizers in the order of the comma-separated list. */
+static void order_as_listed(ReportData *d, const char *list)
+{
+    char ordered[16][REPORT_NAME_MAX];
+    int n = 0;
+    for (const char *p = list; p && *p && n < d->n_optimizers;) {
+        const char *comma = strchr(p, ',');
+        size_t w = comma ? (size_t)(comma - p) : strlen(p);
+        for (int i = 0; i < d->n_optimizers; i++)
+            if (strlen(d->optimizers[i]) == w && !strncmp(d->optimizers[i], p, w)) snprintf(ordered[n++], REPORT_NAME_MAX, "%s", d->optimizers[i]);
+        p = comma ? comma + 1 : NULL;
+    }
+    memcpy(d->optimizers, ordered, sizeof ordered[0] * (size_t)n);
+}
+
 int report_optimizer_index(const ReportData *d, const char *name)
 {
     for (int i = 0; i < d->n_optimizers; i++)
@@ -241,6 +256,8 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         rc = 1;
         goto cleanup;
     }
+    if (only) order_as_listed(out, only);
+    out->verdict = out->n_optimizers == 2 || (only && out->n_optimizers >= 2);
     label_problems(db, out);
     if (aggregate(out) || choose_best(out)) goto cleanup;
     rc = 0;

@@ -70,12 +70,14 @@ typedef struct {
     ReportProblem *problems;        /* problem instances, in first-seen order */
     ReportConfig *configs;          /* configurations, in first-seen order */
     ReportRun *runs;                /* every run of the sweep */
-    char optimizers[16][REPORT_NAME_MAX]; /* optimizers shown, in order */
+    char optimizers[16][REPORT_NAME_MAX]; /* optimizers shown: as listed, else first seen */
+    int verdict;                    /* compare optimizers[0] and [1] in a verdict table */
     int *best;                      /* [problem * n_optimizers + o]: best config or -1 */
 } ReportData;
 
-/* Loads sweep `name` of db, keeping only the listed optimizers when
- * `only` is non-NULL ("lion,adamw"). Returns 0, 1 when the sweep does not
+/* Loads sweep `name` of db, keeping only the listed optimizers, in that
+ * order, when `only` is non-NULL ("lion,adamw"). A verdict compares the
+ * first two listed, or the only two there are. Returns 0, 1 when the sweep does not
  * exist or holds no run of those optimizers (message in err), -1 on an
  * SQLite error. */
 int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out, char *err, size_t errlen);

@@ -14,4 +14,4 @@ set xrange [-0.5:@NX@-0.5]
 set yrange [-0.5:@NY@-0.5]
 set key off
 set style fill solid 1.0
-plot "@DATA@" using 1:2:3 with image, "@DATA@" using 1:2:4 with labels font ",9"
+plot "@DATA@" using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, "@DATA@" using 1:2:4 with labels font ",9"
