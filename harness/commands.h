@@ -7,6 +7,8 @@ int cmd_run(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 int cmd_compare(int argc, char **argv);
