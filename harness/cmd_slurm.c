@@ -119,7 +119,7 @@ int cmd_slurm(int argc, char **argv)
     RunConfig *runs = NULL;
     long n = 0;
     ssize_t exe_len;
-    char err[ERRMSG_MAX], exe[PATH_MAX], sweep_path[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX + 16], job[128];
+    char err[ERRMSG_MAX], exe[PATH_MAX], sweep_path[PATH_MAX], cwd[PATH_MAX], dir[2 * PATH_MAX + 2], probe[2 * PATH_MAX + 16], job[128];
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
     rc = EXIT_USAGE;
@@ -131,13 +131,19 @@ int cmd_slurm(int argc, char **argv)
         cli_fail(EXIT_USAGE, "%s: %s", a.file, strerror(errno));
         goto cleanup;
     }
-    snprintf(probe, sizeof probe, "%s/shard-0.db", a.out_dir);
-    if (store_make_parent_dirs(probe) || !realpath(a.out_dir, dir)) {
-        cli_fail(EXIT_USAGE, "%s: cannot create the folder: %s", a.out_dir, strerror(errno));
+    if (a.out_dir[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+        cli_fail(EXIT_RUNTIME, "the current folder: %s", strerror(errno));
         goto cleanup;
     }
+    snprintf(dir, sizeof dir, "%s%s%s", a.out_dir[0] == '/' ? "" : cwd, a.out_dir[0] == '/' ? "" : "/", a.out_dir);
+    for (size_t len = strlen(dir); len > 1 && dir[len - 1] == '/'; len--) dir[len - 1] = 0;
     if (!sbatch_word(dir)) {
         cli_fail(EXIT_USAGE, "%s: a folder for #SBATCH --output must not hold spaces, quotes or %%, #, $, `, \\", dir);
+        goto cleanup;
+    }
+    snprintf(probe, sizeof probe, "%s/shard-0.db", dir);
+    if (store_make_parent_dirs(probe)) {
+        cli_fail(EXIT_USAGE, "%s: cannot create the folder: %s", dir, strerror(errno));
         goto cleanup;
     }
     rc = EXIT_RUNTIME;
