@@ -3,6 +3,8 @@
 #   make deps       install missing Debian packages (apt-get; a no-op when present)
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make test-slurm submit a small sweep as a Slurm job array to a one-node cluster started
+#                   for the test (installs slurmctld, slurmd, slurm-client, munge; root only)
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
@@ -37,7 +39,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps demo test-browser check-libs test test-asan test-torch torch-dep bench bench-mlp install clean
+.PHONY: all deps demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -99,6 +101,9 @@ test: $(BIN) $(TEST_BIN)
 
 test-asan:
 	$(MAKE) BUILD=build-asan SAN=1 test
+
+test-slurm: $(BIN)
+	OPTBENCH=$(abspath $(BIN)) sh tests/slurm/array.sh
 
 # Shell words that install the Debian packages named after them.
 APT_INSTALL = sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

@@ -8,6 +8,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 int cmd_compare(int argc, char **argv);

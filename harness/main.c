@@ -19,6 +19,8 @@ static const Command commands[] = {
     {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
     {"list", cmd_list, "list sweeps or runs of a database"},
     {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
+    {"merge", cmd_merge, "combine shard databases into one, idempotently"},
+    {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},
     {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
     {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression"},

@@ -52,8 +52,7 @@ static void release_statement(sqlite3 *db, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
-/* Creates every missing folder above path. */
-static int make_parent_dirs(const char *path)
+int store_make_parent_dirs(const char *path)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
@@ -110,7 +109,7 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         goto cleanup;
     }
-    if (writable && make_parent_dirs(path) != 0) {
+    if (writable && store_make_parent_dirs(path) != 0) {
         snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
         goto cleanup;
     }

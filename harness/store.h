@@ -28,6 +28,9 @@ int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errle
 
 void store_close(sqlite3 *db);
 
+/* Creates every missing folder above a database path; 0, or -1 with errno. */
+int store_make_parent_dirs(const char *path);
+
 /* Finds or creates the sweep `name`; its id in *id. */
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err,
