@@ -49,7 +49,7 @@ int cmd_export(int argc, char **argv)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     char err[ERRMSG_MAX], sql[SQL_MAX];
-    int64_t sweep_id = -1;
+    int64_t sweep_id;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -68,13 +68,8 @@ int cmd_export(int argc, char **argv)
     if (optind != argc) return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
     if (!sweep) return cli_usage_error(usage, "export: --sweep NAME is required");
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
-    if (sqlite3_prepare_v2(db, "SELECT id FROM sweeps WHERE name = ?", -1, &st, NULL) != SQLITE_OK) goto cleanup;
-    sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) sweep_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sweep_id < 0) {
-        rc = cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep);
+    if ((c = store_find_sweep(db, sweep, &sweep_id)) != 0) {
+        if (c == 1) rc = cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep);
         goto cleanup;
     }
     snprintf(sql, sizeof sql, "%s",

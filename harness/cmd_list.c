@@ -56,16 +56,10 @@ int cmd_list(int argc, char **argv)
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     if (sqlite3_prepare_v2(db, runs ? runs_sql : sweeps_sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
     if (runs) sweep ? sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 1);
-    if (sweep && runs) {
-        sqlite3_stmt *probe = NULL;
-        sqlite3_prepare_v2(db, "SELECT 1 FROM sweeps WHERE name = ?", -1, &probe, NULL);
-        sqlite3_bind_text(probe, 1, sweep, -1, SQLITE_STATIC);
-        int found = sqlite3_step(probe) == SQLITE_ROW;
-        sqlite3_finalize(probe);
-        if (!found) {
-            rc = cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep);
-            goto cleanup;
-        }
+    int64_t sweep_id;
+    if (sweep && runs && store_find_sweep(db, sweep, &sweep_id) == 1) {
+        rc = cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep);
+        goto cleanup;
     }
     rc = out_rows(st, (OutFormat)fmt, stdout) < 0 ? EXIT_RUNTIME : EXIT_OK;
 cleanup:

@@ -184,21 +184,25 @@ static int bind_real(sqlite3_stmt *st, int i, double x)
     return isnan(x) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, x);
 }
 
+int store_find_sweep(sqlite3 *db, const char *name, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT id FROM sweeps WHERE name = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     char host[256];
-    int rc = sqlite3_prepare_v2(db, "SELECT id FROM sweeps WHERE name = ?", -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        rc = SQLITE_DONE;
-        goto cleanup;
-    }
-    if (rc != SQLITE_DONE) goto cleanup;
-    sqlite3_finalize(st);
+    int found = store_find_sweep(db, name, id);
+    int rc = found == 0 ? SQLITE_DONE : SQLITE_ERROR;
+    if (found != 1) goto cleanup;
     host_name(host, sizeof host);
     rc = sqlite3_prepare_v2(db,
                             "INSERT INTO sweeps (name, spec, created_at, version, host, device_name) "

@@ -31,6 +31,10 @@ void store_close(sqlite3 *db);
 /* Creates every missing folder above a database path; 0, or -1 with errno. */
 int store_make_parent_dirs(const char *path);
 
+/* Finds sweep `name`: 0 with its id in *id, 1 when there is none, -1 on
+ * an SQLite error. */
+int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
+
 /* Finds or creates the sweep `name`; its id in *id. */
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err,
