@@ -19,6 +19,7 @@
 
 #define WORKER_ROW_BUFFER 256 /* rows a worker holds before writing them */
 #define FLUSH_SECONDS 1.0     /* a worker writes its rows at least this often */
+#define QUEUE_BELOW_SECONDS 0.05 /* runs shorter than this on average are queued two deep */
 
 enum { REC_ROW = 1, REC_SUMMARY = 2 };
 
@@ -109,7 +110,8 @@ typedef struct {
     int task_fd;        /* parent writes configs here */
     int result_fd;      /* parent reads records here */
     long task;          /* run in progress, -1 when idle */
-    double started;     /* when it was handed over */
+    long queued;        /* run handed over to follow it, -1 when none */
+    double started;     /* when the run in progress started */
     char *inbox;        /* bytes read but not yet parsed */
     size_t in_len, in_cap; /* bytes held, room */
     MetricRow *rows;    /* rows of the current run */
@@ -142,7 +144,7 @@ static int spawn(Worker *w, int single_thread, int n_workers, Worker *all)
     w->pid = pid;
     w->task_fd = task[1];
     w->result_fd = result[0];
-    w->task = -1;
+    w->task = w->queued = -1;
     w->in_len = 0;
     return 0;
 }
@@ -263,20 +265,53 @@ static int drain(Worker *w, RunSummary *sum)
     return parse_inbox(w, sum);
 }
 
-/* Hands run `task` to worker i, starting a process when it has none. */
-static int dispatch(Worker *w, int jobs, int i, const RunConfig *cfgs, long task, const PoolOptions *opt,
-                    long *busy)
+/* Runs still to hand out: those taken back from a worker that died before
+ * starting them, then the ones never handed out. */
+typedef struct {
+    long next;          /* next never-handed-out run */
+    long n;             /* runs in all */
+    long *retry;        /* runs taken back */
+    int n_retry;        /* how many */
+} Backlog;
+
+static int backlog_empty(const Backlog *b) { return b->n_retry == 0 && b->next >= b->n; }
+static long backlog_take(Backlog *b) { return b->n_retry ? b->retry[--b->n_retry] : b->next++; }
+
+/* Marks run `task` as started on worker wk. */
+static void start(Worker *wk, long task, const PoolOptions *opt)
+{
+    wk->task = task;
+    wk->started = now_seconds();
+    wk->n_rows = 0;
+    if (opt->on_start) opt->on_start(opt->ctx, task);
+}
+
+/* Hands the next run to worker i (starting a process when it has none): it
+ * starts at once when the worker is idle, else it waits in the worker's
+ * pipe and starts the moment the current run ends. */
+static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt)
 {
     if (!w[i].pid && spawn(&w[i], jobs > 1, jobs, w) != 0) {
         perror("optbench: starting a worker");
         return -1;
     }
-    w[i].task = task;
-    w[i].started = now_seconds();
-    w[i].n_rows = 0;
-    (*busy)++;
-    if (opt->on_start) opt->on_start(opt->ctx, task);
+    long task = backlog_take(b);
     send_task(w[i].task_fd, &cfgs[task]);
+    if (w[i].task < 0) start(&w[i], task, opt);
+    else w[i].queued = task;
+    return 0;
+}
+
+/* Gives idle workers a run, and, once runs are seen to be short, a second
+ * one to follow it, so that a worker does not wait for the parent between
+ * runs. Long runs are not queued, so that the last ones spread over all
+ * workers. */
+static int feed(Worker *w, int jobs, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt, int queue)
+{
+    for (int i = 0; i < jobs && !backlog_empty(b); i++)
+        if (w[i].task < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
+    for (int i = 0; i < jobs && queue && !backlog_empty(b); i++)
+        if (w[i].task >= 0 && w[i].queued < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
     return 0;
 }
 
@@ -285,29 +320,28 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     const int jobs = opt->jobs < 1 ? 1 : opt->jobs > n ? (int)(n > 0 ? n : 1) : opt->jobs;
     Worker *w = calloc((size_t)jobs, sizeof *w);
     struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
-    long next = 0, busy = 0;
+    Backlog backlog = {.n = n, .retry = calloc((size_t)jobs, sizeof(long))};
     int rc = -1;
+    long ended = 0;          /* runs that ended, for the mean run time */
+    double ended_wall = 0;   /* their wall seconds */
     RunSummary sum;
     struct rusage ru;
     char why[256];
     MetricRow *spare = NULL; /* rows of the run being stored, swapped with a worker's */
     long spare_cap = 0;
-    if (!w || !pfd) goto cleanup;
+    if (!w || !pfd || !backlog.retry) goto cleanup;
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < jobs; i++) w[i].task = -1;
+    for (int i = 0; i < jobs; i++) w[i].task = w[i].queued = -1;
     for (;;) {
         if (opt->stop && *opt->stop) {
             rc = 1;
             break;
         }
-        for (int i = 0; i < jobs && next < n; i++)
-            if (w[i].task < 0 && dispatch(w, jobs, i, cfgs, next++, opt, &busy) != 0) goto cleanup;
-        if (busy == 0) {
-            rc = 0;
-            break;
-        }
-        int timeout_ms = 200;
+        const int queue = ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
+        if (feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+        int busy = 0, timeout_ms = 200;
         for (int i = 0; i < jobs; i++) {
+            busy |= w[i].task >= 0;
             pfd[i].fd = w[i].task >= 0 ? w[i].result_fd : -1;
             pfd[i].events = POLLIN;
             if (w[i].task >= 0 && opt->timeout_s > 0) {
@@ -316,41 +350,51 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 if (ms < timeout_ms) timeout_ms = ms;
             }
         }
+        if (!busy) {
+            rc = 0;
+            break;
+        }
         if (poll(pfd, (nfds_t)jobs, timeout_ms) < 0 && errno != EINTR) {
             perror("optbench: poll");
             goto cleanup;
         }
         for (int i = 0; i < jobs; i++) {
-            if (w[i].task < 0) continue;
-            const RunConfig *cfg = &cfgs[w[i].task];
             int state = 0;
-            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) state = drain(&w[i], &sum);
-            if (state == 1) {
-                /* the run's own summary, wall time as measured in the worker */
-            } else if (state < 0) {
-                describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
-                lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
-            } else if (opt->timeout_s > 0 && now_seconds() - w[i].started > opt->timeout_s) {
-                reap(&w[i], 1, &ru);
-                snprintf(why, sizeof why, "exceeded timeout_s = %g", opt->timeout_s);
-                lost_summary(cfg, &w[i], RUN_TIMEOUT, why, &ru, &sum);
-            } else {
-                continue;
+            if (w[i].task >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) state = drain(&w[i], &sum);
+            /* one read may bring the ends of several short runs */
+            while (w[i].task >= 0) {
+                const RunConfig *cfg = &cfgs[w[i].task];
+                if (state == 1) {
+                    /* the run's own summary, wall time as measured in the worker */
+                } else if (state < 0) {
+                    describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
+                    lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
+                } else if (opt->timeout_s > 0 && now_seconds() - w[i].started > opt->timeout_s) {
+                    reap(&w[i], 1, &ru);
+                    snprintf(why, sizeof why, "exceeded timeout_s = %g", opt->timeout_s);
+                    lost_summary(cfg, &w[i], RUN_TIMEOUT, why, &ru, &sum);
+                } else {
+                    break;
+                }
+                /* keep the rows, let the worker go on with its next run, then store this one */
+                const long task = w[i].task;
+                const long n_rows = w[i].n_rows;
+                MetricRow *rows = w[i].rows;
+                const long cap = w[i].cap_rows;
+                w[i].rows = spare;
+                w[i].cap_rows = spare_cap;
+                spare = rows;
+                spare_cap = cap;
+                w[i].task = -1;
+                if (w[i].queued >= 0 && w[i].pid) start(&w[i], w[i].queued, opt);
+                else if (w[i].queued >= 0) backlog.retry[backlog.n_retry++] = w[i].queued; /* never started */
+                w[i].queued = -1;
+                ended++;
+                ended_wall += sum.wall_seconds;
+                if (!(opt->stop && *opt->stop) && feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+                opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
+                state = w[i].task >= 0 ? parse_inbox(&w[i], &sum) : 0;
             }
-            /* keep the rows, hand the worker its next run, then store this one */
-            const long task = w[i].task;
-            const long n_rows = w[i].n_rows;
-            MetricRow *rows = w[i].rows;
-            const long cap = w[i].cap_rows;
-            w[i].rows = spare;
-            w[i].cap_rows = spare_cap;
-            spare = rows;
-            spare_cap = cap;
-            w[i].task = -1;
-            busy--;
-            if (next < n && !(opt->stop && *opt->stop) && dispatch(w, jobs, i, cfgs, next++, opt, &busy) != 0)
-                goto cleanup;
-            opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
         }
     }
 cleanup:
@@ -362,5 +406,6 @@ cleanup:
     free(spare);
     free(w);
     free(pfd);
+    free(backlog.retry);
     return rc;
 }
