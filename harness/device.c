@@ -149,7 +149,13 @@ long dev_used_bytes(void)
 cublasHandle_t device_blas(void)
 {
     static cublasHandle_t handle; /* created once per process */
-    if (!handle && !BLAS_OK(cublasCreate(&handle))) handle = NULL;
+    if (handle) return handle;
+    if (!BLAS_OK(cublasCreate(&handle))) return handle = NULL;
+    /* float32 products: no TF32 tensor-core rounding, so that they match OpenBLAS's to float32 */
+    if (!BLAS_OK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH))) {
+        cublasDestroy(handle);
+        handle = NULL;
+    }
     return handle;
 }
 
