@@ -119,7 +119,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liboptbench.a | check-libs
 	  $(BUILD)/liboptbench.a $(shell pkg-config --libs criterion 2>/dev/null) $(LDLIBS)
 
 test: $(BIN) $(TEST_BIN)
-	@OPTBENCH=$(abspath $(BIN)) TEST_BIN_DIR=$(BUILD)/tests sh tests/run.sh
+	@OPTBENCH=$(abspath $(BIN)) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
 
 # protect_shadow_gap=0: the CUDA driver maps memory where ASan keeps its shadow gap.
 test-asan:
