@@ -135,20 +135,22 @@ static double event_seconds(cudaEvent_t from, cudaEvent_t to)
     return CUDA_OK(cudaEventElapsedTime(&ms, from, to)) ? 1e-3 * ms : NAN;
 }
 
-/* Waits for the device and settles ring steps s-k .. s in order. Returns 1
- * when the run diverged among them, 0 when it goes on, -1 on a device error. */
-static int settle(const RunConfig *cfg, ProblemTwin *tw, DevRun *b, long s, int k, double *elapsed,
+/* Waits for the device and settles steps from .. s in order; they sit in
+ * ring slots (from-1) % SYNC_EVERY .. (s-1) % SYNC_EVERY, contiguous since
+ * the loop waits at the ring's last slot. Returns 1 when the run diverged
+ * among them, 0 when it goes on, -1 on a device error. */
+static int settle(const RunConfig *cfg, ProblemTwin *tw, DevRun *b, long from, long s, double *elapsed,
                   MetricSink sink, void *ctx, RunSummary *out)
 {
-    const int accum = cfg->accum;
-    if (!CUDA_OK(cudaMemcpy(b->host_losses, b->losses, (size_t)(k + 1) * accum * sizeof(double),
-                            cudaMemcpyDeviceToHost)))
+    const size_t accum = (size_t)cfg->accum, j0 = (size_t)((from - 1) % SYNC_EVERY);
+    if (!CUDA_OK(cudaMemcpy(b->host_losses + j0 * accum, b->losses + j0 * accum,
+                            (size_t)(s - from + 1) * accum * sizeof(double), cudaMemcpyDeviceToHost)))
         return -1;
-    for (int j = 0; j <= k; j++) {
-        const long js = s - k + j;
+    for (long js = from; js <= s; js++) {
+        const size_t j = (size_t)((js - 1) % SYNC_EVERY);
         double loss = 0;
-        for (int a = 0; a < accum; a++) loss += b->host_losses[(size_t)j * accum + a];
-        if (accum > 1) loss /= accum;
+        for (size_t a = 0; a < accum; a++) loss += b->host_losses[j * accum + a];
+        if (accum > 1) loss /= (double)accum;
         const int diverged = run_diverged(cfg, out, js, loss);
         const double fb = event_seconds(b->ev[j][EV_START], b->ev[j][EV_GRAD]);
         b->fb_times[js - 1] = fb;
@@ -205,6 +207,7 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
     out->device_used_bytes = dev_used_bytes();
 
     double elapsed = 0;
+    long settled = 0; /* steps settled so far */
     int ended = 0;
     out->status = RUN_DONE;
     for (long s = 1; s <= cfg->steps && !ended; s++) {
@@ -218,7 +221,8 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
             !CUDA_OK(cudaEventRecord(b.ev[k][EV_STEP], 0)))
             goto cleanup;
         if (!run_row_due(cfg, s, 0) && !run_eval_due(cfg, s, 0) && k < SYNC_EVERY - 1) continue;
-        if ((ended = settle(cfg, tw, &b, s, k, &elapsed, sink, ctx, out)) < 0) goto cleanup;
+        if ((ended = settle(cfg, tw, &b, settled + 1, s, &elapsed, sink, ctx, out)) < 0) goto cleanup;
+        settled = s;
         const long used = dev_used_bytes();
         if (used > out->device_used_bytes) out->device_used_bytes = used;
     }
