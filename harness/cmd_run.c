@@ -131,6 +131,9 @@ static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary
            1e3 * s->fb_median, 1e3 * s->opt_median, s->wall_seconds);
     printf("  memory: %ld params, state %ld B, peak %ld B, peak RSS %.1f MiB\n", s->n_params,
            s->state_bytes, s->peak_bytes, (double)s->peak_rss / (1 << 20));
+    if (s->device_peak_bytes >= 0)
+        printf("  device memory: peak %ld B through optbench, %.1f MiB in use on the GPU\n", s->device_peak_bytes,
+               (double)s->device_used_bytes / (1 << 20));
 }
 
 /* Prints the summary of the run once it is stored. */
