@@ -93,7 +93,9 @@ deps:
 $(BIN): $(BUILD)/harness/main.o $(BUILD)/liboptbench.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Rebuilt from scratch, so that no object of the other CUDA= setting stays in it.
 $(BUILD)/liboptbench.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c $(CUDA_STAMP) | check-libs
