@@ -1,11 +1,13 @@
 # Makefile — builds ./optbench and its tests.
-#   make            build ./optbench (CPU)
+#   make            build ./optbench; CUDA=auto (default) adds the CUDA backend when nvcc is
+#                   found (/usr/local/cuda/bin/nvcc or PATH), CUDA=1 requires it, CUDA=0 leaves it out
 #   make deps       install missing Debian packages (apt-get; a no-op when present)
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-slurm submit a small sweep as a Slurm job array to a one-node cluster started
 #                   for the test (installs slurmctld, slurmd, slurm-client, munge; root only)
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
+#   make bench-cuda the fused optimizer steps on the GPU beside torch's fused AdamW (needs a GPU)
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
 #                   BENCH_ARGS adds flags of `optbench bench`)
@@ -22,6 +24,26 @@ PKGS     := sqlite3 yaml-0.1 openblas zlib
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
             zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist
 
+# The CUDA backend: every source under a cuda/ folder, built with nvcc (.cu)
+# or cc (.c), compiled with OPTBENCH_CUDA defined. The CPU build never needs it.
+CUDA     ?= auto
+NVCC     ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+ifeq ($(CUDA),auto)
+USE_CUDA := $(if $(NVCC),1,0)
+else ifeq ($(CUDA),1)
+USE_CUDA := 1
+$(if $(NVCC),,$(error CUDA=1: nvcc not found in /usr/local/cuda/bin or PATH (set NVCC=/path/to/nvcc)))
+else ifeq ($(CUDA),0)
+USE_CUDA := 0
+else
+$(error CUDA=$(CUDA): use auto, 0 or 1)
+endif
+CUDA_HOME := $(patsubst %/bin/,%,$(dir $(NVCC)))
+# sm_90 machine code for the H100/H200 and compute_90 PTX that newer GPUs JIT-compile;
+# --fmad=false keeps a*b+c rounded twice, as the CPU loops round it.
+NVCCFLAGS += -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+             --fmad=false -Xcompiler -Wall,-Wextra -MMD -MP -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
+
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
 OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -34,12 +56,24 @@ LDFLAGS  += $(filter -fsanitize=%,$(OPT_FLAGS)) -fopenmp
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c optimizers/*.c problems/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o $(BUILD)/plot_templates.o
+CU_SRC   :=
 TEST_SRC := $(wildcard tests/test_*.c)
+ifeq ($(USE_CUDA),1)
+CFLAGS   += -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
+LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+LIB_SRC  += $(wildcard harness/cuda/*.c optimizers/cuda/*.c problems/cuda/*.c)
+CU_SRC   := $(wildcard harness/cuda/*.cu optimizers/cuda/*.cu problems/cuda/*.cu)
+else
+TEST_SRC := $(filter-out tests/test_cuda.c,$(TEST_SRC))
+endif
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(BUILD)/schema_sql.o $(BUILD)/plot_templates.o
+# Rewritten only when USE_CUDA changes, so that switching CUDA= rebuilds every object.
+CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
+$(shell mkdir -p $(BUILD) && [ -f $(CUDA_STAMP) ] || { rm -f $(BUILD)/cuda-*.stamp; touch $(CUDA_STAMP); })
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp install clean
+.PHONY: all deps demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-cuda install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -63,12 +97,18 @@ deps:
 $(BIN): $(BUILD)/harness/main.o $(BUILD)/liboptbench.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Rebuilt from scratch, so that no object of the other CUDA= setting stays in it.
 $(BUILD)/liboptbench.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c | check-libs
+$(BUILD)/%.o: %.c $(CUDA_STAMP) | check-libs
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cu $(CUDA_STAMP)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 # results/schema.sql, embedded as a C string.
 $(BUILD)/schema_sql.c: results/schema.sql
@@ -97,10 +137,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liboptbench.a | check-libs
 	  $(BUILD)/liboptbench.a $(shell pkg-config --libs criterion 2>/dev/null) $(LDLIBS)
 
 test: $(BIN) $(TEST_BIN)
-	@OPTBENCH=$(abspath $(BIN)) TEST_BIN_DIR=$(BUILD)/tests sh tests/run.sh
+	@OPTBENCH=$(abspath $(BIN)) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
 
+# protect_shadow_gap=0: the CUDA driver maps memory where ASan keeps its shadow gap.
 test-asan:
-	$(MAKE) BUILD=build-asan SAN=1 test
+	ASAN_OPTIONS=protect_shadow_gap=0 $(MAKE) BUILD=build-asan SAN=1 test
 
 test-slurm: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) sh tests/slurm/array.sh
@@ -133,6 +174,9 @@ demo: deps
 test-browser: $(BIN)
 	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; }
 	OPTBENCH=$(abspath $(BIN)) sh tests/browser/report_screenshot.sh
+
+bench-cuda: $(BIN)
+	OPTBENCH=$(abspath $(BIN)) python3 bench/cuda_optim.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \

@@ -9,8 +9,7 @@
 #include "roofline.h"
 #include "timing.h"
 
-/* Deterministic values in [-0.5, 0.5) from an index (a multiplicative hash). */
-static float hashed(size_t i, unsigned salt)
+float bench_value(size_t i, unsigned salt)
 {
     unsigned h = ((unsigned)i ^ salt) * 2654435761u;
     return (float)(h >> 8) / 16777216.0f - 0.5f;
@@ -37,8 +36,8 @@ int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int thr
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
-        p[i] = hashed(i, 1u);
-        g[i] = roof_g[i] = hashed(i, 2u);
+        p[i] = bench_value(i, 1u);
+        g[i] = roof_g[i] = bench_value(i, 2u);
     }
     if (opt->init_state) opt->init_state(hp, state, n);
     omp_set_num_threads(threads);

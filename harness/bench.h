@@ -19,11 +19,24 @@ typedef struct {
     double fraction;         /* gbps / roof_gbps */
 } BenchResult;
 
+/* Deterministic values in [-0.5, 0.5) from an index (a multiplicative
+ * hash): the parameters (salt 1) and gradients (salt 2) of a measurement. */
+float bench_value(size_t i, unsigned salt);
+
 /* Measures opt at hyperparameters hp (lr is hp[0]) on n floats with
  * `threads` OpenMP threads: warmup untimed rounds, then `repeats` timed
  * rounds of one roofline pass and one step each; medians. Every buffer is
  * allocated and touched before timing. Returns 0, or -1 with a message. */
 int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int threads, int warmup,
                     int repeats, BenchResult *out, char *err, size_t errlen);
+
+#ifdef OPTBENCH_CUDA
+/* The same measurement on the GPU (harness/cuda/bench_cuda.c): the fused
+ * CUDA step and the streaming kernel with the same streams
+ * (roofline_pass_cuda), timed alternately with CUDA events on device
+ * buffers; no thread count. */
+int bench_optimizer_cuda(const OptimizerDef *opt, const double *hp, size_t n, int warmup, int repeats,
+                         BenchResult *out, char *err, size_t errlen);
+#endif
 
 #endif

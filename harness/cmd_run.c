@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "device.h"
 #include "hostinfo.h"
 #include "execute.h"
 #include "store.h"
@@ -33,7 +34,7 @@ static const char usage[] =
 
 /* Parses the flags into cfg; returns EXIT_OK or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_path,
-                      const char **sweep, int *quiet)
+                      const char **sweep, int *quiet, char *gpu, size_t gpu_len)
 {
     enum { O_PROBLEM = 256, O_OPTIMIZER, O_SCHEDULE, O_STEPS, O_SEED, O_DEVICE, O_CLIP, O_ACCUM,
            O_LOG, O_EVAL, O_TARGET, O_DIVERGE, O_DB, O_SWEEP, O_QUIET, O_HELP };
@@ -103,8 +104,7 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
         }
     }
     if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
-    if (cfg->device == DEVICE_CUDA)
-        return cli_fail(EXIT_USAGE, "--device cuda: this optbench was built without CUDA (rebuild with make CUDA=1)");
+    if (config_check_device(cfg, gpu, gpu_len, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
     /* A problem whose data cannot be loaded is an input error, found before
      * the database is opened so that nothing is written. */
     Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
@@ -131,6 +131,9 @@ static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary
            1e3 * s->fb_median, 1e3 * s->opt_median, s->wall_seconds);
     printf("  memory: %ld params, state %ld B, peak %ld B, peak RSS %.1f MiB\n", s->n_params,
            s->state_bytes, s->peak_bytes, (double)s->peak_rss / (1 << 20));
+    if (s->device_peak_bytes >= 0)
+        printf("  device memory: peak %ld B through optbench, %.1f MiB in use on the GPU\n", s->device_peak_bytes,
+               (double)s->device_used_bytes / (1 << 20));
 }
 
 /* Prints the summary of the run once it is stored. */
@@ -147,19 +150,19 @@ int cmd_run(int argc, char **argv)
     RunConfig cfg;
     const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
     int quiet = 0, rc;
-    char err[ERRMSG_MAX], cpu[256];
+    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX];
     sqlite3 *db = NULL;
     int64_t sweep_id = 0;
     ExecCounts counts;
 
     config_defaults(&cfg);
-    rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet);
+    rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet, gpu, sizeof gpu);
     if (rc != EXIT_OK) return rc;
     if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     host_cpu_name(cpu, sizeof cpu);
     ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
     rc = EXIT_RUNTIME;
-    if (store_sweep(db, sweep, "runs recorded by `optbench run`", cpu, &sweep_id, err, sizeof err) != 0 ||
+    if (store_sweep(db, sweep, "runs recorded by `optbench run`", gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) != 0 ||
         execute_runs(db, sweep_id, &cfg, 1, &opt, &counts, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "device.h"
 #include "execute.h"
 #include "hostinfo.h"
 #include "store.h"
@@ -114,7 +115,7 @@ int cmd_sweep(int argc, char **argv)
     sqlite3 *db = NULL;
     long n = 0, kept = 0;
     int64_t sweep_id;
-    char err[ERRMSG_MAX], cpu[256];
+    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "";
     ExecCounts counts;
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
@@ -130,10 +131,11 @@ int cmd_sweep(int argc, char **argv)
         kept++;
     }
     if (check_problems(a.file, runs, kept)) goto cleanup;
-    if (kept > 0 && runs[0].device == DEVICE_CUDA) {
-        cli_fail(EXIT_USAGE, "%s: device cuda: this optbench was built without CUDA", a.file);
-        goto cleanup;
-    }
+    for (long i = 0; i < kept; i++)
+        if (runs[i].device == DEVICE_CUDA && config_check_device(&runs[i], gpu, sizeof gpu, err, sizeof err) != 0) {
+            cli_fail(EXIT_USAGE, "%s: device cuda: %s", a.file, err);
+            goto cleanup;
+        }
     if (a.dry_run) {
         printf("sweep %s: %ld runs%s\n", spec->name, kept, a.shards > 1 ? " in this shard" : "");
         for (long i = 0; i < kept; i++) print_run(i, &runs[i]);
@@ -147,7 +149,7 @@ int cmd_sweep(int argc, char **argv)
     host_cpu_name(cpu, sizeof cpu);
     ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->timeout_s, .quiet = a.quiet};
     rc = EXIT_RUNTIME;
-    if (store_sweep(db, spec->name, spec->text, cpu, &sweep_id, err, sizeof err) ||
+    if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
         goto cleanup;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "device.h"
 #include "golden.h"
 
 #ifndef OPTBENCH_DATADIR
@@ -16,7 +17,8 @@
 
 static const char usage[] =
     "usage: optbench verify [--dir DIR] [--device cpu|cuda]\n"
-    "  Replays every golden update vector file (*.txt) of DIR through its optimizer\n"
+    "  Replays every golden update vector file (*.txt) of DIR through its optimizer's\n"
+    "  step on the device (cpu, or cuda: the fused GPU kernel, default cpu)\n"
     "  and prints OK or MISMATCH with the worst error. DIR defaults to tests/golden\n"
     "  when present, else " OPTBENCH_DATADIR "/golden. Exit 1 on any mismatch.\n";
 
@@ -32,6 +34,8 @@ int cmd_verify(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *dir = NULL;
+    char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX];
+    Device dev = DEVICE_CPU;
     int c;
     opterr = 0;
     optind = 1;
@@ -40,14 +44,17 @@ int cmd_verify(int argc, char **argv)
         case 'd': dir = optarg; break;
         case 'D':
             if (device_parse(optarg) < 0) return cli_usage_error(usage, "--device: '%s' is not cpu or cuda", optarg);
-            if (device_parse(optarg) == DEVICE_CUDA)
-                return cli_fail(EXIT_USAGE, "--device cuda: this optbench was built without CUDA");
+            dev = (Device)device_parse(optarg);
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error(usage, "verify: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "verify: unexpected argument '%s'", argv[optind]);
+    if (dev == DEVICE_CUDA) {
+        if (device_probe(gpu, sizeof gpu, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
+        printf("# device: %s\n", gpu);
+    }
     if (!dir) {
         DIR *probe = opendir("tests/golden");
         dir = probe ? "tests/golden" : OPTBENCH_DATADIR "/golden";
@@ -67,14 +74,14 @@ int cmd_verify(int argc, char **argv)
     qsort(names, (size_t)n, sizeof names[0], cmp_str);
     int mismatches = 0, errors = 0;
     for (int i = 0; i < n; i++) {
-        char path[4096], err[ERRMSG_MAX];
+        char path[4096];
         Golden g;
         GoldenResult r;
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if (golden_load(path, &g, err, sizeof err) != 0) {
             printf("ERROR     %s\n", err);
             errors++;
-        } else if (golden_check(&g, &r, err, sizeof err) != 0) {
+        } else if (golden_check(&g, dev, &r, err, sizeof err) != 0) {
             printf("ERROR     %s: %s\n", path, err);
             errors++;
         } else if (r.ok) {

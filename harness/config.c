@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device.h"
 #include "spec.h"
 
 void config_defaults(RunConfig *cfg)
@@ -136,6 +137,22 @@ void config_key(const char *canonical, char key[KEY_TEXT_MAX])
         h *= 0x100000001b3ull;
     }
     snprintf(key, KEY_TEXT_MAX, "%016llx", (unsigned long long)h);
+}
+
+int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, size_t errlen)
+{
+    if (len) gpu[0] = 0;
+    if (cfg->device != DEVICE_CUDA) return 0;
+    if (device_probe(gpu, len, err, errlen) != 0) return -1;
+    if (!cfg->optimizer->step_cuda) {
+        snprintf(err, errlen, "optimizer %s has no CUDA step", cfg->optimizer->name);
+        return -1;
+    }
+    if (!cfg->problem->cuda) {
+        snprintf(err, errlen, "problem %s has no CUDA implementation", cfg->problem->name);
+        return -1;
+    }
+    return 0;
 }
 
 int device_parse(const char *name)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../optimizers/optimizer.h"
+#include "device.h"
 #include "memory.h"
 #include "spec.h"
 
@@ -95,7 +96,53 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
     return rc;
 }
 
-int golden_check(const Golden *g, GoldenResult *res, char *err, size_t errlen)
+/* Folds the parameters after step s into res's worst error. */
+static void compare_step(GoldenResult *res, long s, const float *p, const float *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)p[i] - want[i]) / (1 + fabs((double)want[i]));
+        if (!(e <= res->worst_err)) {
+            res->worst_err = isnan(e) ? INFINITY : e;
+            res->worst_step = s;
+            res->worst_index = i;
+            res->got = p[i];
+            res->expected = want[i];
+        }
+    }
+}
+
+#ifdef OPTBENCH_CUDA
+/* Replays g on the device from p and the slots (host, initialised): both
+ * are copied over, each step's gradient goes over and its parameters come
+ * back into p for the comparison. */
+static int replay_cuda(const OptimizerDef *opt, const double *hp, const Golden *g, float *p,
+                       float *const *state, int n_state, GoldenResult *res, char *err, size_t errlen)
+{
+    const size_t bytes = g->n * sizeof(float);
+    float *dp = dev_alloc(bytes), *dg = dev_alloc(bytes), *ds[OPT_MAX_STATE] = {0};
+    int rc = -1, ok = dp && dg && CUDA_OK(cudaMemcpy(dp, p, bytes, cudaMemcpyHostToDevice));
+    for (int i = 0; ok && i < n_state; i++)
+        ok = (ds[i] = dev_alloc(bytes)) && CUDA_OK(cudaMemcpy(ds[i], state[i], bytes, cudaMemcpyHostToDevice));
+    for (long s = 1; ok && s <= g->steps; s++) {
+        ok = CUDA_OK(cudaMemcpy(dg, g->grads + (size_t)(s - 1) * g->n, bytes, cudaMemcpyHostToDevice)) &&
+             opt->step_cuda(hp, ds, dp, dg, g->n, s, hp[0]) == 0 &&
+             CUDA_OK(cudaMemcpy(p, dp, bytes, cudaMemcpyDeviceToHost));
+        if (ok) compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "CUDA: %s", device_error());
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    dev_free(dp);
+    dev_free(dg);
+    for (int i = 0; i < OPT_MAX_STATE; i++) dev_free(ds[i]);
+    return rc;
+}
+#endif
+
+int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen)
 {
     const OptimizerDef *opt = optimizer_find(g->optimizer);
     ParamSet hp;
@@ -111,6 +158,10 @@ int golden_check(const Golden *g, GoldenResult *res, char *err, size_t errlen)
         snprintf(err, errlen, "hparams: %s", msg);
         return -1;
     }
+    if (dev == DEVICE_CUDA && !opt->step_cuda) {
+        snprintf(err, errlen, "optimizer %s has no CUDA step", opt->name);
+        return -1;
+    }
     float *p = mem_alloc(g->n * sizeof(float));
     float *state[OPT_MAX_STATE] = {0};
     int n_state = opt->n_state(hp.num), rc = 0;
@@ -123,22 +174,15 @@ int golden_check(const Golden *g, GoldenResult *res, char *err, size_t errlen)
     memcpy(p, g->p0, g->n * sizeof(float));
     if (opt->init_state) opt->init_state(hp.num, state, g->n);
     memset(res, 0, sizeof *res);
-    res->ok = 1;
-    for (long s = 1; s <= g->steps; s++) {
-        opt->step_cpu(hp.num, state, p, g->grads + (size_t)(s - 1) * g->n, g->n, s, hp.num[0]);
-        const float *want = g->params + (size_t)(s - 1) * g->n;
-        for (size_t i = 0; i < g->n; i++) {
-            double e = fabs((double)p[i] - want[i]) / (1 + fabs((double)want[i]));
-            if (!(e <= res->worst_err)) {
-                res->worst_err = isnan(e) ? INFINITY : e;
-                res->worst_step = s;
-                res->worst_index = i;
-                res->got = p[i];
-                res->expected = want[i];
-            }
+#ifdef OPTBENCH_CUDA
+    if (dev == DEVICE_CUDA) rc = replay_cuda(opt, hp.num, g, p, state, n_state, res, err, errlen);
+    else
+#endif
+        for (long s = 1; s <= g->steps; s++) {
+            opt->step_cpu(hp.num, state, p, g->grads + (size_t)(s - 1) * g->n, g->n, s, hp.num[0]);
+            compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
         }
-    }
-    res->ok = res->worst_err <= GOLDEN_TOL;
+    res->ok = rc == 0 && res->worst_err <= GOLDEN_TOL;
 cleanup:
     mem_free(p);
     for (int i = 0; i < OPT_MAX_STATE; i++) mem_free(state[i]);

@@ -1,5 +1,5 @@
 /* golden.h — golden update vectors: reading the files of tests/golden/ and
- * replaying them through an optimizer's CPU step.
+ * replaying them through an optimizer's CPU or CUDA step.
  *
  * File format (see tests/golden/README.md): `optimizer NAME`, `hparams
  * k=v,...`, `n N`, `steps S`, then `p0`, and per step `gS` and `pS` lines of
@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "params.h"
 
 #define GOLDEN_TOL 1e-5
@@ -39,8 +40,10 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen);
 
 void golden_free(Golden *g);
 
-/* Replays g through its optimizer's CPU step. Returns 0 with the outcome in
- * res, or -1 with a message (unknown optimizer, bad hyperparameters). */
-int golden_check(const Golden *g, GoldenResult *res, char *err, size_t errlen);
+/* Replays g through its optimizer's step on dev (cuda: the step runs on the
+ * device; gradients go over and parameters come back each step). Returns 0
+ * with the outcome in res, or -1 with a message (unknown optimizer, bad
+ * hyperparameters, a CUDA error). */
+int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen);
 
 #endif

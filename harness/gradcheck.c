@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cuda/grad_cuda.h"
 #include "memory.h"
 #include "rng.h"
 
@@ -16,10 +17,11 @@ static double loss_at(const ProblemDef *def, Problem *pb, const float *params, f
     return def->loss_and_grad(pb, params, scratch, seed, 0);
 }
 
-int gradcheck(const ProblemDef *def, const ParamSet *opts, uint64_t seed, int samples,
+int gradcheck(const ProblemDef *def, const ParamSet *opts, Device dev, uint64_t seed, int samples,
               GradcheckTensor *out, int max_out, int *n_out, char *err, size_t errlen)
 {
     int rc = -1;
+    (void)dev; /* read only in a CUDA build; without one, callers refuse cuda */
     float *params = NULL, *grads = NULL, *scratch = NULL;
     Problem *pb = def->create(opts, err, errlen);
     if (!pb) return -1;
@@ -32,7 +34,13 @@ int gradcheck(const ProblemDef *def, const ParamSet *opts, uint64_t seed, int sa
         goto cleanup;
     }
     def->init(pb, params, seed);
-    def->loss_and_grad(pb, params, grads, seed, 0);
+#ifdef OPTBENCH_CUDA
+    double loss;
+    if (dev == DEVICE_CUDA && device_loss_and_grad(pb, params, grads, seed, 0, &loss, err, errlen) != 0)
+        goto cleanup;
+    if (dev != DEVICE_CUDA)
+#endif
+        def->loss_and_grad(pb, params, grads, seed, 0);
     *n_out = 0;
     for (int v = 0; v < pb->n_views && v < max_out; v++) {
         const TensorView *view = &pb->views[v];

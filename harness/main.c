@@ -53,7 +53,11 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("optbench %s\n", OPTBENCH_VERSION);
+#ifdef OPTBENCH_CUDA
+        printf("optbench %s (with CUDA)\n", OPTBENCH_VERSION);
+#else
+        printf("optbench %s (without CUDA)\n", OPTBENCH_VERSION);
+#endif
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

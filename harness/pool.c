@@ -182,15 +182,10 @@ static int reap(Worker *w, int kill_first, struct rusage *ru)
 static void lost_summary(const RunConfig *cfg, const Worker *w, RunStatus status, const char *why,
                          const struct rusage *ru, RunSummary *sum)
 {
-    memset(sum, 0, sizeof *sum);
+    run_summary_start(cfg, sum);
     sum->status = status;
     sum->first_loss = w->n_rows ? w->rows[0].loss : NAN;
     sum->final_loss = w->n_rows ? w->rows[w->n_rows - 1].loss : NAN;
-    sum->best_loss = sum->eval_loss = sum->eval_accuracy = sum->seconds_to_target = NAN;
-    sum->fb_median = sum->fb_p90 = sum->opt_median = sum->opt_p90 = NAN;
-    sum->step_median = sum->step_p90 = NAN;
-    sum->steps_to_target = -1;
-    sum->target = config_target(cfg);
     sum->steps_done = w->n_rows ? w->rows[w->n_rows - 1].step : 0;
     sum->peak_rss = ru->ru_maxrss * 1024L;
     sum->wall_seconds = now_seconds() - w->started;

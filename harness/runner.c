@@ -79,15 +79,8 @@ static double step_loss_and_grad(const RunConfig *cfg, Problem *pb, Buffers *b, 
     return loss / cfg->accum;
 }
 
-int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out)
+void run_summary_start(const RunConfig *cfg, RunSummary *out)
 {
-    const double t_start = now_seconds();
-    const OptimizerDef *opt = cfg->optimizer;
-    const double *hp = cfg->hparams.num;
-    const double base_lr = hp[0];
-    Buffers b = {0};
-    char err[ERRMSG_MAX];
-
     memset(out, 0, sizeof *out);
     out->status = RUN_FAILED;
     out->first_loss = out->final_loss = out->best_loss = NAN;
@@ -95,7 +88,68 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     out->fb_median = out->fb_p90 = out->opt_median = out->opt_p90 = NAN;
     out->step_median = out->step_p90 = NAN;
     out->steps_to_target = -1;
+    out->device_peak_bytes = out->device_used_bytes = -1;
     out->target = config_target(cfg);
+}
+
+int run_diverged(const RunConfig *cfg, RunSummary *out, long s, double loss)
+{
+    if (s == 1) out->first_loss = loss;
+    return !isfinite(loss) || (s > 1 && out->first_loss > 0 && loss > cfg->divergence_factor * out->first_loss);
+}
+
+void run_note_loss(RunSummary *out, long s, double loss, double elapsed)
+{
+    out->steps_done = s;
+    out->final_loss = loss;
+    if (isfinite(loss) && !(loss >= out->best_loss)) out->best_loss = loss;
+    if (out->steps_to_target < 0 && loss <= out->target) {
+        out->steps_to_target = s;
+        out->seconds_to_target = elapsed;
+    }
+}
+
+int run_row_due(const RunConfig *cfg, long s, int diverged)
+{
+    return (s - 1) % cfg->log_every == 0 || s == cfg->steps || diverged;
+}
+
+int run_eval_due(const RunConfig *cfg, long s, int diverged)
+{
+    return !diverged && ((cfg->eval_every > 0 && s % cfg->eval_every == 0) || s == cfg->steps);
+}
+
+void run_set_diverged(RunSummary *out, long s, double loss)
+{
+    out->status = RUN_DIVERGED;
+    snprintf(out->error, sizeof out->error, "loss %g at step %ld %s", loss, s,
+             isfinite(loss) ? "exceeds divergence_factor x first loss" : "is not finite");
+}
+
+void run_summary_times(RunSummary *out, double *fb, double *opt, double *step)
+{
+    const size_t n = (size_t)out->steps_done;
+    out->fb_median = quantile(fb, n, 0.5);
+    out->fb_p90 = quantile(fb, n, 0.9);
+    out->opt_median = quantile(opt, n, 0.5);
+    out->opt_p90 = quantile(opt, n, 0.9);
+    out->step_median = quantile(step, n, 0.5);
+    out->step_p90 = quantile(step, n, 0.9);
+}
+
+int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out)
+{
+#ifdef OPTBENCH_CUDA
+    if (cfg->device == DEVICE_CUDA) return runner_run_cuda(cfg, sink, ctx, out);
+#endif
+    const double t_start = now_seconds();
+    const OptimizerDef *opt = cfg->optimizer;
+    const double *hp = cfg->hparams.num;
+    const double base_lr = hp[0];
+    Buffers b = {0};
+    char err[ERRMSG_MAX];
+
+    run_summary_start(cfg, out);
     mem_reset_peak();
     mem_reset_peak_rss();
 
@@ -121,25 +175,18 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         snprintf(out->error, sizeof out->error, "out of memory for %zu parameters", n);
         goto cleanup;
     }
-    out->n_params = (long)n;
-    out->param_bytes = (long)(n * sizeof(float));
-    out->grad_bytes = (long)((cfg->accum > 1 ? 2 : 1) * n * sizeof(float));
-    out->state_bytes = (long)(n_state * n * sizeof(float));
-    out->activation_bytes = (long)pb->activation_bytes;
+    run_summary_sizes(cfg, pb, n_state, out);
 
     cfg->problem->init(pb, b.params, cfg->seed);
     if (opt->init_state) opt->init_state(hp, b.state, n);
 
     double elapsed = 0;
-    long s;
     out->status = RUN_DONE;
-    for (s = 1; s <= cfg->steps; s++) {
+    for (long s = 1; s <= cfg->steps; s++) {
         const double t0 = now_seconds();
         const double loss = step_loss_and_grad(cfg, pb, &b, s);
         const double t1 = now_seconds();
-        if (s == 1) out->first_loss = loss;
-        const int diverged = !isfinite(loss) || (s > 1 && out->first_loss > 0 &&
-                                                 loss > cfg->divergence_factor * out->first_loss);
+        const int diverged = run_diverged(cfg, out, s, loss);
         const double lr = schedule_lr(cfg->schedule, &cfg->schedule_opts, base_lr, s, cfg->steps);
         double t2 = t1, t3 = t1;
         if (!diverged) {
@@ -154,37 +201,21 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         b.opt_times[s - 1] = t3 - t2;
         b.step_times[s - 1] = t3 - t0;
         elapsed += t3 - t0;
-        out->steps_done = s;
-        out->final_loss = loss;
-        if (isfinite(loss) && !(loss >= out->best_loss)) out->best_loss = loss;
-        if (out->steps_to_target < 0 && loss <= out->target) {
-            out->steps_to_target = s;
-            out->seconds_to_target = elapsed;
-        }
+        run_note_loss(out, s, loss, elapsed);
 
-        const int last = s == cfg->steps || diverged;
-        const int logged = (s - 1) % cfg->log_every == 0 || last;
-        const int evaluated = !diverged && ((cfg->eval_every > 0 && s % cfg->eval_every == 0) ||
-                                            s == cfg->steps);
         MetricRow row = {s, loss, NAN, NAN, lr, elapsed};
-        if (evaluated && cfg->problem->eval(pb, b.params, &row.eval_loss, &row.eval_accuracy) == 0) {
+        if (run_eval_due(cfg, s, diverged) &&
+            cfg->problem->eval(pb, b.params, &row.eval_loss, &row.eval_accuracy) == 0) {
             out->eval_loss = row.eval_loss;
             out->eval_accuracy = row.eval_accuracy;
         }
-        if (logged || !isnan(row.eval_loss)) sink(ctx, &row);
+        if (run_row_due(cfg, s, diverged) || !isnan(row.eval_loss)) sink(ctx, &row);
         if (diverged) {
-            out->status = RUN_DIVERGED;
-            snprintf(out->error, sizeof out->error, "loss %g at step %ld %s", loss, s,
-                     isfinite(loss) ? "exceeds divergence_factor x first loss" : "is not finite");
+            run_set_diverged(out, s, loss);
             break;
         }
     }
-    out->fb_median = quantile(b.fb_times, (size_t)out->steps_done, 0.5);
-    out->fb_p90 = quantile(b.fb_times, (size_t)out->steps_done, 0.9);
-    out->opt_median = quantile(b.opt_times, (size_t)out->steps_done, 0.5);
-    out->opt_p90 = quantile(b.opt_times, (size_t)out->steps_done, 0.9);
-    out->step_median = quantile(b.step_times, (size_t)out->steps_done, 0.5);
-    out->step_p90 = quantile(b.step_times, (size_t)out->steps_done, 0.9);
+    run_summary_times(out, b.fb_times, b.opt_times, b.step_times);
 cleanup:
     out->peak_bytes = (long)mem_peak();
     free_buffers(&b);
@@ -192,4 +223,14 @@ cleanup:
     out->peak_rss = mem_peak_rss();
     out->wall_seconds = now_seconds() - t_start;
     return 0;
+}
+
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, int n_state, RunSummary *out)
+{
+    const size_t n = pb->n_params;
+    out->n_params = (long)n;
+    out->param_bytes = (long)(n * sizeof(float));
+    out->grad_bytes = (long)((cfg->accum > 1 ? 2 : 1) * n * sizeof(float));
+    out->state_bytes = (long)(n_state * n * sizeof(float));
+    out->activation_bytes = (long)pb->activation_bytes;
 }

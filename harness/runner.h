@@ -52,6 +52,8 @@ typedef struct {
     long state_bytes;          /* optimizer state slots */
     long activation_bytes;     /* problem scratch for forward/backward */
     long peak_bytes;           /* most bytes held through the harness allocator */
+    long device_peak_bytes;    /* most bytes held through the device allocator; -1 on the CPU */
+    long device_used_bytes;    /* most device memory in use (cudaMemGetInfo, every process); -1 on the CPU */
     long peak_rss;             /* peak resident set of the process, bytes */
     double fb_median, fb_p90;  /* forward+backward seconds per step */
     double opt_median, opt_p90; /* optimizer-step seconds per step */
@@ -62,9 +64,33 @@ typedef struct {
 /* Receives each metrics row as soon as it is made. */
 typedef void (*MetricSink)(void *ctx, const MetricRow *row);
 
-/* Runs cfg on the CPU. Returns 0 with the outcome in out (done, diverged or
- * failed with a reason); never exits. */
+/* Runs cfg on its device. Returns 0 with the outcome in out (done, diverged
+ * or failed with a reason); never exits. */
 int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out);
+
+#ifdef OPTBENCH_CUDA
+/* runner_run on the GPU (harness/cuda/runner_cuda.c). */
+int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out);
+#endif
+
+/* ---- bookkeeping shared by the CPU and CUDA step loops ---- */
+
+/* Every field unknown (NAN, -1), status failed, the target filled in. */
+void run_summary_start(const RunConfig *cfg, RunSummary *out);
+/* Buffer sizes of a run of pb with n_state optimizer slots. */
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, int n_state, RunSummary *out);
+/* Whether step s's loss ends the run (not finite, or above divergence_factor
+ * x the first loss); step 1's loss becomes the first loss. */
+int run_diverged(const RunConfig *cfg, RunSummary *out, long s, double loss);
+/* Records step s's loss: steps done, final and best loss, time to target. */
+void run_note_loss(RunSummary *out, long s, double loss, double elapsed);
+/* Whether step s gets a metrics row, and whether it is evaluated. */
+int run_row_due(const RunConfig *cfg, long s, int diverged);
+int run_eval_due(const RunConfig *cfg, long s, int diverged);
+/* Marks the run diverged at step s with the reason. */
+void run_set_diverged(RunSummary *out, long s, double loss);
+/* Medians and 90th percentiles of the steps done (reorders the arrays). */
+void run_summary_times(RunSummary *out, double *fb, double *opt, double *step);
 
 /* Scales g to global L2 norm max_norm when it is larger (torch's
  * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before.

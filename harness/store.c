@@ -356,7 +356,7 @@ static const char update_run_sql[] =
     "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
     "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
     "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
-    "peak_rss = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
+    "peak_rss = ?, device_peak_bytes = ?, device_used_bytes = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
     "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ? "
     "WHERE id = ?";
 
@@ -402,6 +402,10 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         sqlite3_bind_int64(st, i++, sum->activation_bytes);
         sqlite3_bind_int64(st, i++, sum->peak_bytes);
         sqlite3_bind_int64(st, i++, sum->peak_rss);
+        if (sum->device_peak_bytes >= 0) sqlite3_bind_int64(st, i++, sum->device_peak_bytes);
+        else sqlite3_bind_null(st, i++);
+        if (sum->device_used_bytes >= 0) sqlite3_bind_int64(st, i++, sum->device_used_bytes);
+        else sqlite3_bind_null(st, i++);
         bind_real(st, i++, sum->fb_median);
         bind_real(st, i++, sum->fb_p90);
         bind_real(st, i++, sum->opt_median);

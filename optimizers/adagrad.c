@@ -2,6 +2,8 @@
  * as torch.optim.Adagrad. */
 #include <math.h>
 
+#include "coef.h"
+#include "cuda/fused_steps.h"
 #include "optimizer.h"
 
 enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, N_HP };
@@ -22,12 +24,21 @@ static void init_state(const double *hp, float *const *state, size_t n)
     for (size_t i = 0; i < n; i++) state[0][i] = v;
 }
 
+static AdagradCoef coef(const double *hp, long t, double lr)
+{
+    return (AdagradCoef){
+        .wd = (float)hp[WEIGHT_DECAY], .eps = (float)hp[EPS],
+        .neg_clr = (float)-(lr / (1 + (double)(t - 1) * hp[LR_DECAY])), .has_wd = (float)hp[WEIGHT_DECAY] != 0,
+    };
+}
+
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
-    const float wd = (float)hp[WEIGHT_DECAY], eps = (float)hp[EPS];
-    const float neg_clr = (float)-(lr / (1 + (double)(t - 1) * hp[LR_DECAY]));
-    const int has_wd = wd != 0;
+    const AdagradCoef c = coef(hp, t, lr);
+    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
+    const float wd = c.wd, eps = c.eps, neg_clr = c.neg_clr;
+    const int has_wd = c.has_wd;
     float *restrict sum = state[0];
     OPT_FOR_EACH(i, n) {
         float d = has_wd ? g[i] + wd * p[i] : g[i];
@@ -36,6 +47,15 @@ static void step(const double *hp, float *const *state, float *restrict p, const
         p[i] = p[i] + neg_clr * (d / (sqrtf(s) + eps));
     }
 }
+
+#ifdef OPTBENCH_CUDA
+static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+                     double lr)
+{
+    const AdagradCoef c = coef(hp, t, lr);
+    return adagrad_cuda(&c, state, p, g, n);
+}
+#endif
 
 const OptimizerDef opt_adagrad = {
     .name = "adagrad",
@@ -46,4 +66,7 @@ const OptimizerDef opt_adagrad = {
     .n_state = n_state,
     .init_state = init_state,
     .step_cpu = step,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_cuda,
+#endif
 };

@@ -3,6 +3,8 @@
  * State slots: m, v, then vmax with amsgrad. */
 #include <math.h>
 
+#include "coef.h"
+#include "cuda/fused_steps.h"
 #include "optimizer.h"
 
 enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
@@ -24,6 +26,20 @@ static const ParamDef adamw_hparams[N_HP] = ADAM_HPARAMS(1e-2);
 
 static int n_state(const double *hp) { return 2 + (hp[AMSGRAD] != 0); }
 
+/* The step's constants: decoupled selects AdamW's p *= (1 - lr*wd) over
+ * Adam's g += wd*p; both are kept branch-free (a factor of 1, an added 0*p). */
+static AdamCoef coef(const double *hp, long t, double lr, int decoupled)
+{
+    const double bc1 = 1 - pow(hp[BETA1], (double)t), bc2 = 1 - pow(hp[BETA2], (double)t);
+    return (AdamCoef){
+        .b1 = (float)hp[BETA1], .one_m_b1 = (float)(1 - hp[BETA1]),
+        .b2 = (float)hp[BETA2], .one_m_b2 = (float)(1 - hp[BETA2]), .eps = (float)hp[EPS],
+        .decay = decoupled ? (float)(1 - lr * hp[WEIGHT_DECAY]) : 1.0f,
+        .wd_grad = decoupled ? 0.0f : (float)hp[WEIGHT_DECAY],
+        .neg_step = (float)-(lr / bc1), .bc2_sqrt = (float)sqrt(bc2), .amsgrad = hp[AMSGRAD] != 0,
+    };
+}
+
 /* The new parameter from the decayed one and the updated moments, with
  * torch's order: eps after the bias-corrected root. */
 static inline float adam_param(float pi, float mi, float vi, float neg_step, float bc2_sqrt, float eps)
@@ -31,22 +47,17 @@ static inline float adam_param(float pi, float mi, float vi, float neg_step, flo
     return pi + neg_step * (mi / (sqrtf(vi) / bc2_sqrt + eps));
 }
 
-/* One fused pass; decoupled selects AdamW's p *= (1 - lr*wd) over Adam's
- * g += wd*p. Both are written without branches (a factor of 1, an added
- * 0*p), and amsgrad has its own loop, so that each loop vectorises. */
+/* One fused pass; amsgrad has its own loop, so that each loop vectorises. */
 static void adam_step(const double *hp, float *const *state, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr, int decoupled)
 {
-    const double bc1 = 1 - pow(hp[BETA1], (double)t), bc2 = 1 - pow(hp[BETA2], (double)t);
-    const float b1 = (float)hp[BETA1], one_m_b1 = (float)(1 - hp[BETA1]);
-    const float b2 = (float)hp[BETA2], one_m_b2 = (float)(1 - hp[BETA2]);
-    const float eps = (float)hp[EPS];
-    const float decay = decoupled ? (float)(1 - lr * hp[WEIGHT_DECAY]) : 1.0f;
-    const float wd_grad = decoupled ? 0.0f : (float)hp[WEIGHT_DECAY];
-    const float neg_step = (float)-(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    const AdamCoef c = coef(hp, t, lr, decoupled);
+    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
+    const float b1 = c.b1, one_m_b1 = c.one_m_b1, b2 = c.b2, one_m_b2 = c.one_m_b2, eps = c.eps;
+    const float decay = c.decay, wd_grad = c.wd_grad, neg_step = c.neg_step, bc2_sqrt = c.bc2_sqrt;
     float *restrict m = state[0];
     float *restrict v = state[1];
-    if (hp[AMSGRAD] != 0) {
+    if (c.amsgrad) {
         float *restrict vmax = state[2];
         OPT_FOR_EACH(i, n) {
             float pi = p[i] * decay, d = g[i] + wd_grad * pi;
@@ -80,6 +91,22 @@ static void step_adamw(const double *hp, float *const *state, float *restrict p,
     adam_step(hp, state, p, g, n, t, lr, 1);
 }
 
+#ifdef OPTBENCH_CUDA
+static int step_adam_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+                          double lr)
+{
+    const AdamCoef c = coef(hp, t, lr, 0);
+    return adam_cuda(&c, state, p, g, n);
+}
+
+static int step_adamw_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n,
+                           long t, double lr)
+{
+    const AdamCoef c = coef(hp, t, lr, 1);
+    return adam_cuda(&c, state, p, g, n);
+}
+#endif
+
 const OptimizerDef opt_adam = {
     .name = "adam",
     .summary = "Adam with L2 weight decay and AMSGrad (torch.optim.Adam)",
@@ -88,6 +115,9 @@ const OptimizerDef opt_adam = {
     .state_doc = "2 slots, +1 with amsgrad",
     .n_state = n_state,
     .step_cpu = step_adam,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_adam_cuda,
+#endif
 };
 
 const OptimizerDef opt_adamw = {
@@ -98,4 +128,7 @@ const OptimizerDef opt_adamw = {
     .state_doc = "2 slots, +1 with amsgrad",
     .n_state = n_state,
     .step_cpu = step_adamw,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_adamw_cuda,
+#endif
 };

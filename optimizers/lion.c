@@ -5,6 +5,8 @@
  * State slot: m. */
 #include <math.h>
 
+#include "coef.h"
+#include "cuda/fused_steps.h"
 #include "optimizer.h"
 
 enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, N_HP };
@@ -21,30 +23,54 @@ static const ParamDef hparams[N_HP] = {
 
 static int n_state(const double *hp) { (void)hp; return 1; }
 
-/* The fused Lion pass shared by both entries, without branches (a decay
- * factor of 1, an added 0*p) so that it vectorises; sign(0) = 0. */
-static void lion_pass(float *restrict m, float *restrict p, const float *restrict g, size_t n,
-                      double lr, double beta1, double beta2, double wd, int l2)
+/* The step's constants shared by both entries, branch-free (a decay factor
+ * of 1, an added 0*p). */
+static LionCoef coef(double lr, double beta1, double beta2, double wd, int l2)
 {
-    const float b1 = (float)beta1, one_m_b1 = (float)(1 - beta1);
-    const float b2 = (float)beta2, one_m_b2 = (float)(1 - beta2);
-    const float wd_grad = l2 ? (float)wd : 0.0f, neg_lr = (float)-lr;
-    const float decay = l2 ? 1.0f : (float)(1 - lr * wd);
+    return (LionCoef){
+        .b1 = (float)beta1, .one_m_b1 = (float)(1 - beta1), .b2 = (float)beta2, .one_m_b2 = (float)(1 - beta2),
+        .wd_grad = l2 ? (float)wd : 0.0f, .decay = l2 ? 1.0f : (float)(1 - lr * wd), .neg_lr = (float)-lr,
+    };
+}
+
+/* The fused Lion pass; sign(0) = 0. */
+static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict p, const float *restrict g,
+                      size_t n)
+{
+    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
+    const float b1 = coefs->b1, one_m_b1 = coefs->one_m_b1, b2 = coefs->b2, one_m_b2 = coefs->one_m_b2;
+    const float wd_grad = coefs->wd_grad, decay = coefs->decay, neg_lr = coefs->neg_lr;
     OPT_FOR_EACH(i, n) {
         float pi = p[i] * decay, d = g[i] + wd_grad * pi, mi = m[i];
-        float c = mi * b1 + one_m_b1 * d;
+        float dir = mi * b1 + one_m_b1 * d;
         m[i] = mi * b2 + one_m_b2 * d;
-        p[i] = pi + neg_lr * ((float)(c > 0.f) - (float)(c < 0.f));
+        p[i] = pi + neg_lr * ((float)(dir > 0.f) - (float)(dir < 0.f));
     }
+}
+
+/* The paper's form: two betas, wd_mode decoupled or l2. */
+static LionCoef paper_coef(const double *hp, double lr)
+{
+    return coef(lr, hp[BETA1], hp[BETA2], hp[WEIGHT_DECAY], hp[WD_MODE] == WD_L2);
 }
 
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;
-    lion_pass(state[0], p, g, n, lr, hp[BETA1], hp[BETA2], hp[WEIGHT_DECAY],
-              hp[WD_MODE] == WD_L2);
+    const LionCoef c = paper_coef(hp, lr);
+    lion_pass(&c, state[0], p, g, n);
 }
+
+#ifdef OPTBENCH_CUDA
+static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+                     double lr)
+{
+    (void)t;
+    const LionCoef c = paper_coef(hp, lr);
+    return lion_cuda(&c, state, p, g, n);
+}
+#endif
 
 const OptimizerDef opt_lion = {
     .name = "lion",
@@ -54,6 +80,9 @@ const OptimizerDef opt_lion = {
     .state_doc = "1 slot",
     .n_state = n_state,
     .step_cpu = step,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_cuda,
+#endif
 };
 
 enum { SB_LR, SB_BETA, SB_WEIGHT_DECAY, SB_N_HP };
@@ -64,12 +93,29 @@ static const ParamDef single_beta_hparams[SB_N_HP] = {
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
 };
 
+/* The single-beta form: beta1 = beta2 = beta, wd_mode l2. */
+static LionCoef single_beta_coef(const double *hp, double lr)
+{
+    return coef(lr, hp[SB_BETA], hp[SB_BETA], hp[SB_WEIGHT_DECAY], 1);
+}
+
 static void step_single_beta(const double *hp, float *const *state, float *restrict p,
                              const float *restrict g, size_t n, long t, double lr)
 {
     (void)t;
-    lion_pass(state[0], p, g, n, lr, hp[SB_BETA], hp[SB_BETA], hp[SB_WEIGHT_DECAY], 1);
+    const LionCoef c = single_beta_coef(hp, lr);
+    lion_pass(&c, state[0], p, g, n);
 }
+
+#ifdef OPTBENCH_CUDA
+static int step_single_beta_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n,
+                                 long t, double lr)
+{
+    (void)t;
+    const LionCoef c = single_beta_coef(hp, lr);
+    return lion_cuda(&c, state, p, g, n);
+}
+#endif
 
 const OptimizerDef opt_lion_l2 = {
     .name = "lion_l2",
@@ -79,4 +125,7 @@ const OptimizerDef opt_lion_l2 = {
     .state_doc = "1 slot",
     .n_state = n_state,
     .step_cpu = step_single_beta,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_single_beta_cuda,
+#endif
 };

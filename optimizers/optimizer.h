@@ -1,7 +1,8 @@
 /* optimizer.h — the optimizer interface and registry.
  *
  * An optimizer is a table entry: its hyperparameters (name, default, range),
- * how many float32 state slots it keeps, and a CPU step. A step is a pure
+ * how many float32 state slots it keeps, a CPU step and, in a CUDA build, a
+ * CUDA step computing the same formulas (optimizers/cuda/). A step is a pure
  * function of (hyperparameters, state, params, grads, t, scheduled lr): it
  * makes one fused pass over flat arrays of n floats and touches nothing else.
  * The runner owns every buffer, the schedule, clipping and accumulation.
@@ -34,6 +35,12 @@
 typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
                           const float *restrict g, size_t n, long t, double lr);
 
+/* The CUDA step: the same arguments, with state, p and g in device memory
+ * (hp stays on the host). It launches one fused kernel on the default
+ * stream and returns 0, or -1 with the reason in device_error(). */
+typedef int (*OptStepCudaFn)(const double *hp, float *const *state, float *p, const float *g, size_t n,
+                             long t, double lr);
+
 typedef struct {
     const char *name;          /* registry name, as in specs and sweep files */
     const char *summary;       /* one line for `optbench optimizers` */
@@ -44,6 +51,7 @@ typedef struct {
     int (*check)(const double *hp, char *err, size_t errlen); /* cross-key rules, or NULL */
     void (*init_state)(const double *hp, float *const *state, size_t n); /* NULL: zeros */
     OptStepFn step_cpu;        /* the CPU step */
+    OptStepCudaFn step_cuda;   /* the CUDA step; NULL when built without CUDA */
 } OptimizerDef;
 
 /* Every optimizer, in listing order; NULL-terminated. */

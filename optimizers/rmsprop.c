@@ -3,6 +3,8 @@
  * (centered). */
 #include <math.h>
 
+#include "coef.h"
+#include "cuda/fused_steps.h"
 #include "optimizer.h"
 
 enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, N_HP };
@@ -18,14 +20,24 @@ static const ParamDef hparams[N_HP] = {
 
 static int n_state(const double *hp) { return 1 + (hp[MOMENTUM] > 0) + (hp[CENTERED] != 0); }
 
+static RmspropCoef coef(const double *hp, double lr)
+{
+    return (RmspropCoef){
+        .wd = (float)hp[WEIGHT_DECAY], .eps = (float)hp[EPS], .mom = (float)hp[MOMENTUM],
+        .alpha = (float)hp[ALPHA], .one_m_alpha = (float)(1 - hp[ALPHA]), .neg_lr = (float)-lr,
+        .has_wd = (float)hp[WEIGHT_DECAY] != 0, .has_mom = hp[MOMENTUM] > 0, .centered = hp[CENTERED] != 0,
+    };
+}
+
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;
-    const float wd = (float)hp[WEIGHT_DECAY], eps = (float)hp[EPS], mom = (float)hp[MOMENTUM];
-    const float alpha = (float)hp[ALPHA], one_m_alpha = (float)(1 - hp[ALPHA]);
-    const float neg_lr = (float)-lr;
-    const int has_wd = wd != 0, has_mom = hp[MOMENTUM] > 0, centered = hp[CENTERED] != 0;
+    const RmspropCoef c = coef(hp, lr);
+    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
+    const float wd = c.wd, eps = c.eps, mom = c.mom, alpha = c.alpha, one_m_alpha = c.one_m_alpha;
+    const float neg_lr = c.neg_lr;
+    const int has_wd = c.has_wd, has_mom = c.has_mom, centered = c.centered;
     float *restrict v = state[0];
     float *restrict buf = has_mom ? state[1] : NULL;
     float *restrict ga = centered ? state[1 + has_mom] : NULL;
@@ -51,6 +63,16 @@ static void step(const double *hp, float *const *state, float *restrict p, const
     }
 }
 
+#ifdef OPTBENCH_CUDA
+static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+                     double lr)
+{
+    (void)t;
+    const RmspropCoef c = coef(hp, lr);
+    return rmsprop_cuda(&c, state, p, g, n);
+}
+#endif
+
 const OptimizerDef opt_rmsprop = {
     .name = "rmsprop",
     .summary = "RMSprop, optionally centered, with momentum (torch.optim.RMSprop)",
@@ -59,4 +81,7 @@ const OptimizerDef opt_rmsprop = {
     .state_doc = "1 slot, +1 with momentum > 0, +1 when centered",
     .n_state = n_state,
     .step_cpu = step,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_cuda,
+#endif
 };

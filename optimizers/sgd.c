@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "coef.h"
+#include "cuda/fused_steps.h"
 #include "optimizer.h"
 
 enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, N_HP };
@@ -26,13 +28,22 @@ static int check(const double *hp, char *err, size_t errlen)
     return 0;
 }
 
+static SgdCoef coef(const double *hp, long t, double lr)
+{
+    return (SgdCoef){
+        .wd = (float)hp[WEIGHT_DECAY], .mom = (float)hp[MOMENTUM], .keep = (float)(1 - hp[DAMPENING]),
+        .neg_lr = (float)-lr, .first = t == 1, .nesterov = hp[NESTEROV] != 0, .has_wd = (float)hp[WEIGHT_DECAY] != 0,
+    };
+}
+
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
-    const float wd = (float)hp[WEIGHT_DECAY], mom = (float)hp[MOMENTUM];
-    const float keep = (float)(1 - hp[DAMPENING]), neg_lr = (float)-lr;
-    const int first = t == 1, nesterov = hp[NESTEROV] != 0, has_wd = wd != 0;
+    const SgdCoef c = coef(hp, t, lr);
     float *restrict buf = state[0];
+    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
+    const float wd = c.wd, mom = c.mom, keep = c.keep, neg_lr = c.neg_lr;
+    const int first = c.first, nesterov = c.nesterov, has_wd = c.has_wd;
     if (mom == 0) {
         OPT_FOR_EACH(i, n) {
             float d = has_wd ? g[i] + wd * p[i] : g[i];
@@ -49,6 +60,15 @@ static void step(const double *hp, float *const *state, float *restrict p, const
     }
 }
 
+#ifdef OPTBENCH_CUDA
+static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+                     double lr)
+{
+    const SgdCoef c = coef(hp, t, lr);
+    return sgd_cuda(&c, state, p, g, n);
+}
+#endif
+
 const OptimizerDef opt_sgd = {
     .name = "sgd",
     .summary = "SGD with momentum, dampening and Nesterov (torch.optim.SGD)",
@@ -58,4 +78,7 @@ const OptimizerDef opt_sgd = {
     .n_state = n_state,
     .check = check,
     .step_cpu = step,
+#ifdef OPTBENCH_CUDA
+    .step_cuda = step_cuda,
+#endif
 };

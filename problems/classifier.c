@@ -11,30 +11,6 @@
 #include "../harness/memory.h"
 #include "../harness/rng.h"
 
-#define EVAL_ROWS 1024 /* held-out rows per forward pass of eval */
-
-typedef struct {
-    Problem base;                                /* common head */
-    TensorView views[2 * CLASSIFIER_MAX_LAYERS]; /* layerK.weight, layerK.bias */
-    int n_layers;                                /* linear layers (hidden + 1) */
-    int width[CLASSIFIER_MAX_LAYERS + 1];        /* width[0] features ... width[n_layers] classes */
-    Activation act;                              /* between linear layers */
-    int zero_init;                               /* 1: parameters start at 0 */
-    DataSplit data;                              /* training and held-out rows */
-    size_t batch;                                /* rows per minibatch (the last of an epoch fewer) */
-    size_t rows_max;                             /* rows the activation buffers hold */
-    uint32_t *order;                             /* training rows in the order of order_epoch */
-    uint64_t order_seed;                         /* seed that order was drawn for */
-    uint64_t order_epoch;                        /* epoch that order holds; UINT64_MAX: none */
-    float *x;                                    /* gathered minibatch (rows_max, features) */
-    int32_t *y;                                  /* its labels (rows_max) */
-    float *pre[CLASSIFIER_MAX_LAYERS];           /* linear outputs (rows_max, width[l+1]) */
-    float *post[CLASSIFIER_MAX_LAYERS];          /* activations of hidden layers, same shapes */
-    float *probs;                                /* softmax (rows_max, classes) */
-    float *dcur, *dprev;                         /* gradient scratch (rows_max, widest layer) */
-    double *ref[2];                              /* one row's layer values in loss_ref (widest) */
-} Classifier;
-
 /* Forward pass of `rows` rows of x; returns the summed loss and adds the
  * rows classified right to *correct. */
 static double forward(Classifier *c, const float *params, const float *x, const int32_t *y, int rows,
@@ -69,14 +45,12 @@ static void backward(Classifier *c, const float *params, float *grads, int rows)
     }
 }
 
-/* Copies minibatch `batch` of the seed's order into c->x, c->y; returns its rows. */
-static int gather(Classifier *c, uint64_t seed, uint64_t batch)
+int classifier_batch(Classifier *c, uint64_t seed, uint64_t batch, size_t *first)
 {
     const Dataset *tr = &c->data.train;
-    const size_t n = tr->rows, F = tr->features, per_epoch = (n + c->batch - 1) / c->batch;
+    const size_t n = tr->rows, per_epoch = (n + c->batch - 1) / c->batch;
     const uint64_t epoch = batch / per_epoch;
-    const size_t first = (size_t)(batch % per_epoch) * c->batch;
-    const size_t rows = n - first < c->batch ? n - first : c->batch;
+    *first = (size_t)(batch % per_epoch) * c->batch;
     if (c->order_epoch != epoch || c->order_seed != seed) {
         for (size_t i = 0; i < n; i++) c->order[i] = (uint32_t)i;
         if (c->batch < n) /* Fisher-Yates; a full batch keeps the stored order */
@@ -89,12 +63,22 @@ static int gather(Classifier *c, uint64_t seed, uint64_t batch)
         c->order_epoch = epoch;
         c->order_seed = seed;
     }
-    for (size_t r = 0; r < rows; r++) {
-        const size_t src = c->order[first + r];
-        memcpy(c->x + r * F, tr->x + src * F, F * sizeof(float));
+    return (int)(n - *first < c->batch ? n - *first : c->batch);
+}
+
+/* Copies minibatch `batch` of the seed's order into c->x, c->y; returns its rows. */
+static int gather(Classifier *c, uint64_t seed, uint64_t batch)
+{
+    const Dataset *tr = &c->data.train;
+    const size_t F = tr->features;
+    size_t first;
+    const int rows = classifier_batch(c, seed, batch, &first);
+    for (int r = 0; r < rows; r++) {
+        const size_t src = c->order[first + (size_t)r];
+        memcpy(c->x + (size_t)r * F, tr->x + src * F, F * sizeof(float));
         c->y[r] = tr->y[src];
     }
-    return (int)rows;
+    return rows;
 }
 
 double classifier_loss_and_grad(Problem *pb, const float *params, float *grads, uint64_t seed,

@@ -15,7 +15,12 @@
 #include "layers.h"
 #include "problem.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CLASSIFIER_MAX_LAYERS 16 /* most linear layers */
+#define EVAL_ROWS 1024            /* held-out rows per forward pass of eval */
 
 /* The data options every classifier takes, first in its option table. */
 enum { CLS_OPT_DATASET, CLS_OPT_PATH, CLS_OPT_BATCH, CLS_OPT_TEST_FRACTION, CLS_N_DATA_OPTS };
@@ -25,6 +30,29 @@ enum { CLS_OPT_DATASET, CLS_OPT_PATH, CLS_OPT_BATCH, CLS_OPT_TEST_FRACTION, CLS_
     {"batch", PARAM_INT, 64, 0, 1e9, 0, NULL, "rows per minibatch; 0 = the full training set"},          \
     {"test_fraction", PARAM_REAL, 0.2, 0, 1, PARAM_HI_OPEN, NULL,                                       \
      "share of rows held out (fashion_mnist has its own test set)"}
+
+/* A classifier instance; its CUDA twin (cuda/classifier_cuda.cu) reads it. */
+typedef struct {
+    Problem base;                                /* common head */
+    TensorView views[2 * CLASSIFIER_MAX_LAYERS]; /* layerK.weight, layerK.bias */
+    int n_layers;                                /* linear layers (hidden + 1) */
+    int width[CLASSIFIER_MAX_LAYERS + 1];        /* width[0] features ... width[n_layers] classes */
+    Activation act;                              /* between linear layers */
+    int zero_init;                               /* 1: parameters start at 0 */
+    DataSplit data;                              /* training and held-out rows */
+    size_t batch;                                /* rows per minibatch (the last of an epoch fewer) */
+    size_t rows_max;                             /* rows the activation buffers hold */
+    uint32_t *order;                             /* training rows in the order of order_epoch */
+    uint64_t order_seed;                         /* seed that order was drawn for */
+    uint64_t order_epoch;                        /* epoch that order holds; UINT64_MAX: none */
+    float *x;                                    /* gathered minibatch (rows_max, features) */
+    int32_t *y;                                  /* its labels (rows_max) */
+    float *pre[CLASSIFIER_MAX_LAYERS];           /* linear outputs (rows_max, width[l+1]) */
+    float *post[CLASSIFIER_MAX_LAYERS];          /* activations of hidden layers, same shapes */
+    float *probs;                                /* softmax (rows_max, classes) */
+    float *dcur, *dprev;                         /* gradient scratch (rows_max, widest layer) */
+    double *ref[2];                              /* one row's layer values in loss_ref (widest) */
+} Classifier;
 
 /* Loads the data named by the options and builds a network with the given
  * hidden widths (n_hidden may be 0) and activation. zero_init: parameters
@@ -39,7 +67,20 @@ double classifier_loss_and_grad(Problem *pb, const float *params, float *grads, 
 /* The loss of minibatch `batch` in double with plain loops: gradcheck's
  * reference, independent of BLAS and float32 rounding. */
 double classifier_loss_ref(Problem *pb, const float *params, uint64_t seed, uint64_t batch);
+/* Selects minibatch `batch` of the seed's order: afterwards c->order holds
+ * its epoch's permutation of the training rows, and the batch is
+ * order[*first .. *first + rows); returns rows. */
+int classifier_batch(Classifier *c, uint64_t seed, uint64_t batch, size_t *first);
 int classifier_eval(Problem *pb, const float *params, double *loss, double *accuracy);
 void classifier_destroy(Problem *pb);
+
+#ifdef OPTBENCH_CUDA
+/* The CUDA twin of every classifier (cuda/classifier_cuda.cu). */
+extern const ProblemCuda classifier_cuda;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

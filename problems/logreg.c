@@ -25,4 +25,7 @@ const ProblemDef problem_logreg = {
     .loss_ref = classifier_loss_ref,
     .eval = classifier_eval,
     .destroy = classifier_destroy,
+#ifdef OPTBENCH_CUDA
+    .cuda = &classifier_cuda,
+#endif
 };

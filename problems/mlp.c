@@ -48,4 +48,7 @@ const ProblemDef problem_mlp = {
     .loss_ref = classifier_loss_ref,
     .eval = classifier_eval,
     .destroy = classifier_destroy,
+#ifdef OPTBENCH_CUDA
+    .cuda = &classifier_cuda,
+#endif
 };

@@ -27,6 +27,9 @@ typedef struct {
 
 typedef struct Problem Problem;
 
+/* The device twin of a problem (problems/cuda/problem_cuda.h). */
+typedef struct ProblemCuda ProblemCuda;
+
 typedef struct {
     const char *name;        /* registry name, as in specs and sweep files */
     const char *summary;     /* one line for `optbench problems` */
@@ -50,6 +53,8 @@ typedef struct {
      * or -1 when the problem has no held-out data. */
     int (*eval)(Problem *pb, const float *params, double *loss, double *accuracy);
     void (*destroy)(Problem *pb);
+    /* ---- device ---- */
+    const ProblemCuda *cuda;  /* the CUDA twin; NULL without one or built without CUDA */
 } ProblemDef;
 
 /* The common head of every problem instance. */

@@ -8,9 +8,13 @@
 #include <stdlib.h>
 
 #include "../harness/rng.h"
-#include "problem.h"
+#include "cuda/problem_cuda.h"
+#include "rosenbrock.h"
 
 extern const ProblemDef problem_rosenbrock;
+#ifdef OPTBENCH_CUDA
+extern const ProblemCuda rosenbrock_cuda;
+#endif
 
 enum { OPT_DIM, OPT_NOISE, N_OPTS };
 
@@ -18,12 +22,6 @@ static const ParamDef options[N_OPTS] = {
     {"dim", PARAM_INT, 2, 2, 1e9, 0, NULL, "number of coordinates"},
     {"noise", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "sigma of Gaussian noise added to each gradient coordinate"},
 };
-
-typedef struct {
-    Problem base;      /* common head */
-    TensorView view;   /* the single tensor "x" */
-    double noise;      /* gradient noise sigma */
-} Rosenbrock;
 
 static Problem *create(const ParamSet *opts, char *err, size_t errlen)
 {
@@ -91,4 +89,7 @@ const ProblemDef problem_rosenbrock = {
     .loss_and_grad = loss_and_grad,
     .eval = eval,
     .destroy = destroy,
+#ifdef OPTBENCH_CUDA
+    .cuda = &rosenbrock_cuda,
+#endif
 };

@@ -54,6 +54,9 @@ CREATE TABLE runs (
     activation_bytes INTEGER,           -- problem scratch for forward/backward
     peak_bytes      INTEGER,            -- peak of the harness allocator
     peak_rss        INTEGER,            -- peak resident set of the process
+    device_peak_bytes INTEGER,          -- cuda: peak of the harness's device allocator (NULL on cpu)
+    device_used_bytes INTEGER,          -- cuda: most device memory in use by every process,
+                                        --   cudaMemGetInfo total - free (NULL on cpu)
     fb_time_median  REAL,               -- forward+backward seconds per step
     fb_time_p90     REAL,
     opt_time_median REAL,               -- optimizer-step seconds per step

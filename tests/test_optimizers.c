@@ -30,7 +30,7 @@ ParameterizedTest(GoldenCase *c, optimizers, golden)
     GoldenResult r;
     snprintf(path, sizeof path, "tests/golden/%s", c->file);
     cr_assert_eq(golden_load(path, &g, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(golden_check(&g, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(golden_check(&g, DEVICE_CPU, &r, err, sizeof err), 0, "%s", err);
     cr_expect(r.ok, "%s: step %ld index %zu got %.9g expected %.9g (err %.2e)", c->file, r.worst_step,
               r.worst_index, (double)r.got, (double)r.expected, r.worst_err);
     golden_free(&g);

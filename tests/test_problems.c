@@ -43,7 +43,7 @@ ParameterizedTest(SpecCase *c, problems, gradcheck)
     char err[ERRMSG_MAX];
     config_defaults(&cfg);
     cr_assert_eq(config_set_problem(&cfg, c->spec, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, 0, 32, t, 16, &n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, DEVICE_CPU, 0, 32, t, 16, &n, err, sizeof err), 0, "%s", err);
     cr_expect_gt(n, 0);
     for (int i = 0; i < n; i++)
         cr_expect(t[i].worst_rel <= cfg.problem->gradcheck_tol, "%s %s: rel error %.2e (analytic %.9g, numeric %.9g)",

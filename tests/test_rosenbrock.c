@@ -44,7 +44,7 @@ Test(rosenbrock, gradient_matches_central_differences)
     int n = 0;
     config_defaults(&cfg);
     cr_assert_eq(config_set_problem(&cfg, "rosenbrock,dim=9", err, sizeof err), 0);
-    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, 0, 64, t, 4, &n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, DEVICE_CPU, 0, 64, t, 4, &n, err, sizeof err), 0, "%s", err);
     cr_assert_eq(n, 1);
     cr_expect_eq(t[0].checked, 9);
     cr_expect(t[0].worst_rel < cfg.problem->gradcheck_tol, "worst %.3g", t[0].worst_rel);

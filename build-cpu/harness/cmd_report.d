@@ -1,0 +1,25 @@
+build-cpu/harness/cmd_report.o: harness/cmd_report.c harness/cli.h \
+ harness/commands.h harness/report.h harness/report_data.h \
+ harness/report_plots.h harness/store.h harness/config.h \
+ harness/../optimizers/optimizer.h \
+ harness/../optimizers/../harness/params.h \
+ harness/../optimizers/../harness/spec.h \
+ harness/../optimizers/../harness/params.h harness/../problems/problem.h \
+ harness/../problems/../harness/params.h harness/schedule.h \
+ harness/params.h harness/runner.h
+harness/cli.h:
+harness/commands.h:
+harness/report.h:
+harness/report_data.h:
+harness/report_plots.h:
+harness/store.h:
+harness/config.h:
+harness/../optimizers/optimizer.h:
+harness/../optimizers/../harness/params.h:
+harness/../optimizers/../harness/spec.h:
+harness/../optimizers/../harness/params.h:
+harness/../problems/problem.h:
+harness/../problems/../harness/params.h:
+harness/schedule.h:
+harness/params.h:
+harness/runner.h:

@@ -1,0 +1,24 @@
+build-cpu/harness/cmd_run.o: harness/cmd_run.c harness/cli.h \
+ harness/commands.h harness/config.h harness/../optimizers/optimizer.h \
+ harness/../optimizers/../harness/params.h \
+ harness/../optimizers/../harness/spec.h \
+ harness/../optimizers/../harness/params.h harness/../problems/problem.h \
+ harness/../problems/../harness/params.h harness/schedule.h \
+ harness/params.h harness/device.h harness/hostinfo.h harness/execute.h \
+ harness/runner.h harness/store.h
+harness/cli.h:
+harness/commands.h:
+harness/config.h:
+harness/../optimizers/optimizer.h:
+harness/../optimizers/../harness/params.h:
+harness/../optimizers/../harness/spec.h:
+harness/../optimizers/../harness/params.h:
+harness/../problems/problem.h:
+harness/../problems/../harness/params.h:
+harness/schedule.h:
+harness/params.h:
+harness/device.h:
+harness/hostinfo.h:
+harness/execute.h:
+harness/runner.h:
+harness/store.h:

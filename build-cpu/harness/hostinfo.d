@@ -1,0 +1,2 @@
+build-cpu/harness/hostinfo.o: harness/hostinfo.c harness/hostinfo.h
+harness/hostinfo.h:

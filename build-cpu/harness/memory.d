@@ -1,0 +1,2 @@
+build-cpu/harness/memory.o: harness/memory.c harness/memory.h
+harness/memory.h:

@@ -1,0 +1,20 @@
+build-cpu/harness/pool.o: harness/pool.c harness/pool.h harness/runner.h \
+ harness/config.h harness/../optimizers/optimizer.h \
+ harness/../optimizers/../harness/params.h \
+ harness/../optimizers/../harness/spec.h \
+ harness/../optimizers/../harness/params.h harness/../problems/problem.h \
+ harness/../problems/../harness/params.h harness/schedule.h \
+ harness/params.h harness/memory.h harness/timing.h
+harness/pool.h:
+harness/runner.h:
+harness/config.h:
+harness/../optimizers/optimizer.h:
+harness/../optimizers/../harness/params.h:
+harness/../optimizers/../harness/spec.h:
+harness/../optimizers/../harness/params.h:
+harness/../problems/problem.h:
+harness/../problems/../harness/params.h:
+harness/schedule.h:
+harness/params.h:
+harness/memory.h:
+harness/timing.h:

@@ -1,0 +1,2 @@
+build-cpu/harness/timing.o: harness/timing.c harness/timing.h
+harness/timing.h:

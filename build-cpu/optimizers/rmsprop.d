@@ -1,0 +1,11 @@
+build-cpu/optimizers/rmsprop.o: optimizers/rmsprop.c optimizers/coef.h \
+ optimizers/cuda/fused_steps.h optimizers/cuda/../coef.h \
+ optimizers/optimizer.h optimizers/../harness/params.h \
+ optimizers/../harness/spec.h optimizers/../harness/params.h
+optimizers/coef.h:
+optimizers/cuda/fused_steps.h:
+optimizers/cuda/../coef.h:
+optimizers/optimizer.h:
+optimizers/../harness/params.h:
+optimizers/../harness/spec.h:
+optimizers/../harness/params.h:

@@ -1,0 +1,11 @@
+build-cpu/optimizers/sgd.o: optimizers/sgd.c optimizers/coef.h \
+ optimizers/cuda/fused_steps.h optimizers/cuda/../coef.h \
+ optimizers/optimizer.h optimizers/../harness/params.h \
+ optimizers/../harness/spec.h optimizers/../harness/params.h
+optimizers/coef.h:
+optimizers/cuda/fused_steps.h:
+optimizers/cuda/../coef.h:
+optimizers/optimizer.h:
+optimizers/../harness/params.h:
+optimizers/../harness/spec.h:
+optimizers/../harness/params.h:

@@ -1,0 +1,1 @@
+build-cpu/schema_sql.o: build-cpu/schema_sql.c

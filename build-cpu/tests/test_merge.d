@@ -1,0 +1,22 @@
+build-cpu/tests/test_merge: tests/test_merge.c tests/../harness/merge.h \
+ tests/../harness/store.h tests/../harness/config.h \
+ tests/../harness/../optimizers/optimizer.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../optimizers/../harness/spec.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../problems/problem.h \
+ tests/../harness/../problems/../harness/params.h \
+ tests/../harness/schedule.h tests/../harness/params.h \
+ tests/../harness/runner.h
+tests/../harness/merge.h:
+tests/../harness/store.h:
+tests/../harness/config.h:
+tests/../harness/../optimizers/optimizer.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../optimizers/../harness/spec.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../problems/problem.h:
+tests/../harness/../problems/../harness/params.h:
+tests/../harness/schedule.h:
+tests/../harness/params.h:
+tests/../harness/runner.h:

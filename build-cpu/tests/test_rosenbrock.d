@@ -1,0 +1,20 @@
+build-cpu/tests/test_rosenbrock: tests/test_rosenbrock.c \
+ tests/../harness/config.h tests/../harness/../optimizers/optimizer.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../optimizers/../harness/spec.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../problems/problem.h \
+ tests/../harness/../problems/../harness/params.h \
+ tests/../harness/schedule.h tests/../harness/params.h \
+ tests/../harness/gradcheck.h tests/../harness/config.h
+tests/../harness/config.h:
+tests/../harness/../optimizers/optimizer.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../optimizers/../harness/spec.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../problems/problem.h:
+tests/../harness/../problems/../harness/params.h:
+tests/../harness/schedule.h:
+tests/../harness/params.h:
+tests/../harness/gradcheck.h:
+tests/../harness/config.h:

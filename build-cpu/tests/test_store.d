@@ -1,0 +1,20 @@
+build-cpu/tests/test_store: tests/test_store.c tests/../harness/store.h \
+ tests/../harness/config.h tests/../harness/../optimizers/optimizer.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../optimizers/../harness/spec.h \
+ tests/../harness/../optimizers/../harness/params.h \
+ tests/../harness/../problems/problem.h \
+ tests/../harness/../problems/../harness/params.h \
+ tests/../harness/schedule.h tests/../harness/params.h \
+ tests/../harness/runner.h
+tests/../harness/store.h:
+tests/../harness/config.h:
+tests/../harness/../optimizers/optimizer.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../optimizers/../harness/spec.h:
+tests/../harness/../optimizers/../harness/params.h:
+tests/../harness/../problems/problem.h:
+tests/../harness/../problems/../harness/params.h:
+tests/../harness/schedule.h:
+tests/../harness/params.h:
+tests/../harness/runner.h:

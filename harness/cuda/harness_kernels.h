@@ -1,0 +1,42 @@
+/* harness_kernels.h — the device kernels of the step loop and the bench,
+ * each the twin of a CPU function named beside it (same argument order):
+ * deterministic reductions in double, gradient clipping, gradient
+ * accumulation and the streaming reference kernel of `optbench bench`.
+ * Every pointer is device memory; every function launches on the default
+ * stream and returns 0, or -1 with the reason in device_error().
+ *
+ * Legend: n = elements; scratch = REDUCE_SCRATCH doubles of device memory.
+ */
+#ifndef OPTBENCH_HARNESS_KERNELS_H
+#define OPTBENCH_HARNESS_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define REDUCE_BLOCKS_MAX 1024              /* most partial sums of a reduction */
+#define REDUCE_SCRATCH (REDUCE_BLOCKS_MAX + 1) /* doubles of scratch a reduction needs */
+
+/* *out = (sum of x[0..n)) / divisor, in double, in an order fixed by n alone
+ * (the same on every run); CPU twin: the sequential sums of layers.c. */
+int reduce_sum_cuda(double *out, const double *x, size_t n, double divisor, double *scratch);
+
+/* CPU twin: clip_grad_norm (runner.h). Scales g to global L2 norm max_norm
+ * when it is larger; the norm stays on the device (scratch[REDUCE_BLOCKS_MAX]). */
+int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *scratch);
+
+/* g[i] += m[i] * scale; CPU twin: the accumulation loop of runner.c. */
+int accumulate_cuda(float *g, const float *m, size_t n, float scale);
+
+/* CPU twin: roofline_pass (roofline.h): rw[k][i] = 0.5 * rw[k][i] + g[i]
+ * for the n_rw (1..4) arrays of rw (a host array of device pointers), with
+ * the grid, vector width and tail of the fused optimizer kernels. */
+int roofline_pass_cuda(float *const *rw, int n_rw, const float *g, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/* device.h — the GPU as the harness sees it: whether a CUDA device can be
+ * used, its name, a counted device allocator, device memory in use, and the
+ * checks that turn a failed CUDA or cuBLAS call into a message.
+ *
+ * device_probe exists in every build; without CUDA it says so. The rest is
+ * declared only in a CUDA build (OPTBENCH_CUDA), and is used only by the
+ * code under cuda/ folders and by the `#ifdef OPTBENCH_CUDA` paths.
+ *
+ * Fork safety: a process that has touched the CUDA runtime cannot hand it to
+ * forked children, and sweeps run in forked workers. device_probe therefore
+ * asks in a short-lived child of its own and leaves the caller untouched.
+ */
+#ifndef OPTBENCH_DEVICE_H
+#define OPTBENCH_DEVICE_H
+
+#include <stddef.h>
+
+#ifdef OPTBENCH_CUDA
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEVICE_NAME_MAX 256 /* room for a GPU's name */
+
+/* 0 with the name of CUDA device 0 in name; -1 with the reason in err:
+ * "this optbench was built without CUDA ..." or "no CUDA device found ...". */
+int device_probe(char *name, size_t len, char *err, size_t errlen);
+
+#ifdef OPTBENCH_CUDA
+/* A zeroed device buffer of `bytes`, counted; NULL on failure (the reason
+ * in device_error()). */
+void *dev_alloc(size_t bytes);
+
+/* Frees a buffer from dev_alloc (NULL is ignored). */
+void dev_free(void *ptr);
+
+/* Bytes held through dev_alloc now, and the most since dev_reset_peak. */
+size_t dev_current(void);
+size_t dev_peak(void);
+void dev_reset_peak(void);
+
+/* Device memory in use by every process (cudaMemGetInfo: total - free), or -1. */
+long dev_used_bytes(void);
+
+/* This process's cuBLAS handle, created on first use; NULL on failure. */
+cublasHandle_t device_blas(void);
+
+/* The message of the last failed check ("" when none). */
+const char *device_error(void);
+
+/* 1 when code is cudaSuccess (resp. CUBLAS_STATUS_SUCCESS); else 0, with
+ * "file:line: call: reason" kept for device_error(). Use the macros. */
+int device_cuda_ok(int code, const char *call, const char *file, int line);
+int device_blas_ok(int status, const char *call, const char *file, int line);
+
+#define CUDA_OK(call) device_cuda_ok((int)(call), #call, __FILE__, __LINE__)
+#define BLAS_OK(call) device_blas_ok((int)(call), #call, __FILE__, __LINE__)
+/* After a kernel launch: the launch configuration was accepted. */
+#define LAUNCH_OK(name) device_cuda_ok((int)cudaGetLastError(), "launch of " name, __FILE__, __LINE__)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

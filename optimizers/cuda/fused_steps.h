@@ -1,0 +1,32 @@
+/* fused_steps.h — the launchers of the fused CUDA optimizer kernels, one per
+ * optimizer family. Each applies its CPU twin's update (optimizers/NAME.c,
+ * same argument order) with the constants of coef.h in one pass over n
+ * floats: one kernel launch on the default stream, nothing copied to or
+ * from the host. state, p and g are device pointers. Return 0, or -1 with
+ * the reason in device_error().
+ *
+ * Legend: n = number of parameters; state = the optimizer's slots, in the
+ * order of its CPU file.
+ */
+#ifndef OPTBENCH_FUSED_STEPS_H
+#define OPTBENCH_FUSED_STEPS_H
+
+#include <stddef.h>
+
+#include "../coef.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int sgd_cuda(const SgdCoef *c, float *const *state, float *p, const float *g, size_t n);
+int adagrad_cuda(const AdagradCoef *c, float *const *state, float *p, const float *g, size_t n);
+int rmsprop_cuda(const RmspropCoef *c, float *const *state, float *p, const float *g, size_t n);
+int adam_cuda(const AdamCoef *c, float *const *state, float *p, const float *g, size_t n);
+int lion_cuda(const LionCoef *c, float *const *state, float *p, const float *g, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
