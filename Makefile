@@ -71,7 +71,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(BUILD)/sch
 CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 $(shell mkdir -p $(BUILD) && [ -f $(CUDA_STAMP) ] || { rm -f $(BUILD)/cuda-*.stamp; touch $(CUDA_STAMP); })
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
+BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
 .PHONY: all deps demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-cuda install clean
 all: $(BIN)
