@@ -1,6 +1,7 @@
-/* layers.c — the layers of layers.h: matrix products through OpenBLAS
- * sgemm, elementwise loops through OpenMP. Reductions run in a fixed order,
- * so results do not depend on the number of threads. */
+/* layers.c — the linear, activation and softmax cross-entropy layers of
+ * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
+ * through OpenMP. Reductions run in a fixed order, so results do not depend
+ * on the number of threads. */
 #include "layers.h"
 
 #include <cblas.h>
@@ -11,10 +12,13 @@
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                     int OC)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)B * OC >= PAR_MIN)
-    for (int b = 0; b < B; b++)
-        for (int o = 0; o < OC; o++) out[(size_t)b * OC + o] = bias[o];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, 1.0f, out, OC);
+    if (bias) {
+        #pragma omp parallel for schedule(static) if ((size_t)B * OC >= PAR_MIN)
+        for (int b = 0; b < B; b++)
+            for (int o = 0; o < OC; o++) out[(size_t)b * OC + o] = bias[o];
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, bias ? 1.0f : 0.0f,
+                out, OC);
 }
 
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
@@ -24,6 +28,7 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, weight, C, 0.0f,
                     dinp, C);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 0.0f, dweight, C);
+    if (!dbias) return;
     for (int o = 0; o < OC; o++) dbias[o] = 0;
     for (int b = 0; b < B; b++)
         for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
@@ -80,6 +85,7 @@ double softmax_xent_forward(float *probs, long *correct, const float *logits, co
 {
     double loss = 0;
     for (int b = 0; b < B; b++) {
+        if (targets[b] < 0) continue;
         const float *z = logits + (size_t)b * V;
         float *p = probs + (size_t)b * V;
         int argmax = 0;
@@ -105,6 +111,10 @@ void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *ta
     for (int b = 0; b < B; b++) {
         const float *p = probs + (size_t)b * V;
         float *d = dlogits + (size_t)b * V;
+        if (targets[b] < 0) {
+            for (int v = 0; v < V; v++) d[v] = 0;
+            continue;
+        }
         for (int v = 0; v < V; v++) d[v] = p[v] * scale;
         d[targets[b]] -= scale;
     }
