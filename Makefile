@@ -1,12 +1,14 @@
 # Makefile — builds ./optbench and its tests.
 #   make            build ./optbench (CPU)
 #   make deps       install missing Debian packages (apt-get; a no-op when present)
+#   make data       write data/kjv.txt (the transformer's default corpus) from Debian's bible-kjv, if missing
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
 #                   BENCH_ARGS adds flags of `optbench bench`)
+#   make bench-transformer  a transformer training step vs torch's (installs python3-torch)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -16,7 +18,7 @@ SAN      ?= 0
 CC       ?= cc
 PKGS     := sqlite3 yaml-0.1 openblas zlib
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
-            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist
+            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist bible-kjv
 
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
@@ -35,7 +37,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter 1,$(SAN)),$(BUILD)/optbench,optbench)
 
-.PHONY: all deps check-libs test test-asan test-torch torch-dep bench bench-mlp install clean
+.PHONY: all deps data check-libs test test-asan test-torch torch-dep bench bench-mlp bench-transformer install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -55,6 +57,13 @@ deps:
 	  echo "deps: installing$$missing"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+# The King James Bible as plain text, 80 columns, from Debian's bible-kjv
+# (public domain; about 4.3 MB, git-ignored).
+data: data/kjv.txt
+data/kjv.txt:
+	@command -v bible >/dev/null || { $(APT_INSTALL) bible-kjv; }
+	COLUMNS=80 bible Gen1:1-Rev22:21 > $@.tmp && mv $@.tmp $@
 
 $(BIN): $(BUILD)/harness/main.o $(BUILD)/liboptbench.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -105,6 +114,9 @@ bench: $(BIN) torch-dep bench-mlp
 
 bench-mlp: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/mlp_step_torch.py
+
+bench-transformer: $(BIN) torch-dep
+	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/transformer_step_torch.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \
