@@ -2,8 +2,8 @@
  * position embeddings, LayerNorm, causal multi-head attention and the
  * residual connection. Rows, and (sequence, head) pairs of the attention,
  * are spread over OpenMP threads; each writes only its own outputs, and every
- * sum over rows runs in one thread in a fixed order, so results do not
- * depend on the number of threads. */
+ * sum runs in one thread in a fixed order (sums along a row in SIMD lanes,
+ * fixed at compile time), so results do not depend on the number of threads. */
 #include <math.h>
 #include <stddef.h>
 
@@ -45,8 +45,10 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
         const float *x = inp + (size_t)n * C;
         float *o = out + (size_t)n * C;
         float m = 0, v = 0;
+        #pragma omp simd reduction(+ : m)
         for (int c = 0; c < C; c++) m += x[c];
         m /= (float)C;
+        #pragma omp simd reduction(+ : v)
         for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m);
         const float s = 1.0f / sqrtf(v / (float)C + LN_EPS);
         for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * weight[c] + bias[c];
@@ -64,6 +66,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
         float *di = dinp + (size_t)n * C;
         const float m = mean[n], s = rstd[n];
         float dsum = 0, dxsum = 0; /* sums of dnorm and dnorm * norm over the row */
+        #pragma omp simd reduction(+ : dsum, dxsum)
         for (int c = 0; c < C; c++) {
             const float dnorm = d[c] * weight[c];
             dsum += dnorm;
@@ -101,6 +104,7 @@ void attention_forward(float *out, float *att, const float *qkv, int B, int T, i
                 for (int t2 = 0; t2 <= t; t2++) {
                     const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
                     float dot = 0;
+                    #pragma omp simd reduction(+ : dot)
                     for (int i = 0; i < hs; i++) dot += q[i] * k[i];
                     a[t2] = dot * scale;
                     amax = a[t2] > amax ? a[t2] : amax;
@@ -147,6 +151,7 @@ void attention_backward(float *dqkv, float *datt, const float *dout, const float
                     const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
                     float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
                     float s = 0;
+                    #pragma omp simd reduction(+ : s)
                     for (int i = 0; i < hs; i++) {
                         s += dout_t[i] * v[i];
                         dv[i] += a[t2] * dout_t[i];
