@@ -8,7 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#define PAR_MIN 16384 /* elements below which a loop stays on one thread */
+#define PAR_MIN 16384  /* elements below which a loop stays on one thread */
+#define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
 
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                     int OC)
@@ -35,13 +36,14 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
         for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
 }
 
-/* e^x for x <= 0 in a form gcc vectorises: x = n ln2 + r, Cephes' expf
- * polynomial for e^r (about 1 ulp), 2^n built in the exponent bits; x is
- * clamped at -87 (e^-87 is about 1.6e-38, still a normal float). */
+/* e^x for x <= 0 in a form gcc vectorises (no float compares, which may
+ * trap and so stay branches): x = n ln2 + r, Cephes' expf polynomial for e^r
+ * (about 1 ulp), 2^n built in the exponent bits; 0 where 2^n is below the
+ * normal floats (x < -87) or x is not finite. */
 static inline float exp_nonpos(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
-    const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* x / ln2 rounded to nearest */
+    const float y = x * 1.44269504f + 12582912.0f; /* 1.5 * 2^23 + x / ln2, rounded to an integer */
+    const float n = y - 12582912.0f;
     const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
@@ -50,24 +52,52 @@ static inline float exp_nonpos(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    uint32_t ybits, rbits;
+    memcpy(&ybits, &y, sizeof ybits);
+    const int32_t ni = (int32_t)(ybits - 0x4B400000u); /* n, from y's low mantissa bits */
+    const uint32_t keep = -(uint32_t)(ni >= -126 && ni <= 0); /* all ones where 2^n is a normal float <= 1 */
+    const uint32_t sbits = ((uint32_t)(ni + 127) << 23) & keep;
+    float scale, res;
+    memcpy(&scale, &sbits, sizeof scale);
+    res = p * scale;
+    memcpy(&rbits, &res, sizeof rbits);
+    rbits &= keep;
+    memcpy(&res, &rbits, sizeof res);
+    return res;
 }
 
 /* The standard normal CDF at x, and its density in *pdf. erf is
  * Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7, the form torch's
- * vectorised CPU erf uses), so the GELU loops vectorise. */
+ * vectorised CPU erf uses). */
 static inline float normal_cdf(float x, float *pdf)
 {
     const float e = exp_nonpos(-0.5f * x * x), z = fabsf(x) * (float)M_SQRT1_2;
     const float t = 1.0f / (1.0f + 0.3275911f * z);
     const float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t +
                         0.254829592f) * t;
-    const float erf_abs = 1.0f - poly * e;
     *pdf = 0.3989422804014327f * e;
-    return 0.5f + 0.5f * (x < 0 ? -erf_abs : erf_abs);
+    return 0.5f + 0.5f * copysignf(1.0f - poly * e, x);
+}
+
+/* GELU of n elements, one thread's share; vectorised. */
+static void gelu_forward_range(float *out, const float *inp, size_t n)
+{
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        float pdf;
+        out[i] = inp[i] * normal_cdf(inp[i], &pdf);
+    }
+}
+
+/* GELU's backward on n elements (dinp may be dout); vectorised. */
+static void gelu_backward_range(float *dinp, const float *dout, const float *inp, size_t n)
+{
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        float pdf;
+        const float cdf = normal_cdf(inp[i], &pdf);
+        dinp[i] = dout[i] * (cdf + inp[i] * pdf);
+    }
 }
 
 void activation_forward(float *out, const float *inp, size_t n, Activation act)
@@ -78,11 +108,9 @@ void activation_forward(float *out, const float *inp, size_t n, Activation act)
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0 ? inp[i] : 0;
         break;
     case ACT_GELU:
-        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) {
-            float pdf;
-            out[i] = inp[i] * normal_cdf(inp[i], &pdf);
-        }
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t c = 0; c < n; c += PAR_CHUNK)
+            gelu_forward_range(out + c, inp + c, n - c < PAR_CHUNK ? n - c : PAR_CHUNK);
         break;
     case ACT_TANH:
         #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
@@ -99,12 +127,9 @@ void activation_backward(float *dinp, const float *dout, const float *inp, size_
         for (size_t i = 0; i < n; i++) dinp[i] = inp[i] > 0 ? dout[i] : 0;
         break;
     case ACT_GELU:
-        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) {
-            float pdf;
-            const float cdf = normal_cdf(inp[i], &pdf);
-            dinp[i] = dout[i] * (cdf + inp[i] * pdf);
-        }
+        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t c = 0; c < n; c += PAR_CHUNK)
+            gelu_backward_range(dinp + c, dout + c, inp + c, n - c < PAR_CHUNK ? n - c : PAR_CHUNK);
         break;
     case ACT_TANH:
         #pragma omp parallel for schedule(static) if (n >= PAR_MIN)

@@ -65,11 +65,13 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 /* Causal multi-head self-attention. qkv (B,T,3C) holds q, k and v side by
  * side, head h in channels h*C/NH .. (h+1)*C/NH of each; att (B,NH,T,T)
  * = softmax(q·k / sqrt(C/NH)) over positions t2 <= t (zero above the
- * diagonal); out (B,T,C) = att · v, heads side by side. */
-void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH);
-/* dqkv (B,T,3C) from dout (B,T,C); datt (B,NH,T,T) is scratch. */
-void attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv, const float *att,
-                        int B, int T, int C, int NH);
+ * diagonal); out (B,T,C) = att · v, heads side by side. scratch (B*T*C
+ * floats) holds each head's keys transposed. */
+void attention_forward(float *out, float *att, float *scratch, const float *qkv, int B, int T, int C, int NH);
+/* dqkv (B,T,3C) from dout (B,T,C); datt (B,NH,T,T) and scratch (B*T*C
+ * floats, each head's values transposed) are scratch. */
+void attention_backward(float *dqkv, float *datt, float *scratch, const float *dout, const float *qkv,
+                        const float *att, int B, int T, int C, int NH);
 
 /* out (n) = inp + branch: a residual connection. */
 void residual_forward(float *out, const float *inp, const float *branch, size_t n);

@@ -90,26 +90,34 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
     }
 }
 
-void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH)
+/* dst (hs,T) = the hs channels at src of each of the T rows of width 3C of
+ * one sequence (one head's keys or values), transposed so that sums over
+ * positions run along contiguous memory. */
+static void transpose_head(float *dst, const float *src, int T, int C, int hs)
+{
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < hs; i++) dst[(size_t)i * T + t] = src[(size_t)t * 3 * C + i];
+}
+
+void attention_forward(float *out, float *att, float *scratch, const float *qkv, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
     const float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++)
+        for (int h = 0; h < NH; h++) {
+            float *kt = scratch + ((size_t)b * NH + h) * hs * T;
+            transpose_head(kt, qkv + (size_t)b * T * 3 * C + C + h * hs, T, C, hs);
             for (int t = 0; t < T; t++) {
                 const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
                 float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                float amax = -INFINITY;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
-                    float dot = 0;
-                    #pragma omp simd reduction(+ : dot)
-                    for (int i = 0; i < hs; i++) dot += q[i] * k[i];
-                    a[t2] = dot * scale;
-                    amax = a[t2] > amax ? a[t2] : amax;
+                for (int t2 = 0; t2 <= t; t2++) a[t2] = 0;
+                for (int i = 0; i < hs; i++) {
+                    const float qi = q[i] * scale, *k = kt + (size_t)i * T;
+                    for (int t2 = 0; t2 <= t; t2++) a[t2] += qi * k[t2];
                 }
-                float sum = 0;
+                float amax = -INFINITY, sum = 0;
+                for (int t2 = 0; t2 <= t; t2++) amax = a[t2] > amax ? a[t2] : amax;
                 for (int t2 = 0; t2 <= t; t2++) {
                     a[t2] = expf(a[t2] - amax);
                     sum += a[t2];
@@ -124,16 +132,19 @@ void attention_forward(float *out, float *att, const float *qkv, int B, int T, i
                     for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
                 }
             }
+        }
 }
 
-void attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv, const float *att,
-                        int B, int T, int C, int NH)
+void attention_backward(float *dqkv, float *datt, float *scratch, const float *dout, const float *qkv,
+                        const float *att, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
     const float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
+            float *vt = scratch + ((size_t)b * NH + h) * hs * T;
+            transpose_head(vt, qkv + (size_t)b * T * 3 * C + 2 * C + h * hs, T, C, hs);
             for (int t = 0; t < T; t++)
                 for (int j = 0; j < 3; j++) {
                     float *d = dqkv + ((size_t)b * T + t) * 3 * C + j * C + h * hs;
@@ -145,19 +156,17 @@ void attention_backward(float *dqkv, float *datt, const float *dout, const float
                 const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
                 float *da = datt + (((size_t)b * NH + h) * T + t) * T;
                 float *dq = dqkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                /* through out = att · v: datt and dv */
+                /* through out = att · v: datt = dout · v, dv += att * dout */
+                for (int t2 = 0; t2 <= t; t2++) da[t2] = 0;
+                for (int i = 0; i < hs; i++) {
+                    const float di = dout_t[i], *v = vt + (size_t)i * T;
+                    for (int t2 = 0; t2 <= t; t2++) da[t2] += di * v[t2];
+                }
                 float dot = 0; /* sum over t2 of att * datt */
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
                     float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
-                    float s = 0;
-                    #pragma omp simd reduction(+ : s)
-                    for (int i = 0; i < hs; i++) {
-                        s += dout_t[i] * v[i];
-                        dv[i] += a[t2] * dout_t[i];
-                    }
-                    da[t2] = s;
-                    dot += a[t2] * s;
+                    for (int i = 0; i < hs; i++) dv[i] += a[t2] * dout_t[i];
+                    dot += a[t2] * da[t2];
                 }
                 /* through the softmax, then the scaled q · k */
                 for (int t2 = 0; t2 <= t; t2++) {

@@ -59,9 +59,9 @@ typedef struct {
     BlockActs blocks[TF_MAX_LAYERS];  /* per block */
     float *lnf, *lnf_mean, *lnf_rstd; /* final LayerNorm (N,C), (N), (N) */
     float *logits, *probs;            /* head output and its softmax (N,V) */
-    float *branch;                    /* a block's projection output before the residual add (N,C) */
+    float *branch;                    /* a projection output before the residual add; attention scratch (N,C) */
     float *dres;                      /* gradient of the residual stream (N,C) */
-    float *dln, *dbranch;             /* gradient scratch (N,C) */
+    float *dln, *dbranch;             /* gradient scratch (N,C); dbranch also attention scratch */
     float *dqkv;                      /* (N,3C) */
     float *datt;                      /* (B,NH,T,T) */
     float *dfc;                       /* (N,4C) */

@@ -120,7 +120,7 @@ double tf_forward(Transformer *tf, const float *params, int rows, long *counted,
 #define W(k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
         layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, res, W(TF_LN1_W), W(TF_LN1_B), N, C);
         linear_forward(a->qkv, a->ln1, W(TF_QKV_W), W(TF_QKV_B), N, C, 3 * C);
-        attention_forward(a->atty, a->att, a->qkv, rows, T, C, NH);
+        attention_forward(a->atty, a->att, tf->branch, a->qkv, rows, T, C, NH); /* branch: scratch here */
         linear_forward(tf->branch, a->atty, W(TF_ATTPROJ_W), W(TF_ATTPROJ_B), N, C, C);
         residual_forward(a->mid, res, tf->branch, (size_t)N * C);
         layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->mid, W(TF_LN2_W), W(TF_LN2_B), N, C);
@@ -164,7 +164,7 @@ void tf_backward(Transformer *tf, const float *params, float *grads, int rows, l
         residual_backward(tf->dres, tf->dres, tf->dbranch, NC);
         /* attention branch: dres is now the gradient of a->mid */
         linear_backward(tf->dln, G(TF_ATTPROJ_W), G(TF_ATTPROJ_B), tf->dres, a->atty, W(TF_ATTPROJ_W), N, C, C);
-        attention_backward(tf->dqkv, tf->datt, tf->dln, a->qkv, a->att, rows, T, C, NH);
+        attention_backward(tf->dqkv, tf->datt, tf->dbranch, tf->dln, a->qkv, a->att, rows, T, C, NH);
         linear_backward(tf->dln, G(TF_QKV_W), G(TF_QKV_B), tf->dqkv, a->ln1, W(TF_QKV_W), N, C, 3 * C);
         layernorm_backward(tf->dbranch, G(TF_LN1_W), G(TF_LN1_B), tf->dln, res, W(TF_LN1_W), a->ln1_mean,
                            a->ln1_rstd, N, C);

@@ -91,7 +91,7 @@ Test(layers, layernorm_backward)
 
 static void run_attention(LayerCase *lc)
 {
-    attention_forward(lc->out, lc->b, lc->a, lc->B, lc->T, lc->C, lc->NH);
+    attention_forward(lc->out, lc->b, lc->c, lc->a, lc->B, lc->T, lc->C, lc->NH);
 }
 
 Test(layers, attention_backward)
@@ -105,7 +105,7 @@ Test(layers, attention_backward)
     run_attention(&lc);
     for (int t = 0; t < lc.T; t++) /* causal: no weight above the diagonal, rows sum to 1 */
         for (int t2 = 0; t2 < lc.T; t2++) cr_expect(t2 <= t || lc.b[t * lc.T + t2] == 0);
-    attention_backward(dqkv, datt, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
+    attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
     expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
 }
 
