@@ -21,6 +21,7 @@ alternating best-of-rounds measurement are those of mlp_step_torch.py.
 usage: OPTBENCH=./optbench /usr/bin/python3 bench/transformer_step_torch.py [--steps N] [--rounds R]
 """
 import argparse
+import ctypes
 import os
 import random
 import sqlite3
@@ -140,7 +141,13 @@ def main():
 
     binary = os.environ.get("OPTBENCH", "./optbench")
     torch.ones(64, 64) @ torch.ones(64, 64)  # loads the BLAS library
-    print(f"torch {torch.__version__}; BLAS libraries mapped:", *blas_libraries(), sep="\n  ")
+    libs = blas_libraries()
+    print(f"torch {torch.__version__}; BLAS libraries mapped:", *libs, sep="\n  ")
+    openblas = [p for p in libs if "openblas" in os.path.basename(p)]
+    if openblas:
+        corename = ctypes.CDLL(openblas[0]).openblas_get_corename
+        corename.restype = ctypes.c_char_p
+        print(f"OpenBLAS kernels for core {corename().decode()} (OPENBLAS_CORETYPE overrides the detection)")
     print(f"\nTransformer training step: {LAYERS} layers, d_model {D_MODEL}, {HEADS} heads, context {CONTEXT}, "
           f"vocabulary {VOCAB}, batch {BATCH}, AdamW; median of {args.steps} steps, best of {args.rounds} rounds")
     print(f"{'threads':>7} {'optbench ms':>12} {'torch ms':>10} {'optbench/torch':>15}")

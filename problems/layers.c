@@ -1,12 +1,13 @@
 /* layers.c — the linear, activation and softmax cross-entropy layers of
  * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
- * through OpenMP (GELU with a vectorisable erf). Reductions run in a fixed order, so results do not depend
- * on the number of threads. */
+ * through OpenMP (GELU with a vectorisable erf). Reductions run in a fixed
+ * order, so results do not depend on the number of threads. */
 #include "layers.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <string.h>
+
+#include "fastmath.h"
 
 #define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
@@ -36,40 +37,10 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
         for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
 }
 
-/* e^x for x <= 0 in a form gcc vectorises (no float compares, which may
- * trap and so stay branches): x = n ln2 + r, Cephes' expf polynomial for e^r
- * (about 1 ulp), 2^n built in the exponent bits; 0 where 2^n is below the
- * normal floats (x < -87) or x is not finite. */
-static inline float exp_nonpos(float x)
-{
-    const float y = x * 1.44269504f + 12582912.0f; /* 1.5 * 2^23 + x / ln2, rounded to an integer */
-    const float n = y - 12582912.0f;
-    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    uint32_t ybits, rbits;
-    memcpy(&ybits, &y, sizeof ybits);
-    const int32_t ni = (int32_t)(ybits - 0x4B400000u); /* n, from y's low mantissa bits */
-    const uint32_t keep = -(uint32_t)(ni >= -126 && ni <= 0); /* all ones where 2^n is a normal float <= 1 */
-    const uint32_t sbits = ((uint32_t)(ni + 127) << 23) & keep;
-    float scale, res;
-    memcpy(&scale, &sbits, sizeof scale);
-    res = p * scale;
-    memcpy(&rbits, &res, sizeof rbits);
-    rbits &= keep;
-    memcpy(&res, &rbits, sizeof res);
-    return res;
-}
-
 /* The standard normal CDF at x, and its density in *pdf. erf is
  * Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7, the form torch's
  * vectorised CPU erf uses). */
-static inline float normal_cdf(float x, float *pdf)
+static inline __attribute__((always_inline)) float normal_cdf(float x, float *pdf)
 {
     const float e = exp_nonpos(-0.5f * x * x), z = fabsf(x) * (float)M_SQRT1_2;
     const float t = 1.0f / (1.0f + 0.3275911f * z);
@@ -79,8 +50,9 @@ static inline float normal_cdf(float x, float *pdf)
     return 0.5f + 0.5f * copysignf(1.0f - poly * e, x);
 }
 
-/* GELU of n elements, one thread's share; vectorised. */
-static void gelu_forward_range(float *out, const float *inp, size_t n)
+/* GELU of n elements, one thread's share; vectorised, in AVX-512, AVX2 and
+ * baseline clones that the loader picks for the CPU. */
+__attribute__((target_clones(SIMD_CLONES))) static void gelu_forward_range(float *out, const float *inp, size_t n)
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
@@ -89,8 +61,9 @@ static void gelu_forward_range(float *out, const float *inp, size_t n)
     }
 }
 
-/* GELU's backward on n elements (dinp may be dout); vectorised. */
-static void gelu_backward_range(float *dinp, const float *dout, const float *inp, size_t n)
+/* GELU's backward on n elements (dinp may be dout); vectorised, cloned as
+ * gelu_forward_range. */
+__attribute__((target_clones(SIMD_CLONES))) static void gelu_backward_range(float *dinp, const float *dout, const float *inp, size_t n)
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "fastmath.h"
 #include "layers.h"
 
 #define PAR_MIN 16384   /* elements below which a loop stays on one thread */
@@ -99,87 +100,101 @@ static void transpose_head(float *dst, const float *src, int T, int C, int hs)
         for (int i = 0; i < hs; i++) dst[(size_t)i * T + t] = src[(size_t)t * 3 * C + i];
 }
 
+/* attention_forward for one head of one sequence: qkv (T,3C) and out (T,C)
+ * start at the head's channels, att (T,T), kt (hs,T) scratch. */
+__attribute__((target_clones(SIMD_CLONES))) static void head_forward(float *out, float *att, float *kt,
+                                                                      const float *qkv, int T, int C, int hs)
+{
+    const float scale = 1.0f / sqrtf((float)hs);
+    transpose_head(kt, qkv + C, T, C, hs);
+    for (int t = 0; t < T; t++) {
+        const float *q = qkv + (size_t)t * 3 * C;
+        float *a = att + (size_t)t * T;
+        for (int t2 = 0; t2 <= t; t2++) a[t2] = 0;
+        for (int i = 0; i < hs; i++) {
+            const float qi = q[i] * scale, *k = kt + (size_t)i * T;
+            for (int t2 = 0; t2 <= t; t2++) a[t2] += qi * k[t2];
+        }
+        float amax = a[0], sum = 0;
+        for (int t2 = 1; t2 <= t; t2++) amax = a[t2] > amax ? a[t2] : amax;
+        for (int t2 = 0; t2 <= t; t2++) {
+            a[t2] = exp_nonpos(a[t2] - amax);
+            sum += a[t2];
+        }
+        const float inv = 1.0f / sum;
+        for (int t2 = 0; t2 <= t; t2++) a[t2] *= inv;
+        for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
+        float *o = out + (size_t)t * C;
+        for (int i = 0; i < hs; i++) o[i] = 0;
+        for (int t2 = 0; t2 <= t; t2++) {
+            const float *v = qkv + (size_t)t2 * 3 * C + 2 * C;
+            for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
+        }
+    }
+}
+
 void attention_forward(float *out, float *att, float *scratch, const float *qkv, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
-    const float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            float *kt = scratch + ((size_t)b * NH + h) * hs * T;
-            transpose_head(kt, qkv + (size_t)b * T * 3 * C + C + h * hs, T, C, hs);
-            for (int t = 0; t < T; t++) {
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                for (int t2 = 0; t2 <= t; t2++) a[t2] = 0;
-                for (int i = 0; i < hs; i++) {
-                    const float qi = q[i] * scale, *k = kt + (size_t)i * T;
-                    for (int t2 = 0; t2 <= t; t2++) a[t2] += qi * k[t2];
-                }
-                float amax = -INFINITY, sum = 0;
-                for (int t2 = 0; t2 <= t; t2++) amax = a[t2] > amax ? a[t2] : amax;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    a[t2] = expf(a[t2] - amax);
-                    sum += a[t2];
-                }
-                const float inv = 1.0f / sum;
-                for (int t2 = 0; t2 <= t; t2++) a[t2] *= inv;
-                for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
-                float *o = out + ((size_t)b * T + t) * C + h * hs;
-                for (int i = 0; i < hs; i++) o[i] = 0;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
-                    for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
-                }
+        for (int h = 0; h < NH; h++)
+            head_forward(out + (size_t)b * T * C + h * hs, att + ((size_t)b * NH + h) * T * T,
+                         scratch + ((size_t)b * NH + h) * hs * T, qkv + (size_t)b * T * 3 * C + h * hs, T, C, hs);
+}
+
+/* attention_backward for one head of one sequence: dqkv and qkv (T,3C),
+ * dout (T,C) start at the head's channels, att and datt (T,T), vt (hs,T)
+ * scratch. */
+__attribute__((target_clones(SIMD_CLONES))) static void head_backward(float *dqkv, float *datt, float *vt,
+                                                                       const float *dout, const float *qkv,
+                                                                       const float *att, int T, int C, int hs)
+{
+    const float scale = 1.0f / sqrtf((float)hs);
+    transpose_head(vt, qkv + 2 * C, T, C, hs);
+    for (int t = 0; t < T; t++)
+        for (int j = 0; j < 3; j++) {
+            float *d = dqkv + (size_t)t * 3 * C + j * C;
+            for (int i = 0; i < hs; i++) d[i] = 0;
+        }
+    for (int t = 0; t < T; t++) {
+        const float *a = att + (size_t)t * T, *dout_t = dout + (size_t)t * C, *q = qkv + (size_t)t * 3 * C;
+        float *da = datt + (size_t)t * T, *dq = dqkv + (size_t)t * 3 * C;
+        /* through out = att · v: datt = dout · v, dv += att * dout */
+        for (int t2 = 0; t2 <= t; t2++) da[t2] = 0;
+        for (int i = 0; i < hs; i++) {
+            const float di = dout_t[i], *v = vt + (size_t)i * T;
+            for (int t2 = 0; t2 <= t; t2++) da[t2] += di * v[t2];
+        }
+        float dot = 0; /* sum over t2 of att * datt */
+        for (int t2 = 0; t2 <= t; t2++) {
+            float *dv = dqkv + (size_t)t2 * 3 * C + 2 * C;
+            for (int i = 0; i < hs; i++) dv[i] += a[t2] * dout_t[i];
+            dot += a[t2] * da[t2];
+        }
+        /* through the softmax, then the scaled q · k */
+        for (int t2 = 0; t2 <= t; t2++) {
+            const float dpre = a[t2] * (da[t2] - dot) * scale;
+            const float *k = qkv + (size_t)t2 * 3 * C + C;
+            float *dk = dqkv + (size_t)t2 * 3 * C + C;
+            for (int i = 0; i < hs; i++) {
+                dq[i] += dpre * k[i];
+                dk[i] += dpre * q[i];
             }
         }
+    }
 }
 
 void attention_backward(float *dqkv, float *datt, float *scratch, const float *dout, const float *qkv,
                         const float *att, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
-    const float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            float *vt = scratch + ((size_t)b * NH + h) * hs * T;
-            transpose_head(vt, qkv + (size_t)b * T * 3 * C + 2 * C + h * hs, T, C, hs);
-            for (int t = 0; t < T; t++)
-                for (int j = 0; j < 3; j++) {
-                    float *d = dqkv + ((size_t)b * T + t) * 3 * C + j * C + h * hs;
-                    for (int i = 0; i < hs; i++) d[i] = 0;
-                }
-            for (int t = 0; t < T; t++) {
-                const float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                const float *dout_t = dout + ((size_t)b * T + t) * C + h * hs;
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                float *da = datt + (((size_t)b * NH + h) * T + t) * T;
-                float *dq = dqkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                /* through out = att · v: datt = dout · v, dv += att * dout */
-                for (int t2 = 0; t2 <= t; t2++) da[t2] = 0;
-                for (int i = 0; i < hs; i++) {
-                    const float di = dout_t[i], *v = vt + (size_t)i * T;
-                    for (int t2 = 0; t2 <= t; t2++) da[t2] += di * v[t2];
-                }
-                float dot = 0; /* sum over t2 of att * datt */
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
-                    for (int i = 0; i < hs; i++) dv[i] += a[t2] * dout_t[i];
-                    dot += a[t2] * da[t2];
-                }
-                /* through the softmax, then the scaled q · k */
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float dpre = a[t2] * (da[t2] - dot) * scale;
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
-                    float *dk = dqkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
-                    for (int i = 0; i < hs; i++) {
-                        dq[i] += dpre * k[i];
-                        dk[i] += dpre * q[i];
-                    }
-                }
-            }
-        }
+        for (int h = 0; h < NH; h++)
+            head_backward(dqkv + (size_t)b * T * 3 * C + h * hs, datt + ((size_t)b * NH + h) * T * T,
+                          scratch + ((size_t)b * NH + h) * hs * T, dout + (size_t)b * T * C + h * hs,
+                          qkv + (size_t)b * T * 3 * C + h * hs, att + ((size_t)b * NH + h) * T * T, T, C, hs);
 }
 
 void residual_forward(float *out, const float *inp, const float *branch, size_t n)
