@@ -130,7 +130,7 @@ def write_corpus(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=200, help="training steps per measurement")
+    ap.add_argument("--steps", type=int, default=100, help="training steps per measurement")
     ap.add_argument("--rounds", type=int, default=3, help="alternating measurements of each side")
     ap.add_argument("--torch-worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -100,6 +100,44 @@ static void transpose_head(float *dst, const float *src, int T, int C, int hs)
         for (int i = 0; i < hs; i++) dst[(size_t)i * T + t] = src[(size_t)t * 3 * C + i];
 }
 
+/* out (T) = scale * x (hs) · mt (hs,T): a row of scores against keys (or of
+ * gradients against values) transposed by transpose_head. Four channels per
+ * pass over out and whole rows keep loads and stores of out few. */
+static inline __attribute__((always_inline)) void rows_dot(float *out, const float *x, const float *mt, int hs,
+                                                           int T, float scale)
+{
+    int i = 0;
+    for (int t2 = 0; t2 < T; t2++) out[t2] = 0;
+    for (; i + 4 <= hs; i += 4) {
+        const float x0 = x[i] * scale, x1 = x[i + 1] * scale, x2 = x[i + 2] * scale, x3 = x[i + 3] * scale;
+        const float *m0 = mt + (size_t)i * T, *m1 = m0 + T, *m2 = m1 + T, *m3 = m2 + T;
+        for (int t2 = 0; t2 < T; t2++) out[t2] += (x0 * m0[t2] + x1 * m1[t2]) + (x2 * m2[t2] + x3 * m3[t2]);
+    }
+    for (; i < hs; i++) {
+        const float xi = x[i] * scale, *m = mt + (size_t)i * T;
+        for (int t2 = 0; t2 < T; t2++) out[t2] += xi * m[t2];
+    }
+}
+
+/* out (hs) = sum over j < n of coef[j*cs] * rows[j*rs .. j*rs + hs]: a
+ * weighted sum of n rows (values, keys, queries or output gradients), four
+ * rows per pass over out. */
+static inline __attribute__((always_inline)) void rows_sum(float *out, const float *coef, size_t cs,
+                                                           const float *rows, size_t rs, int n, int hs)
+{
+    int j = 0;
+    for (int i = 0; i < hs; i++) out[i] = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float c0 = coef[j * cs], c1 = coef[(j + 1) * cs], c2 = coef[(j + 2) * cs], c3 = coef[(j + 3) * cs];
+        const float *r0 = rows + j * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
+        for (int i = 0; i < hs; i++) out[i] += (c0 * r0[i] + c1 * r1[i]) + (c2 * r2[i] + c3 * r3[i]);
+    }
+    for (; j < n; j++) {
+        const float c = coef[j * cs], *r = rows + j * rs;
+        for (int i = 0; i < hs; i++) out[i] += c * r[i];
+    }
+}
+
 /* attention_forward for one head of one sequence: qkv (T,3C) and out (T,C)
  * start at the head's channels, att (T,T), kt (hs,T) scratch. */
 __attribute__((target_clones(SIMD_CLONES))) static void head_forward(float *out, float *att, float *kt,
@@ -108,28 +146,18 @@ __attribute__((target_clones(SIMD_CLONES))) static void head_forward(float *out,
     const float scale = 1.0f / sqrtf((float)hs);
     transpose_head(kt, qkv + C, T, C, hs);
     for (int t = 0; t < T; t++) {
-        const float *q = qkv + (size_t)t * 3 * C;
         float *a = att + (size_t)t * T;
-        for (int t2 = 0; t2 <= t; t2++) a[t2] = 0;
-        for (int i = 0; i < hs; i++) {
-            const float qi = q[i] * scale, *k = kt + (size_t)i * T;
-            for (int t2 = 0; t2 <= t; t2++) a[t2] += qi * k[t2];
-        }
+        rows_dot(a, qkv + (size_t)t * 3 * C, kt, hs, T, scale);
         float amax = a[0], sum = 0;
+        #pragma omp simd reduction(max : amax)
         for (int t2 = 1; t2 <= t; t2++) amax = a[t2] > amax ? a[t2] : amax;
-        for (int t2 = 0; t2 <= t; t2++) {
-            a[t2] = exp_nonpos(a[t2] - amax);
-            sum += a[t2];
-        }
+        for (int t2 = 0; t2 <= t; t2++) a[t2] = exp_nonpos(a[t2] - amax);
+        #pragma omp simd reduction(+ : sum)
+        for (int t2 = 0; t2 <= t; t2++) sum += a[t2];
         const float inv = 1.0f / sum;
         for (int t2 = 0; t2 <= t; t2++) a[t2] *= inv;
         for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
-        float *o = out + (size_t)t * C;
-        for (int i = 0; i < hs; i++) o[i] = 0;
-        for (int t2 = 0; t2 <= t; t2++) {
-            const float *v = qkv + (size_t)t2 * 3 * C + 2 * C;
-            for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
-        }
+        rows_sum(out + (size_t)t * C, a, 1, qkv + 2 * C, (size_t)3 * C, t + 1, hs);
     }
 }
 
@@ -151,37 +179,24 @@ __attribute__((target_clones(SIMD_CLONES))) static void head_backward(float *dqk
                                                                        const float *att, int T, int C, int hs)
 {
     const float scale = 1.0f / sqrtf((float)hs);
+    const size_t rs = (size_t)3 * C;
     transpose_head(vt, qkv + 2 * C, T, C, hs);
-    for (int t = 0; t < T; t++)
-        for (int j = 0; j < 3; j++) {
-            float *d = dqkv + (size_t)t * 3 * C + j * C;
-            for (int i = 0; i < hs; i++) d[i] = 0;
-        }
+    /* datt = dout · v, then through the softmax and the scale: d(q · k) */
     for (int t = 0; t < T; t++) {
-        const float *a = att + (size_t)t * T, *dout_t = dout + (size_t)t * C, *q = qkv + (size_t)t * 3 * C;
-        float *da = datt + (size_t)t * T, *dq = dqkv + (size_t)t * 3 * C;
-        /* through out = att · v: datt = dout · v, dv += att * dout */
-        for (int t2 = 0; t2 <= t; t2++) da[t2] = 0;
-        for (int i = 0; i < hs; i++) {
-            const float di = dout_t[i], *v = vt + (size_t)i * T;
-            for (int t2 = 0; t2 <= t; t2++) da[t2] += di * v[t2];
-        }
+        const float *a = att + (size_t)t * T;
+        float *da = datt + (size_t)t * T;
+        rows_dot(da, dout + (size_t)t * C, vt, hs, T, 1.0f);
         float dot = 0; /* sum over t2 of att * datt */
-        for (int t2 = 0; t2 <= t; t2++) {
-            float *dv = dqkv + (size_t)t2 * 3 * C + 2 * C;
-            for (int i = 0; i < hs; i++) dv[i] += a[t2] * dout_t[i];
-            dot += a[t2] * da[t2];
-        }
-        /* through the softmax, then the scaled q · k */
-        for (int t2 = 0; t2 <= t; t2++) {
-            const float dpre = a[t2] * (da[t2] - dot) * scale;
-            const float *k = qkv + (size_t)t2 * 3 * C + C;
-            float *dk = dqkv + (size_t)t2 * 3 * C + C;
-            for (int i = 0; i < hs; i++) {
-                dq[i] += dpre * k[i];
-                dk[i] += dpre * q[i];
-            }
-        }
+        #pragma omp simd reduction(+ : dot)
+        for (int t2 = 0; t2 <= t; t2++) dot += a[t2] * da[t2];
+        for (int t2 = 0; t2 < T; t2++) da[t2] = a[t2] * (da[t2] - dot) * scale; /* 0 above the diagonal */
+    }
+    for (int t = 0; t < T; t++) /* dq[t] = sum over t2 <= t of d(q·k)[t][t2] k[t2] */
+        rows_sum(dqkv + t * rs, datt + (size_t)t * T, 1, qkv + C, rs, t + 1, hs);
+    for (int t2 = 0; t2 < T; t2++) { /* dk[t2], dv[t2]: sums over t >= t2 */
+        const size_t first = (size_t)t2 * T + t2;
+        rows_sum(dqkv + t2 * rs + C, datt + first, (size_t)T, qkv + t2 * rs, rs, T - t2, hs);
+        rows_sum(dqkv + t2 * rs + 2 * C, att + first, (size_t)T, dout + (size_t)t2 * C, (size_t)C, T - t2, hs);
     }
 }
 
