@@ -2,8 +2,9 @@
  * position embeddings, LayerNorm, causal multi-head attention and the
  * residual connection. Rows, and (sequence, head) pairs of the attention,
  * are spread over OpenMP threads; each writes only its own outputs, and every
- * sum runs in one thread in a fixed order (sums along a row in SIMD lanes,
- * fixed at compile time), so results do not depend on the number of threads. */
+ * sum runs in one thread in a fixed order (sums along a row in the SIMD lanes
+ * of the clone the CPU selects), so on a given CPU results do not depend on
+ * the number of threads. */
 #include <math.h>
 #include <stddef.h>
 
