@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 #include "fastmath.h"
 
@@ -18,7 +19,7 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     if (bias) {
         #pragma omp parallel for schedule(static) if ((size_t)B * OC >= PAR_MIN)
         for (int b = 0; b < B; b++)
-            for (int o = 0; o < OC; o++) out[(size_t)b * OC + o] = bias[o];
+            memcpy(out + (size_t)b * OC, bias, (size_t)OC * sizeof(float));
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, bias ? 1.0f : 0.0f,
                 out, OC);

@@ -13,6 +13,7 @@
 
 #define PAR_MIN 16384   /* elements below which a loop stays on one thread */
 #define LN_EPS 1e-5f    /* LayerNorm's epsilon, as torch's default */
+#define LN_ROWS 16      /* rows of one call of a cloned LayerNorm loop */
 
 void encoder_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe, int B, int T,
                      int C)
@@ -39,11 +40,13 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
     }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, int N, int C)
+/* layernorm_forward on rows [first, end); cloned for the CPU's SIMD width. */
+__attribute__((target_clones(SIMD_CLONES))) static void ln_forward_rows(float *out, float *mean, float *rstd,
+                                                                         const float *inp, const float *weight,
+                                                                         const float *bias, int first, int end,
+                                                                         int C)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
-    for (int n = 0; n < N; n++) {
+    for (int n = first; n < end; n++) {
         const float *x = inp + (size_t)n * C;
         float *o = out + (size_t)n * C;
         float m = 0, v = 0;
@@ -59,11 +62,21 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
     }
 }
 
-void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
-                        const float *weight, const float *mean, const float *rstd, int N, int C)
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                       const float *bias, int N, int C)
 {
     #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
-    for (int n = 0; n < N; n++) {
+    for (int n = 0; n < N; n += LN_ROWS)
+        ln_forward_rows(out, mean, rstd, inp, weight, bias, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
+}
+
+/* layernorm_backward's dinp on rows [first, end); cloned as ln_forward_rows. */
+__attribute__((target_clones(SIMD_CLONES))) static void ln_backward_rows(float *dinp, const float *dout,
+                                                                          const float *inp, const float *weight,
+                                                                          const float *mean, const float *rstd,
+                                                                          int first, int end, int C)
+{
+    for (int n = first; n < end; n++) {
         const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
         float *di = dinp + (size_t)n * C;
         const float m = mean[n], s = rstd[n];
@@ -81,6 +94,14 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
             di[c] = (d[c] * weight[c] - dsum - norm * dxsum) * s;
         }
     }
+}
+
+void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                        const float *weight, const float *mean, const float *rstd, int N, int C)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
+    for (int n = 0; n < N; n += LN_ROWS)
+        ln_backward_rows(dinp, dout, inp, weight, mean, rstd, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
     for (int c = 0; c < C; c++) dweight[c] = dbias[c] = 0;
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
