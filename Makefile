@@ -2,6 +2,7 @@
 #   make            build ./optbench; CUDA=auto (default) adds the CUDA backend when nvcc is
 #                   found (/usr/local/cuda/bin/nvcc or PATH), CUDA=1 requires it, CUDA=0 leaves it out
 #   make deps       install missing Debian packages (apt-get; a no-op when present)
+#   make data       write data/kjv.txt (the transformer's default corpus) from Debian's bible-kjv, if missing
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-slurm submit a small sweep as a Slurm job array to a one-node cluster started
@@ -13,6 +14,7 @@
 #                   BENCH_ARGS adds flags of `optbench bench`)
 #   make demo       deps, build, the Lion-vs-AdamW sweep into results/demo.db and its report
 #   make test-browser  render a report in headless Chromium and screenshot it (installs chromium)
+#   make bench-transformer  a transformer training step vs torch's (installs python3-torch)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -22,7 +24,7 @@ SAN      ?= 0
 CC       ?= cc
 PKGS     := sqlite3 yaml-0.1 openblas zlib
 DEB_PKGS := build-essential pkg-config libopenblas-dev libsqlite3-dev sqlite3 libyaml-dev \
-            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist
+            zlib1g-dev libcriterion-dev gnuplot-nox dataset-fashion-mnist bible-kjv
 
 # The CUDA backend: every source under a cuda/ folder, built with nvcc (.cu)
 # or cc (.c), compiled with OPTBENCH_CUDA defined. The CPU build never needs it.
@@ -73,7 +75,7 @@ $(shell mkdir -p $(BUILD) && [ -f $(CUDA_STAMP) ] || { rm -f $(BUILD)/cuda-*.sta
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: all deps demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-cuda install clean
+.PHONY: all deps data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -93,6 +95,13 @@ deps:
 	  echo "deps: installing$$missing"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+# The King James Bible as plain text, 80 columns, from Debian's bible-kjv
+# (public domain; about 4.3 MB, git-ignored).
+data: data/kjv.txt
+data/kjv.txt:
+	@command -v bible >/dev/null || { $(APT_INSTALL) bible-kjv; }
+	COLUMNS=80 bible Gen1:1-Rev22:21 > $@.tmp && mv $@.tmp $@
 
 $(BIN): $(BUILD)/harness/main.o $(BUILD)/liboptbench.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -157,7 +166,7 @@ torch-dep:
 test-torch: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 tests/torch/rosenbrock_trajectories.py
 
-bench: $(BIN) torch-dep bench-mlp
+bench: $(BIN) torch-dep bench-mlp bench-transformer
 	@ldconfig -p | grep -q libjemalloc.so.2 || { $(APT_INSTALL) libjemalloc2; }
 	@mkdir -p $(BUILD)
 	./$(BIN) bench --json $(BENCH_ARGS) > $(BUILD)/bench.jsonl
@@ -177,6 +186,9 @@ test-browser: $(BIN)
 
 bench-cuda: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) python3 bench/cuda_optim.py
+
+bench-transformer: $(BIN) torch-dep
+	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/transformer_step_torch.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \

@@ -55,29 +55,43 @@ static long read_gz(gzFile f, const char *path, void *buf, size_t n, char *err, 
     return (long)got;
 }
 
+int data_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+    int rc = -1;
+    size_t cap = READ_CHUNK, got = 0;
+    long r = 0;
+    char *data = NULL;
+    gzFile f = open_gz(path, err, errlen);
+    if (!f) return -1;
+    data = mem_alloc(cap + 1);
+    while (data && (r = read_gz(f, path, data + got, cap - got, err, errlen)) > 0) {
+        got += (size_t)r;
+        if (got < cap) continue;
+        char *bigger = mem_alloc(2 * cap + 1);
+        if (bigger) memcpy(bigger, data, got);
+        mem_free(data);
+        data = bigger;
+        cap *= 2;
+    }
+    if (!data) snprintf(err, errlen, "%s: out of memory", path);
+    if (!data || r < 0) goto cleanup;
+    data[got] = 0;
+    *buf = data;
+    *len = got;
+    rc = 0;
+cleanup:
+    gzclose(f);
+    if (rc) mem_free(data);
+    return rc;
+}
+
 /* Reads the whole of path into t and splits it into lines ("\r\n" ends a line
  * too). Returns 0, or -1 with a message. */
 static int read_text(const char *path, Text *t, char *err, size_t errlen)
 {
     int rc = -1;
-    size_t cap = READ_CHUNK;
-    long r = 0;
-    gzFile f = open_gz(path, err, errlen);
-    if (!f) return -1;
     memset(t, 0, sizeof *t);
-    t->buf = mem_alloc(cap + 1);
-    while (t->buf && (r = read_gz(f, path, t->buf + t->len, cap - t->len, err, errlen)) > 0) {
-        t->len += (size_t)r;
-        if (t->len < cap) continue;
-        char *bigger = mem_alloc(2 * cap + 1);
-        if (bigger) memcpy(bigger, t->buf, t->len);
-        mem_free(t->buf);
-        t->buf = bigger;
-        cap *= 2;
-    }
-    if (!t->buf) snprintf(err, errlen, "%s: out of memory", path);
-    if (!t->buf || r < 0) goto cleanup;
-    t->buf[t->len] = 0;
+    if (data_read_file(path, &t->buf, &t->len, err, errlen) != 0) return -1;
     const char *nul = memchr(t->buf, 0, t->len);
     if (nul) {
         snprintf(err, errlen, "%s: byte %zu: NUL byte: not a text file", path, (size_t)(nul - t->buf));
@@ -92,7 +106,6 @@ static int read_text(const char *path, Text *t, char *err, size_t errlen)
     if (t->len > 0 && t->buf[t->len - 1] != 0) t->lines++; /* last line without '\n' */
     rc = 0;
 cleanup:
-    gzclose(f);
     if (rc) {
         mem_free(t->buf);
         t->buf = NULL;

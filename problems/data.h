@@ -1,5 +1,6 @@
 /* data.h — dataset loaders: CSV (optional header), LIBSVM sparse text and
- * IDX, each read through zlib so that gzipped and plain files both work.
+ * IDX, each read through zlib so that gzipped and plain files both work, and
+ * a whole-file reader for text corpora.
  *
  * A dataset is a dense row-major float32 matrix of features with one integer
  * label per row in [0, classes). Every buffer comes from the counted
@@ -37,6 +38,10 @@ int data_load_libsvm(const char *path, Dataset *ds, char *err, size_t errlen);
  * 0x00000801, N), labels below `classes`. Pixels are kept as 0..255. */
 int data_load_idx(const char *images, const char *labels, int classes, Dataset *ds, char *err,
                   size_t errlen);
+
+/* Reads the whole of path (gzipped or plain) into *buf (from mem_alloc,
+ * NUL-terminated after its *len bytes). Returns 0, or -1 with a message. */
+int data_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 
 /* Frees the buffers of ds and zeroes it (a zeroed ds is fine). */
 void data_free(Dataset *ds);

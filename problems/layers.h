@@ -1,9 +1,13 @@
-/* layers.h — forward/backward pairs of the classifier layers on row-major
- * float32 activations, llm.c style: outputs first, then inputs, then sizes.
- * Every backward overwrites (does not accumulate into) what it writes.
+/* layers.h — forward/backward pairs of the classifier and transformer
+ * layers on row-major float32 activations, llm.c style: outputs first, then
+ * inputs, then sizes. Every backward overwrites (does not accumulate into)
+ * what it writes, except encoder_backward's dwte (see there).
  *
- * Dimension legend: B = rows of the batch, C = input features of a linear
- * layer, OC = its output features, V = classes, n = elements.
+ * Dimension legend: B = rows of the batch (for the transformer: sequences),
+ * T = positions of a sequence, N = B*T rows of token activations, C = input
+ * features of a linear layer (the transformer's d_model), OC = output
+ * features, NH = attention heads (C/NH channels each), V = classes or
+ * vocabulary, n = elements.
  */
 #ifndef OPTBENCH_LAYERS_H
 #define OPTBENCH_LAYERS_H
@@ -13,27 +17,66 @@
 
 typedef enum { ACT_RELU, ACT_GELU, ACT_TANH } Activation;
 
-/* out (B,OC) = inp (B,C) · weight (OC,C)^T + bias (OC); torch.nn.Linear. */
+/* out (B,OC) = inp (B,C) · weight (OC,C)^T + bias (OC); torch.nn.Linear.
+ * bias may be NULL (no bias). */
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                     int OC);
 /* dinp (B,C) = dout · weight (skipped when dinp is NULL); dweight (OC,C) =
- * dout^T · inp; dbias (OC) = column sums of dout (B,OC). */
+ * dout^T · inp; dbias (OC) = column sums of dout (B,OC) (skipped when NULL). */
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC);
 
-/* out (n) = act(inp); gelu is the exact erf form (torch's default). */
+/* out (n) = act(inp); gelu is the erf form (torch's default), with erf to
+ * within 1.5e-7. */
 void activation_forward(float *out, const float *inp, size_t n, Activation act);
 /* dinp (n) = dout * act'(inp), inp being the forward's input. */
 void activation_backward(float *dinp, const float *dout, const float *inp, size_t n, Activation act);
 
 /* probs (B,V) = softmax(logits); returns the summed cross-entropy of the
  * rows against targets (B) in double and adds the rows whose largest logit
- * is the target to *correct. */
+ * is the target to *correct. Rows whose target is negative are ignored
+ * (torch's ignore_index): no loss, no count, probs left unwritten. */
 double softmax_xent_forward(float *probs, long *correct, const float *logits, const int32_t *targets,
                             int B, int V);
-/* dlogits (B,V) = (probs - onehot(targets)) * scale; scale is 1/B for the
- * gradient of the mean loss. */
+/* dlogits (B,V) = (probs - onehot(targets)) * scale, zero in ignored rows;
+ * scale is 1/(rows counted) for the gradient of the mean loss. */
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *targets, int B, int V,
                            float scale);
+
+/* out (B,T,C) = wte[tokens[b,t]] (V,C) + wpe[t] (T,C): token and position
+ * embeddings. */
+void encoder_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe, int B, int T,
+                     int C);
+/* dwpe (T,C) = sums of dout (B,T,C) over b; dwte (V,C) += dout rows
+ * scattered by token. dwte is added into, not overwritten: with the output
+ * head tied to wte, the head's backward writes it first. */
+void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tokens, int B, int T,
+                      int C);
+
+/* out (N,C) = (inp - mean) * rstd * weight + bias, row by row, with
+ * rstd = 1/sqrt(var + 1e-5) (torch.nn.LayerNorm); mean and rstd (N) are kept
+ * for the backward. */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                       const float *bias, int N, int C);
+/* dinp (N,C), dweight (C) and dbias (C) from dout (N,C). */
+void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                        const float *weight, const float *mean, const float *rstd, int N, int C);
+
+/* Causal multi-head self-attention. qkv (B,T,3C) holds q, k and v side by
+ * side, head h in channels h*C/NH .. (h+1)*C/NH of each; att (B,NH,T,T)
+ * = softmax(q·k / sqrt(C/NH)) over positions t2 <= t (zero above the
+ * diagonal); out (B,T,C) = att · v, heads side by side. scratch (B*T*C
+ * floats) holds each head's keys transposed. */
+void attention_forward(float *out, float *att, float *scratch, const float *qkv, int B, int T, int C, int NH);
+/* dqkv (B,T,3C) from dout (B,T,C); datt (B,NH,T,T) and scratch (B*T*C
+ * floats, each head's values transposed) are scratch. */
+void attention_backward(float *dqkv, float *datt, float *scratch, const float *dout, const float *qkv,
+                        const float *att, int B, int T, int C, int NH);
+
+/* out (n) = inp + branch: a residual connection. */
+void residual_forward(float *out, const float *inp, const float *branch, size_t n);
+/* dinp (n) = dout + dbranch, where dbranch is the gradient that reached inp
+ * through the branch; dinp may be dout. */
+void residual_backward(float *dinp, const float *dout, const float *dbranch, size_t n);
 
 #endif

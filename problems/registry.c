@@ -8,11 +8,13 @@
 extern const ProblemDef problem_rosenbrock;
 extern const ProblemDef problem_logreg;
 extern const ProblemDef problem_mlp;
+extern const ProblemDef problem_transformer;
 
 const ProblemDef *const problem_registry[] = {
     &problem_rosenbrock,
     &problem_logreg,
     &problem_mlp,
+    &problem_transformer,
     NULL,
 };
 

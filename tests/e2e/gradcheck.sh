@@ -1,12 +1,20 @@
 #!/bin/sh
 # gradcheck.sh — `optbench gradcheck` passes for every registered problem
-# with its default options and for mlp with each activation; a tensor above
+# with its default options (the transformer at small sizes on the fixture
+# corpus, on both tasks) and for mlp with each activation; a tensor above
 # the tolerance exits 1, and unloadable data exits 2.
 set -eu
 names=$("$OPTBENCH" problems | sed -n 's/^\([a-z0-9_]*\) — .*/\1/p')
 [ -n "$names" ] || { echo "no problems listed"; exit 1; }
+small=layers=2,d_model=32,heads=4,context=16
 for p in $names; do
-    "$OPTBENCH" gradcheck --problem "$p" || { echo "gradcheck $p failed"; exit 1; }
+    case $p in
+    transformer) specs="transformer,corpus=tests/data/corpus.txt,$small transformer,task=modadd,$small" samples=8 ;;
+    *) specs=$p samples=64 ;;
+    esac
+    for spec in $specs; do
+        "$OPTBENCH" gradcheck --problem "$spec" --samples $samples || { echo "gradcheck $spec failed"; exit 1; }
+    done
 done
 for a in relu gelu tanh; do
     "$OPTBENCH" gradcheck --problem "mlp,dataset=iris,hidden=[16],activation=$a" >/dev/null ||

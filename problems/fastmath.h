@@ -1,0 +1,43 @@
+/* fastmath.h — what the layers' hot loops share: the instruction sets they
+ * are cloned for, and a vectorisable e^x for x <= 0. */
+#ifndef OPTBENCH_FASTMATH_H
+#define OPTBENCH_FASTMATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* Instruction sets of the clones of the hot loops (gcc's target_clones: the
+ * loader picks the widest the CPU supports). */
+#define SIMD_CLONES "avx512f", "avx2", "default"
+
+/* e^x for x <= 0 in a form gcc vectorises (no float compares, which may
+ * trap and so stay branches): x = n ln2 + r, Cephes' expf polynomial for e^r
+ * (about 1 ulp), 2^n built in the exponent bits; 0 where 2^n is below the
+ * normal floats (x < -87) or x is not finite. */
+static inline __attribute__((always_inline)) float exp_nonpos(float x)
+{
+    const float y = x * 1.44269504f + 12582912.0f; /* 1.5 * 2^23 + x / ln2, rounded to an integer */
+    const float n = y - 12582912.0f;
+    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    uint32_t ybits, rbits;
+    memcpy(&ybits, &y, sizeof ybits);
+    const int32_t ni = (int32_t)(ybits - 0x4B400000u); /* n, from y's low mantissa bits */
+    const uint32_t keep = -(uint32_t)(ni >= -126 && ni <= 0); /* all ones where 2^n is a normal float <= 1 */
+    const uint32_t sbits = ((uint32_t)(ni + 127) << 23) & keep;
+    float scale, res;
+    memcpy(&scale, &sbits, sizeof scale);
+    res = p * scale;
+    memcpy(&rbits, &res, sizeof rbits);
+    rbits &= keep;
+    memcpy(&res, &rbits, sizeof res);
+    return res;
+}
+
+#endif

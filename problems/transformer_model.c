@@ -1,0 +1,176 @@
+/* transformer_model.c — the transformer's parameter views, activation
+ * buffers, forward pass and backward pass, built from the layers of
+ * layers.h (legend in transformer.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/memory.h"
+#include "layers.h"
+#include "transformer.h"
+
+/* Names and shapes of a block's tensors, as multiples of C (0: 1). */
+static const struct {
+    const char *name; /* after "hK." */
+    int rows, cols;   /* shape in units of C; cols 0: a vector */
+} block_tensor[TF_LAYER_TENSORS] = {
+    {"ln1.weight", 1, 0}, {"ln1.bias", 1, 0}, {"attn.qkv.weight", 3, 1}, {"attn.qkv.bias", 3, 0},
+    {"attn.proj.weight", 1, 1}, {"attn.proj.bias", 1, 0}, {"ln2.weight", 1, 0}, {"ln2.bias", 1, 0},
+    {"mlp.fc.weight", 4, 1}, {"mlp.fc.bias", 4, 0}, {"mlp.proj.weight", 1, 4}, {"mlp.proj.bias", 1, 0},
+};
+
+/* Appends a view of rows x cols floats (cols 0: a vector of rows) at *offset. */
+static void add_view(Transformer *tf, int *v, size_t *offset, const char *name, size_t rows, size_t cols)
+{
+    TensorView *t = &tf->views[(*v)++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->offset = *offset;
+    t->ndim = cols ? 2 : 1;
+    t->shape[0] = rows;
+    t->shape[1] = cols;
+    *offset += rows * (cols ? cols : 1);
+}
+
+size_t tf_layout(Transformer *tf)
+{
+    const size_t C = (size_t)tf->C;
+    size_t offset = 0;
+    int v = 0;
+    char name[48];
+    add_view(tf, &v, &offset, "wte", (size_t)tf->V, C);
+    add_view(tf, &v, &offset, "wpe", (size_t)tf->T, C);
+    for (int l = 0; l < tf->L; l++)
+        for (int k = 0; k < TF_LAYER_TENSORS; k++) {
+            snprintf(name, sizeof name, "h%d.%s", l, block_tensor[k].name);
+            add_view(tf, &v, &offset, name, block_tensor[k].rows * C, block_tensor[k].cols * C);
+        }
+    add_view(tf, &v, &offset, "lnf.weight", C, 0);
+    add_view(tf, &v, &offset, "lnf.bias", C, 0);
+    tf->base.views = tf->views;
+    tf->base.n_views = v;
+    return offset;
+}
+
+/* Hands out n floats of the activation block at *next and moves *next on;
+ * NULL when block is NULL (the sizing pass). */
+static float *carve(float *block, size_t *next, size_t n)
+{
+    float *p = block ? block + *next : NULL;
+    *next += (n + 15) & ~(size_t)15; /* 64-byte aligned pieces */
+    return p;
+}
+
+/* Points every activation buffer into block (NULL: only counts); returns floats used. */
+static size_t place(Transformer *tf, float *block)
+{
+    const size_t N = (size_t)tf->B * tf->T, C = (size_t)tf->C, V = (size_t)tf->V;
+    const size_t att = (size_t)tf->B * tf->NH * tf->T * tf->T;
+    size_t next = 0;
+    tf->tokens = (int32_t *)carve(block, &next, N);
+    tf->targets = (int32_t *)carve(block, &next, N);
+    tf->x0 = carve(block, &next, N * C);
+    for (int l = 0; l < tf->L; l++) {
+        BlockActs *a = &tf->blocks[l];
+        a->ln1 = carve(block, &next, N * C);
+        a->ln1_mean = carve(block, &next, N);
+        a->ln1_rstd = carve(block, &next, N);
+        a->qkv = carve(block, &next, 3 * N * C);
+        a->att = carve(block, &next, att);
+        a->atty = carve(block, &next, N * C);
+        a->mid = carve(block, &next, N * C);
+        a->ln2 = carve(block, &next, N * C);
+        a->ln2_mean = carve(block, &next, N);
+        a->ln2_rstd = carve(block, &next, N);
+        a->fch = carve(block, &next, 4 * N * C);
+        a->fcg = carve(block, &next, 4 * N * C);
+        a->out = carve(block, &next, N * C);
+    }
+    tf->lnf = carve(block, &next, N * C);
+    tf->lnf_mean = carve(block, &next, N);
+    tf->lnf_rstd = carve(block, &next, N);
+    tf->logits = carve(block, &next, N * V);
+    tf->probs = carve(block, &next, N * V);
+    tf->branch = carve(block, &next, N * C);
+    tf->dres = carve(block, &next, N * C);
+    tf->dln = carve(block, &next, N * C);
+    tf->dbranch = carve(block, &next, N * C);
+    tf->dqkv = carve(block, &next, 3 * N * C);
+    tf->datt = carve(block, &next, att);
+    tf->dfc = carve(block, &next, 4 * N * C);
+    tf->dlogits = carve(block, &next, N * V);
+    return next;
+}
+
+int tf_alloc_acts(Transformer *tf)
+{
+    const size_t floats = place(tf, NULL);
+    tf->acts = mem_alloc(floats * sizeof(float));
+    if (!tf->acts) return -1;
+    place(tf, tf->acts);
+    tf->base.activation_bytes = floats * sizeof(float);
+    return 0;
+}
+
+double tf_forward(Transformer *tf, const float *params, int rows, long *counted, long *correct)
+{
+    const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T;
+    const float *res = tf->x0;
+    encoder_forward(tf->x0, tf->tokens, TF_AT(tf, params, 0), TF_AT(tf, params, 1), rows, T, C);
+    for (int l = 0; l < tf->L; l++) {
+        BlockActs *a = &tf->blocks[l];
+#define W(k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
+        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, res, W(TF_LN1_W), W(TF_LN1_B), N, C);
+        linear_forward(a->qkv, a->ln1, W(TF_QKV_W), W(TF_QKV_B), N, C, 3 * C);
+        attention_forward(a->atty, a->att, tf->branch, a->qkv, rows, T, C, NH); /* branch: scratch here */
+        linear_forward(tf->branch, a->atty, W(TF_ATTPROJ_W), W(TF_ATTPROJ_B), N, C, C);
+        residual_forward(a->mid, res, tf->branch, (size_t)N * C);
+        layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->mid, W(TF_LN2_W), W(TF_LN2_B), N, C);
+        linear_forward(a->fch, a->ln2, W(TF_FC_W), W(TF_FC_B), N, C, 4 * C);
+        activation_forward(a->fcg, a->fch, (size_t)N * 4 * C, ACT_GELU);
+        linear_forward(tf->branch, a->fcg, W(TF_FCPROJ_W), W(TF_FCPROJ_B), N, 4 * C, C);
+        residual_forward(a->out, a->mid, tf->branch, (size_t)N * C);
+#undef W
+        res = a->out;
+    }
+    const int f = TF_LNF_VIEW(tf);
+    layernorm_forward(tf->lnf, tf->lnf_mean, tf->lnf_rstd, res, TF_AT(tf, params, f), TF_AT(tf, params, f + 1),
+                      N, C);
+    linear_forward(tf->logits, tf->lnf, TF_AT(tf, params, 0), NULL, N, C, tf->V);
+    for (int n = 0; n < N; n++) *counted += tf->targets[n] >= 0;
+    return softmax_xent_forward(tf->probs, correct, tf->logits, tf->targets, N, tf->V);
+}
+
+void tf_backward(Transformer *tf, const float *params, float *grads, int rows, long counted)
+{
+    const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T;
+    const size_t NC = (size_t)N * C;
+    const int f = TF_LNF_VIEW(tf);
+    float *dwte = TF_AT(tf, grads, 0);
+    softmax_xent_backward(tf->dlogits, tf->probs, tf->targets, N, tf->V, 1.0f / (float)counted);
+    linear_backward(tf->dln, dwte, NULL, tf->dlogits, tf->lnf, TF_AT(tf, params, 0), N, C, tf->V);
+    layernorm_backward(tf->dres, TF_AT(tf, grads, f), TF_AT(tf, grads, f + 1), tf->dln,
+                       tf->L ? tf->blocks[tf->L - 1].out : tf->x0, TF_AT(tf, params, f), tf->lnf_mean,
+                       tf->lnf_rstd, N, C);
+    for (int l = tf->L - 1; l >= 0; l--) {
+        const BlockActs *a = &tf->blocks[l];
+        const float *res = l ? tf->blocks[l - 1].out : tf->x0;
+#define W(k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
+#define G(k) TF_AT(tf, grads, TF_BLOCK_VIEW(l, k))
+        /* MLP branch: dres is the gradient of a->out and of the branch's output */
+        linear_backward(tf->dfc, G(TF_FCPROJ_W), G(TF_FCPROJ_B), tf->dres, a->fcg, W(TF_FCPROJ_W), N, 4 * C, C);
+        activation_backward(tf->dfc, tf->dfc, a->fch, (size_t)N * 4 * C, ACT_GELU);
+        linear_backward(tf->dln, G(TF_FC_W), G(TF_FC_B), tf->dfc, a->ln2, W(TF_FC_W), N, C, 4 * C);
+        layernorm_backward(tf->dbranch, G(TF_LN2_W), G(TF_LN2_B), tf->dln, a->mid, W(TF_LN2_W), a->ln2_mean,
+                           a->ln2_rstd, N, C);
+        residual_backward(tf->dres, tf->dres, tf->dbranch, NC);
+        /* attention branch: dres is now the gradient of a->mid */
+        linear_backward(tf->dln, G(TF_ATTPROJ_W), G(TF_ATTPROJ_B), tf->dres, a->atty, W(TF_ATTPROJ_W), N, C, C);
+        attention_backward(tf->dqkv, tf->datt, tf->dbranch, tf->dln, a->qkv, a->att, rows, T, C, NH);
+        linear_backward(tf->dln, G(TF_QKV_W), G(TF_QKV_B), tf->dqkv, a->ln1, W(TF_QKV_W), N, C, 3 * C);
+        layernorm_backward(tf->dbranch, G(TF_LN1_W), G(TF_LN1_B), tf->dln, res, W(TF_LN1_W), a->ln1_mean,
+                           a->ln1_rstd, N, C);
+        residual_backward(tf->dres, tf->dres, tf->dbranch, NC);
+#undef W
+#undef G
+    }
+    encoder_backward(dwte, TF_AT(tf, grads, 1), tf->dres, tf->tokens, rows, T, C);
+}

@@ -1,0 +1,393 @@
+/* test_transformer.c — the transformer problem: every layer's backward
+ * against central differences of its forward, gradcheck of the whole model
+ * on both tasks, fixed-seed short runs whose loss falls, losses that do not
+ * depend on the thread count, no allocation in a step, and the corpus errors.
+ * The chars task reads the small fixture tests/data/corpus.txt. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/config.h"
+#include "../harness/gradcheck.h"
+#include "../harness/memory.h"
+#include "../harness/rng.h"
+#include "../harness/runner.h"
+#include "../problems/layers.h"
+
+#define FIX "tests/data/"
+#define SMALL ",layers=2,d_model=32,heads=4,context=16"
+#define MAX_ROWS 256  /* metric rows a test run keeps */
+#define MAX_FLOATS 4096 /* largest tensor of a layer test */
+
+/* ---- layers against central differences ---- */
+
+/* One layer under test: the forward of `run` writes out (n_out floats) from
+ * the current inputs; the loss is sum(out * proj) in double. */
+typedef struct LayerCase LayerCase;
+struct LayerCase {
+    void (*run)(LayerCase *lc);  /* forward into out */
+    float out[MAX_FLOATS];       /* forward output */
+    float proj[MAX_FLOATS];      /* random projection: d loss / d out */
+    size_t n_out;                /* floats of out */
+    int B, T, C, NH, V;          /* sizes of the case */
+    float a[MAX_FLOATS], b[MAX_FLOATS], c[MAX_FLOATS]; /* inputs */
+    float mean[MAX_FLOATS], rstd[MAX_FLOATS];          /* layernorm statistics */
+    int32_t tokens[MAX_FLOATS];  /* encoder and cross-entropy integers */
+};
+
+static void fill(float *x, size_t n, uint64_t stream, float scale)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (float)(scale * rng_normal(7, 100 + stream, i));
+}
+
+static double case_loss(LayerCase *lc)
+{
+    double s = 0;
+    lc->run(lc);
+    for (size_t i = 0; i < lc->n_out; i++) s += (double)lc->out[i] * lc->proj[i];
+    return s;
+}
+
+/* Compares analytic (n floats) with central differences of case_loss in x. */
+static void expect_grad(LayerCase *lc, float *x, const float *analytic, size_t n, const char *what)
+{
+    const float h = 1e-2f;
+    for (size_t i = 0; i < n; i++) {
+        const float orig = x[i];
+        x[i] = orig + h;
+        const double lp = case_loss(lc);
+        x[i] = orig - h;
+        const double lm = case_loss(lc);
+        x[i] = orig;
+        const double numeric = (lp - lm) / (2.0 * h);
+        cr_expect(fabs(numeric - analytic[i]) <= 2e-3 + 1e-2 * fabs(numeric), "%s[%zu]: analytic %.7g, numeric %.7g",
+                  what, i, analytic[i], numeric);
+    }
+}
+
+static void run_layernorm(LayerCase *lc)
+{
+    layernorm_forward(lc->out, lc->mean, lc->rstd, lc->a, lc->b, lc->c, lc->B, lc->C);
+}
+
+Test(layers, layernorm_backward)
+{
+    static LayerCase lc = {.run = run_layernorm, .B = 3, .C = 8};
+    static float da[MAX_FLOATS], dw[MAX_FLOATS], db[MAX_FLOATS];
+    const size_t n = (size_t)lc.B * lc.C;
+    lc.n_out = n;
+    fill(lc.a, n, 1, 2.0f);
+    fill(lc.b, (size_t)lc.C, 2, 1.0f);
+    fill(lc.c, (size_t)lc.C, 3, 1.0f);
+    fill(lc.proj, n, 4, 1.0f);
+    run_layernorm(&lc);
+    layernorm_backward(da, dw, db, lc.proj, lc.a, lc.b, lc.mean, lc.rstd, lc.B, lc.C);
+    expect_grad(&lc, lc.a, da, n, "dinp");
+    expect_grad(&lc, lc.b, dw, (size_t)lc.C, "dweight");
+    expect_grad(&lc, lc.c, db, (size_t)lc.C, "dbias");
+}
+
+static void run_attention(LayerCase *lc)
+{
+    attention_forward(lc->out, lc->b, lc->c, lc->a, lc->B, lc->T, lc->C, lc->NH);
+}
+
+Test(layers, attention_backward)
+{
+    static LayerCase lc = {.run = run_attention, .B = 2, .T = 5, .C = 8, .NH = 2};
+    static float dqkv[MAX_FLOATS], datt[MAX_FLOATS];
+    const size_t n = (size_t)lc.B * lc.T * lc.C;
+    lc.n_out = n;
+    fill(lc.a, 3 * n, 1, 1.0f);
+    fill(lc.proj, n, 4, 1.0f);
+    run_attention(&lc);
+    for (int t = 0; t < lc.T; t++) /* causal: no weight above the diagonal, rows sum to 1 */
+        for (int t2 = 0; t2 < lc.T; t2++) cr_expect(t2 <= t || lc.b[t * lc.T + t2] == 0);
+    attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
+    expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
+}
+
+static void run_gelu(LayerCase *lc)
+{
+    activation_forward(lc->out, lc->a, lc->n_out, ACT_GELU);
+}
+
+Test(layers, gelu_backward)
+{
+    static LayerCase lc = {.run = run_gelu, .n_out = 64};
+    static float da[MAX_FLOATS];
+    fill(lc.a, lc.n_out, 1, 2.0f);
+    fill(lc.proj, lc.n_out, 4, 1.0f);
+    activation_backward(da, lc.proj, lc.a, lc.n_out, ACT_GELU);
+    expect_grad(&lc, lc.a, da, lc.n_out, "dinp");
+}
+
+static void run_encoder(LayerCase *lc)
+{
+    encoder_forward(lc->out, lc->tokens, lc->a, lc->b, lc->B, lc->T, lc->C);
+}
+
+Test(layers, encoder_backward_adds_into_dwte)
+{
+    static LayerCase lc = {.run = run_encoder, .B = 2, .T = 3, .C = 4, .V = 5};
+    static float dwte[MAX_FLOATS], dwpe[MAX_FLOATS];
+    const size_t n = (size_t)lc.B * lc.T * lc.C;
+    const int32_t tokens[] = {0, 3, 3, 4, 0, 1};
+    memcpy(lc.tokens, tokens, sizeof tokens);
+    lc.n_out = n;
+    fill(lc.a, (size_t)lc.V * lc.C, 1, 1.0f);
+    fill(lc.b, (size_t)lc.T * lc.C, 2, 1.0f);
+    fill(lc.proj, n, 4, 1.0f);
+    for (int i = 0; i < lc.V * lc.C; i++) dwte[i] = 1.0f; /* what the tied head wrote */
+    encoder_backward(dwte, dwpe, lc.proj, lc.tokens, lc.B, lc.T, lc.C);
+    for (int i = 0; i < lc.V * lc.C; i++) dwte[i] -= 1.0f;
+    expect_grad(&lc, lc.a, dwte, (size_t)lc.V * lc.C, "dwte");
+    expect_grad(&lc, lc.b, dwpe, (size_t)lc.T * lc.C, "dwpe");
+}
+
+static void run_linear_nobias(LayerCase *lc)
+{
+    linear_forward(lc->out, lc->a, lc->b, NULL, lc->B, lc->C, lc->V);
+}
+
+Test(layers, linear_without_bias_backward)
+{
+    static LayerCase lc = {.run = run_linear_nobias, .B = 4, .C = 6, .V = 5};
+    static float da[MAX_FLOATS], dw[MAX_FLOATS];
+    lc.n_out = (size_t)lc.B * lc.V;
+    fill(lc.a, (size_t)lc.B * lc.C, 1, 1.0f);
+    fill(lc.b, (size_t)lc.V * lc.C, 2, 1.0f);
+    fill(lc.proj, lc.n_out, 4, 1.0f);
+    linear_backward(da, dw, NULL, lc.proj, lc.a, lc.b, lc.B, lc.C, lc.V);
+    expect_grad(&lc, lc.a, da, (size_t)lc.B * lc.C, "dinp");
+    expect_grad(&lc, lc.b, dw, (size_t)lc.V * lc.C, "dweight");
+}
+
+static void run_residual(LayerCase *lc)
+{
+    residual_forward(lc->out, lc->a, lc->b, lc->n_out);
+}
+
+Test(layers, residual_backward)
+{
+    static LayerCase lc = {.run = run_residual, .n_out = 16};
+    static float dthrough[16], d[16];
+    fill(lc.a, lc.n_out, 1, 1.0f);
+    fill(lc.b, lc.n_out, 2, 1.0f);
+    fill(lc.proj, lc.n_out, 4, 1.0f);
+    fill(dthrough, lc.n_out, 5, 1.0f);
+    residual_backward(d, lc.proj, dthrough, lc.n_out);
+    for (size_t i = 0; i < lc.n_out; i++) d[i] -= dthrough[i]; /* the direct path alone */
+    expect_grad(&lc, lc.a, d, lc.n_out, "dinp");
+    expect_grad(&lc, lc.b, lc.proj, lc.n_out, "dbranch");
+}
+
+/* softmax cross-entropy as a layer: the loss itself, with one row ignored. */
+static double xent_loss(LayerCase *lc)
+{
+    long correct = 0;
+    return softmax_xent_forward(lc->out, &correct, lc->a, lc->tokens, lc->B, lc->V);
+}
+
+Test(layers, softmax_xent_ignores_negative_targets)
+{
+    static LayerCase lc = {.B = 3, .V = 4};
+    static float dlogits[MAX_FLOATS];
+    const int32_t targets[] = {2, -1, 0};
+    memcpy(lc.tokens, targets, sizeof targets);
+    fill(lc.a, (size_t)lc.B * lc.V, 1, 1.0f);
+    xent_loss(&lc);
+    softmax_xent_backward(dlogits, lc.out, lc.tokens, lc.B, lc.V, 1.0f);
+    for (int i = 0; i < lc.B * lc.V; i++) {
+        const float orig = lc.a[i], h = 1e-2f;
+        lc.a[i] = orig + h;
+        const double lp = xent_loss(&lc);
+        lc.a[i] = orig - h;
+        const double lm = xent_loss(&lc);
+        lc.a[i] = orig;
+        const double numeric = (lp - lm) / (2.0 * h);
+        cr_expect(fabs(numeric - dlogits[i]) <= 1e-3, "dlogits[%d]: analytic %.7g, numeric %.7g", i, dlogits[i],
+                  numeric);
+    }
+    for (int v = 0; v < lc.V; v++) cr_expect_eq(dlogits[lc.V + v], 0.0f, "ignored row has no gradient");
+}
+
+/* ---- the whole model ---- */
+
+static void set_problem(RunConfig *cfg, const char *spec)
+{
+    char err[ERRMSG_MAX];
+    config_defaults(cfg);
+    cr_assert_eq(config_set_problem(cfg, spec, err, sizeof err), 0, "%s", err);
+}
+
+static void expect_gradcheck(const char *spec)
+{
+    RunConfig cfg;
+    GradcheckTensor t[64];
+    int n = 0;
+    char err[ERRMSG_MAX];
+    set_problem(&cfg, spec);
+    cr_assert_eq(gradcheck(cfg.problem, &cfg.problem_opts, DEVICE_CPU, 0, 6, t, 64, &n, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(n, 2 + 2 * 12 + 2, "wte, wpe, 12 tensors per block, lnf");
+    for (int i = 0; i < n; i++)
+        cr_expect(t[i].worst_rel <= cfg.problem->gradcheck_tol, "%s %s: rel error %.2e (analytic %.9g, numeric %.9g)",
+                  spec, t[i].tensor, t[i].worst_rel, t[i].analytic, t[i].numeric);
+}
+
+Test(transformer, gradcheck_chars, .timeout = 120)
+{
+    expect_gradcheck("transformer,task=chars,corpus=" FIX "corpus.txt" SMALL);
+}
+
+Test(transformer, gradcheck_modadd, .timeout = 120)
+{
+    expect_gradcheck("transformer,task=modadd,p=13" SMALL);
+}
+
+/* Metric rows of a run, kept in memory. */
+typedef struct {
+    MetricRow rows[MAX_ROWS]; /* in order */
+    int n;                    /* rows held */
+} Rows;
+
+static void keep_row(void *ctx, const MetricRow *row)
+{
+    Rows *r = ctx;
+    if (r->n < MAX_ROWS) r->rows[r->n++] = *row;
+}
+
+static void run(const char *problem, const char *optimizer, long steps, Rows *rows, RunSummary *sum)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    set_problem(&cfg, problem);
+    cr_assert_eq(config_set_optimizer(&cfg, optimizer, err, sizeof err), 0, "%s", err);
+    cfg.steps = steps;
+    cfg.log_every = 1;
+    rows->n = 0;
+    runner_run(&cfg, keep_row, rows, sum);
+    cr_assert_eq(sum->status, RUN_DONE, "%s: %s", problem, sum->error);
+}
+
+/* Mean training loss of rows [from, from + n). */
+static double mean_loss(const Rows *r, int from, int n)
+{
+    double s = 0;
+    for (int i = from; i < from + n; i++) s += r->rows[i].loss;
+    return s / n;
+}
+
+Test(transformer, chars_loss_falls)
+{
+    static Rows rows;
+    RunSummary sum;
+    run("transformer,corpus=" FIX "corpus.txt,layers=1,d_model=32,heads=2,context=16,batch=8", "adamw,lr=3e-3",
+        100, &rows, &sum);
+    const double first = mean_loss(&rows, 0, 10), last = mean_loss(&rows, rows.n - 10, 10);
+    cr_expect_lt(last, first - 1.0, "mean loss of the first 10 steps %.4f, of the last 10 %.4f", first, last);
+    cr_expect_lt(sum.eval_loss, 3.0, "held-out loss %.4f", sum.eval_loss);
+    cr_expect_gt(sum.activation_bytes, 0);
+}
+
+Test(transformer, modadd_loss_falls)
+{
+    static Rows rows;
+    RunSummary sum;
+    run("transformer,task=modadd,p=7,train_fraction=0.8,layers=1,d_model=32,heads=2,batch=64", "adamw,lr=3e-3",
+        150, &rows, &sum);
+    const double first = mean_loss(&rows, 0, 10), last = mean_loss(&rows, rows.n - 10, 10);
+    cr_expect_lt(last, 0.5 * first, "mean loss of the first 10 steps %.4f, of the last 10 %.4f", first, last);
+    cr_expect_float_eq(rows.rows[0].loss, log(8.0), 0.15, "near log(vocabulary) at init: %.4f", rows.rows[0].loss);
+    cr_expect(isfinite(sum.eval_accuracy));
+}
+
+/* Same seed, same losses, bit for bit, on 1 or 2 OpenMP threads. */
+Test(transformer, losses_do_not_depend_on_thread_count)
+{
+    static Rows ref, other;
+    RunSummary a, b;
+    const char *problem = "transformer,corpus=" FIX "corpus.txt,layers=2,d_model=64,heads=4,context=32,batch=8";
+    omp_set_num_threads(1);
+    run(problem, "adamw,lr=1e-3", 5, &ref, &a);
+    omp_set_num_threads(2);
+    run(problem, "adamw,lr=1e-3", 5, &other, &b);
+    cr_assert_eq(other.n, ref.n);
+    for (int i = 0; i < ref.n; i++)
+        cr_expect_eq(memcmp(&ref.rows[i].loss, &other.rows[i].loss, sizeof(double)), 0, "step %ld loss %.17g vs %.17g",
+                     ref.rows[i].step, ref.rows[i].loss, other.rows[i].loss);
+    cr_expect_eq(memcmp(&a.eval_loss, &b.eval_loss, sizeof(double)), 0);
+}
+
+/* Every buffer is allocated in create: steps and evaluations allocate nothing. */
+Test(transformer, no_allocation_in_a_step)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    double loss, acc;
+    set_problem(&cfg, "transformer,task=modadd,p=11" SMALL);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    float *p = mem_alloc(pb->n_params * sizeof(float)), *g = mem_alloc(pb->n_params * sizeof(float));
+    cfg.problem->init(pb, p, 0);
+    mem_reset_peak();
+    const size_t held = mem_current();
+    for (uint64_t b = 0; b < 5; b++) cfg.problem->loss_and_grad(pb, p, g, 0, b);
+    cr_expect_eq(cfg.problem->eval(pb, p, &loss, &acc), 0);
+    cr_expect_eq(mem_peak(), held);
+    mem_free(p);
+    mem_free(g);
+    cfg.problem->destroy(pb);
+}
+
+/* nanoGPT's init: LayerNorm 1/0, biases 0, weights of standard deviation 0.02. */
+Test(transformer, init_follows_gpt2)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    set_problem(&cfg, "transformer,task=modadd,p=31,layers=2,d_model=64,heads=4");
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    float *p = mem_alloc(pb->n_params * sizeof(float));
+    cfg.problem->init(pb, p, 3);
+    for (int v = 0; v < pb->n_views; v++) {
+        const TensorView *t = &pb->views[v];
+        const size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
+        double sq = 0;
+        for (size_t i = 0; i < n; i++) sq += (double)p[t->offset + i] * p[t->offset + i];
+        if (t->ndim == 2 && strstr(t->name, "proj.weight"))
+            cr_expect_float_eq(sqrt(sq / n), 0.02 / 2.0, 0.002, "%s", t->name); /* 0.02/sqrt(2*layers) */
+        else if (t->ndim == 2)
+            cr_expect_float_eq(sqrt(sq / n), 0.02, 0.004, "%s", t->name);
+        else
+            cr_expect_float_eq(p[t->offset], strstr(t->name, "weight") ? 1.0f : 0.0f, 0, "%s", t->name);
+    }
+    mem_free(p);
+    cfg.problem->destroy(pb);
+}
+
+/* ---- option and corpus errors ---- */
+
+static void expect_create_error(const char *spec, const char *message)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX] = "";
+    set_problem(&cfg, spec);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_expect_null(pb, "%s: created", spec);
+    if (pb) cfg.problem->destroy(pb);
+    cr_expect(strstr(err, message) != NULL, "%s: message '%s', expected '%s'", spec, err, message);
+}
+
+Test(transformer, corpus_errors)
+{
+    expect_create_error("transformer,corpus=" FIX "none.txt", FIX "none.txt: cannot open");
+    expect_create_error("transformer,corpus=" FIX "empty.txt", FIX "empty.txt: byte 0: empty corpus");
+    expect_create_error("transformer,corpus=" FIX "short_corpus.txt,context=16",
+                        FIX "short_corpus.txt: byte 10: corpus ends before context + 1 = 17 bytes");
+    expect_create_error("transformer,corpus=" FIX "short_corpus.txt,context=9",
+                        "short_corpus.txt: byte 9: the training part (first 90%) ends before context + 1 = 10");
+    expect_create_error("transformer,task=modadd,d_model=30,heads=4", "d_model = 30 is not a multiple of heads = 4");
+}
