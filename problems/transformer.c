@@ -137,7 +137,10 @@ const ProblemDef problem_transformer = {
     .options = options,
     .n_options = N_OPTS,
     .default_target = 1.8,
-    .gradcheck_tol = 1e-3,
+    /* float32 gradients: coordinates near gradcheck's 1e-6 floor (modadd's
+     * loss sits on one position in three) carry rounding of a few 1e-4 to
+     * 1e-3 relative; a wrong gradient is off by far more. */
+    .gradcheck_tol = 5e-3,
     .gradcheck_step = 1e-4,
     .create = create,
     .init = init,
