@@ -176,7 +176,7 @@ bench-mlp: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/mlp_step_torch.py
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all data
 	./$(BIN) sweep sweeps/lion_vs_adamw.yaml --db results/demo.db
 	./$(BIN) report --sweep lion-vs-adamw --db results/demo.db --out reports/lion_vs_adamw --optimizers lion,adamw,lion_l2
 
