@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "report_plots.h"
+#include "store.h"
 
 #define PROFILE_POINTS 200 /* tau values of the performance profile */
 
@@ -638,7 +639,7 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
     char path[4096], h[256];
     int total = 0, done = 0, diverged = 0, failed = 0;
     err[0] = 0;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (store_make_parent_dirs(dir) != 0 || (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }

@@ -23,6 +23,7 @@ optimizers:
 YAML
 "$OPTBENCH" sweep "$tmp/small.yaml" --db "$tmp/r.db" --jobs 2 --quiet >/dev/null
 out=$("$OPTBENCH" report --sweep small --db "$tmp/r.db" --out "$tmp/rep")
+"$OPTBENCH" report --sweep small --db "$tmp/r.db" --out "$tmp/new/nested/rep" >/dev/null || fail "report into a new nested folder"
 [ "$out" = "$tmp/rep/report.html" ] || fail "printed path: $out"
 for p in p1 p2; do
     for f in loss.dat loss_step.svg loss_step.png loss_step.gp loss_time.svg lr.dat lr_score.svg \
