@@ -1,2 +1,0 @@
-build-cpu/harness/cli.o: harness/cli.c harness/cli.h
-harness/cli.h:

@@ -1,2 +1,0 @@
-build-cpu/harness/device.o: harness/device.c harness/device.h
-harness/device.h:

@@ -1,2 +1,0 @@
-build-cpu/harness/hostinfo.o: harness/hostinfo.c harness/hostinfo.h
-harness/hostinfo.h:

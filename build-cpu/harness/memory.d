@@ -1,2 +1,0 @@
-build-cpu/harness/memory.o: harness/memory.c harness/memory.h
-harness/memory.h:

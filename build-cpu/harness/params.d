@@ -1,2 +1,0 @@
-build-cpu/harness/params.o: harness/params.c harness/params.h
-harness/params.h:

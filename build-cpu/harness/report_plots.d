@@ -1,3 +1,0 @@
-build-cpu/harness/report_plots.o: harness/report_plots.c \
- harness/report_plots.h
-harness/report_plots.h:

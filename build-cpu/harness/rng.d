@@ -1,3 +1,0 @@
-build-cpu/harness/rng.o: harness/rng.c harness/rng.h harness/rng_impl.h
-harness/rng.h:
-harness/rng_impl.h:

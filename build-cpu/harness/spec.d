@@ -1,3 +1,0 @@
-build-cpu/harness/spec.o: harness/spec.c harness/spec.h harness/params.h
-harness/spec.h:
-harness/params.h:

@@ -1,4 +1,0 @@
-build-cpu/problems/registry.o: problems/registry.c problems/problem.h \
- problems/../harness/params.h
-problems/problem.h:
-problems/../harness/params.h:

@@ -1,1 +1,0 @@
-build-cpu/schema_sql.o: build-cpu/schema_sql.c
