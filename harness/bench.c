@@ -15,6 +15,16 @@ float bench_value(size_t i, unsigned salt)
     return (float)(h >> 8) / 16777216.0f - 0.5f;
 }
 
+void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, BenchResult *out)
+{
+    out->bytes_per_param = 4.0 * (out->reads + out->writes);
+    out->step_seconds = quantile(step_t, (size_t)repeats, 0.5);
+    out->roof_seconds = quantile(roof_t, (size_t)repeats, 0.5);
+    out->gbps = (double)n * out->bytes_per_param / out->step_seconds / 1e9;
+    out->roof_gbps = (double)n * out->bytes_per_param / out->roof_seconds / 1e9;
+    out->fraction = out->gbps / out->roof_gbps;
+}
+
 int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int threads, int warmup,
                     int repeats, BenchResult *out, char *err, size_t errlen)
 {
@@ -51,12 +61,7 @@ int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int thr
         roof_t[r] = t1 - t0;
         step_t[r] = t2 - t1;
     }
-    out->bytes_per_param = 4.0 * (out->reads + out->writes);
-    out->step_seconds = quantile(step_t, (size_t)repeats, 0.5);
-    out->roof_seconds = quantile(roof_t, (size_t)repeats, 0.5);
-    out->gbps = (double)n * out->bytes_per_param / out->step_seconds / 1e9;
-    out->roof_gbps = (double)n * out->bytes_per_param / out->roof_seconds / 1e9;
-    out->fraction = out->gbps / out->roof_gbps;
+    bench_summarise(step_t, roof_t, repeats, n, out);
     rc = 0;
 cleanup:
     for (int k = 0; k < OPT_MAX_STATE; k++) mem_free(state[k]);

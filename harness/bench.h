@@ -27,6 +27,10 @@ float bench_value(size_t i, unsigned salt);
  * `threads` OpenMP threads: warmup untimed rounds, then `repeats` timed
  * rounds of one roofline pass and one step each; medians. Every buffer is
  * allocated and touched before timing. Returns 0, or -1 with a message. */
+/* Fills out's times (medians of the repeats; reorders the arrays), useful
+ * traffic and fraction of the streaming kernel from out->reads/writes. */
+void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, BenchResult *out);
+
 int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int threads, int warmup,
                     int repeats, BenchResult *out, char *err, size_t errlen);
 

@@ -79,12 +79,7 @@ int bench_optimizer_cuda(const OptimizerDef *opt, const double *hp, size_t n, in
                  step_t && roof_t ? device_error() : "out of memory");
         goto cleanup;
     }
-    out->bytes_per_param = 4.0 * (out->reads + out->writes);
-    out->step_seconds = quantile(step_t, (size_t)repeats, 0.5);
-    out->roof_seconds = quantile(roof_t, (size_t)repeats, 0.5);
-    out->gbps = (double)n * out->bytes_per_param / out->step_seconds / 1e9;
-    out->roof_gbps = (double)n * out->bytes_per_param / out->roof_seconds / 1e9;
-    out->fraction = out->gbps / out->roof_gbps;
+    bench_summarise(step_t, roof_t, repeats, n, out);
     rc = 0;
 cleanup:
     for (int i = 0; i < n_ev; i++) cudaEventDestroy(ev[i]);
