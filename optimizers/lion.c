@@ -39,12 +39,12 @@ static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict 
 {
     /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
     const float b1 = coefs->b1, one_m_b1 = coefs->one_m_b1, b2 = coefs->b2, one_m_b2 = coefs->one_m_b2;
-    const float wd_grad = coefs->wd_grad, decay = coefs->decay, neg_lr = coefs->neg_lr;
+    const float wd_grad = coefs->wd_grad, decay = coefs->decay, lr = -coefs->neg_lr;
     OPT_FOR_EACH(i, n) {
         float pi = p[i] * decay, d = g[i] + wd_grad * pi, mi = m[i];
         float dir = mi * b1 + one_m_b1 * d;
         m[i] = mi * b2 + one_m_b2 * d;
-        p[i] = pi + neg_lr * ((float)(dir > 0.f) - (float)(dir < 0.f));
+        p[i] = pi - copysignf(dir != 0.f ? lr : 0.f, dir); /* lr * sign(dir), sign(0) = 0 */
     }
 }
 

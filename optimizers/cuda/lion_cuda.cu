@@ -10,7 +10,7 @@ struct LionOp {
         const float pi = p * c.decay, d = g + c.wd_grad * pi, mi = s[0];
         const float dir = mi * c.b1 + c.one_m_b1 * d;
         s[0] = mi * c.b2 + c.one_m_b2 * d;
-        p = pi + c.neg_lr * ((float)(dir > 0.f) - (float)(dir < 0.f));
+        p = pi - copysignf(dir != 0.f ? -c.neg_lr : 0.f, dir); /* lr * sign(dir), as the CPU loop */
     }
 };
 
