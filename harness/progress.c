@@ -17,8 +17,10 @@ void progress_start(Progress *p, long total, int quiet)
 
 static void draw(Progress *p, int final)
 {
-    const double elapsed = now_seconds() - p->start;
-    const double rate = elapsed > 0 ? (double)p->ended / elapsed : 0;
+    const double now = now_seconds(), elapsed = now - p->start;
+    const long k = p->ended < PROGRESS_WINDOW ? p->ended : PROGRESS_WINDOW;
+    const double since = k < p->ended ? p->recent[p->ended % PROGRESS_WINDOW] : p->start; /* end of run ended-k */
+    const double rate = now > since ? (double)k / (now - since) : 0;
     const double eta = rate > 0 ? (double)(p->total - p->ended) / rate : 0;
     fprintf(stderr, "%s[%ld/%ld] failed %ld, diverged %ld | %.1f runs/s | %s %02d:%02d:%02d%s",
             p->tty ? "\r" : "", p->ended, p->total, p->failed, p->diverged, rate, final ? "took" : "ETA",
@@ -29,6 +31,7 @@ static void draw(Progress *p, int final)
 
 void progress_update(Progress *p, RunStatus status)
 {
+    p->recent[p->ended % PROGRESS_WINDOW] = now_seconds();
     p->ended++;
     p->failed += status == RUN_FAILED || status == RUN_TIMEOUT;
     p->diverged += status == RUN_DIVERGED;

@@ -6,6 +6,8 @@
 
 #include "runner.h"
 
+#define PROGRESS_WINDOW 32 /* runs the ETA's rate is taken over */
+
 typedef struct {
     long total;        /* runs to do in this invocation */
     long ended;        /* runs ended so far */
@@ -13,6 +15,7 @@ typedef struct {
     long diverged;     /* of which diverged */
     double start;      /* when the first run started */
     double last_print; /* when a line was last drawn */
+    double recent[PROGRESS_WINDOW]; /* end times of the last runs, a ring */
     int tty;           /* stderr is a terminal */
     int quiet;         /* print nothing */
 } Progress;
