@@ -13,8 +13,8 @@
 #include "../harness/gradcheck.h"
 #include "../harness/memory.h"
 #include "../harness/runner.h"
+#include "run_support.h"
 
-#define MAX_ROWS 512 /* metric rows a test run keeps */
 
 typedef struct {
     char spec[96]; /* problem spec */
@@ -50,38 +50,11 @@ ParameterizedTest(SpecCase *c, problems, gradcheck)
                   c->spec, t[i].tensor, t[i].worst_rel, t[i].analytic, t[i].numeric);
 }
 
-/* Metric rows of a run, kept in memory. */
-typedef struct {
-    MetricRow rows[MAX_ROWS]; /* in order */
-    int n;                    /* rows held */
-} Rows;
-
-static void keep_row(void *ctx, const MetricRow *row)
-{
-    Rows *r = ctx;
-    if (r->n < MAX_ROWS) r->rows[r->n++] = *row;
-}
-
-/* Runs problem x optimizer for steps; asserts it finishes. */
-static void run(const char *problem, const char *optimizer, long steps, Rows *rows, RunSummary *sum)
-{
-    RunConfig cfg;
-    char err[ERRMSG_MAX];
-    config_defaults(&cfg);
-    cr_assert_eq(config_set_problem(&cfg, problem, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_set_optimizer(&cfg, optimizer, err, sizeof err), 0, "%s", err);
-    cfg.steps = steps;
-    cfg.log_every = 1;
-    rows->n = 0;
-    runner_run(&cfg, keep_row, rows, sum);
-    cr_assert_eq(sum->status, RUN_DONE, "%s: %s", problem, sum->error);
-}
-
 Test(problems, logreg_digits_reaches_known_accuracy)
 {
     static Rows rows;
     RunSummary sum;
-    run("logreg,dataset=digits,batch=64", "adam,lr=1e-2", 1000, &rows, &sum);
+    test_run("logreg,dataset=digits,batch=64", "adam,lr=1e-2", 1000, &rows, &sum);
     cr_expect_geq(sum.eval_accuracy, 0.95, "held-out accuracy %.4f", sum.eval_accuracy);
     cr_expect_eq(sum.n_params, 10 * 64 + 10);
     cr_expect_float_eq(sum.first_loss, log(10.0), 1e-6, "zero init gives log(classes)");
@@ -91,7 +64,7 @@ Test(problems, mlp_digits_reaches_known_accuracy)
 {
     static Rows rows;
     RunSummary sum;
-    run("mlp,dataset=digits,hidden=[64],activation=gelu,batch=64", "adamw,lr=1e-3", 500, &rows, &sum);
+    test_run("mlp,dataset=digits,hidden=[64],activation=gelu,batch=64", "adamw,lr=1e-3", 500, &rows, &sum);
     cr_expect_geq(sum.eval_accuracy, 0.95, "held-out accuracy %.4f", sum.eval_accuracy);
     cr_expect_lt(sum.eval_loss, 0.2, "held-out loss %.4f", sum.eval_loss);
 }
@@ -106,9 +79,9 @@ Test(problems, losses_do_not_depend_on_thread_count)
     const char *problem = "mlp,dataset=digits,hidden=[128,128],batch=128,activation=tanh";
     omp_set_num_threads(1);
     openblas_set_num_threads(1);
-    run(problem, "adamw,lr=1e-3", 40, &ref, &a);
+    test_run(problem, "adamw,lr=1e-3", 40, &ref, &a);
     omp_set_num_threads(2);
-    run(problem, "adamw,lr=1e-3", 40, &other, &b);
+    test_run(problem, "adamw,lr=1e-3", 40, &other, &b);
     cr_assert_eq(other.n, ref.n);
     for (int i = 0; i < ref.n; i++)
         cr_expect_eq(memcmp(&ref.rows[i].loss, &other.rows[i].loss, sizeof(double)), 0,

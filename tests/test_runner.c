@@ -6,41 +6,17 @@
 
 #include "../harness/runner.h"
 #include "../harness/timing.h"
-
-#define MAX_ROWS 4096
-
-typedef struct {
-    MetricRow rows[MAX_ROWS]; /* rows received */
-    int n;                    /* count */
-} Rows;
-
-static void sink(void *ctx, const MetricRow *row)
-{
-    Rows *r = ctx;
-    cr_assert_lt(r->n, MAX_ROWS);
-    r->rows[r->n++] = *row;
-}
-
-static RunConfig config(const char *problem, const char *optimizer, long steps)
-{
-    RunConfig cfg;
-    char err[ERRMSG_MAX];
-    config_defaults(&cfg);
-    cr_assert_eq(config_set_problem(&cfg, problem, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_set_optimizer(&cfg, optimizer, err, sizeof err), 0, "%s", err);
-    cfg.steps = steps;
-    return cfg;
-}
+#include "run_support.h"
 
 static Rows rows_a, rows_b;
 
 Test(runner, logs_steps_1_1plusk_and_last)
 {
-    RunConfig cfg = config("rosenbrock,dim=2", "adam,lr=0.01", 25);
+    RunConfig cfg = test_config("rosenbrock,dim=2", "adam,lr=0.01", 25);
     RunSummary s;
     cfg.log_every = 10;
     rows_a.n = 0;
-    runner_run(&cfg, sink, &rows_a, &s);
+    runner_run(&cfg, keep_row, &rows_a, &s);
     cr_assert_eq(s.status, RUN_DONE);
     cr_assert_eq(rows_a.n, 4);
     cr_expect_eq(rows_a.rows[0].step, 1);
@@ -56,11 +32,11 @@ Test(runner, logs_steps_1_1plusk_and_last)
 
 Test(runner, same_seed_same_losses_bit_for_bit)
 {
-    RunConfig cfg = config("rosenbrock,dim=50000,noise=0.1", "lion,lr=1e-4", 30);
+    RunConfig cfg = test_config("rosenbrock,dim=50000,noise=0.1", "lion,lr=1e-4", 30);
     RunSummary s;
     rows_a.n = rows_b.n = 0;
-    runner_run(&cfg, sink, &rows_a, &s);
-    runner_run(&cfg, sink, &rows_b, &s);
+    runner_run(&cfg, keep_row, &rows_a, &s);
+    runner_run(&cfg, keep_row, &rows_b, &s);
     cr_assert_eq(rows_a.n, 30);
     for (int i = 0; i < rows_a.n; i++)
         cr_expect_eq(memcmp(&rows_a.rows[i].loss, &rows_b.rows[i].loss, sizeof(double)), 0, "step %d", i + 1);
@@ -68,10 +44,10 @@ Test(runner, same_seed_same_losses_bit_for_bit)
 
 Test(runner, divergence_ends_the_run_at_that_step)
 {
-    RunConfig cfg = config("rosenbrock,dim=2", "sgd,lr=0.1", 100);
+    RunConfig cfg = test_config("rosenbrock,dim=2", "sgd,lr=0.1", 100);
     RunSummary s;
     rows_a.n = 0;
-    runner_run(&cfg, sink, &rows_a, &s);
+    runner_run(&cfg, keep_row, &rows_a, &s);
     cr_expect_eq(s.status, RUN_DIVERGED);
     cr_expect_lt(s.steps_done, 100);
     cr_expect_eq(rows_a.rows[rows_a.n - 1].step, s.steps_done);
@@ -80,12 +56,12 @@ Test(runner, divergence_ends_the_run_at_that_step)
 
 Test(runner, time_to_target)
 {
-    RunConfig cfg = config("rosenbrock,dim=2", "adam,lr=0.05", 2000);
+    RunConfig cfg = test_config("rosenbrock,dim=2", "adam,lr=0.05", 2000);
     RunSummary s;
     cfg.log_every = 1;
     cfg.target = 1.0;
     rows_a.n = 0;
-    runner_run(&cfg, sink, &rows_a, &s);
+    runner_run(&cfg, keep_row, &rows_a, &s);
     cr_assert_gt(s.steps_to_target, 1);
     cr_expect(rows_a.rows[s.steps_to_target - 1].loss <= 1.0);
     cr_expect(rows_a.rows[s.steps_to_target - 2].loss > 1.0);
@@ -105,12 +81,12 @@ Test(runner, clip_scales_to_the_max_norm)
 
 Test(runner, clipped_sgd_moves_by_at_most_lr_times_clip)
 {
-    RunConfig cfg = config("rosenbrock,dim=2", "sgd,lr=0.01", 1);
+    RunConfig cfg = test_config("rosenbrock,dim=2", "sgd,lr=0.01", 1);
     RunSummary s;
     cfg.clip = 1.0;
     cfg.steps = 2;
     rows_a.n = 0;
-    runner_run(&cfg, sink, &rows_a, &s);
+    runner_run(&cfg, keep_row, &rows_a, &s);
     cr_assert_eq(s.status, RUN_DONE);
     /* unclipped, sgd lr 0.01 from the start diverges within two steps */
     cr_expect_lt(rows_a.rows[1].loss, 30.0);
@@ -119,22 +95,22 @@ Test(runner, clipped_sgd_moves_by_at_most_lr_times_clip)
 Test(runner, accumulation_averages_minibatch_gradients)
 {
     /* Without noise every minibatch is the same: accum 4 equals accum 1. */
-    RunConfig one = config("rosenbrock,dim=6", "adam,lr=0.01", 20), four = one;
+    RunConfig one = test_config("rosenbrock,dim=6", "adam,lr=0.01", 20), four = one;
     RunSummary s;
     four.accum = 4;
     rows_a.n = rows_b.n = 0;
-    runner_run(&one, sink, &rows_a, &s);
-    runner_run(&four, sink, &rows_b, &s);
+    runner_run(&one, keep_row, &rows_a, &s);
+    runner_run(&four, keep_row, &rows_b, &s);
     cr_assert_eq(rows_a.n, rows_b.n);
     cr_expect_eq(s.grad_bytes, 2 * 6 * 4);
     for (int i = 0; i < rows_a.n; i++)
         cr_expect(fabs(rows_a.rows[i].loss - rows_b.rows[i].loss) <= 1e-6 * rows_a.rows[i].loss, "step %d", i + 1);
     /* With noise, averaging 4 draws gives a different trajectory. */
-    RunConfig noisy = config("rosenbrock,dim=6,noise=1", "adam,lr=0.01", 20), noisy4 = noisy;
+    RunConfig noisy = test_config("rosenbrock,dim=6,noise=1", "adam,lr=0.01", 20), noisy4 = noisy;
     noisy4.accum = 4;
     rows_a.n = rows_b.n = 0;
-    runner_run(&noisy, sink, &rows_a, &s);
-    runner_run(&noisy4, sink, &rows_b, &s);
+    runner_run(&noisy, keep_row, &rows_a, &s);
+    runner_run(&noisy4, keep_row, &rows_b, &s);
     cr_expect_neq(rows_a.rows[19].loss, rows_b.rows[19].loss);
 }
 

@@ -14,11 +14,11 @@
 #include "../harness/memory.h"
 #include "../harness/rng.h"
 #include "../harness/runner.h"
+#include "run_support.h"
 #include "../problems/layers.h"
 
 #define FIX "tests/data/"
 #define SMALL ",layers=2,d_model=32,heads=4,context=16"
-#define MAX_ROWS 256  /* metric rows a test run keeps */
 #define MAX_FLOATS 4096 /* largest tensor of a layer test */
 
 /* ---- layers against central differences ---- */
@@ -247,31 +247,6 @@ Test(transformer, gradcheck_modadd, .timeout = 120)
     expect_gradcheck("transformer,task=modadd,p=13" SMALL);
 }
 
-/* Metric rows of a run, kept in memory. */
-typedef struct {
-    MetricRow rows[MAX_ROWS]; /* in order */
-    int n;                    /* rows held */
-} Rows;
-
-static void keep_row(void *ctx, const MetricRow *row)
-{
-    Rows *r = ctx;
-    if (r->n < MAX_ROWS) r->rows[r->n++] = *row;
-}
-
-static void run(const char *problem, const char *optimizer, long steps, Rows *rows, RunSummary *sum)
-{
-    RunConfig cfg;
-    char err[ERRMSG_MAX];
-    set_problem(&cfg, problem);
-    cr_assert_eq(config_set_optimizer(&cfg, optimizer, err, sizeof err), 0, "%s", err);
-    cfg.steps = steps;
-    cfg.log_every = 1;
-    rows->n = 0;
-    runner_run(&cfg, keep_row, rows, sum);
-    cr_assert_eq(sum->status, RUN_DONE, "%s: %s", problem, sum->error);
-}
-
 /* Mean training loss of rows [from, from + n). */
 static double mean_loss(const Rows *r, int from, int n)
 {
@@ -284,7 +259,7 @@ Test(transformer, chars_loss_falls)
 {
     static Rows rows;
     RunSummary sum;
-    run("transformer,corpus=" FIX "corpus.txt,layers=1,d_model=32,heads=2,context=16,batch=8", "adamw,lr=3e-3",
+    test_run("transformer,corpus=" FIX "corpus.txt,layers=1,d_model=32,heads=2,context=16,batch=8", "adamw,lr=3e-3",
         100, &rows, &sum);
     const double first = mean_loss(&rows, 0, 10), last = mean_loss(&rows, rows.n - 10, 10);
     cr_expect_lt(last, first - 1.0, "mean loss of the first 10 steps %.4f, of the last 10 %.4f", first, last);
@@ -296,7 +271,7 @@ Test(transformer, modadd_loss_falls)
 {
     static Rows rows;
     RunSummary sum;
-    run("transformer,task=modadd,p=7,train_fraction=0.8,layers=1,d_model=32,heads=2,batch=64", "adamw,lr=3e-3",
+    test_run("transformer,task=modadd,p=7,train_fraction=0.8,layers=1,d_model=32,heads=2,batch=64", "adamw,lr=3e-3",
         150, &rows, &sum);
     const double first = mean_loss(&rows, 0, 10), last = mean_loss(&rows, rows.n - 10, 10);
     cr_expect_lt(last, 0.5 * first, "mean loss of the first 10 steps %.4f, of the last 10 %.4f", first, last);
@@ -311,9 +286,9 @@ Test(transformer, losses_do_not_depend_on_thread_count)
     RunSummary a, b;
     const char *problem = "transformer,corpus=" FIX "corpus.txt,layers=2,d_model=64,heads=4,context=32,batch=8";
     omp_set_num_threads(1);
-    run(problem, "adamw,lr=1e-3", 5, &ref, &a);
+    test_run(problem, "adamw,lr=1e-3", 5, &ref, &a);
     omp_set_num_threads(2);
-    run(problem, "adamw,lr=1e-3", 5, &other, &b);
+    test_run(problem, "adamw,lr=1e-3", 5, &other, &b);
     cr_assert_eq(other.n, ref.n);
     for (int i = 0; i < ref.n; i++)
         cr_expect_eq(memcmp(&ref.rows[i].loss, &other.rows[i].loss, sizeof(double)), 0, "step %ld loss %.17g vs %.17g",
