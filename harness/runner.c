@@ -79,6 +79,17 @@ static double step_loss_and_grad(const RunConfig *cfg, Problem *pb, Buffers *b, 
     return loss / cfg->accum;
 }
 
+Problem *runner_begin(const RunConfig *cfg, RunSummary *out)
+{
+    char err[ERRMSG_MAX];
+    run_summary_start(cfg, out);
+    mem_reset_peak();
+    mem_reset_peak_rss();
+    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
+    if (!pb) snprintf(out->error, sizeof out->error, "%s", err);
+    return pb;
+}
+
 void run_summary_start(const RunConfig *cfg, RunSummary *out)
 {
     memset(out, 0, sizeof *out);
@@ -147,17 +158,9 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     const double *hp = cfg->hparams.num;
     const double base_lr = hp[0];
     Buffers b = {0};
-    char err[ERRMSG_MAX];
 
-    run_summary_start(cfg, out);
-    mem_reset_peak();
-    mem_reset_peak_rss();
-
-    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
-    if (!pb) {
-        snprintf(out->error, sizeof out->error, "%s", err);
-        return 0;
-    }
+    Problem *pb = runner_begin(cfg, out);
+    if (!pb) return 0;
     const size_t n = pb->n_params;
     const int n_state = opt->n_state(hp);
     const size_t steps = (size_t)cfg->steps;

@@ -77,6 +77,11 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
 
 /* Every field unknown (NAN, -1), status failed, the target filled in. */
 void run_summary_start(const RunConfig *cfg, RunSummary *out);
+
+/* The start shared by the CPU and device step loops: a fresh summary, the
+ * memory peaks reset, and the problem built; NULL (with out->error set and
+ * out->status failed) when it cannot be. */
+Problem *runner_begin(const RunConfig *cfg, RunSummary *out);
 /* Buffer sizes of a run of pb with n_state optimizer slots. */
 void run_summary_sizes(const RunConfig *cfg, const Problem *pb, int n_state, RunSummary *out);
 /* Whether step s's loss ends the run (not finite, or above divergence_factor

@@ -186,15 +186,9 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
     char err[ERRMSG_MAX];
     int rc = -1;
 
-    run_summary_start(cfg, out);
-    mem_reset_peak();
-    mem_reset_peak_rss();
     dev_reset_peak();
-    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
-    if (!pb) {
-        snprintf(out->error, sizeof out->error, "%s", err);
-        return 0;
-    }
+    Problem *pb = runner_begin(cfg, out);
+    if (!pb) return 0;
     const size_t n = pb->n_params;
     const int n_state = opt->n_state(hp);
     if (!(tw = cfg->problem->cuda->create(pb, err, sizeof err)) ||
