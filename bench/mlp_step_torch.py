@@ -86,8 +86,13 @@ def torch_step(features, hidden, classes, rows, steps, threads):
 
 
 def optbench_step(binary, dataset, hidden, steps, threads, db):
-    """Median whole-step seconds of `optbench run`, read from its database."""
+    """Median whole-step seconds of optbench's MLP step."""
     spec = f"mlp,dataset={dataset},hidden=[{','.join(map(str, hidden))}],batch={BATCH}"
+    return optbench_median(binary, spec, steps, threads, db)
+
+
+def optbench_median(binary, spec, steps, threads, db):
+    """Median whole-step seconds of `optbench run` of problem `spec` with AdamW, read from its database."""
     if os.path.exists(db):
         os.remove(db)
     subprocess.run([binary, "run", "--problem", spec, "--optimizer", "adamw,lr=1e-3", "--steps", str(steps),

@@ -24,7 +24,6 @@ import argparse
 import ctypes
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp_step_torch import blas_libraries, thread_env  # noqa: E402
+from mlp_step_torch import blas_libraries, optbench_median, thread_env  # noqa: E402
 
 LAYERS, D_MODEL, HEADS, CONTEXT, VOCAB, BATCH = 2, 128, 4, 64, 64, 16
 THREADS = [1, 2]
@@ -100,16 +99,10 @@ def torch_step(steps, threads):
 
 
 def optbench_step(binary, corpus, steps, threads, db):
-    """Median whole-step seconds of `optbench run`, read from its database."""
+    """Median whole-step seconds of optbench's transformer step."""
     spec = (f"transformer,task=chars,corpus={corpus},layers={LAYERS},d_model={D_MODEL},heads={HEADS},"
             f"context={CONTEXT},batch={BATCH}")
-    if os.path.exists(db):
-        os.remove(db)
-    subprocess.run([binary, "run", "--problem", spec, "--optimizer", "adamw,lr=1e-3", "--steps", str(steps),
-                    "--db", db, "--quiet"], check=True, env=thread_env(threads))
-    with sqlite3.connect(db) as con:
-        (median,) = con.execute("SELECT step_time_median FROM runs").fetchone()
-    return median
+    return optbench_median(binary, spec, steps, threads, db)
 
 
 def torch_step_in_child(steps, threads):
