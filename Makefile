@@ -44,27 +44,31 @@ CUDA_HOME := $(patsubst %/bin/,%,$(dir $(NVCC)))
 # sm_90 machine code for the H100/H200 and compute_90 PTX that newer GPUs JIT-compile;
 # --fmad=false keeps a*b+c rounded twice, as the CPU loops round it.
 NVCCFLAGS += -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
-             --fmad=false -Xcompiler -Wall,-Wextra -MMD -MP -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
+             --fmad=false -Xcompiler -Wall,-Wextra -MMD -MP -I. -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
 
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
 OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 
-CFLAGS   += -std=gnu11 $(OPT_FLAGS) -g -fopenmp -Wall -Wextra -MMD -MP \
+CFLAGS   += -std=gnu11 $(OPT_FLAGS) -g -fopenmp -Wall -Wextra -MMD -MP -I. \
             -DOPTBENCH_DATADIR='"$(PREFIX)/share/optbench"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += $(filter -fsanitize=%,$(OPT_FLAGS)) -fopenmp
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c optimizers/*.c problems/*.c))
+# Every folder of the harness is one layer (docs/DESIGN.md); the CUDA twins of a
+# layer live in a cuda/ folder beside it.
+LAYERS   := harness/core harness/run harness/store harness/sweep harness/report harness/check harness/cmd \
+            optimizers problems
+LIB_SRC  := $(filter-out harness/cmd/main.c,$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 CU_SRC   :=
 TEST_SRC := $(wildcard tests/test_*.c)
 ifeq ($(USE_CUDA),1)
 CFLAGS   += -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
 LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
-LIB_SRC  += $(wildcard harness/cuda/*.c optimizers/cuda/*.c problems/cuda/*.c)
-CU_SRC   := $(wildcard harness/cuda/*.cu optimizers/cuda/*.cu problems/cuda/*.cu)
+LIB_SRC  += $(foreach d,$(LAYERS),$(wildcard $(d)/cuda/*.c))
+CU_SRC   := $(foreach d,$(LAYERS),$(wildcard $(d)/cuda/*.cu))
 else
 TEST_SRC := $(filter-out tests/test_cuda.c,$(TEST_SRC))
 endif
@@ -103,7 +107,7 @@ data/kjv.txt:
 	@command -v bible >/dev/null || { $(APT_INSTALL) bible-kjv; }
 	COLUMNS=80 bible Gen1:1-Rev22:21 > $@.tmp && mv $@.tmp $@
 
-$(BIN): $(BUILD)/harness/main.o $(BUILD)/liboptbench.a
+$(BIN): $(BUILD)/harness/cmd/main.o $(BUILD)/liboptbench.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Rebuilt from scratch, so that no object of the other CUDA= setting stays in it.
@@ -131,7 +135,7 @@ $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
 # plots/*.gp, embedded as a table of C strings for `optbench report`.
 $(BUILD)/plot_templates.c: $(wildcard plots/*.gp)
 	@mkdir -p $(BUILD)
-	{ echo '/* generated from the templates in plots/ */'; echo '#include "../harness/report_plots.h"'; \
+	{ echo '/* generated from the templates in plots/ */'; echo '#include "harness/report/report_plots.h"'; \
 	  echo 'const PlotTemplate plot_templates[] = {'; \
 	  for f in $^; do echo "{\"$$(basename $$f)\","; \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \

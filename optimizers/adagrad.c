@@ -2,9 +2,9 @@
  * as torch.optim.Adagrad. */
 #include <math.h>
 
-#include "coef.h"
-#include "cuda/fused_steps.h"
-#include "optimizer.h"
+#include "optimizers/coef.h"
+#include "optimizers/cuda/fused_steps.h"
+#include "optimizers/optimizer.h"
 
 enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, N_HP };
 

@@ -3,9 +3,9 @@
  * State slots: m, v, then vmax with amsgrad. */
 #include <math.h>
 
-#include "coef.h"
-#include "cuda/fused_steps.h"
-#include "optimizer.h"
+#include "optimizers/coef.h"
+#include "optimizers/cuda/fused_steps.h"
+#include "optimizers/optimizer.h"
 
 enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
 

@@ -5,9 +5,9 @@
  * State slot: m. */
 #include <math.h>
 
-#include "coef.h"
-#include "cuda/fused_steps.h"
-#include "optimizer.h"
+#include "optimizers/coef.h"
+#include "optimizers/cuda/fused_steps.h"
+#include "optimizers/optimizer.h"
 
 enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, N_HP };
 enum { WD_DECOUPLED, WD_L2 };

@@ -21,8 +21,8 @@
 
 #include <stddef.h>
 
-#include "../harness/params.h"
-#include "../harness/spec.h"
+#include "harness/core/params.h"
+#include "harness/core/spec.h"
 
 #define OPT_MAX_STATE 3          /* most state slots of any optimizer */
 #define OPT_PARALLEL_MIN 32768   /* below this many floats a step stays on one thread */

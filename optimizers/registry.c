@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "optimizer.h"
+#include "optimizers/optimizer.h"
 
 extern const OptimizerDef opt_sgd, opt_adagrad, opt_rmsprop, opt_adam, opt_adamw, opt_lion,
     opt_lion_l2;

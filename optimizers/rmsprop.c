@@ -3,9 +3,9 @@
  * (centered). */
 #include <math.h>
 
-#include "coef.h"
-#include "cuda/fused_steps.h"
-#include "optimizer.h"
+#include "optimizers/coef.h"
+#include "optimizers/cuda/fused_steps.h"
+#include "optimizers/optimizer.h"
 
 enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, N_HP };
 

@@ -3,9 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "coef.h"
-#include "cuda/fused_steps.h"
-#include "optimizer.h"
+#include "optimizers/coef.h"
+#include "optimizers/cuda/fused_steps.h"
+#include "optimizers/optimizer.h"
 
 enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, N_HP };
 

@@ -1,6 +1,6 @@
 /* classifier.c — forward, backward, minibatches and evaluation of the
  * classifiers of classifier.h. Every buffer is allocated in create. */
-#include "classifier.h"
+#include "problems/classifier.h"
 
 #include <limits.h>
 #include <math.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/memory.h"
-#include "../harness/rng.h"
+#include "harness/core/memory.h"
+#include "harness/core/rng.h"
 
 /* Forward pass of `rows` rows of x; returns the summed loss and adds the
  * rows classified right to *correct. */

@@ -11,9 +11,9 @@
 #ifndef OPTBENCH_CLASSIFIER_H
 #define OPTBENCH_CLASSIFIER_H
 
-#include "datasets.h"
-#include "layers.h"
-#include "problem.h"
+#include "problems/datasets.h"
+#include "problems/layers.h"
+#include "problems/problem.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,6 @@
 /* data.c — the CSV, LIBSVM and IDX loaders of data.h. Files are read through
  * zlib's gz* functions, which pass plain files through unchanged. */
-#include "data.h"
+#include "problems/data.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "../harness/memory.h"
+#include "harness/core/memory.h"
 
 #define READ_CHUNK 65536 /* bytes per gzread */
 

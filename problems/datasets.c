@@ -1,14 +1,14 @@
 /* datasets.c — named datasets, the fixed train/test split and
  * standardisation of datasets.h. */
-#include "datasets.h"
+#include "problems/datasets.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/memory.h"
-#include "../harness/rng.h"
+#include "harness/core/memory.h"
+#include "harness/core/rng.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist" /* Debian's dataset-fashion-mnist */
 #define SPLIT_SEED 0 /* the split's shuffle, the same for every run seed */

@@ -4,7 +4,7 @@
 #ifndef OPTBENCH_DATASETS_H
 #define OPTBENCH_DATASETS_H
 
-#include "data.h"
+#include "problems/data.h"
 
 /* Help text of the `dataset` option: the names accepted. */
 #define DATASET_NAMES "digits|breast_cancer|iris|wine|fashion_mnist|csv:PATH|libsvm:PATH"

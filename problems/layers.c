@@ -2,13 +2,13 @@
  * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
  * through OpenMP (GELU with a vectorisable erf). Reductions run in a fixed
  * order, so results do not depend on the number of threads. */
-#include "layers.h"
+#include "problems/layers.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-#include "fastmath.h"
+#include "problems/fastmath.h"
 
 #define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "fastmath.h"
-#include "layers.h"
+#include "problems/fastmath.h"
+#include "problems/layers.h"
 
 #define PAR_MIN 16384   /* elements below which a loop stays on one thread */
 #define LN_EPS 1e-5f    /* LayerNorm's epsilon, as torch's default */

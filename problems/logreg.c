@@ -2,7 +2,7 @@
  * x · W^T + b, with W (classes x features) and b starting at 0. */
 #include <math.h>
 
-#include "classifier.h"
+#include "problems/classifier.h"
 
 static const ParamDef options[CLS_N_DATA_OPTS] = {CLASSIFIER_DATA_OPTIONS};
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "classifier.h"
+#include "problems/classifier.h"
 
 #define MLP_MAX_WIDTH 65536 /* widest hidden layer */
 

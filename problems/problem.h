@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../harness/params.h"
+#include "harness/core/params.h"
 
 #define TENSOR_MAX_DIMS 4
 

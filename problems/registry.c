@@ -3,7 +3,7 @@
  * here and add one line to the table. */
 #include <string.h>
 
-#include "problem.h"
+#include "problems/problem.h"
 
 extern const ProblemDef problem_rosenbrock;
 extern const ProblemDef problem_logreg;

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../harness/rng.h"
-#include "cuda/problem_cuda.h"
-#include "rosenbrock.h"
+#include "harness/core/rng.h"
+#include "problems/cuda/problem_cuda.h"
+#include "problems/rosenbrock.h"
 
 extern const ProblemDef problem_rosenbrock;
 #ifdef OPTBENCH_CUDA

@@ -3,7 +3,7 @@
 #ifndef OPTBENCH_ROSENBROCK_H
 #define OPTBENCH_ROSENBROCK_H
 
-#include "problem.h"
+#include "problems/problem.h"
 
 typedef struct {
     Problem base;      /* common head */

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../harness/memory.h"
-#include "../harness/rng.h"
-#include "transformer.h"
+#include "harness/core/memory.h"
+#include "harness/core/rng.h"
+#include "problems/transformer.h"
 
 #define INIT_STD 0.02 /* GPT-2's init scale */
 

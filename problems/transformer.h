@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "problem.h"
+#include "problems/problem.h"
 
 #define TF_MAX_LAYERS 32                              /* most blocks */
 #define TF_LAYER_TENSORS 12                           /* parameter tensors of one block */

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/memory.h"
-#include "layers.h"
-#include "transformer.h"
+#include "harness/core/memory.h"
+#include "problems/layers.h"
+#include "problems/transformer.h"
 
 /* Names and shapes of a block's tensors, as multiples of C (0: 1). */
 static const struct {

@@ -4,7 +4,7 @@
  * (legend in transformer.h) but shares no code with it. */
 #include <math.h>
 
-#include "transformer.h"
+#include "problems/transformer.h"
 
 /* Scratch for one sequence, carved from tf->ref. */
 typedef struct {

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/memory.h"
-#include "../harness/rng.h"
-#include "data.h"
-#include "transformer.h"
+#include "harness/core/memory.h"
+#include "harness/core/rng.h"
+#include "problems/data.h"
+#include "problems/transformer.h"
 
 #define TF_EVAL_CHARS 131072 /* held-out bytes that eval reads at most */
 #define SPLIT_SEED 0         /* the modadd shuffle, the same for every run seed */

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "../harness/runner.h"
+#include "harness/run/runner.h"
 
 #define MAX_ROWS 4096 /* metric rows a test run keeps */
 

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../harness/compare.h"
+#include "harness/store/compare.h"
 
 static const CompareTol defaults = {.loss_tol = 1e-3, .loss_floor = 1e-6, .time_tol = -1, .mem_tol = 0};
 

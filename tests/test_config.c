@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../harness/config.h"
+#include "harness/run/config.h"
 
 static void key_of(const char *problem, const char *optimizer, char key[KEY_TEXT_MAX])
 {

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/config.h"
-#include "../harness/cuda/grad_cuda.h"
-#include "../harness/device.h"
-#include "../harness/golden.h"
-#include "../harness/memory.h"
-#include "../harness/runner.h"
+#include "harness/run/config.h"
+#include "harness/check/cuda/grad_cuda.h"
+#include "harness/core/device.h"
+#include "harness/check/golden.h"
+#include "harness/core/memory.h"
+#include "harness/run/runner.h"
 
 #define AGREE_STEPS 100  /* steps of an agreement run */
 #define AGREE_TOL 1e-3   /* largest relative difference of two loss curves */

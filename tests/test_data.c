@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/memory.h"
-#include "../harness/params.h"
-#include "../problems/data.h"
-#include "../problems/datasets.h"
+#include "harness/core/memory.h"
+#include "harness/core/params.h"
+#include "problems/data.h"
+#include "problems/datasets.h"
 
 #define FIX "tests/data/"
 

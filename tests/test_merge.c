@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/merge.h"
-#include "../harness/store.h"
+#include "harness/store/merge.h"
+#include "harness/store/store.h"
 
 static char dir[64]; /* a fresh temporary folder per test */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/golden.h"
-#include "../optimizers/optimizer.h"
+#include "harness/check/golden.h"
+#include "optimizers/optimizer.h"
 
 typedef struct {
     char file[64]; /* golden file under tests/golden/ */

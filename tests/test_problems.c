@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/config.h"
-#include "../harness/gradcheck.h"
-#include "../harness/memory.h"
-#include "../harness/runner.h"
-#include "run_support.h"
+#include "harness/run/config.h"
+#include "harness/check/gradcheck.h"
+#include "harness/core/memory.h"
+#include "harness/run/runner.h"
+#include "tests/run_support.h"
 
 
 typedef struct {

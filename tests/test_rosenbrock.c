@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "../harness/config.h"
-#include "../harness/gradcheck.h"
+#include "harness/run/config.h"
+#include "harness/check/gradcheck.h"
 
 static Problem *make(const char *spec)
 {

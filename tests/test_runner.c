@@ -4,9 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "../harness/runner.h"
-#include "../harness/timing.h"
-#include "run_support.h"
+#include "harness/run/runner.h"
+#include "harness/core/timing.h"
+#include "tests/run_support.h"
 
 static Rows rows_a, rows_b;
 

@@ -3,7 +3,7 @@
 #include <criterion/parameterized.h>
 #include <math.h>
 
-#include "../harness/config.h"
+#include "harness/run/config.h"
 
 typedef struct {
     char spec[64];   /* schedule spec */

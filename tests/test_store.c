@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/store.h"
+#include "harness/store/store.h"
 
 static char dir[64]; /* a fresh temporary folder per test */
 static char path[128]; /* database path inside it */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/sweep.h"
+#include "harness/sweep/sweep.h"
 
 static char path[64]; /* the temporary sweep file of a test */
 

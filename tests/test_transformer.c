@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/config.h"
-#include "../harness/gradcheck.h"
-#include "../harness/memory.h"
-#include "../harness/rng.h"
-#include "../harness/runner.h"
-#include "run_support.h"
-#include "../problems/layers.h"
+#include "harness/run/config.h"
+#include "harness/check/gradcheck.h"
+#include "harness/core/memory.h"
+#include "harness/core/rng.h"
+#include "harness/run/runner.h"
+#include "tests/run_support.h"
+#include "problems/layers.h"
 
 #define FIX "tests/data/"
 #define SMALL ",layers=2,d_model=32,heads=4,context=16"

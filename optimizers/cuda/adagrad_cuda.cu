@@ -1,7 +1,7 @@
 /* adagrad_cuda.cu — the fused CUDA step of Adagrad; CPU twin:
  * optimizers/adagrad.c. Slot 0 is the sum of squares. */
-#include "fused.cuh"
-#include "fused_steps.h"
+#include "optimizers/cuda/fused.cuh"
+#include "optimizers/cuda/fused_steps.h"
 
 struct AdagradOp {
     AdagradCoef c; /* the step's constants */

@@ -1,8 +1,8 @@
 /* adam_cuda.cu — the fused CUDA step of Adam and AdamW (with AMSGrad); CPU
  * twin: optimizers/adam.c. Slots: m, v, then vmax with amsgrad. The bias
  * corrections arrive in AdamCoef, computed once per step on the host. */
-#include "fused.cuh"
-#include "fused_steps.h"
+#include "optimizers/cuda/fused.cuh"
+#include "optimizers/cuda/fused_steps.h"
 
 /* The new parameter from the decayed one and the updated moments, with
  * torch's order: eps after the bias-corrected root. */

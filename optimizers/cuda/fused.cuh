@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../harness/device.h"
+#include "harness/core/device.h"
 
 #define FUSED_THREADS 256    /* threads per block */
 #define FUSED_MAX_BLOCKS 4096 /* cap on blocks; the grid strides over the rest */

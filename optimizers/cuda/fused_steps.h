@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "../coef.h"
+#include "optimizers/coef.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,7 +1,7 @@
 /* lion_cuda.cu — the fused CUDA step of Lion (both entries, lion and
  * lion_l2); CPU twin: optimizers/lion.c. Slot 0 is m; sign(0) = 0. */
-#include "fused.cuh"
-#include "fused_steps.h"
+#include "optimizers/cuda/fused.cuh"
+#include "optimizers/cuda/fused_steps.h"
 
 struct LionOp {
     LionCoef c; /* the step's constants */

@@ -1,8 +1,8 @@
 /* rmsprop_cuda.cu — the fused CUDA step of RMSprop; CPU twin:
  * optimizers/rmsprop.c. Slots: v, then buf (momentum), then ga (centered);
  * each combination is its own instantiation, so no slot index is dynamic. */
-#include "fused.cuh"
-#include "fused_steps.h"
+#include "optimizers/cuda/fused.cuh"
+#include "optimizers/cuda/fused_steps.h"
 
 template <bool MOM, bool CENTERED> struct RmspropOp {
     RmspropCoef c; /* the step's constants */

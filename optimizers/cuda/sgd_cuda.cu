@@ -1,6 +1,6 @@
 /* sgd_cuda.cu — the fused CUDA step of SGD; CPU twin: optimizers/sgd.c. */
-#include "fused.cuh"
-#include "fused_steps.h"
+#include "optimizers/cuda/fused.cuh"
+#include "optimizers/cuda/fused_steps.h"
 
 /* momentum 0: p = p - lr*d, no state. */
 struct SgdPlainOp {

@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../harness/cuda/harness_kernels.h"
-#include "../../harness/device.h"
-#include "../classifier.h"
-#include "layers_cuda.h"
-#include "problem_cuda.h"
+#include "harness/core/cuda/harness_kernels.h"
+#include "harness/core/device.h"
+#include "problems/classifier.h"
+#include "problems/cuda/layers_cuda.h"
+#include "problems/cuda/problem_cuda.h"
 
 #define GATHER_THREADS 256 /* threads per block of the gather */
 

@@ -4,8 +4,8 @@
  * order (a thread per output, looping in index order), so results repeat. */
 #include <math.h>
 
-#include "../../harness/device.h"
-#include "layers_cuda.h"
+#include "harness/core/device.h"
+#include "problems/cuda/layers_cuda.h"
 
 #define LAYER_THREADS 256    /* threads per block */
 #define LAYER_MAX_BLOCKS 4096 /* cap on blocks; kernels stride over the rest */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../layers.h"
+#include "problems/layers.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../problem.h"
+#include "problems/problem.h"
 
 #ifdef __cplusplus
 extern "C" {

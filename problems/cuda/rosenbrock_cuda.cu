@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../harness/cuda/harness_kernels.h"
-#include "../../harness/device.h"
-#include "../../harness/rng.h"
-#include "../../harness/rng_impl.h"
-#include "../rosenbrock.h"
-#include "problem_cuda.h"
+#include "harness/core/cuda/harness_kernels.h"
+#include "harness/core/device.h"
+#include "harness/core/rng.h"
+#include "harness/core/rng_impl.h"
+#include "problems/rosenbrock.h"
+#include "problems/cuda/problem_cuda.h"
 
 #define ROSEN_THREADS 256 /* threads per block */
 

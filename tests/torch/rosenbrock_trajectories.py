@@ -53,7 +53,7 @@ def rosenbrock(x):
 
 
 def schedule_factor(spec, t, steps):
-    """lr(t) / lr of optbench's schedules (harness/schedule.h)."""
+    """lr(t) / lr of optbench's schedules (harness/run/schedule.h)."""
     name, _, rest = spec.partition(",")
     opts = dict(kv.split("=") for kv in rest.split(",") if kv)
     warmup, min_lr = int(opts.get("warmup", 0)), float(opts.get("min_lr", 0))

@@ -1,0 +1,49 @@
+/* golden.h — golden update vectors: reading the files of tests/golden/ and
+ * replaying them through an optimizer's CPU or CUDA step.
+ *
+ * File format (see tests/golden/README.md): `optimizer NAME`, `hparams
+ * k=v,...`, `n N`, `steps S`, then `p0`, and per step `gS` and `pS` lines of
+ * N numbers. A check passes when every parameter after every step is within
+ * 1e-5 * (1 + |p|) of the file.
+ */
+#ifndef OPTBENCH_GOLDEN_H
+#define OPTBENCH_GOLDEN_H
+
+#include <stddef.h>
+
+#include "harness/run/config.h"
+#include "harness/core/params.h"
+
+#define GOLDEN_TOL 1e-5
+
+typedef struct {
+    char optimizer[64];             /* optimizer name */
+    char hparams[PARAM_TEXT_MAX];   /* "k=v,..." as written */
+    size_t n;                       /* parameters */
+    long steps;                     /* steps recorded */
+    float *p0;                      /* n initial parameters */
+    float *grads;                   /* steps x n gradients, step-major */
+    float *params;                  /* steps x n parameters after each step */
+} Golden;
+
+typedef struct {
+    int ok;            /* 1 when every value is within tolerance */
+    long worst_step;   /* step of the largest scaled error (1-based) */
+    size_t worst_index; /* parameter index of it */
+    double worst_err;  /* |got - expected| / (1 + |expected|) there */
+    float got;         /* value computed there */
+    float expected;    /* value in the file */
+} GoldenResult;
+
+/* Reads a golden file; returns 0, or -1 with "file:line: ..." in err. */
+int golden_load(const char *path, Golden *g, char *err, size_t errlen);
+
+void golden_free(Golden *g);
+
+/* Replays g through its optimizer's step on dev (cuda: the step runs on the
+ * device; gradients go over and parameters come back each step). Returns 0
+ * with the outcome in res, or -1 with a message (unknown optimizer, bad
+ * hyperparameters, a CUDA error). */
+int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,189 @@
+/* cmd_bench.c — `optbench bench`: each optimizer's fused step (CPU: at each
+ * thread count; cuda: the GPU kernel) at each size, as GB/s of useful
+ * traffic and as a fraction of the roofline measured in the same run
+ * (bench.h). A measurement, never a test. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/check/bench.h"
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/run/config.h"
+#include "harness/core/device.h"
+#include "harness/core/hostinfo.h"
+
+#define LIST_MAX 16 /* most values of a comma-separated flag */
+
+static const char usage[] =
+    "usage: optbench bench [options]\n"
+    "  --optimizer LIST   optimizer names at their default hyperparameters (default adamw,lion)\n"
+    "  --n LIST           parameter counts (default 1e6,1e7,3e7; cuda: 1e6,1e7,1e8)\n"
+    "  --threads LIST     OpenMP thread counts (default 1,2; not used on cuda)\n"
+    "  --device cpu|cuda  where the steps run (default cpu)\n"
+    "  --repeats N        timed steps per measurement (default 20)\n"
+    "  --warmup N         untimed steps before them (default 3)\n"
+    "  --json             one JSON object per line instead of the table\n"
+    "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
+    "  reads p, g and every state slot and writes p and every slot, 4 bytes each), and\n"
+    "  the fraction of the roofline: a streaming kernel with the same read and write\n"
+    "  streams, timed alternately with the step in the same run. On cuda both are\n"
+    "  timed with CUDA events on device buffers, and the streaming kernel is the\n"
+    "  device's copy bandwidth for that pattern.\n";
+
+/* The parsed flags. */
+typedef struct {
+    const OptimizerDef *opts[LIST_MAX]; /* optimizers to measure */
+    int n_opts;                         /* entries in opts */
+    long sizes[LIST_MAX];               /* parameter counts */
+    int n_sizes;                        /* entries in sizes */
+    long threads[LIST_MAX];             /* thread counts */
+    int n_threads;                      /* entries in threads */
+    long repeats;                       /* timed steps */
+    long warmup;                        /* untimed steps */
+    int json;                           /* JSON lines instead of the table */
+    Device device;                      /* where the steps run */
+    int sizes_given;                    /* --n was given */
+} BenchArgs;
+
+/* Splits a comma list of integers in [lo, hi] (1e6 allowed) into out;
+ * returns the count, or -1. */
+static int parse_longs(const char *text, long lo, long hi, long *out)
+{
+    char buf[512], *save = NULL;
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (n == LIST_MAX || cli_long(tok, lo, hi, &out[n++]) != 0) return -1;
+    return n ? n : -1;
+}
+
+/* Splits a comma list of optimizer names; returns the count, or -1 with the
+ * unknown name in bad. */
+static int parse_optimizers(const char *text, const OptimizerDef **out, char *bad, size_t badlen)
+{
+    char buf[512], *save = NULL;
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        snprintf(bad, badlen, "%s", tok);
+        if (n == LIST_MAX || !(out[n++] = optimizer_find(tok))) return -1;
+    }
+    return n ? n : -1;
+}
+
+static int parse_args(int argc, char **argv, BenchArgs *a)
+{
+    enum { O_OPT = 256, O_N, O_THREADS, O_REPEATS, O_WARMUP, O_JSON, O_DEVICE, O_HELP };
+    static const struct option opts[] = {
+        {"optimizer", required_argument, 0, O_OPT}, {"n", required_argument, 0, O_N},
+        {"threads", required_argument, 0, O_THREADS}, {"repeats", required_argument, 0, O_REPEATS},
+        {"warmup", required_argument, 0, O_WARMUP}, {"json", no_argument, 0, O_JSON},
+        {"device", required_argument, 0, O_DEVICE},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+    };
+    char bad[128];
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_OPT:
+            if ((a->n_opts = parse_optimizers(optarg, a->opts, bad, sizeof bad)) < 0)
+                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an optimizer (%s)", bad, optimizer_names());
+            break;
+        case O_N:
+            if ((a->n_sizes = parse_longs(optarg, 1, 1L << 34, a->sizes)) < 0)
+                return cli_fail(EXIT_USAGE, "--n: '%s' is not a list of integers >= 1", optarg);
+            a->sizes_given = 1;
+            break;
+        case O_THREADS:
+            if ((a->n_threads = parse_longs(optarg, 1, 1024, a->threads)) < 0)
+                return cli_fail(EXIT_USAGE, "--threads: '%s' is not a list of integers in [1, 1024]", optarg);
+            break;
+        case O_REPEATS:
+            if (cli_long(optarg, 1, 1000000, &a->repeats)) return cli_fail(EXIT_USAGE, "--repeats: '%s' is not an integer >= 1", optarg);
+            break;
+        case O_WARMUP:
+            if (cli_long(optarg, 0, 1000000, &a->warmup)) return cli_fail(EXIT_USAGE, "--warmup: '%s' is not an integer >= 0", optarg);
+            break;
+        case O_JSON: a->json = 1; break;
+        case O_DEVICE:
+            if (device_parse(optarg) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
+            a->device = (Device)device_parse(optarg);
+            break;
+        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
+        default: return cli_usage_error(usage, "bench: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "bench: unexpected argument '%s'", argv[optind]);
+    return EXIT_OK;
+}
+
+/* One result; threads is 0 on cuda, and machine is the CPU or GPU name. */
+static void print_row(const BenchArgs *a, const char *machine, const char *name, long n, long threads,
+                      const BenchResult *r)
+{
+    if (a->json) {
+        printf("{\"optimizer\":\"%s\",\"device\":\"%s\",\"n\":%ld,\"threads\":%ld,\"reads\":%d,"
+               "\"writes\":%d,\"bytes_per_param\":%g,\"step_seconds\":%.6e,\"gbps\":%.4f,"
+               "\"roofline_seconds\":%.6e,\"roofline_gbps\":%.4f,\"fraction\":%.4f,\"repeats\":%ld,\"%s\":",
+               name, device_name(a->device), n, threads, r->reads, r->writes, r->bytes_per_param,
+               r->step_seconds, r->gbps, r->roof_seconds, r->roof_gbps, r->fraction, a->repeats,
+               a->device == DEVICE_CUDA ? "gpu" : "cpu");
+        cli_json_string(stdout, machine);
+        fputs("}\n", stdout);
+    } else {
+        printf("%-10s %11ld %7ld %7g %10.3f %8.2f %10.2f %8.1f%%\n", name, n, threads,
+               r->bytes_per_param, 1e3 * r->step_seconds, r->gbps, r->roof_gbps, 100 * r->fraction);
+    }
+    fflush(stdout);
+}
+
+/* One measurement on the chosen device. */
+static int measure(const BenchArgs *a, const OptimizerDef *opt, const double *hp, size_t n, int threads,
+                   BenchResult *r, char *err, size_t errlen)
+{
+#ifdef OPTBENCH_CUDA
+    if (a->device == DEVICE_CUDA)
+        return bench_optimizer_cuda(opt, hp, n, (int)a->warmup, (int)a->repeats, r, err, errlen);
+#endif
+    return bench_optimizer(opt, hp, n, threads, (int)a->warmup, (int)a->repeats, r, err, errlen);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    BenchArgs a = {
+        .opts = {optimizer_find("adamw"), optimizer_find("lion")}, .n_opts = 2,
+        .sizes = {1000000, 10000000, 30000000}, .n_sizes = 3,
+        .threads = {1, 2}, .n_threads = 2, .repeats = 20, .warmup = 3,
+    };
+    char machine[DEVICE_NAME_MAX], err[ERRMSG_MAX];
+    int rc = parse_args(argc, argv, &a);
+    if (rc != EXIT_OK) return rc;
+    if (a.device == DEVICE_CUDA) {
+        if (device_probe(machine, sizeof machine, err, sizeof err) != 0)
+            return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
+        if (!a.sizes_given) a.sizes[2] = 100000000;
+        a.threads[0] = 0;
+        a.n_threads = 1;
+    } else {
+        host_cpu_name(machine, sizeof machine);
+    }
+    if (!a.json)
+        printf("# %s; median of %ld steps after %ld warm-up\n"
+               "%-10s %11s %7s %7s %10s %8s %10s %9s\n", machine, a.repeats, a.warmup, "optimizer", "n",
+               "threads", "B/param", "step ms", "GB/s", "roof GB/s", "of roof");
+    for (int o = 0; o < a.n_opts; o++)
+        for (int s = 0; s < a.n_sizes; s++)
+            for (int t = 0; t < a.n_threads; t++) {
+                ParamSet hp;
+                BenchResult r;
+                params_init(&hp, a.opts[o]->hparams, a.opts[o]->n_hparams);
+                if (measure(&a, a.opts[o], hp.num, (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
+                    return cli_fail(EXIT_RUNTIME, "%s", err);
+                print_row(&a, machine, a.opts[o]->name, a.sizes[s], a.threads[t], &r);
+            }
+    return EXIT_OK;
+}

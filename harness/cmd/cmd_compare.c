@@ -1,0 +1,245 @@
+/* cmd_compare.c — `optbench compare BASE.db NEW.db`: runs matched by
+ * (sweep, key), their differences, and exit 1 on a regression (compare.h). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/store/compare.h"
+#include "harness/store/store.h"
+
+static const char usage[] =
+    "usage: optbench compare BASE.db NEW.db [options]\n"
+    "  --sweep NAME       compare only the runs of this sweep (default: every sweep)\n"
+    "  --loss-tol X       relative tolerance of final, best and held-out loss and of\n"
+    "                     held-out accuracy (default 1e-3)\n"
+    "  --loss-floor X     absolute floor of that tolerance, for losses near zero (default 1e-6)\n"
+    "  --time-tol X       relative tolerance of median step and optimizer-step time;\n"
+    "                     times are shown but not gated unless this is given (default off)\n"
+    "  --mem-tol X        relative tolerance of state and peak bytes (default 0: any growth)\n"
+    "  --format table|json  (default table)\n"
+    "  Runs are matched by sweep name and key. A run regresses when a status falls\n"
+    "  (done > diverged > failed/timeout: done -> diverged regresses), a loss rises or\n"
+    "  the accuracy falls beyond max(loss-tol * |base|, loss-floor), a time rises beyond\n"
+    "  time-tol, or memory grows beyond mem-tol. Runs present in only one database\n"
+    "  are listed and do not fail the comparison.\n"
+    "  Exit 0: no regression; 1: at least one regressed run; 2: usage or input error.\n";
+
+/* The parsed command line. */
+typedef struct {
+    const char *base_path; /* BASE.db */
+    const char *next_path; /* NEW.db */
+    const char *sweep;     /* --sweep, or NULL */
+    CompareTol tol;        /* tolerances */
+    int json;              /* --format json */
+} CompareArgs;
+
+/* The runs of both databases. */
+typedef struct {
+    CompareRun *base, *next; /* each ordered by (sweep, key) */
+    size_t n_base, n_next;   /* their counts */
+} RunLists;
+
+static int parse_args(int argc, char **argv, CompareArgs *a)
+{
+    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_HELP };
+    static const struct option opts[] = {
+        {"sweep", required_argument, 0, O_SWEEP}, {"loss-tol", required_argument, 0, O_LOSS},
+        {"loss-floor", required_argument, 0, O_FLOOR}, {"time-tol", required_argument, 0, O_TIME},
+        {"mem-tol", required_argument, 0, O_MEM}, {"format", required_argument, 0, O_FORMAT},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+    };
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_SWEEP: a->sweep = optarg; break;
+        case O_LOSS:
+            if (cli_double(optarg, 0, INFINITY, &a->tol.loss_tol)) return cli_usage_error(usage, "--loss-tol: '%s' is not a number >= 0", optarg);
+            break;
+        case O_FLOOR:
+            if (cli_double(optarg, 0, INFINITY, &a->tol.loss_floor)) return cli_usage_error(usage, "--loss-floor: '%s' is not a number >= 0", optarg);
+            break;
+        case O_TIME:
+            if (cli_double(optarg, 0, INFINITY, &a->tol.time_tol)) return cli_usage_error(usage, "--time-tol: '%s' is not a number >= 0", optarg);
+            break;
+        case O_MEM:
+            if (cli_double(optarg, 0, INFINITY, &a->tol.mem_tol)) return cli_usage_error(usage, "--mem-tol: '%s' is not a number >= 0", optarg);
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "table") && strcmp(optarg, "json")) return cli_usage_error(usage, "--format: '%s' is not table or json", optarg);
+            a->json = !strcmp(optarg, "json");
+            break;
+        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
+        default: return cli_usage_error(usage, "compare: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2) return cli_usage_error(usage, "compare: expected two databases, BASE.db and NEW.db");
+    a->base_path = argv[optind];
+    a->next_path = argv[optind + 1];
+    return EXIT_OK;
+}
+
+/* Loads the runs of one database; returns EXIT_OK or EXIT_USAGE. */
+static int load(const char *path, const char *sweep, CompareRun **runs, size_t *n)
+{
+    char err[ERRMSG_MAX];
+    sqlite3 *db = NULL;
+    int rc = EXIT_USAGE;
+    if (store_open_readonly(path, &db, err, sizeof err) != 0) {
+        cli_fail(EXIT_USAGE, "%s", err);
+        goto cleanup;
+    }
+    if (compare_load(db, sweep, runs, n, err, sizeof err) != 0) {
+        cli_fail(EXIT_USAGE, "%s: %s", path, err);
+        goto cleanup;
+    }
+    rc = EXIT_OK;
+cleanup:
+    store_close(db);
+    return rc;
+}
+
+/* A relative change as text: "+12.3%", "=" when equal, "-" when absent. */
+static void change_text(double base, double next, char *buf, size_t len)
+{
+    if (isnan(base) && isnan(next)) snprintf(buf, len, "-");
+    else if (isnan(base) || isnan(next)) snprintf(buf, len, "%s", isnan(next) ? "lost" : "new");
+    else if (base == next) snprintf(buf, len, "=");
+    else if (base == 0) snprintf(buf, len, "%+.3g", next - base);
+    else snprintf(buf, len, "%+.2f%%", 100 * (next - base) / fabs(base));
+}
+
+static void json_number(double x)
+{
+    if (isfinite(x)) printf("%.9g", x);
+    else fputs("null", stdout);
+}
+
+static void print_pair_table(const CompareRun *b, const CompareRun *x, const CompareVerdict *v)
+{
+    printf("%-9s %s/%s  %s\n", v->any ? "REGRESSED" : "ok", b->sweep, b->key, b->label);
+    printf("          status %s%s%s", b->status, strcmp(b->status, x->status) ? " -> " : "",
+           strcmp(b->status, x->status) ? x->status : "");
+    for (int m = 0; m < CMP_N_METRICS; m++) {
+        char change[32];
+        change_text(b->value[m], x->value[m], change, sizeof change);
+        printf("  %s %s%s", compare_metric_name((CompareMetric)m), change, v->metric[m] ? " (!)" : "");
+    }
+    putchar('\n');
+    if (v->status) printf("          regressed: status %s -> %s\n", b->status, x->status);
+    for (int m = 0; m < CMP_N_METRICS; m++)
+        if (v->metric[m])
+            printf("          regressed: %s %.9g -> %.9g\n", compare_metric_name((CompareMetric)m), b->value[m],
+                   x->value[m]);
+}
+
+static void print_pair_json(const CompareRun *b, const CompareRun *x, const CompareVerdict *v, int first)
+{
+    printf("%s\n    {\"sweep\": ", first ? "" : ",");
+    cli_json_string(stdout, b->sweep);
+    printf(", \"key\": \"%s\", \"run\": ", b->key);
+    cli_json_string(stdout, b->label);
+    printf(", \"regressed\": %s, \"status\": {\"base\": \"%s\", \"new\": \"%s\", \"regressed\": %s}",
+           v->any ? "true" : "false", b->status, x->status, v->status ? "true" : "false");
+    for (int m = 0; m < CMP_N_METRICS; m++) {
+        printf(", \"%s\": {\"base\": ", compare_metric_name((CompareMetric)m));
+        json_number(b->value[m]);
+        fputs(", \"new\": ", stdout);
+        json_number(x->value[m]);
+        printf(", \"regressed\": %s}", v->metric[m] ? "true" : "false");
+    }
+    putchar('}');
+}
+
+/* Lists, in the JSON or the table, the runs of `runs` absent from `other`. */
+static void print_only(const char *title, const CompareRun *runs, size_t n, const CompareRun *other,
+                       size_t n_other, int json)
+{
+    size_t j = 0, shown = 0;
+    if (json) printf(",\n  \"%s\": [", title);
+    for (size_t i = 0; i < n; i++) {
+        while (j < n_other && compare_order(&other[j], &runs[i]) < 0) j++;
+        if (j < n_other && compare_order(&other[j], &runs[i]) == 0) continue;
+        if (json) {
+            printf("%s\n    {\"sweep\": ", shown ? "," : "");
+            cli_json_string(stdout, runs[i].sweep);
+            printf(", \"key\": \"%s\", \"status\": \"%s\", \"run\": ", runs[i].key, runs[i].status);
+            cli_json_string(stdout, runs[i].label);
+            putchar('}');
+        } else {
+            printf("%-9s %s/%s  %s (%s)\n", title, runs[i].sweep, runs[i].key, runs[i].label, runs[i].status);
+        }
+        shown++;
+    }
+    if (json) putchar(']');
+}
+
+/* Walks the matched pairs; prints each and returns how many regressed. */
+static size_t print_pairs(const RunLists *l, const CompareTol *tol, int json, size_t *matched)
+{
+    size_t i = 0, j = 0, bad = 0;
+    *matched = 0;
+    if (json) printf("  \"runs\": [");
+    while (i < l->n_base && j < l->n_next) {
+        int c = compare_order(&l->base[i], &l->next[j]);
+        if (c < 0) { i++; continue; }
+        if (c > 0) { j++; continue; }
+        CompareVerdict v;
+        compare_runs(&l->base[i], &l->next[j], tol, &v);
+        if (json) print_pair_json(&l->base[i], &l->next[j], &v, *matched == 0);
+        else print_pair_table(&l->base[i], &l->next[j], &v);
+        bad += (size_t)v.any;
+        ++*matched;
+        i++, j++;
+    }
+    if (json) printf("]");
+    return bad;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    CompareArgs a = {.tol = {.loss_tol = 1e-3, .loss_floor = 1e-6, .time_tol = -1, .mem_tol = 0}};
+    RunLists l = {0};
+    size_t matched = 0, regressed = 0;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != EXIT_OK) return rc;
+    if ((rc = load(a.base_path, a.sweep, &l.base, &l.n_base)) != EXIT_OK ||
+        (rc = load(a.next_path, a.sweep, &l.next, &l.n_next)) != EXIT_OK)
+        goto cleanup;
+    if (a.sweep && l.n_base == 0 && l.n_next == 0) {
+        rc = cli_fail(EXIT_USAGE, "no runs of sweep '%s' in %s or %s", a.sweep, a.base_path, a.next_path);
+        goto cleanup;
+    }
+    if (a.json) {
+        fputs("{\"base\": ", stdout);
+        cli_json_string(stdout, a.base_path);
+        fputs(", \"new\": ", stdout);
+        cli_json_string(stdout, a.next_path);
+        printf(", \"loss_tol\": %g, \"loss_floor\": %g, \"time_tol\": ", a.tol.loss_tol, a.tol.loss_floor);
+        json_number(a.tol.time_tol >= 0 ? a.tol.time_tol : NAN);
+        printf(", \"mem_tol\": %g,\n", a.tol.mem_tol);
+    } else {
+        char time_tol[32] = "off (shown, not gated)";
+        if (a.tol.time_tol >= 0) snprintf(time_tol, sizeof time_tol, "%g", a.tol.time_tol);
+        printf("compare %s -> %s: loss tolerance %g (floor %g), time tolerance %s, memory tolerance %g\n",
+               a.base_path, a.next_path, a.tol.loss_tol, a.tol.loss_floor, time_tol, a.tol.mem_tol);
+    }
+    regressed = print_pairs(&l, &a.tol, a.json, &matched);
+    print_only("only_in_base", l.base, l.n_base, l.next, l.n_next, a.json);
+    print_only("only_in_new", l.next, l.n_next, l.base, l.n_base, a.json);
+    if (a.json)
+        printf(",\n  \"matched\": %zu, \"regressed\": %zu}\n", matched, regressed);
+    else
+        printf("compare: %zu matched, %zu regressed, %zu only in base, %zu only in new\n", matched, regressed,
+               l.n_base - matched, l.n_next - matched);
+    rc = regressed ? EXIT_MISMATCH : EXIT_OK;
+cleanup:
+    free(l.base);
+    free(l.next);
+    return rc;
+}

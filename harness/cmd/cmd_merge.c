@@ -1,0 +1,52 @@
+/* cmd_merge.c — `optbench merge OUT.db SHARD.db...`: combine the shard
+ * databases of a sweep run as many tasks into one (merge.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/store/merge.h"
+#include "harness/core/params.h"
+#include "harness/store/store.h"
+
+static const char usage[] =
+    "usage: optbench merge OUT.db SHARD.db...\n"
+    "  Copies the sweeps, runs and metrics of each shard into OUT.db (created when\n"
+    "  missing), one transaction per shard; the shards are only read. Sweeps are\n"
+    "  matched by name and must have the same spec text; runs by sweep and key.\n"
+    "  A finished run (done, diverged) replaces an unfinished one (pending, running,\n"
+    "  failed, timeout); otherwise the run already in OUT.db stays, so merging\n"
+    "  again adds nothing. Databases of another schema version, files that are not\n"
+    "  optbench databases and differing specs are refused before anything is written.\n"
+    "  Exit 0: merged; 2: usage or input error; 3: runtime error.\n";
+
+int cmd_merge(int argc, char **argv)
+{
+    sqlite3 *out = NULL;
+    char err[ERRMSG_MAX];
+    MergeCounts c;
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(usage, "merge: unknown option '%s'", argv[i]);
+    }
+    if (argc < 3) return cli_usage_error(usage, "merge: expected OUT.db and at least one SHARD.db");
+    if (merge_check(argv[1], argv + 2, argc - 2, err, sizeof err) || store_open(argv[1], &out, err, sizeof err)) {
+        rc = cli_fail(EXIT_USAGE, "%s", err);
+        goto cleanup;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (merge_shard(out, argv[i], &c, err, sizeof err)) {
+            rc = cli_fail(EXIT_RUNTIME, "%s: %s", argv[1], err);
+            goto cleanup;
+        }
+        printf("%s: %ld sweep%s (%ld new), runs: %ld added, %ld replaced, %ld kept\n", argv[i], c.sweeps,
+               c.sweeps == 1 ? "" : "s", c.sweeps_added, c.runs_added, c.runs_replaced, c.runs_kept);
+    }
+cleanup:
+    store_close(out);
+    return rc;
+}

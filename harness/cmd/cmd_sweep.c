@@ -1,0 +1,169 @@
+/* cmd_sweep.c — `optbench sweep FILE`: expand a YAML sweep and run what is
+ * not yet finished on a pool of worker processes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/core/device.h"
+#include "harness/sweep/execute.h"
+#include "harness/core/hostinfo.h"
+#include "harness/store/store.h"
+#include "harness/sweep/sweep.h"
+
+static const char usage[] =
+    "usage: optbench sweep FILE.yaml [options]\n"
+    "  --jobs N         worker processes (default: the number of cores)\n"
+    "  --shard I/N      run only every N-th configuration starting at I (0 <= I < N)\n"
+    "  --device D       run every configuration on cpu or cuda, whatever the file says\n"
+    "  --db PATH        result database (default " STORE_DEFAULT_PATH ")\n"
+    "  --dry-run        print the expanded runs and write nothing\n"
+    "  --quiet          no progress output\n"
+    "Runs already done or diverged in the database are skipped, so re-running a\n"
+    "sweep resumes it. Exit 0 when every run is done or diverged, 3 when some failed.\n";
+
+typedef struct {
+    long jobs;          /* worker processes */
+    long shard, shards; /* this shard and how many */
+    int device;         /* -1: as the file says */
+    const char *db;     /* database path */
+    int dry_run;        /* print only */
+    int quiet;          /* no progress */
+    const char *file;   /* the sweep file */
+} SweepArgs;
+
+static int parse_args(int argc, char **argv, SweepArgs *a)
+{
+    static const struct option opts[] = {
+        {"jobs", required_argument, 0, 'j'}, {"shard", required_argument, 0, 's'},
+        {"device", required_argument, 0, 'D'}, {"db", required_argument, 0, 'd'},
+        {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    *a = (SweepArgs){.jobs = sysconf(_SC_NPROCESSORS_ONLN), .shards = 1, .device = -1, .db = STORE_DEFAULT_PATH};
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (cli_long(optarg, 1, 4096, &a->jobs)) return cli_fail(EXIT_USAGE, "--jobs: '%s' is not an integer >= 1", optarg);
+            break;
+        case 's':
+            if (sscanf(optarg, "%ld/%ld", &a->shard, &a->shards) != 2 || a->shards < 1 || a->shard < 0 ||
+                a->shard >= a->shards || strspn(optarg, "0123456789/") != strlen(optarg))
+                return cli_fail(EXIT_USAGE, "--shard: '%s' is not I/N with 0 <= I < N", optarg);
+            break;
+        case 'D':
+            if ((a->device = device_parse(optarg)) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
+            break;
+        case 'd': a->db = optarg; break;
+        case 'n': a->dry_run = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(usage, stdout); exit(EXIT_OK);
+        default: return cli_usage_error(usage, "sweep: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error(usage, "sweep: expected one sweep file");
+    a->file = argv[optind];
+    return EXIT_OK;
+}
+
+/* One line per run for --dry-run. */
+static void print_run(long i, const RunConfig *cfg)
+{
+    char prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX], canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX];
+    params_json(&cfg->problem_opts, prob, sizeof prob);
+    params_json(&cfg->hparams, hp, sizeof hp);
+    config_canonical(cfg, canonical, sizeof canonical);
+    config_key(canonical, key);
+    printf("%5ld %s %s %s %s %s seed %llu\n", i + 1, key, cfg->problem->name, prob, cfg->optimizer->name, hp,
+           (unsigned long long)cfg->seed);
+}
+
+/* Builds each distinct problem of the runs once, so that data that cannot be
+ * loaded is an input error before anything is written. */
+static int check_problems(const char *file, const RunConfig *runs, long n)
+{
+    char (*seen)[CONFIG_TEXT_MAX] = malloc(sizeof *seen * (size_t)(n ? n : 1));
+    long n_seen = 0;
+    int rc = 0;
+    for (long i = 0; i < n && rc == 0 && seen; i++) {
+        char opts[CONFIG_TEXT_MAX - 64], text[CONFIG_TEXT_MAX], err[ERRMSG_MAX];
+        params_json(&runs[i].problem_opts, opts, sizeof opts);
+        snprintf(text, sizeof text, "%s %s", runs[i].problem->name, opts);
+        long k = 0;
+        while (k < n_seen && strcmp(seen[k], text)) k++;
+        if (k < n_seen) continue;
+        snprintf(seen[n_seen++], CONFIG_TEXT_MAX, "%s", text);
+        Problem *pb = runs[i].problem->create(&runs[i].problem_opts, err, sizeof err);
+        if (!pb) rc = cli_fail(EXIT_USAGE, "%s: problems.%s: %s", file, text, err);
+        else runs[i].problem->destroy(pb);
+    }
+    free(seen);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    SweepArgs a;
+    SweepSpec *spec = NULL;
+    RunConfig *runs = NULL;
+    sqlite3 *db = NULL;
+    long n = 0, kept = 0;
+    int64_t sweep_id;
+    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "";
+    ExecCounts counts;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != EXIT_OK) return rc;
+    rc = EXIT_USAGE;
+    if (sweep_load(a.file, &spec, err, sizeof err) || sweep_expand(spec, &runs, &n, err, sizeof err)) {
+        cli_fail(EXIT_USAGE, "%s", err);
+        goto cleanup;
+    }
+    for (long i = 0; i < n; i++) {
+        if (i % a.shards != a.shard) continue;
+        runs[kept] = runs[i];
+        if (a.device >= 0) runs[kept].device = (Device)a.device;
+        kept++;
+    }
+    if (check_problems(a.file, runs, kept)) goto cleanup;
+    for (long i = 0; i < kept; i++)
+        if (runs[i].device == DEVICE_CUDA && config_check_device(&runs[i], gpu, sizeof gpu, err, sizeof err) != 0) {
+            cli_fail(EXIT_USAGE, "%s: device cuda: %s", a.file, err);
+            goto cleanup;
+        }
+    if (a.dry_run) {
+        printf("sweep %s: %ld runs%s\n", spec->name, kept, a.shards > 1 ? " in this shard" : "");
+        for (long i = 0; i < kept; i++) print_run(i, &runs[i]);
+        rc = EXIT_OK;
+        goto cleanup;
+    }
+    if (store_open(a.db, &db, err, sizeof err)) {
+        cli_fail(EXIT_USAGE, "%s", err);
+        goto cleanup;
+    }
+    host_cpu_name(cpu, sizeof cpu);
+    ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->timeout_s, .quiet = a.quiet};
+    rc = EXIT_RUNTIME;
+    if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
+        execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {
+        cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
+        goto cleanup;
+    }
+    if (counts.already == counts.total)
+        printf("sweep %s: %ld of %ld runs already done\n", spec->name, counts.already, counts.total);
+    else
+        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld already done%s\n", spec->name,
+               counts.total, counts.done, counts.diverged, counts.failed, counts.already,
+               counts.interrupted ? "; interrupted, re-run to resume" : "");
+    rc = counts.interrupted ? 130 : counts.failed ? EXIT_RUNTIME : EXIT_OK;
+cleanup:
+    store_close(db);
+    free(runs);
+    sweep_free(spec);
+    return rc;
+}

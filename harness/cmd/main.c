@@ -1,0 +1,68 @@
+/* main.c — optbench's entry point: one table of subcommands. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/core/hostinfo.h"
+
+typedef struct {
+    const char *name;                /* as typed after `optbench` */
+    int (*fn)(int argc, char **argv); /* the subcommand */
+    const char *summary;             /* one line for --help */
+} Command;
+
+static const Command commands[] = {
+    {"run", cmd_run, "run one problem x optimizer configuration into the database"},
+    {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
+    {"list", cmd_list, "list sweeps or runs of a database"},
+    {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
+    {"merge", cmd_merge, "combine shard databases into one, idempotently"},
+    {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},
+    {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
+    {"verify", cmd_verify, "check every optimizer against the golden update vectors"},
+    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression"},
+    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline"},
+    {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
+    {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
+    {"problems", cmd_problems, "list problems and their options"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: optbench <command> [options]   (optbench <command> --help)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nexit codes: 0 ok, 1 check failed, 2 usage or input error, 3 runtime error\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* OpenBLAS on one thread unless the user says otherwise: sgemm results
+     * may depend on its thread count, and runs must repeat bit for bit
+     * (sweep workers, forked from here, inherit it). */
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+#ifdef OPTBENCH_CUDA
+        printf("optbench %s (with CUDA)\n", OPTBENCH_VERSION);
+#else
+        printf("optbench %s (without CUDA)\n", OPTBENCH_VERSION);
+#endif
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "optbench: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,680 @@
+/* report.c — the report's sections: verdict, summary, performance profile,
+ * and per problem instance the loss curves, learning-rate sensitivity,
+ * lr x weight-decay maps, memory, step cost and time to target. */
+#include "harness/report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/report/report_plots.h"
+#include "harness/store/store.h"
+
+#define PROFILE_POINTS 200 /* tau values of the performance profile */
+
+/* Where the report is being written. */
+typedef struct {
+    sqlite3 *db;          /* the result database */
+    const ReportData *d;  /* what is reported */
+    const char *dir;      /* output folder */
+    FILE *html, *md;      /* report.html and report.md */
+    char *err;            /* message of the first failure */
+    size_t errlen;        /* its room */
+    int failed;           /* a file or plot failed */
+} Report;
+
+/* ---- output helpers ---------------------------------------------------- */
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
+    }
+}
+
+/* A paragraph in both documents. */
+static void para(Report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void para(Report *r, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fputs("<p>", r->html);
+    html_text(r->html, buf);
+    fputs("</p>\n", r->html);
+    fprintf(r->md, "%s\n\n", buf);
+}
+
+static void heading(Report *r, int level, const char *text)
+{
+    fprintf(r->html, "<h%d>", level);
+    html_text(r->html, text);
+    fprintf(r->html, "</h%d>\n", level);
+    fprintf(r->md, "%.*s %s\n\n", level, "######", text);
+}
+
+/* Table rows: cells separated by '\t'; the first call of a table is its header. */
+static void table_row(Report *r, int header, const char *cells)
+{
+    int n = 1;
+    fputs("<tr>", r->html);
+    fputs("|", r->md);
+    for (const char *p = cells;; n++) {
+        const char *tab = strchr(p, '\t');
+        size_t l = tab ? (size_t)(tab - p) : strlen(p);
+        char cell[1024];
+        snprintf(cell, sizeof cell, "%.*s", (int)l, p);
+        fprintf(r->html, "<%s>", header ? "th" : "td");
+        html_text(r->html, cell);
+        fprintf(r->html, "</%s>", header ? "th" : "td");
+        fprintf(r->md, " %s |", cell);
+        if (!tab) break;
+        p = tab + 1;
+    }
+    fputs("</tr>\n", r->html);
+    fputs("\n", r->md);
+    if (header) {
+        fputs("|", r->md);
+        for (int i = 0; i < n; i++) fputs("---|", r->md);
+        fputs("\n", r->md);
+    }
+}
+
+static void table_start(Report *r) { fputs("<table>\n", r->html); }
+static void table_end(Report *r)
+{
+    fputs("</table>\n", r->html);
+    fputs("\n", r->md);
+}
+
+/* Opens dir/name for writing a data file. */
+static FILE *data_file(Report *r, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f && !r->failed) {
+        snprintf(r->err, r->errlen, "%s: %s", path, strerror(errno));
+        r->failed = 1;
+    }
+    return f;
+}
+
+/* Copies dir/base.svg into the HTML (without its XML prolog). */
+static void embed_svg(Report *r, const char *base)
+{
+    char path[4096], line[4096];
+    snprintf(path, sizeof path, "%s/%s.svg", r->dir, base);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "<?xml", 5) && strncmp(line, "<!DOCTYPE", 9) && strncmp(line, " \"http://www.w3.org/Graphics", 28))
+            fputs(line, r->html);
+    fclose(f);
+}
+
+/* Renders a plot and places it in both documents. */
+static void figure(Report *r, const char *template, const char *base, const char *caption,
+                   const char *const (*subs)[2], int n)
+{
+    char err[512] = "";
+    if (r->failed) return;
+    if (plot_render(r->dir, template, base, subs, n, err, sizeof err) != 0) {
+        snprintf(r->err, r->errlen, "%s", err);
+        r->failed = 1;
+        return;
+    }
+    fprintf(r->html, "<figure id=\"%s\">", base);
+    embed_svg(r, base);
+    fputs("<figcaption>", r->html);
+    html_text(r->html, caption);
+    fprintf(r->html, " <small>(<a href=\"%s.dat\">data</a>, <a href=\"%s.gp\">gnuplot</a>)</small></figcaption></figure>\n",
+            base, base);
+    fprintf(r->md, "![%s](%s.png)\n\n", caption, base);
+}
+
+/* ---- labels and numbers ------------------------------------------------ */
+
+static void fmt_num(double x, char *buf, size_t len)
+{
+    if (!isfinite(x)) snprintf(buf, len, "–");
+    else snprintf(buf, len, "%.4g", x);
+}
+
+static void mean_pm(double mean, double std, char *buf, size_t len)
+{
+    if (!isfinite(mean)) snprintf(buf, len, "–");
+    else if (isfinite(std) && std > 0) snprintf(buf, len, "%.4g ± %.2g", mean, std);
+    else snprintf(buf, len, "%.4g", mean);
+}
+
+/* "adamw lr=0.003 weight_decay=0.1" */
+static void config_label(const ReportConfig *c, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "%s", c->optimizer);
+    if (isfinite(c->lr) && used < len) used += (size_t)snprintf(buf + used, len - used, " lr=%g", c->lr);
+    if (isfinite(c->weight_decay) && used < len) snprintf(buf + used, len - used, " wd=%g", c->weight_decay);
+}
+
+/* Runs, diverged and failed of optimizer o on problem p, all configurations. */
+static void outcome_counts(const ReportData *d, int p, int o, int *runs, int *diverged, int *failed)
+{
+    *runs = *diverged = *failed = 0;
+    for (int c = 0; c < d->n_configs; c++) {
+        const ReportConfig *cf = &d->configs[c];
+        if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o])) continue;
+        *runs += cf->n_runs;
+        *diverged += cf->n_diverged;
+        *failed += cf->n_failed;
+    }
+}
+
+/* A configuration of (p, o) to describe memory when none is best. */
+static int any_config(const ReportData *d, int p, int o)
+{
+    int best = report_best(d, p, o);
+    for (int c = 0; c < d->n_configs && best < 0; c++)
+        if (d->configs[c].problem == p && !strcmp(d->configs[c].optimizer, d->optimizers[o])) best = c;
+    return best;
+}
+
+/* ---- (a) loss curves ----------------------------------------------------- */
+
+/* Writes one block of step, elapsed, mean, min, max over the seeds of config c. */
+static void loss_block(Report *r, FILE *f, int c)
+{
+    const ReportData *d = r->d;
+    sqlite3_stmt *st = NULL;
+    enum { MAX_SEEDS = 64 };
+    int64_t ids[MAX_SEEDS];
+    int n = 0;
+    char label[256];
+    for (long i = 0; i < d->n_runs && n < MAX_SEEDS; i++)
+        if (d->runs[i].config == c) ids[n++] = d->runs[i].id;
+    config_label(&d->configs[c], label, sizeof label);
+    fprintf(f, "\"%s (%d seeds)\" step elapsed mean min max\n", label, n);
+    if (sqlite3_prepare_v2(r->db, "SELECT step, loss, elapsed FROM metrics WHERE run_id = ? ORDER BY step", -1, &st, NULL))
+        return;
+    /* rows of every seed, read side by side: the seeds of a finished
+     * configuration log the same steps */
+    double *loss = NULL, *elapsed = NULL;
+    long *steps = NULL, rows = 0, cap = 0;
+    for (int s = 0; s < n; s++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[s]);
+        long j = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (s == 0) {
+                if (rows == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    loss = realloc(loss, sizeof *loss * (size_t)cap * MAX_SEEDS);
+                    elapsed = realloc(elapsed, sizeof *elapsed * (size_t)cap);
+                    steps = realloc(steps, sizeof *steps * (size_t)cap);
+                    if (!loss || !elapsed || !steps) goto cleanup;
+                }
+                steps[rows] = sqlite3_column_int64(st, 0);
+                elapsed[rows] = 0;
+                rows++;
+            }
+            if (j < rows && steps[j] == sqlite3_column_int64(st, 0)) {
+                loss[j * MAX_SEEDS + s] = sqlite3_column_double(st, 1);
+                elapsed[j] += sqlite3_column_double(st, 2) / n;
+            }
+            j++;
+        }
+    }
+    for (long j = 0; j < rows; j++) {
+        double sum = 0, lo = INFINITY, hi = -INFINITY;
+        for (int s = 0; s < n; s++) {
+            double v = loss[j * MAX_SEEDS + s];
+            sum += v;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+        fprintf(f, "%ld %.9g %.9g %.9g %.9g\n", steps[j], elapsed[j], sum / n, lo, hi);
+    }
+cleanup:
+    fputs("\n\n", f);
+    free(loss);
+    free(elapsed);
+    free(steps);
+    sqlite3_finalize(st);
+}
+
+static void section_loss(Report *r, int p, const char *base, const char *label)
+{
+    const ReportData *d = r->d;
+    char name[128], title[1400], count[16];
+    int blocks = 0;
+    snprintf(name, sizeof name, "%s_loss.dat", base);
+    FILE *f = data_file(r, name);
+    if (!f) return;
+    for (int o = 0; o < d->n_optimizers; o++)
+        if (report_best(d, p, o) >= 0) {
+            loss_block(r, f, report_best(d, p, o));
+            blocks++;
+        }
+    fclose(f);
+    if (blocks == 0) {
+        para(r, "No configuration finished all its seeds without diverging, so there are no loss curves.");
+        return;
+    }
+    snprintf(count, sizeof count, "%d", blocks);
+    char step_base[128], time_base[128];
+    snprintf(step_base, sizeof step_base, "%s_loss_step", base);
+    snprintf(time_base, sizeof time_base, "%s_loss_time", base);
+    snprintf(title, sizeof title, "%s: training loss of each optimizer's best configuration", label);
+    const char *const by_step[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"X", "1"}, {"XLABEL", "step"}};
+    figure(r, "loss_curve.gp", step_base, "(a) Training loss against step: mean over seeds, min-max band.", by_step, 5);
+    const char *const by_time[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"X", "2"},
+                                      {"XLABEL", "training seconds (mean over seeds)"}};
+    figure(r, "loss_curve.gp", time_base, "(a) Training loss against wall time.", by_time, 5);
+}
+
+/* ---- (b) learning-rate sensitivity, (c) lr x weight decay ---------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Distinct finite values of lr (which = 0) or weight decay (1) of (p, o), sorted. */
+static int distinct(const ReportData *d, int p, int o, int which, double *out, int max)
+{
+    int n = 0;
+    for (int c = 0; c < d->n_configs; c++) {
+        const ReportConfig *cf = &d->configs[c];
+        double v = which ? cf->weight_decay : cf->lr;
+        if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o]) || !isfinite(v)) continue;
+        int seen = 0;
+        for (int i = 0; i < n; i++) seen |= out[i] == v;
+        if (!seen && n < max) out[n++] = v;
+    }
+    qsort(out, (size_t)n, sizeof *out, cmp_double);
+    return n;
+}
+
+static void section_lr(Report *r, int p, const char *base, const char *label)
+{
+    const ReportData *d = r->d;
+    enum { MAX_LR = 64 };
+    char name[128], title[1400], count[16], plot[160];
+    double top = 0;
+    int any_acc = 0, any_score = 0;
+    for (int c = 0; c < d->n_configs; c++)
+        if (d->configs[c].problem == p && isfinite(d->configs[c].score_mean)) top = fmax(top, d->configs[c].score_mean);
+    snprintf(name, sizeof name, "%s_lr.dat", base);
+    FILE *f = data_file(r, name);
+    if (!f) return;
+    for (int o = 0; o < d->n_optimizers; o++) {
+        double lrs[MAX_LR];
+        int n = distinct(d, p, o, 0, lrs, MAX_LR);
+        fprintf(f, "\"%s\" lr score diverged accuracy\n", d->optimizers[o]);
+        for (int i = 0; i < n; i++) {
+            double best = NAN, acc = NAN;
+            for (int c = 0; c < d->n_configs; c++) {
+                const ReportConfig *cf = &d->configs[c];
+                if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o]) || cf->lr != lrs[i] ||
+                    cf->n_done != cf->n_runs)
+                    continue;
+                if (!(cf->score_mean >= best)) best = cf->score_mean;
+                if (!(cf->acc_mean <= acc)) acc = cf->acc_mean;
+            }
+            any_score |= isfinite(best);
+            any_acc |= isfinite(acc);
+            fprintf(f, "%.9g %.9g %.9g %.9g\n", lrs[i], best, isfinite(best) ? NAN : (top > 0 ? 3 * top : 1), acc);
+        }
+        fputs("\n\n", f);
+    }
+    fclose(f);
+    if (!any_score) {
+        para(r, "(b) Every learning rate of every optimizer diverged or failed on this problem.");
+        return;
+    }
+    snprintf(count, sizeof count, "%d", d->n_optimizers);
+    snprintf(title, sizeof title, "%s: learning-rate sensitivity", label);
+    snprintf(plot, sizeof plot, "%s_lr_score", base);
+    const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"COL", "2"},
+                                   {"YLABEL", "final score (best over other hyperparameters)"}, {"LOGY", "set logscale y"}};
+    figure(r, "lr_sensitivity.gp", plot,
+           "(b) Final score against learning rate (best over the other hyperparameters; x: every run diverged or failed).",
+           subs, 6);
+    if (!any_acc) return;
+    snprintf(plot, sizeof plot, "%s_lr_accuracy", base);
+    const char *const acc[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"COL", "4"},
+                                  {"YLABEL", "held-out accuracy (best over other hyperparameters)"}, {"LOGY", ""}};
+    figure(r, "lr_sensitivity.gp", plot, "(b) Held-out accuracy against learning rate.", acc, 6);
+}
+
+static void section_heatmaps(Report *r, int p, const char *base, const char *label)
+{
+    const ReportData *d = r->d;
+    enum { MAX_AXIS = 32 };
+    for (int o = 0; o < d->n_optimizers; o++) {
+        double lrs[MAX_AXIS], wds[MAX_AXIS];
+        int nx = distinct(d, p, o, 0, lrs, MAX_AXIS), ny = distinct(d, p, o, 1, wds, MAX_AXIS);
+        if (nx < 2 || ny < 2) continue;
+        char name[200], plot[160], title[1400], xt[2048] = "", yt[2048] = "", sx[16], sy[16];
+        snprintf(plot, sizeof plot, "%s_heat_%s", base, d->optimizers[o]);
+        snprintf(name, sizeof name, "%s.dat", plot);
+        FILE *f = data_file(r, name);
+        if (!f) return;
+        fprintf(f, "# lr_index wd_index log10_score label\n");
+        for (int i = 0; i < nx; i++)
+            for (int j = 0; j < ny; j++) {
+                double v = NAN;
+                for (int c = 0; c < d->n_configs; c++) {
+                    const ReportConfig *cf = &d->configs[c];
+                    if (cf->problem == p && !strcmp(cf->optimizer, d->optimizers[o]) && cf->lr == lrs[i] &&
+                        cf->weight_decay == wds[j] && cf->n_done == cf->n_runs && !(cf->score_mean >= v))
+                        v = cf->score_mean;
+                }
+                fprintf(f, "%d %d %.6g \"%s\"\n", i, j, v > 0 ? log10(v) : NAN, isfinite(v) ? "" : "div");
+            }
+        fclose(f);
+        for (int i = 0; i < nx; i++) snprintf(xt + strlen(xt), sizeof xt - strlen(xt), "%s\"%g\" %d", i ? ", " : "", lrs[i], i);
+        for (int j = 0; j < ny; j++) snprintf(yt + strlen(yt), sizeof yt - strlen(yt), "%s\"%g\" %d", j ? ", " : "", wds[j], j);
+        snprintf(sx, sizeof sx, "%d", nx);
+        snprintf(sy, sizeof sy, "%d", ny);
+        snprintf(title, sizeof title, "%s: %s, lr x weight decay", label, d->optimizers[o]);
+        const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"XTICS", xt}, {"YTICS", yt}, {"NX", sx}, {"NY", sy}};
+        char caption[256];
+        snprintf(caption, sizeof caption, "(c) %s: log10 of the mean final score for each learning rate and weight decay.",
+                 d->optimizers[o]);
+        figure(r, "heatmap.gp", plot, caption, subs, 6);
+    }
+}
+
+/* ---- (d) memory, (e) step cost, (f) time to target ---------------------- */
+
+/* A bar plot of one value per optimizer (NAN values are left out). */
+static void bars(Report *r, const char *base, const char *suffix, const char *title, const char *ylabel,
+                 const char *caption, const double *values)
+{
+    const ReportData *d = r->d;
+    char name[200], plot[160];
+    int any = 0;
+    snprintf(plot, sizeof plot, "%s_%s", base, suffix);
+    snprintf(name, sizeof name, "%s.dat", plot);
+    FILE *f = data_file(r, name);
+    if (!f) return;
+    fprintf(f, "# optimizer value\n");
+    for (int o = 0; o < d->n_optimizers; o++)
+        if (isfinite(values[o])) {
+            fprintf(f, "\"%s\" %.9g\n", d->optimizers[o], values[o]);
+            any = 1;
+        }
+    fclose(f);
+    if (!any) return;
+    const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"YLABEL", ylabel}};
+    figure(r, "bars.gp", plot, caption, subs, 3);
+}
+
+static void section_costs(Report *r, int p, const char *base, const char *label)
+{
+    const ReportData *d = r->d;
+    double state[16], peak[16], opt_ns[16], tt[16];
+    char title[1400], cells[1024], a[64], b[64], c[64], e[64], g[64];
+    table_start(r);
+    table_row(r, 1, "optimizer\tstate bytes/param\tpeak allocator MiB\tpeak RSS MiB\toptimizer step ns/param\t"
+                    "share of step\tstep ms\tsteps to target\tseconds to target\tseeds reaching target");
+    for (int o = 0; o < d->n_optimizers; o++) {
+        int ci = any_config(d, p, o), best = report_best(d, p, o);
+        const ReportConfig *cf = ci >= 0 ? &d->configs[ci] : NULL;
+        state[o] = cf ? cf->state_per_param : NAN;
+        peak[o] = cf ? cf->peak_bytes / 1048576.0 : NAN;
+        opt_ns[o] = cf && cf->n_params > 0 ? 1e9 * cf->opt_time_mean / cf->n_params : NAN;
+        tt[o] = best >= 0 && d->configs[best].n_reached == d->configs[best].n_runs ? d->configs[best].tt_mean : NAN;
+        if (!cf) continue;
+        fmt_num(state[o], a, sizeof a);
+        fmt_num(peak[o], b, sizeof b);
+        fmt_num(opt_ns[o], c, sizeof c);
+        mean_pm(best >= 0 ? d->configs[best].tt_mean : NAN, best >= 0 ? d->configs[best].tt_std : NAN, e, sizeof e);
+        fmt_num(best >= 0 ? d->configs[best].steps_tt_mean : NAN, g, sizeof g);
+        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%.4g\t%s\t%.0f%%\t%.4g\t%s\t%s\t%d of %d", d->optimizers[o], a, b,
+                 cf->peak_rss / 1048576.0, c, 100 * cf->opt_time_mean / cf->step_time_mean, 1e3 * cf->step_time_mean, g,
+                 e, best >= 0 ? d->configs[best].n_reached : 0, best >= 0 ? d->configs[best].n_runs : 0);
+        table_row(r, 0, cells);
+    }
+    table_end(r);
+    snprintf(title, sizeof title, "%s: optimizer state per parameter", label);
+    bars(r, base, "state", title, "bytes per parameter", "(d) Optimizer-state bytes per parameter, measured from the buffers.", state);
+    snprintf(title, sizeof title, "%s: peak bytes of the harness allocator", label);
+    bars(r, base, "peak", title, "MiB", "(d) Peak bytes held through the harness allocator (parameters, gradients, state, problem data).", peak);
+    snprintf(title, sizeof title, "%s: optimizer-step time per parameter", label);
+    bars(r, base, "opt_time", title, "ns per parameter (median step)", "(e) Optimizer-step time per parameter (median over steps, mean over seeds).", opt_ns);
+    snprintf(title, sizeof title, "%s: seconds to target loss %g", label, d->problems[p].target);
+    bars(r, base, "target", title, "training seconds", "(f) Time to target of each best configuration whose every seed reached it.", tt);
+}
+
+/* ---- across problems ------------------------------------------------------- */
+
+/* Seconds to target of optimizer o's best configuration on p (INFINITY when
+ * some seed never reached it or there is no best). */
+static double time_to_target(const ReportData *d, int p, int o)
+{
+    int b = report_best(d, p, o);
+    return b >= 0 && d->configs[b].n_reached == d->configs[b].n_runs ? d->configs[b].tt_mean : INFINITY;
+}
+
+static void section_profile(Report *r)
+{
+    const ReportData *d = r->d;
+    double tau_max = 2;
+    int solvable = 0;
+    for (int p = 0; p < d->n_problems; p++) {
+        double best = INFINITY;
+        for (int o = 0; o < d->n_optimizers; o++) best = fmin(best, time_to_target(d, p, o));
+        if (!isfinite(best)) continue;
+        solvable++;
+        for (int o = 0; o < d->n_optimizers; o++)
+            if (isfinite(time_to_target(d, p, o))) tau_max = fmax(tau_max, 1.5 * time_to_target(d, p, o) / best);
+    }
+    heading(r, 2, "Performance profile");
+    if (!solvable) {
+        para(r, "No optimizer reached the target loss on any problem with all seeds, so there is no performance profile.");
+        return;
+    }
+    FILE *f = data_file(r, "profile.dat");
+    if (!f) return;
+    fputs("tau", f);
+    for (int o = 0; o < d->n_optimizers; o++) fprintf(f, " \"%s\"", d->optimizers[o]);
+    fputs("\n", f);
+    for (int k = 0; k < PROFILE_POINTS; k++) {
+        double tau = pow(tau_max, (double)k / (PROFILE_POINTS - 1));
+        fprintf(f, "%.6g", tau);
+        for (int o = 0; o < d->n_optimizers; o++) {
+            int within = 0;
+            for (int p = 0; p < d->n_problems; p++) {
+                double best = INFINITY;
+                for (int q = 0; q < d->n_optimizers; q++) best = fmin(best, time_to_target(d, p, q));
+                within += isfinite(best) && time_to_target(d, p, o) <= tau * best;
+            }
+            fprintf(f, " %.6g", (double)within / d->n_problems);
+        }
+        fputs("\n", f);
+    }
+    fclose(f);
+    char count[16];
+    snprintf(count, sizeof count, "%d", d->n_optimizers);
+    const char *const subs[][2] = {{"TITLE", "Performance profile: time to target"}, {"DATA", "profile.dat"}, {"N", count}};
+    para(r, "For each optimizer, the fraction of the %d problems on which the best configuration reached the target "
+            "(with every seed) within tau times the fastest optimizer's time; %d of them were reached by some optimizer.",
+         d->n_problems, solvable);
+    figure(r, "profile.gp", "profile", "Performance profile over problems (AlgoPerf's sense).", subs, 3);
+}
+
+static void section_summary(Report *r)
+{
+    const ReportData *d = r->d;
+    char cells[4096], score[64], acc[64], tt[64], label[256];
+    heading(r, 2, "Summary: best configuration per problem and optimizer");
+    para(r, "Score: held-out loss where the problem has held-out data, else the final training loss; mean ± standard "
+            "deviation over seeds of the configuration with the lowest mean score among those whose seeds all finished.");
+    table_start(r);
+    table_row(r, 1, "problem\toptimizer\tbest configuration\tscore\tseeds\theld-out accuracy\tseconds to target\t"
+                    "runs\tdiverged\tfailed");
+    for (int p = 0; p < d->n_problems; p++)
+        for (int o = 0; o < d->n_optimizers; o++) {
+            int b = report_best(d, p, o), runs, diverged, failed;
+            outcome_counts(d, p, o, &runs, &diverged, &failed);
+            if (runs == 0) continue;
+            const ReportConfig *cf = b >= 0 ? &d->configs[b] : NULL;
+            mean_pm(cf ? cf->score_mean : NAN, cf ? cf->score_std : NAN, score, sizeof score);
+            fmt_num(cf ? cf->acc_mean : NAN, acc, sizeof acc);
+            mean_pm(cf && cf->n_reached == cf->n_runs ? cf->tt_mean : NAN, cf ? cf->tt_std : NAN, tt, sizeof tt);
+            if (cf) config_label(cf, label, sizeof label);
+            snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d", d->problems[p].label, d->optimizers[o],
+                     cf ? cf->hparams : (diverged == runs ? "all runs diverged" : "none finished"), score,
+                     cf ? cf->n_runs : 0, acc, tt, runs, diverged, failed);
+            table_row(r, 0, cells);
+        }
+    table_end(r);
+}
+
+/* Winner of a lower-is-better comparison: 0 = a, 1 = b, 2 = tie, 3 = neither
+ * has a value. A tie when the means differ by no more than the larger
+ * standard deviation over seeds. */
+static int compare_lower(double ma, double sa, double mb, double sb)
+{
+    if (!isfinite(ma) && !isfinite(mb)) return 3;
+    if (!isfinite(mb)) return 0;
+    if (!isfinite(ma)) return 1;
+    double spread = fmax(isfinite(sa) ? sa : 0, isfinite(sb) ? sb : 0);
+    if (fabs(ma - mb) <= spread) return 2;
+    return ma < mb ? 0 : 1;
+}
+
+static void section_verdict(Report *r)
+{
+    const ReportData *d = r->d;
+    const char *A = d->optimizers[0], *B = d->optimizers[1];
+    char h[256], cells[4096], va[96], vb[96];
+    snprintf(h, sizeof h, "Verdict: %s vs %s", A, B);
+    heading(r, 2, h);
+    para(r, "Each cell names the winner with both best configurations' numbers (mean ± std over seeds, seed count). "
+            "A difference no larger than the larger standard deviation over seeds is a tie. Lower is better throughout.");
+    table_start(r);
+    snprintf(h, sizeof h, "problem\tfinal score\ttime to target (s)\tstate bytes/param\tstep time (ms)");
+    table_row(r, 1, h);
+    const char *names[4] = {A, B, "tie", "no result"};
+    for (int p = 0; p < d->n_problems; p++) {
+        int ba = report_best(d, p, 0), bb = report_best(d, p, 1);
+        const ReportConfig *a = ba >= 0 ? &d->configs[ba] : NULL, *b = bb >= 0 ? &d->configs[bb] : NULL;
+        char col[4][512];
+        /* final score */
+        int w = compare_lower(a ? a->score_mean : NAN, a ? a->score_std : NAN, b ? b->score_mean : NAN, b ? b->score_std : NAN);
+        mean_pm(a ? a->score_mean : NAN, a ? a->score_std : NAN, va, sizeof va);
+        mean_pm(b ? b->score_mean : NAN, b ? b->score_std : NAN, vb, sizeof vb);
+        snprintf(col[0], sizeof col[0], "%s (%s: %s, n=%d; %s: %s, n=%d)", names[w], A, va, a ? a->n_runs : 0, B, vb, b ? b->n_runs : 0);
+        /* time to target: every seed must reach it */
+        double ta = time_to_target(d, p, 0), tb = time_to_target(d, p, 1);
+        w = compare_lower(isfinite(ta) ? ta : NAN, a ? a->tt_std : NAN, isfinite(tb) ? tb : NAN, b ? b->tt_std : NAN);
+        mean_pm(isfinite(ta) ? ta : NAN, a ? a->tt_std : NAN, va, sizeof va);
+        mean_pm(isfinite(tb) ? tb : NAN, b ? b->tt_std : NAN, vb, sizeof vb);
+        snprintf(col[1], sizeof col[1], "%s (%s: %s, %d of %d seeds; %s: %s, %d of %d)", w == 3 ? "neither reached it" : names[w], A,
+                 va, a ? a->n_reached : 0, a ? a->n_runs : 0, B, vb, b ? b->n_reached : 0, b ? b->n_runs : 0);
+        /* memory: exact, no spread */
+        int ca = any_config(d, p, 0), cb = any_config(d, p, 1);
+        double sa = ca >= 0 ? d->configs[ca].state_per_param : NAN, sb = cb >= 0 ? d->configs[cb].state_per_param : NAN;
+        w = compare_lower(sa, 0, sb, 0);
+        snprintf(col[2], sizeof col[2], "%s (%s: %g; %s: %g)", names[w], A, sa, B, sb);
+        /* step time */
+        w = compare_lower(a ? a->step_time_mean : NAN, a ? a->step_time_std : NAN, b ? b->step_time_mean : NAN,
+                          b ? b->step_time_std : NAN);
+        mean_pm(a ? 1e3 * a->step_time_mean : NAN, a ? 1e3 * a->step_time_std : NAN, va, sizeof va);
+        mean_pm(b ? 1e3 * b->step_time_mean : NAN, b ? 1e3 * b->step_time_std : NAN, vb, sizeof vb);
+        snprintf(col[3], sizeof col[3], "%s (%s: %s; %s: %s)", names[w], A, va, B, vb);
+        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%s", d->problems[p].label, col[0], col[1], col[2], col[3]);
+        table_row(r, 0, cells);
+    }
+    table_end(r);
+}
+
+static void section_problem(Report *r, int p)
+{
+    const ReportData *d = r->d;
+    const char *label = d->problems[p].label;
+    char base[32], h[1200];
+    snprintf(base, sizeof base, "p%d", p + 1);
+    snprintf(h, sizeof h, "Problem %d: %s", p + 1, label);
+    heading(r, 2, h);
+    para(r, "Options %s; target loss %g.", d->problems[p].options, d->problems[p].target);
+    for (int o = 0; o < d->n_optimizers; o++) {
+        int runs, diverged, failed;
+        outcome_counts(d, p, o, &runs, &diverged, &failed);
+        if (runs && report_best(d, p, o) < 0)
+            para(r, "%s: no configuration finished all its seeds without diverging (%d runs: %d diverged, %d failed).",
+                 d->optimizers[o], runs, diverged, failed);
+    }
+    section_loss(r, p, base, label);
+    section_lr(r, p, base, label);
+    section_heatmaps(r, p, base, label);
+    heading(r, 3, "Memory, step cost and time to target");
+    section_costs(r, p, base, label);
+}
+
+static const char html_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>optbench report</title>\n<style>\n"
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
+    "table{border-collapse:collapse;margin:1em 0;font-size:90%}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}\n"
+    "th{background:#f3f3f3}figure{margin:1em 0}figure svg{max-width:100%;height:auto}\n"
+    "figcaption{font-size:90%;color:#444}h2{border-bottom:1px solid #ddd;margin-top:2em}\n"
+    "</style></head><body>\n";
+
+int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, size_t errlen)
+{
+    Report r = {.db = db, .d = d, .dir = dir, .err = err, .errlen = errlen};
+    char path[4096], h[256];
+    int total = 0, done = 0, diverged = 0, failed = 0;
+    err[0] = 0;
+    if (store_make_parent_dirs(dir) != 0 || (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (plot_begin(dir, err, errlen)) return -1;
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    r.html = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    r.md = fopen(path, "w");
+    if (!r.html || !r.md) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        r.failed = 1;
+        goto cleanup;
+    }
+    fputs(html_head, r.html);
+    snprintf(h, sizeof h, "optbench report: sweep %s", d->sweep);
+    heading(&r, 1, h);
+    for (long i = 0; i < d->n_runs; i++) {
+        total++;
+        done += !strcmp(d->runs[i].status, "done");
+        diverged += !strcmp(d->runs[i].status, "diverged");
+        failed += !strcmp(d->runs[i].status, "failed") || !strcmp(d->runs[i].status, "timeout");
+    }
+    char opts[16 * (REPORT_NAME_MAX + 2)] = "";
+    for (int o = 0; o < d->n_optimizers; o++) strcat(strcat(opts, o ? ", " : ""), d->optimizers[o]);
+    para(&r, "%d runs of %d configurations on %d problems; optimizers %s. %d done, %d diverged, %d failed or timed out, "
+             "%d unfinished.", total, d->n_configs, d->n_problems, opts, done, diverged, failed,
+         total - done - diverged - failed);
+    if (diverged == total) para(&r, "Every run of this sweep diverged: there is no loss to compare.");
+    if (d->verdict) section_verdict(&r);
+    section_summary(&r);
+    section_profile(&r);
+    for (int p = 0; p < d->n_problems; p++) section_problem(&r, p);
+    fputs("</body></html>\n", r.html);
+cleanup:
+    if (r.html) fclose(r.html);
+    if (r.md) fclose(r.md);
+    return r.failed ? -1 : 0;
+}

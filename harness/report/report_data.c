@@ -1,0 +1,277 @@
+/* report_data.c — loading a sweep's runs and aggregating them by problem
+ * instance and configuration. */
+#include "harness/report/report_data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char runs_sql[] =
+    "SELECT r.id, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, r.status, "
+    "coalesce(r.eval_loss, r.final_loss), r.eval_accuracy, r.steps_to_target, r.seconds_to_target, "
+    "r.n_params, r.state_bytes, r.peak_bytes, r.peak_rss, r.opt_time_median, r.step_time_median, "
+    "json_extract(r.hyperparameters, '$.lr'), json_extract(r.hyperparameters, '$.weight_decay'), r.target_loss "
+    "FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? s : "";
+}
+
+/* Is name one of the comma-separated words of list? */
+static int listed(const char *list, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t w = comma ? (size_t)(comma - p) : strlen(p);
+        if (w == l && !strncmp(p, name, l)) return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Puts the optimizers in the order of the comma-separated list. */
+static void order_as_listed(ReportData *d, const char *list)
+{
+    char ordered[16][REPORT_NAME_MAX];
+    int n = 0;
+    for (const char *p = list; p && *p && n < d->n_optimizers;) {
+        const char *comma = strchr(p, ',');
+        size_t w = comma ? (size_t)(comma - p) : strlen(p);
+        for (int i = 0; i < d->n_optimizers; i++)
+            if (strlen(d->optimizers[i]) == w && !strncmp(d->optimizers[i], p, w)) snprintf(ordered[n++], REPORT_NAME_MAX, "%s", d->optimizers[i]);
+        p = comma ? comma + 1 : NULL;
+    }
+    memcpy(d->optimizers, ordered, sizeof ordered[0] * (size_t)n);
+}
+
+int report_optimizer_index(const ReportData *d, const char *name)
+{
+    for (int i = 0; i < d->n_optimizers; i++)
+        if (!strcmp(d->optimizers[i], name)) return i;
+    return -1;
+}
+
+int report_best(const ReportData *d, int p, int o) { return d->best[p * d->n_optimizers + o]; }
+
+/* Finds or appends a problem instance. */
+static int problem_index(ReportData *d, const char *name, const char *options, double target, int *cap)
+{
+    for (int i = 0; i < d->n_problems; i++)
+        if (!strcmp(d->problems[i].name, name) && !strcmp(d->problems[i].options, options)) return i;
+    if (d->n_problems == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        ReportProblem *p = realloc(d->problems, (size_t)*cap * sizeof *p);
+        if (!p) return -1;
+        d->problems = p;
+    }
+    ReportProblem *p = &d->problems[d->n_problems];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->options, sizeof p->options, "%s", options);
+    p->target = target;
+    return d->n_problems++;
+}
+
+/* Finds or appends a configuration. */
+static int config_index(ReportData *d, int problem, const char *optimizer, const char *hparams, double lr,
+                        double wd, int *cap)
+{
+    for (int i = 0; i < d->n_configs; i++) {
+        const ReportConfig *c = &d->configs[i];
+        if (c->problem == problem && !strcmp(c->optimizer, optimizer) && !strcmp(c->hparams, hparams)) return i;
+    }
+    if (d->n_configs == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        ReportConfig *c = realloc(d->configs, (size_t)*cap * sizeof *c);
+        if (!c) return -1;
+        d->configs = c;
+    }
+    ReportConfig *c = &d->configs[d->n_configs];
+    memset(c, 0, sizeof *c);
+    c->problem = problem;
+    snprintf(c->optimizer, sizeof c->optimizer, "%s", optimizer);
+    snprintf(c->hparams, sizeof c->hparams, "%s", hparams);
+    c->lr = lr;
+    c->weight_decay = wd;
+    return d->n_configs++;
+}
+
+/* "rosenbrock dim=10": the name and the options that tell its instances
+ * apart (and dataset or task, which always help a reader). */
+static void label_problems(sqlite3 *db, ReportData *d)
+{
+    sqlite3_stmt *each = NULL, *get = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT key, CAST(value AS TEXT) FROM json_each(?)", -1, &each, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT CAST(json_extract(?1, '$.' || ?2) AS TEXT) IS ?3", -1, &get, NULL) != SQLITE_OK)
+        goto cleanup;
+    for (int i = 0; i < d->n_problems; i++) {
+        ReportProblem *p = &d->problems[i];
+        size_t used = (size_t)snprintf(p->label, sizeof p->label, "%s", p->name);
+        sqlite3_reset(each);
+        sqlite3_bind_text(each, 1, p->options, -1, SQLITE_STATIC);
+        while (sqlite3_step(each) == SQLITE_ROW && used < sizeof p->label) {
+            const char *key = col_text(each, 0), *value = col_text(each, 1);
+            int differs = !strcmp(key, "dataset") || !strcmp(key, "task");
+            for (int j = 0; j < d->n_problems && !differs; j++) {
+                if (j == i || strcmp(d->problems[j].name, p->name)) continue;
+                sqlite3_reset(get);
+                sqlite3_bind_text(get, 1, d->problems[j].options, -1, SQLITE_STATIC);
+                sqlite3_bind_text(get, 2, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(get, 3, value, -1, SQLITE_STATIC);
+                differs = sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int(get, 0) == 0;
+            }
+            if (differs) used += (size_t)snprintf(p->label + used, sizeof p->label - used, " %s=%s", key, value);
+        }
+    }
+cleanup:
+    sqlite3_finalize(each);
+    sqlite3_finalize(get);
+}
+
+/* Mean and standard deviation (n-1) of the finite values of v. */
+static void mean_std(const double *v, int n, double *mean, double *std)
+{
+    double s = 0, ss = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) s += v[i], k++;
+    *mean = k ? s / k : NAN;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) ss += (v[i] - *mean) * (v[i] - *mean);
+    *std = k > 1 ? sqrt(ss / (k - 1)) : (k ? 0 : NAN);
+}
+
+/* Fills the aggregate fields of every configuration. */
+static int aggregate(ReportData *d)
+{
+    double *score = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *acc = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
+    double *tt = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *steps = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
+    double *st = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *ot = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
+    int rc = score && acc && tt && steps && st && ot ? 0 : -1;
+    for (int c = 0; c < d->n_configs && rc == 0; c++) {
+        ReportConfig *cf = &d->configs[c];
+        int k = 0;
+        double unused;
+        for (long r = 0; r < d->n_runs; r++) {
+            const ReportRun *run = &d->runs[r];
+            if (run->config != c) continue;
+            cf->n_runs++;
+            int done = !strcmp(run->status, "done");
+            cf->n_done += done;
+            cf->n_diverged += !strcmp(run->status, "diverged");
+            cf->n_failed += !strcmp(run->status, "failed") || !strcmp(run->status, "timeout");
+            cf->n_params = run->n_params;
+            if (run->n_params > 0 && isfinite(run->state_bytes)) cf->state_per_param = run->state_bytes / run->n_params;
+            if (!(run->peak_bytes <= cf->peak_bytes)) cf->peak_bytes = run->peak_bytes;
+            if (!(run->peak_rss <= cf->peak_rss)) cf->peak_rss = run->peak_rss;
+            score[k] = done ? run->score : NAN;
+            acc[k] = done ? run->eval_accuracy : NAN;
+            tt[k] = run->seconds_to_target;
+            steps[k] = run->steps_to_target > 0 ? (double)run->steps_to_target : NAN;
+            st[k] = run->step_time;
+            ot[k] = run->opt_time;
+            cf->n_reached += run->steps_to_target > 0;
+            k++;
+        }
+        mean_std(score, k, &cf->score_mean, &cf->score_std);
+        mean_std(acc, k, &cf->acc_mean, &unused);
+        mean_std(tt, k, &cf->tt_mean, &cf->tt_std);
+        mean_std(steps, k, &cf->steps_tt_mean, &unused);
+        mean_std(st, k, &cf->step_time_mean, &cf->step_time_std);
+        mean_std(ot, k, &cf->opt_time_mean, &unused);
+    }
+    free(score), free(acc), free(tt), free(steps), free(st), free(ot);
+    return rc;
+}
+
+/* The best configuration per problem and optimizer (see the header). */
+static int choose_best(ReportData *d)
+{
+    d->best = malloc(sizeof(int) * (size_t)(d->n_problems * d->n_optimizers + 1));
+    if (!d->best) return -1;
+    for (int i = 0; i < d->n_problems * d->n_optimizers; i++) d->best[i] = -1;
+    for (int c = 0; c < d->n_configs; c++) {
+        const ReportConfig *cf = &d->configs[c];
+        if (cf->n_done != cf->n_runs || !isfinite(cf->score_mean)) continue;
+        int *slot = &d->best[cf->problem * d->n_optimizers + report_optimizer_index(d, cf->optimizer)];
+        if (*slot < 0 || cf->score_mean < d->configs[*slot].score_mean) *slot = c;
+    }
+    return 0;
+}
+
+int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, cap_problems = 0, cap_configs = 0;
+    long cap_runs = 0;
+    memset(out, 0, sizeof *out);
+    snprintf(out->sweep, sizeof out->sweep, "%s", name);
+    if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *optimizer = col_text(st, 3);
+        if (only && !listed(only, optimizer)) continue;
+        if (report_optimizer_index(out, optimizer) < 0) {
+            if (out->n_optimizers == 16) continue;
+            snprintf(out->optimizers[out->n_optimizers++], REPORT_NAME_MAX, "%s", optimizer);
+        }
+        if (out->n_runs == cap_runs) {
+            cap_runs = cap_runs ? 2 * cap_runs : 256;
+            ReportRun *r = realloc(out->runs, (size_t)cap_runs * sizeof *r);
+            if (!r) goto cleanup;
+            out->runs = r;
+        }
+        int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_real(st, 19), &cap_problems);
+        int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18), &cap_configs);
+        if (c < 0) goto cleanup;
+        ReportRun *r = &out->runs[out->n_runs++];
+        r->id = sqlite3_column_int64(st, 0);
+        r->config = c;
+        r->seed = sqlite3_column_int64(st, 5);
+        snprintf(r->status, sizeof r->status, "%s", col_text(st, 6));
+        r->score = col_real(st, 7);
+        r->eval_accuracy = col_real(st, 8);
+        r->steps_to_target = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
+        r->seconds_to_target = col_real(st, 10);
+        r->n_params = col_real(st, 11);
+        r->state_bytes = col_real(st, 12);
+        r->peak_bytes = col_real(st, 13);
+        r->peak_rss = col_real(st, 14);
+        r->opt_time = col_real(st, 15);
+        r->step_time = col_real(st, 16);
+    }
+    if (step != SQLITE_DONE) goto cleanup;
+    if (out->n_runs == 0) {
+        snprintf(err, errlen, "no runs of sweep '%s'%s%s", name, only ? " with optimizers " : "", only ? only : "");
+        rc = 1;
+        goto cleanup;
+    }
+    if (only) order_as_listed(out, only);
+    out->verdict = out->n_optimizers == 2 || (only && out->n_optimizers >= 2);
+    label_problems(db, out);
+    if (aggregate(out) || choose_best(out)) goto cleanup;
+    rc = 0;
+cleanup:
+    if (rc < 0) snprintf(err, errlen, "reading sweep '%s': %s", name, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void report_free(ReportData *d)
+{
+    free(d->problems);
+    free(d->configs);
+    free(d->runs);
+    free(d->best);
+    memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,35 @@
+/* execute.h — running a list of configurations into a sweep of the
+ * database: register them, skip those already finished, run the rest on
+ * the worker pool, and write results in batched transactions. Shared by
+ * `optbench run` (one configuration) and `optbench sweep`. */
+#ifndef OPTBENCH_EXECUTE_H
+#define OPTBENCH_EXECUTE_H
+
+#include <sqlite3.h>
+
+#include "harness/run/runner.h"
+
+typedef struct {
+    int jobs;            /* worker processes */
+    double timeout_s;    /* per-run limit; 0 = none */
+    int quiet;           /* no progress output */
+    /* Called in the parent for every run that ended, after it is stored. */
+    void (*on_result)(void *ctx, const RunConfig *cfg, int64_t run_id, const RunSummary *sum);
+    void *ctx;           /* passed to on_result */
+} ExecOptions;
+
+typedef struct {
+    long total;          /* configurations given */
+    long already;        /* already done or diverged before this call */
+    long done;           /* ended done in this call */
+    long diverged;       /* ended diverged */
+    long failed;         /* ended failed or timeout */
+    int interrupted;     /* Ctrl-C or SIGTERM stopped it */
+} ExecCounts;
+
+/* Returns 0 (see counts for how runs ended), or -1 with a message when the
+ * database or the pool failed. */
+int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, const ExecOptions *opt,
+                 ExecCounts *counts, char *err, size_t errlen);
+
+#endif

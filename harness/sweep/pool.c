@@ -1,0 +1,410 @@
+/* pool.c — forking workers, feeding them configurations, collecting their
+ * records, and noticing crashes and timeouts. */
+#include "harness/sweep/pool.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <omp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/core/memory.h"
+#include "harness/core/timing.h"
+
+#define WORKER_ROW_BUFFER 256 /* rows a worker holds before writing them */
+#define FLUSH_SECONDS 1.0     /* a worker writes its rows at least this often */
+#define QUEUE_BELOW_SECONDS 0.05 /* runs shorter than this on average are queued two deep */
+
+enum { REC_ROW = 1, REC_SUMMARY = 2 };
+
+typedef struct {
+    int type;  /* REC_ROW or REC_SUMMARY */
+    int count; /* rows that follow (REC_ROW), or 1 */
+} RecordHeader;
+
+/* ---- worker side ---------------------------------------------------- */
+
+/* Rows waiting in a worker to be written to the parent. */
+typedef struct {
+    int fd;                             /* result pipe */
+    int n;                              /* rows held */
+    double last_flush;                  /* when rows were last written */
+    MetricRow rows[WORKER_ROW_BUFFER];  /* the rows */
+} RowStream;
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) _exit(3); /* the parent is gone */
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
+static void flush_rows(RowStream *rs)
+{
+    if (rs->n == 0) return;
+    RecordHeader h = {REC_ROW, rs->n};
+    write_all(rs->fd, &h, sizeof h);
+    write_all(rs->fd, rs->rows, (size_t)rs->n * sizeof rs->rows[0]);
+    rs->n = 0;
+    rs->last_flush = now_seconds();
+}
+
+static void stream_row(void *ctx, const MetricRow *row)
+{
+    RowStream *rs = ctx;
+    rs->rows[rs->n++] = *row;
+    if (rs->n == WORKER_ROW_BUFFER || now_seconds() - rs->last_flush > FLUSH_SECONDS) flush_rows(rs);
+}
+
+/* Reads exactly len bytes; 0 at a clean end of input, 1 when read. */
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, p + got, len - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+static void worker_main(int task_fd, int result_fd, int single_thread)
+{
+    static RowStream rs; /* static: too large for the stack */
+    static RunConfig cfg;
+    RunSummary sum;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* no fastbins: each run frees and allocates its buffers, and consolidating
+     * fastbins before the next run's large allocations cost 7% of a short run */
+    mallopt(M_MXFAST, 0);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C stops */
+    if (single_thread) omp_set_num_threads(1);
+    rs.fd = result_fd;
+    while (read_all(task_fd, &cfg, sizeof cfg)) {
+        rs.n = 0;
+        rs.last_flush = now_seconds();
+        runner_run(&cfg, stream_row, &rs, &sum);
+        flush_rows(&rs);
+        RecordHeader h = {REC_SUMMARY, 1};
+        write_all(result_fd, &h, sizeof h);
+        write_all(result_fd, &sum, sizeof sum);
+    }
+    _exit(0);
+}
+
+/* ---- parent side ---------------------------------------------------- */
+
+typedef struct {
+    pid_t pid;          /* 0 when no process */
+    int task_fd;        /* parent writes configs here */
+    int result_fd;      /* parent reads records here */
+    long task;          /* run in progress, -1 when idle */
+    long queued;        /* run handed over to follow it, -1 when none */
+    double started;     /* when the run in progress started */
+    char *inbox;        /* bytes read but not yet parsed */
+    size_t in_len, in_cap; /* bytes held, room */
+    MetricRow *rows;    /* rows of the current run */
+    long n_rows, cap_rows; /* held, room */
+} Worker;
+
+static int spawn(Worker *w, int single_thread, int n_workers, Worker *all)
+{
+    int task[2], result[2];
+    if (pipe(task) != 0) return -1;
+    if (pipe(result) != 0) {
+        close(task[0]), close(task[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(task[0]), close(task[1]), close(result[0]), close(result[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        for (int i = 0; i < n_workers; i++)
+            if (all[i].pid) close(all[i].task_fd), close(all[i].result_fd);
+        close(task[1]);
+        close(result[0]);
+        worker_main(task[0], result[1], single_thread);
+    }
+    close(task[0]);
+    close(result[1]);
+    w->pid = pid;
+    w->task_fd = task[1];
+    w->result_fd = result[0];
+    w->task = w->queued = -1;
+    w->in_len = 0;
+    return 0;
+}
+
+/* Hands a configuration to a worker. A worker that died meanwhile is
+ * noticed at the end of its result stream, so a failed write needs no
+ * handling here. */
+static void send_task(int fd, const RunConfig *cfg)
+{
+    const char *p = (const char *)cfg;
+    size_t left = sizeof *cfg;
+    while (left > 0) {
+        ssize_t wr = write(fd, p, left);
+        if (wr < 0 && errno == EINTR) continue;
+        if (wr <= 0) return;
+        p += wr;
+        left -= (size_t)wr;
+    }
+}
+
+/* Closes a worker's pipes and reaps it; *ru gets its resource usage. */
+static int reap(Worker *w, int kill_first, struct rusage *ru)
+{
+    int status = 0;
+    if (kill_first) kill(w->pid, SIGKILL);
+    close(w->task_fd);
+    close(w->result_fd);
+    memset(ru, 0, sizeof *ru);
+    while (wait4(w->pid, &status, 0, ru) < 0 && errno == EINTR) {}
+    w->pid = 0;
+    return status;
+}
+
+/* A summary for a run that ended without one. */
+static void lost_summary(const RunConfig *cfg, const Worker *w, RunStatus status, const char *why,
+                         const struct rusage *ru, RunSummary *sum)
+{
+    run_summary_start(cfg, sum);
+    sum->status = status;
+    sum->first_loss = w->n_rows ? w->rows[0].loss : NAN;
+    sum->final_loss = w->n_rows ? w->rows[w->n_rows - 1].loss : NAN;
+    sum->steps_done = w->n_rows ? w->rows[w->n_rows - 1].step : 0;
+    sum->peak_rss = ru->ru_maxrss * 1024L;
+    sum->wall_seconds = now_seconds() - w->started;
+    snprintf(sum->error, sizeof sum->error, "%s (after step %ld)", why, sum->steps_done);
+}
+
+static void describe_exit(int status, char *buf, size_t len)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, len, "worker killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(buf, len, "worker exited with code %d", WEXITSTATUS(status));
+}
+
+static int append_rows(Worker *w, const MetricRow *rows, long n)
+{
+    if (w->n_rows + n > w->cap_rows) {
+        long cap = w->cap_rows ? w->cap_rows : 1024;
+        while (cap < w->n_rows + n) cap *= 2;
+        MetricRow *r = realloc(w->rows, (size_t)cap * sizeof *r);
+        if (!r) return -1;
+        w->rows = r;
+        w->cap_rows = cap;
+    }
+    memcpy(w->rows + w->n_rows, rows, (size_t)n * sizeof *rows);
+    w->n_rows += n;
+    return 0;
+}
+
+/* Parses complete records in the inbox; returns 1 when the run's summary
+ * arrived (copied to *sum), 0 otherwise, -1 on a malformed stream. */
+static int parse_inbox(Worker *w, RunSummary *sum)
+{
+    size_t off = 0;
+    int finished = 0;
+    while (w->in_len - off >= sizeof(RecordHeader)) {
+        RecordHeader h;
+        memcpy(&h, w->inbox + off, sizeof h);
+        size_t need = h.type == REC_ROW ? (size_t)h.count * sizeof(MetricRow) : sizeof(RunSummary);
+        if ((h.type != REC_ROW && h.type != REC_SUMMARY) || h.count < 1 || h.count > WORKER_ROW_BUFFER) return -1;
+        if (w->in_len - off - sizeof h < need) break;
+        const char *payload = w->inbox + off + sizeof h;
+        if (h.type == REC_ROW) {
+            if (append_rows(w, (const MetricRow *)(const void *)payload, h.count)) return -1;
+        } else {
+            memcpy(sum, payload, sizeof *sum);
+            finished = 1;
+        }
+        off += sizeof h + need;
+        if (finished) break;
+    }
+    memmove(w->inbox, w->inbox + off, w->in_len - off);
+    w->in_len -= off;
+    return finished;
+}
+
+/* Reads what a worker sent; returns 1 when its run finished, 0 when more is
+ * to come, -1 at end of input (the worker died). */
+static int drain(Worker *w, RunSummary *sum)
+{
+    if (w->in_cap - w->in_len < 65536) {
+        size_t cap = w->in_cap ? 2 * w->in_cap : 131072;
+        char *p = realloc(w->inbox, cap);
+        if (!p) return -1;
+        w->inbox = p;
+        w->in_cap = cap;
+    }
+    ssize_t r = read(w->result_fd, w->inbox + w->in_len, w->in_cap - w->in_len);
+    if (r < 0 && errno == EINTR) return 0;
+    if (r <= 0) return -1;
+    w->in_len += (size_t)r;
+    return parse_inbox(w, sum);
+}
+
+/* Runs still to hand out: those taken back from a worker that died before
+ * starting them, then the ones never handed out. */
+typedef struct {
+    long next;          /* next never-handed-out run */
+    long n;             /* runs in all */
+    long *retry;        /* runs taken back */
+    int n_retry;        /* how many */
+} Backlog;
+
+static int backlog_empty(const Backlog *b) { return b->n_retry == 0 && b->next >= b->n; }
+static long backlog_take(Backlog *b) { return b->n_retry ? b->retry[--b->n_retry] : b->next++; }
+
+/* Marks run `task` as started on worker wk. */
+static void start(Worker *wk, long task, const PoolOptions *opt)
+{
+    wk->task = task;
+    wk->started = now_seconds();
+    wk->n_rows = 0;
+    if (opt->on_start) opt->on_start(opt->ctx, task);
+}
+
+/* Hands the next run to worker i (starting a process when it has none): it
+ * starts at once when the worker is idle, else it waits in the worker's
+ * pipe and starts the moment the current run ends. */
+static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt)
+{
+    if (!w[i].pid && spawn(&w[i], jobs > 1, jobs, w) != 0) {
+        perror("optbench: starting a worker");
+        return -1;
+    }
+    long task = backlog_take(b);
+    send_task(w[i].task_fd, &cfgs[task]);
+    if (w[i].task < 0) start(&w[i], task, opt);
+    else w[i].queued = task;
+    return 0;
+}
+
+/* Gives idle workers a run, and, once runs are seen to be short, a second
+ * one to follow it, so that a worker does not wait for the parent between
+ * runs. Long runs are not queued, so that the last ones spread over all
+ * workers. */
+static int feed(Worker *w, int jobs, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt, int queue)
+{
+    for (int i = 0; i < jobs && !backlog_empty(b); i++)
+        if (w[i].task < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
+    for (int i = 0; i < jobs && queue && !backlog_empty(b); i++)
+        if (w[i].task >= 0 && w[i].queued < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
+    return 0;
+}
+
+int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
+{
+    const int jobs = opt->jobs < 1 ? 1 : opt->jobs > n ? (int)(n > 0 ? n : 1) : opt->jobs;
+    Worker *w = calloc((size_t)jobs, sizeof *w);
+    struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
+    Backlog backlog = {.n = n, .retry = calloc((size_t)jobs, sizeof(long))};
+    int rc = -1;
+    long ended = 0;          /* runs that ended, for the mean run time */
+    double ended_wall = 0;   /* their wall seconds */
+    RunSummary sum;
+    struct rusage ru;
+    char why[256];
+    MetricRow *spare = NULL; /* rows of the run being stored, swapped with a worker's */
+    long spare_cap = 0;
+    if (!w || !pfd || !backlog.retry) goto cleanup;
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; i < jobs; i++) w[i].task = w[i].queued = -1;
+    for (;;) {
+        if (opt->stop && *opt->stop) {
+            rc = 1;
+            break;
+        }
+        const int queue = ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
+        if (feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+        int busy = 0, timeout_ms = 200;
+        for (int i = 0; i < jobs; i++) {
+            busy |= w[i].task >= 0;
+            pfd[i].fd = w[i].task >= 0 ? w[i].result_fd : -1;
+            pfd[i].events = POLLIN;
+            if (w[i].task >= 0 && opt->timeout_s > 0) {
+                double left = w[i].started + opt->timeout_s - now_seconds();
+                int ms = left <= 0 ? 0 : (int)fmin(left * 1000 + 1, 200);
+                if (ms < timeout_ms) timeout_ms = ms;
+            }
+        }
+        if (!busy) {
+            rc = 0;
+            break;
+        }
+        if (poll(pfd, (nfds_t)jobs, timeout_ms) < 0 && errno != EINTR) {
+            perror("optbench: poll");
+            goto cleanup;
+        }
+        for (int i = 0; i < jobs; i++) {
+            int state = 0;
+            if (w[i].task >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) state = drain(&w[i], &sum);
+            /* one read may bring the ends of several short runs */
+            while (w[i].task >= 0) {
+                const RunConfig *cfg = &cfgs[w[i].task];
+                if (state == 1) {
+                    /* the run's own summary, wall time as measured in the worker */
+                } else if (state < 0) {
+                    describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
+                    lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
+                } else if (opt->timeout_s > 0 && now_seconds() - w[i].started > opt->timeout_s) {
+                    reap(&w[i], 1, &ru);
+                    snprintf(why, sizeof why, "exceeded timeout_s = %g", opt->timeout_s);
+                    lost_summary(cfg, &w[i], RUN_TIMEOUT, why, &ru, &sum);
+                } else {
+                    break;
+                }
+                /* keep the rows, let the worker go on with its next run, then store this one */
+                const long task = w[i].task;
+                const long n_rows = w[i].n_rows;
+                MetricRow *rows = w[i].rows;
+                const long cap = w[i].cap_rows;
+                w[i].rows = spare;
+                w[i].cap_rows = spare_cap;
+                spare = rows;
+                spare_cap = cap;
+                w[i].task = -1;
+                if (w[i].queued >= 0 && w[i].pid) start(&w[i], w[i].queued, opt);
+                else if (w[i].queued >= 0) backlog.retry[backlog.n_retry++] = w[i].queued; /* never started */
+                w[i].queued = -1;
+                ended++;
+                ended_wall += sum.wall_seconds;
+                if (!(opt->stop && *opt->stop) && feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+                opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
+                state = w[i].task >= 0 ? parse_inbox(&w[i], &sum) : 0;
+            }
+        }
+    }
+cleanup:
+    for (int i = 0; w && i < jobs; i++) {
+        if (w[i].pid) reap(&w[i], w[i].task >= 0, &ru);
+        free(w[i].inbox);
+        free(w[i].rows);
+    }
+    free(spare);
+    free(w);
+    free(pfd);
+    free(backlog.retry);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/* pool.h — the forked worker pool that runs configurations.
+ *
+ * The parent forks up to `jobs` worker processes and hands each one run
+ * configuration at a time over a pipe; a worker runs it and streams its
+ * metrics rows and summary back over another pipe. Workers live across runs
+ * (a fork costs far more than a small run), but a crash or a timeout kills
+ * only the worker and its current run: the run is reported failed/timeout
+ * with the reason and the rows it had sent, and a fresh worker takes the
+ * next one. The parent alone touches the database, through the callbacks.
+ */
+#ifndef OPTBENCH_POOL_H
+#define OPTBENCH_POOL_H
+
+#include <signal.h>
+
+#include "harness/run/runner.h"
+
+typedef struct {
+    int jobs;           /* worker processes at most */
+    double timeout_s;   /* per-run limit in seconds; 0 = none */
+    /* A run was handed to a worker. */
+    void (*on_start)(void *ctx, long task);
+    /* A run ended (done, diverged, failed or timeout) with its rows. */
+    void (*on_finish)(void *ctx, long task, const RunSummary *sum, const MetricRow *rows, long n_rows);
+    void *ctx;          /* passed to the callbacks */
+    volatile sig_atomic_t *stop; /* when it becomes non-zero, workers are killed and pool_run returns */
+} PoolOptions;
+
+/* Runs cfgs[0..n) on the pool. Returns 0 when every run ended, 1 when
+ * stopped early through opt->stop (runs in flight did not end), -1 on a
+ * system error (message printed). */
+int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt);
+
+#endif

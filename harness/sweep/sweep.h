@@ -1,0 +1,76 @@
+/* sweep.h — YAML sweep files: parsing (libyaml), validation and expansion
+ * into run configurations.
+ *
+ * A sweep file names the shared settings (steps, seeds, schedule, ...), a
+ * list of problems and a map of optimizers. Inside a problem or optimizer
+ * entry, each key holds an axis: a scalar (one value), a list (a grid axis),
+ * {log: [a, b], num: k} or {linear: [a, b], num: k} (spaced axes), and with
+ * `search: random` also {log_uniform: [a, b]}, {uniform: [a, b]} and
+ * {choice: [...]}. The whole file is checked before anything is written;
+ * every error names file:line:column and the key.
+ */
+#ifndef OPTBENCH_SWEEP_H
+#define OPTBENCH_SWEEP_H
+
+#include "harness/run/config.h"
+
+#define SWEEP_MAX_ENTRIES 32  /* problems or optimizers in one file */
+#define SWEEP_MAX_VALUES 64   /* values on one listed axis */
+#define SWEEP_MAX_SEEDS 1024  /* seeds of one sweep */
+
+typedef enum {
+    AXIS_VALUES,      /* listed values (a scalar is a list of one; choice in random search) */
+    AXIS_LOG,         /* num points spaced evenly in log between lo and hi */
+    AXIS_LINEAR,      /* num points spaced evenly between lo and hi */
+    AXIS_LOG_UNIFORM, /* random search: drawn uniformly in log between lo and hi */
+    AXIS_UNIFORM,     /* random search: drawn uniformly between lo and hi */
+} AxisKind;
+
+typedef struct {
+    char key[64];        /* setting the axis varies */
+    AxisKind kind;       /* how its values are made */
+    int n_values;        /* AXIS_VALUES: number of values */
+    char *values[SWEEP_MAX_VALUES]; /* AXIS_VALUES: values as text (owned) */
+    double lo, hi;       /* range of the other kinds */
+    int num;             /* points of AXIS_LOG / AXIS_LINEAR */
+    int line, column;    /* where the axis is written (1-based) */
+} Axis;
+
+typedef struct {
+    const ProblemDef *problem;     /* set for a problem entry */
+    const OptimizerDef *optimizer; /* set for an optimizer entry */
+    int n_axes;                    /* axes used */
+    Axis axes[PARAMS_MAX];         /* one per key given */
+    int line, column;              /* where the entry starts */
+} SweepEntry;
+
+typedef struct {
+    char path[1024];          /* the file, for messages */
+    char name[128];           /* sweep name */
+    char *text;               /* the whole file, stored with the sweep */
+    RunConfig base;           /* steps, device, schedule, clip, ... shared by every run */
+    double timeout_s;         /* per-run limit in seconds; 0 = none */
+    int n_seeds;              /* seeds per configuration */
+    long seeds[SWEEP_MAX_SEEDS]; /* the seeds */
+    int random;               /* 1: random search, 0: grid */
+    long samples;             /* random search: configurations per problem x optimizer */
+    uint64_t search_seed;     /* random search: seed of the draws */
+    int n_problems;           /* problem entries */
+    SweepEntry problems[SWEEP_MAX_ENTRIES];
+    int n_optimizers;         /* optimizer entries */
+    SweepEntry optimizers[SWEEP_MAX_ENTRIES];
+} SweepSpec;
+
+/* Reads and validates a sweep file. Returns 0, or -1 with
+ * "file:line:column: key: message" in err. The spec is heap-allocated:
+ * free it with sweep_free. */
+int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen);
+
+void sweep_free(SweepSpec *spec);
+
+/* Expands a spec into run configurations, duplicates (same key) removed, in
+ * file order: problem, optimizer, axis point, seed. *out is malloc'ed.
+ * Returns 0, or -1 with a located message (e.g. an invalid combination). */
+int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,228 @@
+/* sweep_expand.c — from a validated SweepSpec to the list of run configs:
+ * grid products, spaced axes, random draws, seeds, duplicate removal. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/rng.h"
+#include "harness/sweep/sweep.h"
+
+/* Growable list of ParamSets: the points of one entry. */
+typedef struct {
+    ParamSet *sets; /* points */
+    long n, cap;    /* used, room */
+} Points;
+
+static int points_push(Points *pts, const ParamSet *ps)
+{
+    if (pts->n == pts->cap) {
+        long cap = pts->cap ? 2 * pts->cap : 16;
+        ParamSet *p = realloc(pts->sets, (size_t)cap * sizeof *p);
+        if (!p) return -1;
+        pts->sets = p;
+        pts->cap = cap;
+    }
+    pts->sets[pts->n++] = *ps;
+    return 0;
+}
+
+/* Index of an axis's setting in its table. */
+static const ParamDef *axis_def(const ParamDef *defs, int n, const Axis *a)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(defs[i].name, a->key)) return &defs[i];
+    return NULL;
+}
+
+/* Point i of a spaced axis (or a draw u in [0, 1) of a random one), as text. */
+static void axis_number(const Axis *a, const ParamDef *def, double pos, char *buf, size_t len)
+{
+    const int logscale = a->kind == AXIS_LOG || a->kind == AXIS_LOG_UNIFORM;
+    /* in powers of ten, so that {log: [1e-4, 1e-2], num: 3} gives exactly 1e-4, 0.001, 0.01 */
+    double v = logscale ? pow(10, log10(a->lo) + (log10(a->hi) - log10(a->lo)) * pos)
+                        : a->lo + (a->hi - a->lo) * pos;
+    if (def->kind == PARAM_INT) v = round(v);
+    v = fmin(fmax(v, a->lo), a->hi); /* no rounding past the bounds */
+    format_number(v, buf, len);
+}
+
+/* Number of grid points of an axis. */
+static int axis_size(const Axis *a) { return a->kind == AXIS_VALUES ? a->n_values : a->num; }
+
+/* Grid point i of an axis, as text. */
+static void axis_point(const Axis *a, const ParamDef *def, int i, char *buf, size_t len)
+{
+    if (a->kind == AXIS_VALUES) {
+        snprintf(buf, len, "%s", a->values[i]);
+        return;
+    }
+    axis_number(a, def, a->num > 1 ? (double)i / (a->num - 1) : 0.0, buf, len);
+}
+
+/* Applies the text value to ps, with the axis's location in a message. */
+static int set_at(const char *path, const char *entry, const Axis *a, ParamSet *ps, const char *text, char *err,
+                  size_t errlen)
+{
+    char msg[ERRMSG_MAX];
+    if (params_set(ps, a->key, text, msg, sizeof msg) == 0) return 0;
+    snprintf(err, errlen, "%s:%d:%d: %s.%s: %s", path, a->line, a->column, entry, a->key, msg);
+    return -1;
+}
+
+/* Grid product of an entry's axes into pts. */
+static int expand_grid(const SweepSpec *spec, const SweepEntry *e, const ParamDef *defs, int n_defs,
+                       const char *entry, Points *pts, char *err, size_t errlen)
+{
+    int idx[PARAMS_MAX] = {0};
+    for (;;) {
+        ParamSet ps;
+        char text[PARAM_TEXT_MAX];
+        params_init(&ps, defs, n_defs);
+        for (int a = 0; a < e->n_axes; a++) {
+            axis_point(&e->axes[a], axis_def(defs, n_defs, &e->axes[a]), idx[a], text, sizeof text);
+            if (set_at(spec->path, entry, &e->axes[a], &ps, text, err, errlen)) return -1;
+        }
+        if (points_push(pts, &ps)) goto oom;
+        int a = 0;
+        while (a < e->n_axes && ++idx[a] == axis_size(&e->axes[a])) idx[a++] = 0;
+        if (a == e->n_axes) return 0;
+    }
+oom:
+    snprintf(err, errlen, "%s: out of memory expanding %s", spec->path, entry);
+    return -1;
+}
+
+/* spec->samples random points of an optimizer entry. Draw k of axis a of
+ * entry o comes from counter (o, k, a), so the same points serve every
+ * problem. */
+static int expand_random(const SweepSpec *spec, int o, const SweepEntry *e, const ParamDef *defs, int n_defs,
+                         const char *entry, Points *pts, char *err, size_t errlen)
+{
+    for (long k = 0; k < spec->samples; k++) {
+        ParamSet ps;
+        char text[PARAM_TEXT_MAX];
+        params_init(&ps, defs, n_defs);
+        for (int a = 0; a < e->n_axes; a++) {
+            const Axis *ax = &e->axes[a];
+            uint64_t counter = ((uint64_t)o * 1000003u + (uint64_t)k) * PARAMS_MAX + (uint64_t)a;
+            double u = rng_uniform(spec->search_seed, RNG_STREAM_SAMPLE, counter);
+            if (ax->kind == AXIS_LOG_UNIFORM || ax->kind == AXIS_UNIFORM)
+                axis_number(ax, axis_def(defs, n_defs, ax), u, text, sizeof text);
+            else
+                axis_point(ax, axis_def(defs, n_defs, ax), (int)(u * axis_size(ax)), text, sizeof text);
+            if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) return -1;
+        }
+        if (points_push(pts, &ps)) {
+            snprintf(err, errlen, "%s: out of memory expanding %s", spec->path, entry);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Orders run indices by key, then by position, to find duplicates. */
+typedef struct {
+    char key[KEY_TEXT_MAX]; /* run key */
+    long index;             /* position in the expansion */
+} KeyIndex;
+
+static int cmp_key_index(const void *a, const void *b)
+{
+    const KeyIndex *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Removes later runs whose key repeats an earlier one, keeping order. */
+static int dedupe(RunConfig *runs, long *n)
+{
+    KeyIndex *ki = malloc((size_t)(*n ? *n : 1) * sizeof *ki);
+    unsigned char *drop = calloc((size_t)(*n ? *n : 1), 1);
+    char text[CONFIG_TEXT_MAX];
+    int rc = -1;
+    if (!ki || !drop) goto cleanup;
+    for (long i = 0; i < *n; i++) {
+        if (config_canonical(&runs[i], text, sizeof text)) goto cleanup;
+        config_key(text, ki[i].key);
+        ki[i].index = i;
+    }
+    qsort(ki, (size_t)*n, sizeof *ki, cmp_key_index);
+    for (long i = 1; i < *n; i++)
+        if (!strcmp(ki[i].key, ki[i - 1].key)) drop[ki[i].index] = 1;
+    long kept = 0;
+    for (long i = 0; i < *n; i++)
+        if (!drop[i]) runs[kept++] = runs[i];
+    *n = kept;
+    rc = 0;
+cleanup:
+    free(ki);
+    free(drop);
+    return rc;
+}
+
+int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err, size_t errlen)
+{
+    Points probs[SWEEP_MAX_ENTRIES] = {0}, opts[SWEEP_MAX_ENTRIES] = {0};
+    RunConfig *runs = NULL;
+    long n = 0, total = 0;
+    int rc = -1;
+    *out = NULL;
+    *n_out = 0;
+    for (int p = 0; p < spec->n_problems; p++) {
+        const SweepEntry *e = &spec->problems[p];
+        char entry[96];
+        snprintf(entry, sizeof entry, "problems.%s", e->problem->name);
+        if (expand_grid(spec, e, e->problem->options, e->problem->n_options, entry, &probs[p], err, errlen))
+            goto cleanup;
+    }
+    for (int o = 0; o < spec->n_optimizers; o++) {
+        const SweepEntry *e = &spec->optimizers[o];
+        const OptimizerDef *def = e->optimizer;
+        char entry[96], msg[ERRMSG_MAX];
+        snprintf(entry, sizeof entry, "optimizers.%s", def->name);
+        if ((spec->random ? expand_random(spec, o, e, def->hparams, def->n_hparams, entry, &opts[o], err, errlen)
+                          : expand_grid(spec, e, def->hparams, def->n_hparams, entry, &opts[o], err, errlen)))
+            goto cleanup;
+        for (long k = 0; k < opts[o].n && def->check; k++)
+            if (def->check(opts[o].sets[k].num, msg, sizeof msg)) {
+                snprintf(err, errlen, "%s:%d:%d: %s: %s", spec->path, e->line, e->column, entry, msg);
+                goto cleanup;
+            }
+    }
+    for (int p = 0; p < spec->n_problems; p++)
+        for (int o = 0; o < spec->n_optimizers; o++) total += probs[p].n * opts[o].n * spec->n_seeds;
+    runs = malloc((size_t)(total ? total : 1) * sizeof *runs);
+    if (!runs) {
+        snprintf(err, errlen, "%s: out of memory for %ld runs", spec->path, total);
+        goto cleanup;
+    }
+    for (int p = 0; p < spec->n_problems; p++)
+        for (int o = 0; o < spec->n_optimizers; o++)
+            for (long i = 0; i < probs[p].n; i++)
+                for (long k = 0; k < opts[o].n; k++)
+                    for (int s = 0; s < spec->n_seeds; s++) {
+                        RunConfig *r = &runs[n++];
+                        *r = spec->base;
+                        r->problem = spec->problems[p].problem;
+                        r->problem_opts = probs[p].sets[i];
+                        r->optimizer = spec->optimizers[o].optimizer;
+                        r->hparams = opts[o].sets[k];
+                        r->seed = (uint64_t)spec->seeds[s];
+                    }
+    if (dedupe(runs, &n)) {
+        snprintf(err, errlen, "%s: cannot compute run keys", spec->path);
+        goto cleanup;
+    }
+    *out = runs;
+    *n_out = n;
+    runs = NULL;
+    rc = 0;
+cleanup:
+    for (int i = 0; i < SWEEP_MAX_ENTRIES; i++) {
+        free(probs[i].sets);
+        free(opts[i].sets);
+    }
+    free(runs);
+    return rc;
+}

@@ -1,0 +1,487 @@
+/* sweep_parse.c — reading a YAML sweep file with libyaml's document API and
+ * checking every key and value against the registries, with file:line:col
+ * in each message. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "harness/core/spec.h"
+#include "harness/sweep/sweep.h"
+
+/* Parsing state: the document and where to write an error. */
+typedef struct {
+    yaml_document_t doc; /* the loaded document */
+    SweepSpec *spec;     /* being filled */
+    char *err;           /* message buffer */
+    size_t errlen;       /* its size */
+} Parser;
+
+/* Writes "file:line:col: what: message" for a node; returns -1. */
+static int fail_at(Parser *ps, const yaml_node_t *node, const char *what, const char *fmt, ...)
+{
+    char msg[ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(ps->err, ps->errlen, "%s:%lu:%lu: %s: %s", ps->spec->path,
+             (unsigned long)node->start_mark.line + 1, (unsigned long)node->start_mark.column + 1, what, msg);
+    return -1;
+}
+
+static yaml_node_t *node_at(Parser *ps, int index) { return yaml_document_get_node(&ps->doc, index); }
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar as a number; -1 when it is none. */
+static int scalar_number(const yaml_node_t *n, double *out)
+{
+    const char *s = scalar(n);
+    char *end;
+    if (!s || !*s) return -1;
+    *out = strtod(s, &end);
+    return *end || isnan(*out) ? -1 : 0;
+}
+
+/* Checks one value text against a setting's definition; with text NULL,
+ * only that the key exists. */
+static int check_value(Parser *ps, const yaml_node_t *node, const char *what, const ParamDef *defs,
+                       int n_defs, const char *key, const char *text)
+{
+    ParamSet scratch;
+    char msg[ERRMSG_MAX];
+    params_init(&scratch, defs, n_defs);
+    if (!text && params_index(&scratch, key) >= 0) return 0;
+    if (params_set(&scratch, key, text ? text : "", msg, sizeof msg) != 0) return fail_at(ps, node, what, "%s", msg);
+    return 0;
+}
+
+/* Text of a list-valued setting ([256, 128]) from a sequence of scalars. */
+static int flow_list_text(Parser *ps, const yaml_node_t *seq, const char *what, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[used++] = '[';
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+        const char *s = scalar(node_at(ps, *it));
+        if (!s) return fail_at(ps, seq, what, "a list of numbers was expected");
+        int w = snprintf(buf + used, len - used, "%s%s", it == seq->data.sequence.items.start ? "" : ",", s);
+        if (w < 0 || (size_t)w >= len - used - 1) return fail_at(ps, seq, what, "list too long");
+        used += (size_t)w;
+    }
+    buf[used++] = ']';
+    buf[used] = 0;
+    return 0;
+}
+
+static int add_value(Parser *ps, Axis *axis, const yaml_node_t *node, const char *what, const char *text)
+{
+    if (axis->n_values == SWEEP_MAX_VALUES)
+        return fail_at(ps, node, what, "more than %d values on one axis", SWEEP_MAX_VALUES);
+    axis->values[axis->n_values] = strdup(text);
+    if (!axis->values[axis->n_values]) return fail_at(ps, node, what, "out of memory");
+    axis->n_values++;
+    return 0;
+}
+
+/* Reads the two bounds [a, b] of a spaced or random axis. */
+static int read_bounds(Parser *ps, const yaml_node_t *n, const char *what, double *lo, double *hi)
+{
+    if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top - n->data.sequence.items.start != 2 ||
+        scalar_number(node_at(ps, n->data.sequence.items.start[0]), lo) != 0 ||
+        scalar_number(node_at(ps, n->data.sequence.items.start[1]), hi) != 0)
+        return fail_at(ps, n, what, "expected two numbers [a, b]");
+    return 0;
+}
+
+/* Parses one axis (key: node) of a problem or optimizer entry. */
+static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n_defs, const char *key,
+                      const yaml_node_t *node, Axis *axis)
+{
+    char what[160], text[PARAM_TEXT_MAX];
+    snprintf(what, sizeof what, "%s.%s", entry, key);
+    memset(axis, 0, sizeof *axis);
+    snprintf(axis->key, sizeof axis->key, "%s", key);
+    axis->line = (int)node->start_mark.line + 1;
+    axis->column = (int)node->start_mark.column + 1;
+    const ParamDef *def = NULL;
+    for (int i = 0; i < n_defs; i++)
+        if (!strcmp(defs[i].name, key)) def = &defs[i];
+    const int list_kind = def->kind == PARAM_LIST;
+    axis->kind = AXIS_VALUES;
+
+    if (node->type == YAML_SCALAR_NODE) {
+        if (check_value(ps, node, what, defs, n_defs, key, scalar(node))) return -1;
+        return add_value(ps, axis, node, what, scalar(node));
+    }
+    if (node->type == YAML_SEQUENCE_NODE) {
+        yaml_node_item_t *start = node->data.sequence.items.start, *top = node->data.sequence.items.top;
+        if (start == top) return fail_at(ps, node, what, "empty axis: give at least one value");
+        if (list_kind && node_at(ps, *start)->type == YAML_SCALAR_NODE) {
+            if (flow_list_text(ps, node, what, text, sizeof text) ||
+                check_value(ps, node, what, defs, n_defs, key, text))
+                return -1;
+            return add_value(ps, axis, node, what, text);
+        }
+        for (yaml_node_item_t *it = start; it < top; it++) {
+            const yaml_node_t *v = node_at(ps, *it);
+            if (list_kind && v->type == YAML_SEQUENCE_NODE) {
+                if (flow_list_text(ps, v, what, text, sizeof text)) return -1;
+            } else if (v->type == YAML_SCALAR_NODE) {
+                snprintf(text, sizeof text, "%s", scalar(v));
+            } else {
+                return fail_at(ps, v, what, "a value was expected");
+            }
+            if (check_value(ps, v, what, defs, n_defs, key, text) || add_value(ps, axis, v, what, text)) return -1;
+        }
+        return 0;
+    }
+    /* a mapping: {log|linear: [a, b], num: k} or a random-search distribution */
+    const yaml_node_t *range = NULL;
+    double num = -1;
+    const char *form = NULL;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        const char *f = scalar(node_at(ps, p->key));
+        const yaml_node_t *v = node_at(ps, p->value);
+        if (!f) return fail_at(ps, node, what, "unexpected mapping key");
+        if (!strcmp(f, "num")) {
+            if (scalar_number(v, &num) != 0 || num < 1 || num != floor(num) || num > SWEEP_MAX_VALUES)
+                return fail_at(ps, v, what, "num must be an integer in [1, %d]", SWEEP_MAX_VALUES);
+            continue;
+        }
+        if (form) return fail_at(ps, node_at(ps, p->key), what, "'%s' and '%s' given together", form, f);
+        form = f;
+        range = v;
+        if (!strcmp(f, "log")) axis->kind = AXIS_LOG;
+        else if (!strcmp(f, "linear")) axis->kind = AXIS_LINEAR;
+        else if (!strcmp(f, "log_uniform")) axis->kind = AXIS_LOG_UNIFORM;
+        else if (!strcmp(f, "uniform")) axis->kind = AXIS_UNIFORM;
+        else if (!strcmp(f, "choice")) axis->kind = AXIS_VALUES;
+        else
+            return fail_at(ps, node_at(ps, p->key), what,
+                           "unknown axis form '%s' (log, linear, log_uniform, uniform, choice)", f);
+    }
+    if (!form) return fail_at(ps, node, what, "expected {log: [a, b], num: k}, {linear: ...} or a distribution");
+    if (axis->kind == AXIS_VALUES) {
+        if (num >= 0) return fail_at(ps, node, what, "'num' belongs to log and linear axes");
+        if (range->type != YAML_SEQUENCE_NODE) return fail_at(ps, range, what, "choice needs a list");
+        return parse_axis(ps, entry, defs, n_defs, key, range, axis);
+    }
+    if (def->kind != PARAM_REAL && def->kind != PARAM_INT)
+        return fail_at(ps, node, what, "'%s' needs a numeric setting", form);
+    if (read_bounds(ps, range, what, &axis->lo, &axis->hi)) return -1;
+    if (axis->lo > axis->hi) return fail_at(ps, range, what, "lower bound above upper bound");
+    if ((axis->kind == AXIS_LOG || axis->kind == AXIS_LOG_UNIFORM) && axis->lo <= 0)
+        return fail_at(ps, range, what, "log spacing needs bounds > 0");
+    int spaced = axis->kind == AXIS_LOG || axis->kind == AXIS_LINEAR;
+    if (spaced && num < 0) return fail_at(ps, node, what, "'%s' needs num: k", form);
+    if (!spaced && num >= 0) return fail_at(ps, node, what, "'num' belongs to log and linear axes");
+    if (!spaced && !ps->spec->random) return fail_at(ps, node, what, "'%s' needs search: random", form);
+    if (!spaced && !strncmp(entry, "problems.", 9))
+        return fail_at(ps, node, what, "'%s' applies to optimizer hyperparameters only", form);
+    axis->num = spaced ? (int)num : 0;
+    for (int b = 0; b < 2; b++) {
+        char bound[40];
+        format_number(b ? axis->hi : axis->lo, bound, sizeof bound);
+        if (check_value(ps, range, what, defs, n_defs, key, bound)) return -1;
+    }
+    return 0;
+}
+
+/* Parses an entry's mapping of axes (or an empty/null entry). */
+static int parse_entry_axes(Parser *ps, const char *entry, const ParamDef *defs, int n_defs,
+                            const yaml_node_t *node, SweepEntry *out)
+{
+    if (node->type == YAML_SCALAR_NODE && (!*scalar(node) || !strcmp(scalar(node), "~") || !strcmp(scalar(node), "null")))
+        return 0;
+    if (node->type != YAML_MAPPING_NODE) return fail_at(ps, node, entry, "expected a mapping of key: values");
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        const char *key = scalar(node_at(ps, p->key));
+        if (!key) return fail_at(ps, node_at(ps, p->key), entry, "keys must be plain names");
+        for (int i = 0; i < out->n_axes; i++)
+            if (!strcmp(out->axes[i].key, key)) return fail_at(ps, node_at(ps, p->key), entry, "key '%s' given twice", key);
+        if (out->n_axes == PARAMS_MAX) return fail_at(ps, node_at(ps, p->key), entry, "too many keys");
+        char what[160];
+        snprintf(what, sizeof what, "%s.%s", entry, key);
+        if (check_value(ps, node_at(ps, p->key), what, defs, n_defs, key, NULL)) return -1;
+        /* counted before parsing, so that sweep_free also frees a half-read axis */
+        if (parse_axis(ps, entry, defs, n_defs, key, node_at(ps, p->value), &out->axes[out->n_axes++]))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_problems(Parser *ps, const yaml_node_t *node)
+{
+    SweepSpec *spec = ps->spec;
+    if (node->type != YAML_SEQUENCE_NODE || node->data.sequence.items.start == node->data.sequence.items.top)
+        return fail_at(ps, node, "problems", "expected a non-empty list (- rosenbrock: {dim: 2})");
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        const yaml_node_t *item = node_at(ps, *it), *opts = NULL, *name_node = item;
+        const char *name = scalar(item);
+        if (item->type == YAML_MAPPING_NODE && item->data.mapping.pairs.top - item->data.mapping.pairs.start == 1) {
+            name_node = node_at(ps, item->data.mapping.pairs.start->key);
+            name = scalar(name_node);
+            opts = node_at(ps, item->data.mapping.pairs.start->value);
+        }
+        if (!name) return fail_at(ps, item, "problems", "expected '- NAME' or '- NAME: {options}'");
+        const ProblemDef *def = problem_find(name);
+        if (!def) return fail_at(ps, name_node, "problems", "unknown problem '%s' (known: %s)", name, problem_names());
+        if (spec->n_problems == SWEEP_MAX_ENTRIES) return fail_at(ps, item, "problems", "too many problems");
+        SweepEntry *e = &spec->problems[spec->n_problems++];
+        e->problem = def;
+        e->line = (int)name_node->start_mark.line + 1;
+        e->column = (int)name_node->start_mark.column + 1;
+        char entry[96];
+        snprintf(entry, sizeof entry, "problems.%s", name);
+        if (opts && parse_entry_axes(ps, entry, def->options, def->n_options, opts, e)) return -1;
+    }
+    return 0;
+}
+
+static int parse_optimizers(Parser *ps, const yaml_node_t *node)
+{
+    SweepSpec *spec = ps->spec;
+    if (node->type != YAML_MAPPING_NODE || node->data.mapping.pairs.start == node->data.mapping.pairs.top)
+        return fail_at(ps, node, "optimizers", "expected a non-empty mapping (adamw: {lr: [...]})");
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        const yaml_node_t *name_node = node_at(ps, p->key);
+        const char *name = scalar(name_node);
+        const OptimizerDef *def = name ? optimizer_find(name) : NULL;
+        if (!def)
+            return fail_at(ps, name_node, "optimizers", "unknown optimizer '%s' (known: %s)", name ? name : "?",
+                           optimizer_names());
+        if (spec->n_optimizers == SWEEP_MAX_ENTRIES) return fail_at(ps, name_node, "optimizers", "too many optimizers");
+        SweepEntry *e = &spec->optimizers[spec->n_optimizers++];
+        e->optimizer = def;
+        e->line = (int)name_node->start_mark.line + 1;
+        e->column = (int)name_node->start_mark.column + 1;
+        char entry[96];
+        snprintf(entry, sizeof entry, "optimizers.%s", name);
+        if (parse_entry_axes(ps, entry, def->hparams, def->n_hparams, node_at(ps, p->value), e)) return -1;
+    }
+    return 0;
+}
+
+/* schedule: NAME or {name: NAME, key: value, ...} */
+static int parse_schedule(Parser *ps, const yaml_node_t *node)
+{
+    char text[1024], err[ERRMSG_MAX];
+    if (node->type == YAML_SCALAR_NODE) {
+        snprintf(text, sizeof text, "%s", scalar(node));
+    } else if (node->type == YAML_MAPPING_NODE) {
+        const char *name = NULL;
+        char rest[900] = "";
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+            const char *k = scalar(node_at(ps, p->key)), *v = scalar(node_at(ps, p->value));
+            if (!k || !v) return fail_at(ps, node, "schedule", "expected key: value pairs");
+            if (!strcmp(k, "name")) name = v;
+            else if (strlen(rest) + strlen(k) + strlen(v) + 3 < sizeof rest)
+                strcat(strcat(strcat(strcat(rest, ","), k), "="), v);
+        }
+        if (!name) return fail_at(ps, node, "schedule", "needs name: constant|cosine|linear");
+        snprintf(text, sizeof text, "%s%s", name, rest);
+    } else {
+        return fail_at(ps, node, "schedule", "expected a name or {name: ..., warmup: ...}");
+    }
+    if (config_set_schedule(&ps->spec->base, text, err, sizeof err)) return fail_at(ps, node, "schedule", "%s", err);
+    return 0;
+}
+
+static int parse_seeds(Parser *ps, const yaml_node_t *node)
+{
+    SweepSpec *spec = ps->spec;
+    double v;
+    spec->n_seeds = 0;
+    if (node->type == YAML_SCALAR_NODE) {
+        if (scalar_number(node, &v) || v < 1 || v != floor(v) || v > SWEEP_MAX_SEEDS)
+            return fail_at(ps, node, "seeds", "a list of seeds or a count in [1, %d]", SWEEP_MAX_SEEDS);
+        for (int i = 0; i < (int)v; i++) spec->seeds[spec->n_seeds++] = i;
+        return 0;
+    }
+    if (node->type != YAML_SEQUENCE_NODE || node->data.sequence.items.start == node->data.sequence.items.top)
+        return fail_at(ps, node, "seeds", "a non-empty list of seeds, or a count");
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        const yaml_node_t *s = node_at(ps, *it);
+        if (scalar_number(s, &v) || v < 0 || v != floor(v) || v > 9007199254740992.0)
+            return fail_at(ps, s, "seeds", "'%s' is not an integer >= 0", scalar(s) ? scalar(s) : "?");
+        if (spec->n_seeds == SWEEP_MAX_SEEDS) return fail_at(ps, s, "seeds", "more than %d seeds", SWEEP_MAX_SEEDS);
+        spec->seeds[spec->n_seeds++] = (long)v;
+    }
+    return 0;
+}
+
+/* A top-level number in [lo, hi]; integer when whole is set. */
+static int parse_number(Parser *ps, const yaml_node_t *node, const char *key, double lo, double hi, int whole,
+                        double *out)
+{
+    if (scalar_number(node, out) || *out < lo || *out > hi || (whole && *out != floor(*out))) {
+        char l[32], h[32];
+        format_number(lo, l, sizeof l);
+        format_number(hi, h, sizeof h);
+        return fail_at(ps, node, key, "'%s' is not %s in [%s, %s]", scalar(node) ? scalar(node) : "(not a scalar)",
+                       whole ? "an integer" : "a number", l, h);
+    }
+    return 0;
+}
+
+/* Every top-level key; problems and optimizers are read after the rest so
+ * that `search: random` is known whatever the key order. */
+static int parse_root(Parser *ps, const yaml_node_t *root)
+{
+    SweepSpec *spec = ps->spec;
+    const yaml_node_t *problems = NULL, *optimizers = NULL;
+    double v;
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return fail_at(ps, root ? root : &(yaml_node_t){0}, "sweep", "the file must be a mapping of settings");
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn = node_at(ps, p->key), *vn = node_at(ps, p->value);
+        const char *key = scalar(kn);
+        if (!key) return fail_at(ps, kn, "sweep", "keys must be plain names");
+        int rc = 0;
+        if (!strcmp(key, "name")) {
+            if (!scalar(vn) || !*scalar(vn) || strlen(scalar(vn)) >= sizeof spec->name)
+                return fail_at(ps, vn, key, "expected a name of at most %zu characters", sizeof spec->name - 1);
+            snprintf(spec->name, sizeof spec->name, "%s", scalar(vn));
+        } else if (!strcmp(key, "steps")) {
+            rc = parse_number(ps, vn, key, 1, 1e9, 1, &v);
+            spec->base.steps = (long)v;
+        } else if (!strcmp(key, "seeds")) {
+            rc = parse_seeds(ps, vn);
+        } else if (!strcmp(key, "device")) {
+            int d = scalar(vn) ? device_parse(scalar(vn)) : -1;
+            if (d < 0) return fail_at(ps, vn, key, "expected cpu or cuda");
+            spec->base.device = (Device)d;
+        } else if (!strcmp(key, "log_every")) {
+            rc = parse_number(ps, vn, key, 1, 1e9, 1, &v);
+            spec->base.log_every = (long)v;
+        } else if (!strcmp(key, "eval_every")) {
+            rc = parse_number(ps, vn, key, 0, 1e9, 1, &v);
+            spec->base.eval_every = (long)v;
+        } else if (!strcmp(key, "schedule")) {
+            rc = parse_schedule(ps, vn);
+        } else if (!strcmp(key, "clip")) {
+            rc = parse_number(ps, vn, key, 0, INFINITY, 0, &spec->base.clip);
+        } else if (!strcmp(key, "accum")) {
+            rc = parse_number(ps, vn, key, 1, 1 << 20, 1, &v);
+            spec->base.accum = (int)v;
+        } else if (!strcmp(key, "target")) {
+            rc = parse_number(ps, vn, key, -INFINITY, INFINITY, 0, &spec->base.target);
+        } else if (!strcmp(key, "divergence_factor")) {
+            rc = parse_number(ps, vn, key, 1, INFINITY, 0, &spec->base.divergence_factor);
+        } else if (!strcmp(key, "timeout_s")) {
+            rc = parse_number(ps, vn, key, 0, 1e9, 0, &spec->timeout_s);
+        } else if (!strcmp(key, "search")) {
+            const char *s = scalar(vn);
+            if (!s || (strcmp(s, "grid") && strcmp(s, "random"))) return fail_at(ps, vn, key, "expected grid or random");
+            spec->random = !strcmp(s, "random");
+        } else if (!strcmp(key, "samples")) {
+            rc = parse_number(ps, vn, key, 1, 1e6, 1, &v);
+            spec->samples = (long)v;
+        } else if (!strcmp(key, "search_seed")) {
+            rc = parse_number(ps, vn, key, 0, 9007199254740992.0, 1, &v);
+            spec->search_seed = (uint64_t)v;
+        } else if (!strcmp(key, "problems")) {
+            problems = vn;
+        } else if (!strcmp(key, "optimizers")) {
+            optimizers = vn;
+        } else {
+            return fail_at(ps, kn, key,
+                           "unknown key (known: name, steps, seeds, device, log_every, eval_every, schedule, clip, "
+                           "accum, target, divergence_factor, timeout_s, search, samples, search_seed, problems, "
+                           "optimizers)");
+        }
+        if (rc) return -1;
+    }
+    if (!spec->name[0]) return fail_at(ps, root, "name", "missing: every sweep needs a name");
+    if (!problems) return fail_at(ps, root, "problems", "missing: list at least one problem");
+    if (!optimizers) return fail_at(ps, root, "optimizers", "missing: name at least one optimizer");
+    if (spec->random && spec->samples < 1) return fail_at(ps, root, "samples", "search: random needs samples: N");
+    if (!spec->random && spec->samples) return fail_at(ps, root, "samples", "samples needs search: random");
+    return parse_problems(ps, problems) || parse_optimizers(ps, optimizers) ? -1 : 0;
+}
+
+/* Reads a whole file into a NUL-terminated buffer. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
+            *len = fread(buf, 1, (size_t)size, f);
+            buf[*len] = 0;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
+{
+    Parser ps = {.err = err, .errlen = errlen};
+    yaml_parser_t parser;
+    size_t len = 0;
+    int rc = -1, have_doc = 0, have_parser = 0;
+    *out = NULL;
+    ps.spec = calloc(1, sizeof *ps.spec);
+    if (!ps.spec) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto cleanup;
+    }
+    snprintf(ps.spec->path, sizeof ps.spec->path, "%s", path);
+    config_defaults(&ps.spec->base);
+    ps.spec->base.log_every = 10;
+    ps.spec->seeds[0] = 0;
+    ps.spec->n_seeds = 1;
+    ps.spec->text = read_file(path, &len);
+    if (!ps.spec->text) {
+        snprintf(err, errlen, "%s: cannot read the sweep file", path);
+        goto cleanup;
+    }
+    if (!yaml_parser_initialize(&parser)) {
+        snprintf(err, errlen, "%s: cannot start the YAML parser", path);
+        goto cleanup;
+    }
+    have_parser = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)ps.spec->text, len);
+    if (!yaml_parser_load(&parser, &ps.doc)) {
+        snprintf(err, errlen, "%s:%lu:%lu: YAML: %s%s%s", path, (unsigned long)parser.problem_mark.line + 1,
+                 (unsigned long)parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
+                 parser.context ? " " : "", parser.context ? parser.context : "");
+        goto cleanup;
+    }
+    have_doc = 1;
+    if (!yaml_document_get_root_node(&ps.doc)) {
+        snprintf(err, errlen, "%s:1:1: sweep: the file is empty", path);
+        goto cleanup;
+    }
+    if (parse_root(&ps, yaml_document_get_root_node(&ps.doc)) != 0) goto cleanup;
+    *out = ps.spec;
+    ps.spec = NULL;
+    rc = 0;
+cleanup:
+    if (have_doc) yaml_document_delete(&ps.doc);
+    if (have_parser) yaml_parser_delete(&parser);
+    sweep_free(ps.spec);
+    return rc;
+}
+
+void sweep_free(SweepSpec *spec)
+{
+    if (!spec) return;
+    SweepEntry *lists[2] = {spec->problems, spec->optimizers};
+    int counts[2] = {spec->n_problems, spec->n_optimizers};
+    for (int l = 0; l < 2; l++)
+        for (int e = 0; e < counts[l]; e++)
+            for (int a = 0; a < lists[l][e].n_axes; a++)
+                for (int v = 0; v < lists[l][e].axes[a].n_values; v++) free(lists[l][e].axes[a].values[v]);
+    free(spec->text);
+    free(spec);
+}
