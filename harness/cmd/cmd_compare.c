@@ -21,12 +21,15 @@ static const char usage[] =
     "                     times are shown but not gated unless this is given (default off)\n"
     "  --mem-tol X        relative tolerance of state and peak bytes (default 0: any growth)\n"
     "  --format table|json  (default table)\n"
+    "  --allow-missing    runs of BASE absent from NEW do not fail the comparison\n"
     "  Runs are matched by sweep name and key. A run regresses when a status falls\n"
     "  (done > diverged > failed/timeout: done -> diverged regresses), a loss rises or\n"
     "  the accuracy falls beyond max(loss-tol * |base|, loss-floor), a time rises beyond\n"
-    "  time-tol, or memory grows beyond mem-tol. Runs present in only one database\n"
-    "  are listed and do not fail the comparison.\n"
-    "  Exit 0: no regression; 1: at least one regressed run; 2: usage or input error.\n";
+    "  time-tol, or memory grows beyond mem-tol. A run of BASE missing from NEW is a\n"
+    "  regression too (a renamed sweep, a half-finished run of it) unless\n"
+    "  --allow-missing is given; runs only in NEW are listed and do not fail.\n"
+    "  Exit 0: no regression; 1: at least one regressed or missing run, or no run\n"
+    "  matched at all; 2: usage or input error (a --sweep in neither database).\n";
 
 /* The parsed command line. */
 typedef struct {
@@ -35,6 +38,7 @@ typedef struct {
     const char *sweep;     /* --sweep, or NULL */
     CompareTol tol;        /* tolerances */
     int json;              /* --format json */
+    int allow_missing;     /* --allow-missing: runs only in BASE do not fail */
 } CompareArgs;
 
 /* The runs of both databases. */
@@ -45,12 +49,12 @@ typedef struct {
 
 static int parse_args(int argc, char **argv, CompareArgs *a)
 {
-    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_HELP };
+    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_ALLOW_MISSING, O_HELP };
     static const struct option opts[] = {
         {"sweep", required_argument, 0, O_SWEEP}, {"loss-tol", required_argument, 0, O_LOSS},
         {"loss-floor", required_argument, 0, O_FLOOR}, {"time-tol", required_argument, 0, O_TIME},
         {"mem-tol", required_argument, 0, O_MEM}, {"format", required_argument, 0, O_FORMAT},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+        {"allow-missing", no_argument, 0, O_ALLOW_MISSING}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
     };
     int c;
     opterr = 0;
@@ -74,6 +78,7 @@ static int parse_args(int argc, char **argv, CompareArgs *a)
             if (strcmp(optarg, "table") && strcmp(optarg, "json")) return cli_usage_error(usage, "--format: '%s' is not table or json", optarg);
             a->json = !strcmp(optarg, "json");
             break;
+        case O_ALLOW_MISSING: a->allow_missing = 1; break;
         case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
         default: return cli_usage_error(usage, "compare: unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -205,7 +210,7 @@ int cmd_compare(int argc, char **argv)
 {
     CompareArgs a = {.tol = {.loss_tol = 1e-3, .loss_floor = 1e-6, .time_tol = -1, .mem_tol = 0}};
     RunLists l = {0};
-    size_t matched = 0, regressed = 0;
+    size_t matched = 0, regressed = 0, missing = 0;
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
     if ((rc = load(a.base_path, a.sweep, &l.base, &l.n_base)) != EXIT_OK ||
@@ -232,12 +237,19 @@ int cmd_compare(int argc, char **argv)
     regressed = print_pairs(&l, &a.tol, a.json, &matched);
     print_only("only_in_base", l.base, l.n_base, l.next, l.n_next, a.json);
     print_only("only_in_new", l.next, l.n_next, l.base, l.n_base, a.json);
+    missing = l.n_base - matched;
     if (a.json)
-        printf(",\n  \"matched\": %zu, \"regressed\": %zu}\n", matched, regressed);
+        printf(",\n  \"matched\": %zu, \"regressed\": %zu, \"missing\": %zu, \"allow_missing\": %s}\n", matched,
+               regressed, missing, a.allow_missing ? "true" : "false");
     else
         printf("compare: %zu matched, %zu regressed, %zu only in base, %zu only in new\n", matched, regressed,
-               l.n_base - matched, l.n_next - matched);
+               missing, l.n_next - matched);
     rc = regressed ? EXIT_MISMATCH : EXIT_OK;
+    if (matched == 0)
+        rc = cli_fail(EXIT_MISMATCH, "no run of %s matched one of %s: nothing was compared", a.base_path, a.next_path);
+    else if (missing && !a.allow_missing)
+        rc = cli_fail(EXIT_MISMATCH, "%zu run%s of %s missing from %s (a regression; --allow-missing accepts it)",
+                      missing, missing == 1 ? "" : "s", a.base_path, a.next_path);
 cleanup:
     free(l.base);
     free(l.next);

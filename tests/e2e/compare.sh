@@ -1,8 +1,9 @@
 #!/bin/sh
 # compare.sh — `optbench compare` on real databases: identical copies pass;
 # a copy with worsened losses and a run turned diverged (edited with
-# sqlite3) fails and names exactly those runs; --sweep restricts; runs in
-# one database only are listed; times are gated only with --time-tol.
+# sqlite3) fails and names exactly those runs; --sweep restricts; runs of
+# the base missing from the new database fail unless --allow-missing, and
+# nothing matched always fails; times are gated only with --time-tol.
 set -eu
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -48,11 +49,33 @@ sqlite3 "$dir/slow.db" "UPDATE runs SET step_time_median = step_time_median * 5"
 code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/slow.db" --time-tol 0.5 >/dev/null || code=$?
 test "$code" -eq 1
 
-# runs in one database only are listed, not failed
+# a run of the base missing from the new database is a regression (unless
+# --allow-missing); a run only in the new one is listed and does not fail
 sqlite3 "$dir/slow.db" "DELETE FROM runs WHERE key = '$k1'"
-"$OPTBENCH" compare "$dir/base.db" "$dir/slow.db" >"$dir/out"
+code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/slow.db" >"$dir/out" 2>"$dir/err" || code=$?
+test "$code" -eq 1
 grep -q "^only_in_base main/$k1 " "$dir/out"
+grep -q "1 run of .* missing from" "$dir/err"
+"$OPTBENCH" compare "$dir/base.db" "$dir/slow.db" --allow-missing >/dev/null
 "$OPTBENCH" compare "$dir/slow.db" "$dir/base.db" | grep -q "^only_in_new main/$k1 "
+
+# a database against one holding half its runs (a half-finished CI run)
+cp "$dir/base.db" "$dir/half.db"
+sqlite3 "$dir/half.db" "DELETE FROM metrics WHERE run_id % 2 = 0; DELETE FROM runs WHERE id % 2 = 0"
+code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/half.db" >"$dir/out" 2>/dev/null || code=$?
+test "$code" -eq 1
+grep -q '^compare: 4 matched, 0 regressed, 3 only in base, 0 only in new$' "$dir/out"
+code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/half.db" --format json >"$dir/json" 2>/dev/null || code=$?
+test "$code" -eq 1
+test "$(jq '.missing' "$dir/json")" -eq 3
+
+# nothing matched (a renamed sweep): always a failure, --allow-missing or not
+sqlite3 "$dir/half.db" "UPDATE sweeps SET name = name || '-renamed'"
+code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/half.db" --allow-missing >/dev/null 2>"$dir/err" || code=$?
+test "$code" -eq 1
+grep -q 'nothing was compared' "$dir/err"
+code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/half.db" --sweep main --allow-missing >/dev/null 2>&1 || code=$?
+test "$code" -eq 1
 
 # input errors
 code=0; "$OPTBENCH" compare "$dir/base.db" "$dir/missing.db" 2>/dev/null || code=$?
