@@ -52,7 +52,6 @@ OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanit
 endif
 
 CFLAGS   += -std=gnu11 $(OPT_FLAGS) -g -fopenmp -Wall -Wextra -MMD -MP -I. \
-            -DOPTBENCH_DATADIR='"$(PREFIX)/share/optbench"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += $(filter -fsanitize=%,$(OPT_FLAGS)) -fopenmp
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/core/hostinfo.h"
 #include "harness/core/memory.h"
 #include "harness/core/rng.h"
 
@@ -25,16 +26,17 @@ static const struct {
     {"wine", "wine_data.csv"},
 };
 
-/* Where a shipped file is: path when given, else data/FILE under the current
- * directory when it exists, else the installed copy. */
+/* Where a shipped file is: path when given, else data/FILE as
+ * host_find_shipped finds it (the source tree or the install prefix). */
 static void shipped_path(const char *file, const char *path, char *out, size_t len)
 {
+    char rel[PATH_MAX_LEN];
     if (path[0]) {
         snprintf(out, len, "%s", path);
         return;
     }
-    snprintf(out, len, "data/%s", file);
-    if (access(out, R_OK) != 0) snprintf(out, len, "%s/data/%s", OPTBENCH_DATADIR, file);
+    snprintf(rel, sizeof rel, "data/%s", file);
+    host_find_shipped(rel, rel, out, len);
 }
 
 /* Fashion-MNIST's own training and test files from directory dir. */

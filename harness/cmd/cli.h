@@ -9,6 +9,7 @@ enum {
     EXIT_MISMATCH = 1, /* a check found a regression or mismatch */
     EXIT_USAGE = 2,    /* usage or input error */
     EXIT_RUNTIME = 3,  /* runtime error */
+    EXIT_SIGNAL = 128, /* plus the signal that stopped a run or sweep: 130 SIGINT, 143 SIGTERM */
 };
 
 /* Prints "optbench: <message>" and the usage text to stderr; returns EXIT_USAGE. */

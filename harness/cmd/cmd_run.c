@@ -168,7 +168,7 @@ int cmd_run(int argc, char **argv)
         goto cleanup;
     }
     if (counts.already && !quiet) printf("already recorded in %s (sweep %s); nothing to do\n", db_path, sweep);
-    rc = counts.interrupted ? 130 : counts.failed ? EXIT_RUNTIME : EXIT_OK;
+    rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);
     return rc;

@@ -23,7 +23,8 @@ static const char usage[] =
     "  --dry-run        print the expanded runs and write nothing\n"
     "  --quiet          no progress output\n"
     "Runs already done or diverged in the database are skipped, so re-running a\n"
-    "sweep resumes it. Exit 0 when every run is done or diverged, 3 when some failed.\n";
+    "sweep resumes it. Exit 0 when every run is done or diverged, 3 when some failed\n"
+    "or timed out, 130 after Ctrl-C (SIGINT), 143 after SIGTERM.\n";
 
 typedef struct {
     long jobs;          /* worker processes */
@@ -157,10 +158,10 @@ int cmd_sweep(int argc, char **argv)
     if (counts.already == counts.total)
         printf("sweep %s: %ld of %ld runs already done\n", spec->name, counts.already, counts.total);
     else
-        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld already done%s\n", spec->name,
-               counts.total, counts.done, counts.diverged, counts.failed, counts.already,
+        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s\n",
+               spec->name, counts.total, counts.done, counts.diverged, counts.failed, counts.timeout, counts.already,
                counts.interrupted ? "; interrupted, re-run to resume" : "");
-    rc = counts.interrupted ? 130 : counts.failed ? EXIT_RUNTIME : EXIT_OK;
+    rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);
     free(runs);

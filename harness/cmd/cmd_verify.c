@@ -10,17 +10,15 @@
 #include "harness/run/config.h"
 #include "harness/core/device.h"
 #include "harness/check/golden.h"
-
-#ifndef OPTBENCH_DATADIR
-#define OPTBENCH_DATADIR "/usr/local/share/optbench"
-#endif
+#include "harness/core/hostinfo.h"
 
 static const char usage[] =
     "usage: optbench verify [--dir DIR] [--device cpu|cuda]\n"
     "  Replays every golden update vector file (*.txt) of DIR through its optimizer's\n"
     "  step on the device (cpu, or cuda: the fused GPU kernel, default cpu)\n"
     "  and prints OK or MISMATCH with the worst error. DIR defaults to tests/golden\n"
-    "  when present, else " OPTBENCH_DATADIR "/golden. Exit 1 on any mismatch.\n";
+    "  of the source tree, else PREFIX/share/optbench/golden of an installed optbench.\n"
+    "  Exit 1 on any mismatch.\n";
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -34,7 +32,7 @@ int cmd_verify(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *dir = NULL;
-    char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX];
+    char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX], golden_dir[1024];
     Device dev = DEVICE_CPU;
     int c;
     opterr = 0;
@@ -56,9 +54,8 @@ int cmd_verify(int argc, char **argv)
         printf("# device: %s\n", gpu);
     }
     if (!dir) {
-        DIR *probe = opendir("tests/golden");
-        dir = probe ? "tests/golden" : OPTBENCH_DATADIR "/golden";
-        if (probe) closedir(probe);
+        host_find_shipped("tests/golden", "golden", golden_dir, sizeof golden_dir);
+        dir = golden_dir;
     }
     DIR *d = opendir(dir);
     if (!d) return cli_fail(EXIT_USAGE, "%s: cannot open the golden vector folder", dir);

@@ -35,7 +35,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: optbench <command> [options]   (optbench <command> --help)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nexit codes: 0 ok, 1 check failed, 2 usage or input error, 3 runtime error\n");
+    fprintf(out, "\nexit codes: 0 ok, 1 check failed, 2 usage or input error, 3 runtime error,\n"
+                 "            130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM\n");
 }
 
 int main(int argc, char **argv)

@@ -13,13 +13,9 @@
 
 #define COMMIT_SECONDS 0.25 /* results are committed at least this often */
 
-static volatile sig_atomic_t stop_requested; /* set by SIGINT/SIGTERM */
+static volatile sig_atomic_t stop_requested; /* the SIGINT/SIGTERM received, or 0 */
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+static void on_signal(int sig) { stop_requested = sig; }
 
 /* State shared with the pool callbacks. */
 typedef struct {
@@ -58,7 +54,8 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
         ex->failed = 1;
     ex->counts->done += sum->status == RUN_DONE;
     ex->counts->diverged += sum->status == RUN_DIVERGED;
-    ex->counts->failed += sum->status == RUN_FAILED || sum->status == RUN_TIMEOUT;
+    ex->counts->failed += sum->status == RUN_FAILED;
+    ex->counts->timeout += sum->status == RUN_TIMEOUT;
     progress_update(&ex->progress, sum->status);
     if (ex->opt->on_result) ex->opt->on_result(ex->opt->ctx, &ex->todo[task], ex->ids[task], sum);
     if (now_seconds() - ex->last_commit > COMMIT_SECONDS) checkpoint(ex);
@@ -104,7 +101,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     progress_finish(&ex.progress);
-    counts->interrupted = pool_rc == 1;
+    counts->interrupted = pool_rc == 1 ? (int)stop_requested : 0;
     /* runs stopped in flight go back to pending: nothing unfinished is done */
     for (long i = 0; i < n_todo && !ex.failed; i++)
         if (started[i] && store_set_status(db, todo_ids[i], RUN_PENDING, ex.err, sizeof ex.err)) ex.failed = 1;

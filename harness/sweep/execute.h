@@ -23,8 +23,9 @@ typedef struct {
     long already;        /* already done or diverged before this call */
     long done;           /* ended done in this call */
     long diverged;       /* ended diverged */
-    long failed;         /* ended failed or timeout */
-    int interrupted;     /* Ctrl-C or SIGTERM stopped it */
+    long failed;         /* ended failed (crashed, or an error) */
+    long timeout;        /* ended past the sweep's timeout_s */
+    int interrupted;     /* the signal (SIGINT, SIGTERM) that stopped it, or 0 */
 } ExecCounts;
 
 /* Returns 0 (see counts for how runs ended), or -1 with a message when the

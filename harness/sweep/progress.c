@@ -22,8 +22,8 @@ static void draw(Progress *p, int final)
     const double since = k < p->ended ? p->recent[p->ended % PROGRESS_WINDOW] : p->start; /* end of run ended-k */
     const double rate = now > since ? (double)k / (now - since) : 0;
     const double eta = rate > 0 ? (double)(p->total - p->ended) / rate : 0;
-    fprintf(stderr, "%s[%ld/%ld] failed %ld, diverged %ld | %.1f runs/s | %s %02d:%02d:%02d%s",
-            p->tty ? "\r" : "", p->ended, p->total, p->failed, p->diverged, rate, final ? "took" : "ETA",
+    fprintf(stderr, "%s[%ld/%ld] failed %ld, timeout %ld, diverged %ld | %.1f runs/s | %s %02d:%02d:%02d%s",
+            p->tty ? "\r" : "", p->ended, p->total, p->failed, p->timeout, p->diverged, rate, final ? "took" : "ETA",
             (int)(final ? elapsed : eta) / 3600, (int)(final ? elapsed : eta) / 60 % 60,
             (int)(final ? elapsed : eta) % 60, p->tty && !final ? "   " : "\n");
     p->last_print = now_seconds();
@@ -33,7 +33,8 @@ void progress_update(Progress *p, RunStatus status)
 {
     p->recent[p->ended % PROGRESS_WINDOW] = now_seconds();
     p->ended++;
-    p->failed += status == RUN_FAILED || status == RUN_TIMEOUT;
+    p->failed += status == RUN_FAILED;
+    p->timeout += status == RUN_TIMEOUT;
     p->diverged += status == RUN_DIVERGED;
     if (p->quiet || p->ended == p->total) return;
     if (now_seconds() - p->last_print >= (p->tty ? TTY_INTERVAL : LOG_INTERVAL)) draw(p, 0);

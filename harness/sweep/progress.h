@@ -1,5 +1,5 @@
 /* progress.h — what a sweep prints while it runs: one updating line on a
- * terminal (runs done/total, failed, diverged, runs/s, ETA), plain log
+ * terminal (runs done/total, failed, timeout, diverged, runs/s, ETA), plain log
  * lines every few seconds otherwise, nothing with --quiet. */
 #ifndef OPTBENCH_PROGRESS_H
 #define OPTBENCH_PROGRESS_H
@@ -11,7 +11,8 @@
 typedef struct {
     long total;        /* runs to do in this invocation */
     long ended;        /* runs ended so far */
-    long failed;       /* of which failed or timed out */
+    long failed;       /* of which failed */
+    long timeout;      /* of which timed out */
     long diverged;     /* of which diverged */
     double start;      /* when the first run started */
     double last_print; /* when a line was last drawn */

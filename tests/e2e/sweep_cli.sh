@@ -85,7 +85,7 @@ problems:
 optimizers:
   sgd: {lr: [1e-6, 2e-6, 3e-6]}
 YAML
-"$OPTBENCH" sweep "$tmp/slow.yaml" --db "$tmp/c.db" --jobs 2 --quiet >/dev/null 2>&1 &
+"$OPTBENCH" sweep "$tmp/slow.yaml" --db "$tmp/c.db" --jobs 2 --quiet >"$tmp/slow.out" 2>&1 &
 pid=$!
 sleep 0.5
 victim=$(pgrep -P "$pid" | head -n 1)
@@ -100,6 +100,8 @@ set -e
     || fail "crash not recorded: $(q "$tmp/c.db" "select status, error from runs")"
 [ "$(q "$tmp/c.db" "select count(*) from runs where status = 'timeout' and error like 'exceeded timeout_s = 1.5%'")" = 2 ] \
     || fail "timeouts not recorded: $(q "$tmp/c.db" "select status, error from runs")"
+grep -q "3 runs: 0 done, 0 diverged, 1 failed, 2 timeout, 0 already done" "$tmp/slow.out" \
+    || fail "summary line: $(cat "$tmp/slow.out")"
 
 # shards split the runs without overlap
 for i in 0 1 2 3; do "$OPTBENCH" sweep "$tmp/twelve.yaml" --shard "$i/4" --dry-run | tail -n +2; done | awk '{print $2}' | sort >"$tmp/keys"
