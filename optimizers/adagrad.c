@@ -5,6 +5,7 @@
 #include "optimizers/coef.h"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/update_impl.h"
 
 enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, N_HP };
 
@@ -32,20 +33,13 @@ static AdagradCoef coef(const double *hp, long t, double lr)
     };
 }
 
+/* One fused pass of adagrad_update (update_impl.h). */
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const AdagradCoef c = coef(hp, t, lr);
-    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
-    const float wd = c.wd, eps = c.eps, neg_clr = c.neg_clr;
-    const int has_wd = c.has_wd;
     float *restrict sum = state[0];
-    OPT_FOR_EACH(i, n) {
-        float d = has_wd ? g[i] + wd * p[i] : g[i];
-        float s = sum[i] + d * d;
-        sum[i] = s;
-        p[i] = p[i] + neg_clr * (d / (sqrtf(s) + eps));
-    }
+    OPT_FOR_EACH_WITH(c, i, n) p[i] = adagrad_update(&c, p[i], g[i], &sum[i]);
 }
 
 #ifdef OPTBENCH_CUDA

@@ -6,6 +6,7 @@
 #include "optimizers/coef.h"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/update_impl.h"
 
 enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
 
@@ -40,42 +41,19 @@ static AdamCoef coef(const double *hp, long t, double lr, int decoupled)
     };
 }
 
-/* The new parameter from the decayed one and the updated moments, with
- * torch's order: eps after the bias-corrected root. */
-static inline float adam_param(float pi, float mi, float vi, float neg_step, float bc2_sqrt, float eps)
-{
-    return pi + neg_step * (mi / (sqrtf(vi) / bc2_sqrt + eps));
-}
-
-/* One fused pass; amsgrad has its own loop, so that each loop vectorises. */
+/* One fused pass of adam_update (update_impl.h); amsgrad has its own loop,
+ * so that each loop vectorises. */
 static void adam_step(const double *hp, float *const *state, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr, int decoupled)
 {
     const AdamCoef c = coef(hp, t, lr, decoupled);
-    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
-    const float b1 = c.b1, one_m_b1 = c.one_m_b1, b2 = c.b2, one_m_b2 = c.one_m_b2, eps = c.eps;
-    const float decay = c.decay, wd_grad = c.wd_grad, neg_step = c.neg_step, bc2_sqrt = c.bc2_sqrt;
     float *restrict m = state[0];
     float *restrict v = state[1];
     if (c.amsgrad) {
         float *restrict vmax = state[2];
-        OPT_FOR_EACH(i, n) {
-            float pi = p[i] * decay, d = g[i] + wd_grad * pi;
-            float mi = m[i] * b1 + one_m_b1 * d, vi = v[i] * b2 + one_m_b2 * (d * d);
-            m[i] = mi;
-            v[i] = vi;
-            float vm = vmax[i] != vmax[i] || vmax[i] > vi ? vmax[i] : vi; /* torch.maximum: NaN wins */
-            vmax[i] = vm;
-            p[i] = adam_param(pi, mi, vm, neg_step, bc2_sqrt, eps);
-        }
+        OPT_FOR_EACH_WITH(c, i, n) p[i] = adam_update(&c, 1, p[i], g[i], &m[i], &v[i], &vmax[i]);
     } else {
-        OPT_FOR_EACH(i, n) {
-            float pi = p[i] * decay, d = g[i] + wd_grad * pi;
-            float mi = m[i] * b1 + one_m_b1 * d, vi = v[i] * b2 + one_m_b2 * (d * d);
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = adam_param(pi, mi, vi, neg_step, bc2_sqrt, eps);
-        }
+        OPT_FOR_EACH_WITH(c, i, n) p[i] = adam_update(&c, 0, p[i], g[i], &m[i], &v[i], NULL);
     }
 }
 

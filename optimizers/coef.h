@@ -1,8 +1,9 @@
 /* coef.h — the per-step constants of each optimizer, computed once on the
  * host from (hyperparameters, t, scheduled lr) by the optimizer's own file,
- * and read by both its CPU loop and its CUDA kernel, so that the two apply
- * the same float32 formulas (OPTIMIZERS.md) with the same constants: bias
- * corrections, decayed factors and signs are never recomputed per element.
+ * and read by the per-element function of update_impl.h that both its CPU
+ * loop and its CUDA kernel call, so that the two apply the same float32
+ * formulas with the same constants: bias corrections, decayed factors and
+ * signs are never recomputed per element.
  */
 #ifndef OPTBENCH_COEF_H
 #define OPTBENCH_COEF_H

@@ -8,6 +8,7 @@
 #include "optimizers/coef.h"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/update_impl.h"
 
 enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, N_HP };
 enum { WD_DECOUPLED, WD_L2 };
@@ -33,19 +34,12 @@ static LionCoef coef(double lr, double beta1, double beta2, double wd, int l2)
     };
 }
 
-/* The fused Lion pass; sign(0) = 0. */
+/* One fused pass of lion_update (update_impl.h). */
 static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict p, const float *restrict g,
                       size_t n)
 {
-    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
-    const float b1 = coefs->b1, one_m_b1 = coefs->one_m_b1, b2 = coefs->b2, one_m_b2 = coefs->one_m_b2;
-    const float wd_grad = coefs->wd_grad, decay = coefs->decay, lr = -coefs->neg_lr;
-    OPT_FOR_EACH(i, n) {
-        float pi = p[i] * decay, d = g[i] + wd_grad * pi, mi = m[i];
-        float dir = mi * b1 + one_m_b1 * d;
-        m[i] = mi * b2 + one_m_b2 * d;
-        p[i] = pi - copysignf(dir != 0.f ? lr : 0.f, dir); /* lr * sign(dir), sign(0) = 0 */
-    }
+    const LionCoef c = *coefs;
+    OPT_FOR_EACH_WITH(c, i, n) p[i] = lion_update(&c, p[i], g[i], &m[i]);
 }
 
 /* The paper's form: two betas, wd_mode decoupled or l2. */

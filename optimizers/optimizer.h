@@ -32,6 +32,13 @@
     _Pragma("omp parallel for simd schedule(static) if ((n) >= OPT_PARALLEL_MIN)") \
     for (size_t i = 0; i < (n); i++)
 
+/* The same pass with a private copy of c (a step's constants, coef.h) in each
+ * thread, so that the loop body keeps its fields in registers. */
+#define OPT_PRAGMA(text) _Pragma(#text)
+#define OPT_FOR_EACH_WITH(c, i, n) \
+    OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if ((n) >= OPT_PARALLEL_MIN)) \
+    for (size_t i = 0; i < (n); i++)
+
 typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
                           const float *restrict g, size_t n, long t, double lr);
 

@@ -6,6 +6,7 @@
 #include "optimizers/coef.h"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/update_impl.h"
 
 enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, N_HP };
 
@@ -29,38 +30,19 @@ static RmspropCoef coef(const double *hp, double lr)
     };
 }
 
+/* One fused pass of rmsprop_update (update_impl.h); a slot the
+ * hyperparameters leave out is passed as NULL. */
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;
     const RmspropCoef c = coef(hp, lr);
-    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
-    const float wd = c.wd, eps = c.eps, mom = c.mom, alpha = c.alpha, one_m_alpha = c.one_m_alpha;
-    const float neg_lr = c.neg_lr;
-    const int has_wd = c.has_wd, has_mom = c.has_mom, centered = c.centered;
     float *restrict v = state[0];
-    float *restrict buf = has_mom ? state[1] : NULL;
-    float *restrict ga = centered ? state[1 + has_mom] : NULL;
-    OPT_FOR_EACH(i, n) {
-        float d = has_wd ? g[i] + wd * p[i] : g[i];
-        float vi = v[i] * alpha + one_m_alpha * (d * d);
-        v[i] = vi;
-        float avg;
-        if (centered) {
-            float a = ga[i] + one_m_alpha * (d - ga[i]);
-            ga[i] = a;
-            avg = sqrtf(vi - a * a) + eps;
-        } else {
-            avg = sqrtf(vi) + eps;
-        }
-        if (has_mom) {
-            float b = buf[i] * mom + d / avg;
-            buf[i] = b;
-            p[i] = p[i] + neg_lr * b;
-        } else {
-            p[i] = p[i] + neg_lr * (d / avg);
-        }
-    }
+    float *restrict buf = c.has_mom ? state[1] : NULL;
+    float *restrict ga = c.centered ? state[1 + c.has_mom] : NULL;
+    OPT_FOR_EACH_WITH(c, i, n)
+        p[i] = rmsprop_update(&c, c.has_mom, c.centered, p[i], g[i], &v[i], buf ? &buf[i] : NULL,
+                              ga ? &ga[i] : NULL);
 }
 
 #ifdef OPTBENCH_CUDA

@@ -6,6 +6,7 @@
 #include "optimizers/coef.h"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/update_impl.h"
 
 enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, N_HP };
 
@@ -36,28 +37,17 @@ static SgdCoef coef(const double *hp, long t, double lr)
     };
 }
 
+/* One fused pass of sgd_update (update_impl.h); momentum 0 keeps no slot. */
 static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const SgdCoef c = coef(hp, t, lr);
     float *restrict buf = state[0];
-    /* scalars, not struct fields, so that the OpenMP loop body keeps them in registers */
-    const float wd = c.wd, mom = c.mom, keep = c.keep, neg_lr = c.neg_lr;
-    const int first = c.first, nesterov = c.nesterov, has_wd = c.has_wd;
-    if (mom == 0) {
-        OPT_FOR_EACH(i, n) {
-            float d = has_wd ? g[i] + wd * p[i] : g[i];
-            p[i] = p[i] + neg_lr * d;
-        }
+    if (c.mom == 0) {
+        OPT_FOR_EACH_WITH(c, i, n) p[i] = sgd_update(&c, 0, p[i], g[i], NULL);
         return;
     }
-    OPT_FOR_EACH(i, n) {
-        float d = has_wd ? g[i] + wd * p[i] : g[i];
-        float b = first ? d : buf[i] * mom + keep * d;
-        buf[i] = b;
-        d = nesterov ? d + mom * b : b;
-        p[i] = p[i] + neg_lr * d;
-    }
+    OPT_FOR_EACH_WITH(c, i, n) p[i] = sgd_update(&c, 1, p[i], g[i], &buf[i]);
 }
 
 #ifdef OPTBENCH_CUDA

@@ -1,8 +1,8 @@
 /* fused_steps.h — the launchers of the fused CUDA optimizer kernels, one per
- * optimizer family. Each applies its CPU twin's update (optimizers/NAME.c,
- * same argument order) with the constants of coef.h in one pass over n
- * floats: one kernel launch on the default stream, nothing copied to or
- * from the host. state, p and g are device pointers. Return 0, or -1 with
+ * optimizer family. Each applies the per-element function of
+ * optimizers/update_impl.h that its CPU loop (optimizers/NAME.c) applies,
+ * with the constants of coef.h, in one pass over n floats: one kernel
+ * launch on the default stream, nothing copied to or from the host. state, p and g are device pointers. Return 0, or -1 with
  * the reason in device_error().
  *
  * Legend: n = number of parameters; state = the optimizer's slots, in the

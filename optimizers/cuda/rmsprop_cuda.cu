@@ -1,32 +1,16 @@
-/* rmsprop_cuda.cu — the fused CUDA step of RMSprop; CPU twin:
- * optimizers/rmsprop.c. Slots: v, then buf (momentum), then ga (centered);
- * each combination is its own instantiation, so no slot index is dynamic. */
+/* rmsprop_cuda.cu — the fused CUDA step of RMSprop: rmsprop_update
+ * (update_impl.h), as the CPU loop of optimizers/rmsprop.c. Slots: v, then
+ * buf (momentum), then ga (centered); each combination is its own
+ * instantiation, so that no slot index is dynamic. */
 #include "optimizers/cuda/fused.cuh"
 #include "optimizers/cuda/fused_steps.h"
+#include "optimizers/update_impl.h"
 
 template <bool MOM, bool CENTERED> struct RmspropOp {
     RmspropCoef c; /* the step's constants */
     __device__ void operator()(float &p, float g, float *s) const
     {
-        const float d = c.has_wd ? g + c.wd * p : g;
-        const float vi = s[0] * c.alpha + c.one_m_alpha * (d * d);
-        s[0] = vi;
-        float avg;
-        if (CENTERED) {
-            const int k = MOM ? 2 : 1;
-            const float a = s[k] + c.one_m_alpha * (d - s[k]);
-            s[k] = a;
-            avg = sqrtf(vi - a * a) + c.eps;
-        } else {
-            avg = sqrtf(vi) + c.eps;
-        }
-        if (MOM) {
-            const float b = s[1] * c.mom + d / avg;
-            s[1] = b;
-            p = p + c.neg_lr * b;
-        } else {
-            p = p + c.neg_lr * (d / avg);
-        }
+        p = rmsprop_update(&c, MOM, CENTERED, p, g, &s[0], MOM ? &s[1] : NULL, CENTERED ? &s[MOM ? 2 : 1] : NULL);
     }
 };
 
