@@ -3,10 +3,14 @@
 #include "problems/data.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "harness/core/memory.h"
@@ -20,13 +24,35 @@ typedef struct {
     size_t lines; /* lines in buf */
 } Text;
 
-/* Opens path for reading through zlib; NULL with a message. */
+/* Opens path for reading through zlib; NULL with a message. Only a regular
+ * file is opened (a FIFO, a device such as /dev/zero or a folder is
+ * refused before any byte is read), and one larger than DATA_MAX_BYTES is
+ * refused from its size. */
 static gzFile open_gz(const char *path, char *err, size_t errlen)
 {
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f) snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    return f;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO opens without waiting for a writer */
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    gzFile f = NULL;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file (%s): only files are read", path,
+                 S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device"
+                 : S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+    } else if ((uintmax_t)st.st_size > DATA_MAX_BYTES) {
+        snprintf(err, errlen, "%s: %jd bytes, more than the %zu a data file may hold", path, (intmax_t)st.st_size,
+                 DATA_MAX_BYTES);
+    } else if (!(f = gzdopen(fd, "rb"))) {
+        snprintf(err, errlen, "%s: cannot open: out of memory", path);
+    } else {
+        return f; /* f owns fd */
+    }
+    close(fd);
+    return NULL;
 }
 
 /* Reads up to n bytes; returns the count, or -1 with a message naming the
@@ -58,7 +84,7 @@ static long read_gz(gzFile f, const char *path, void *buf, size_t n, char *err, 
 int data_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
     int rc = -1;
-    size_t cap = READ_CHUNK, got = 0;
+    size_t cap = READ_CHUNK, got = 0; /* cap: bytes of data room, one more for the NUL */
     long r = 0;
     char *data = NULL;
     gzFile f = open_gz(path, err, errlen);
@@ -67,11 +93,18 @@ int data_read_file(const char *path, char **buf, size_t *len, char *err, size_t 
     while (data && (r = read_gz(f, path, data + got, cap - got, err, errlen)) > 0) {
         got += (size_t)r;
         if (got < cap) continue;
-        char *bigger = mem_alloc(2 * cap + 1);
+        if (got > DATA_MAX_BYTES) { /* gunzipped past the cap: room for DATA_MAX_BYTES + 1 was filled */
+            snprintf(err, errlen, "%s: byte %zu: more than the %zu bytes a data file may hold (after gunzip)", path,
+                     DATA_MAX_BYTES, DATA_MAX_BYTES);
+            r = -1;
+            break;
+        }
+        const size_t more = 2 * cap < DATA_MAX_BYTES + 1 ? 2 * cap : DATA_MAX_BYTES + 1;
+        char *bigger = mem_alloc(more + 1);
         if (bigger) memcpy(bigger, data, got);
         mem_free(data);
         data = bigger;
-        cap *= 2;
+        cap = more;
     }
     if (!data) snprintf(err, errlen, "%s: out of memory", path);
     if (!data || r < 0) goto cleanup;
@@ -386,67 +419,48 @@ cleanup:
     return rc;
 }
 
-/* Reads an IDX header: magic and `ndim` big-endian sizes into dims. */
-static int idx_header(gzFile f, const char *path, uint32_t magic, int ndim, uint32_t *dims, char *err,
-                      size_t errlen)
+/* Checks the IDX file of n bytes in buf: its magic, `ndim` big-endian sizes
+ * above 0 (into dims), and a payload of exactly their product after the
+ * header, computed without overflow; *at becomes the header's length. The
+ * sizes are checked against the file before anything is allocated for them. */
+static int idx_check(const char *path, const unsigned char *buf, size_t n, uint32_t magic, int ndim,
+                     uint32_t *dims, size_t *at, char *err, size_t errlen)
 {
-    unsigned char h[16];
-    const size_t bytes = 4 + 4 * (size_t)ndim;
-    long got = read_gz(f, path, h, bytes, err, errlen);
-    if (got < 0) return -1;
-    if (got < 4 || (uint32_t)(h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3]) != magic) {
+    const size_t head = 4 + 4 * (size_t)ndim;
+    size_t bytes = 1;
+    int overflow = 0;
+    if (n < 4 || ((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]) != magic) {
         snprintf(err, errlen, "%s: byte 0: bad IDX magic (expected 0x%08x: unsigned bytes, %d dimension%s)",
                  path, magic, ndim, ndim > 1 ? "s" : "");
         return -1;
     }
-    if ((size_t)got < bytes) {
-        snprintf(err, errlen, "%s: byte %ld: file ends inside the IDX header", path, got);
+    if (n < head) {
+        snprintf(err, errlen, "%s: byte %zu: file ends inside the IDX header", path, n);
         return -1;
     }
     for (int d = 0; d < ndim; d++) {
-        const unsigned char *b = h + 4 + 4 * d;
+        const unsigned char *b = buf + 4 + 4 * d;
         dims[d] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         if (dims[d] == 0) {
             snprintf(err, errlen, "%s: byte %d: size of dimension %d is 0", path, 4 + 4 * d, d + 1);
             return -1;
         }
+        overflow |= __builtin_mul_overflow(bytes, (size_t)dims[d], &bytes);
     }
+    if (overflow || bytes > n - head) {
+        char declared[64];
+        if (overflow) snprintf(declared, sizeof declared, "%u x %u x %u", dims[0], dims[1], dims[2]);
+        else snprintf(declared, sizeof declared, "%zu", bytes);
+        snprintf(err, errlen, "%s: byte %zu: file ends early: the header declares %s bytes of data, the file holds %zu",
+                 path, n, declared, n - head);
+        return -1;
+    }
+    if (bytes < n - head) {
+        snprintf(err, errlen, "%s: byte %zu: data beyond the %zu bytes the header declares", path, head + bytes, bytes);
+        return -1;
+    }
+    *at = head;
     return 0;
-}
-
-/* Reads the n payload bytes that follow a header of `at` bytes into ds->x
- * (pixels) or, when `labels`, ds->y (checked below classes); checks that the
- * file ends exactly there. */
-static int idx_payload(gzFile f, const char *path, size_t at, size_t n, Dataset *ds, int classes,
-                       int labels, char *err, size_t errlen)
-{
-    unsigned char chunk[READ_CHUNK];
-    for (size_t done = 0; done < n;) {
-        size_t want = n - done < sizeof chunk ? n - done : sizeof chunk;
-        long got = read_gz(f, path, chunk, want, err, errlen);
-        if (got < 0) return -1;
-        if ((size_t)got < want) {
-            snprintf(err, errlen, "%s: byte %zu: file ends early: the header declares %zu bytes of data", path,
-                     at + done + (size_t)got, n);
-            return -1;
-        }
-        for (size_t i = 0; i < want; i++) {
-            if (!labels) {
-                ds->x[done + i] = chunk[i];
-            } else if (chunk[i] >= classes) {
-                snprintf(err, errlen, "%s: byte %zu: label %d out of range [0, %d)", path, at + done + i,
-                         chunk[i], classes);
-                return -1;
-            } else {
-                ds->y[done + i] = chunk[i];
-            }
-        }
-        done += want;
-    }
-    long extra = read_gz(f, path, chunk, 1, err, errlen);
-    if (extra > 0)
-        snprintf(err, errlen, "%s: byte %zu: data beyond the %zu bytes the header declares", path, at + n, n);
-    return extra == 0 ? 0 : -1;
 }
 
 int data_load_idx(const char *images, const char *labels, int classes, Dataset *ds, char *err,
@@ -454,32 +468,41 @@ int data_load_idx(const char *images, const char *labels, int classes, Dataset *
 {
     int rc = -1;
     uint32_t idims[3], ldims[1];
-    gzFile fi = NULL, fl = NULL;
+    char *ibuf = NULL, *lbuf = NULL;
+    size_t ilen = 0, llen = 0, iat = 0, lat = 0;
     memset(ds, 0, sizeof *ds);
-    if (!(fi = open_gz(images, err, errlen)) || !(fl = open_gz(labels, err, errlen))) goto cleanup;
-    if (idx_header(fi, images, 0x803, 3, idims, err, errlen) != 0 ||
-        idx_header(fl, labels, 0x801, 1, ldims, err, errlen) != 0)
+    if (data_read_file(images, &ibuf, &ilen, err, errlen) != 0 ||
+        idx_check(images, (unsigned char *)ibuf, ilen, 0x803, 3, idims, &iat, err, errlen) != 0 ||
+        data_read_file(labels, &lbuf, &llen, err, errlen) != 0 ||
+        idx_check(labels, (unsigned char *)lbuf, llen, 0x801, 1, ldims, &lat, err, errlen) != 0)
         goto cleanup;
     if (ldims[0] != idims[0]) {
         snprintf(err, errlen, "%s: byte 4: %u labels for the %u images of %s", labels, ldims[0], idims[0], images);
         goto cleanup;
     }
-    ds->rows = idims[0];
-    ds->features = (size_t)idims[1] * idims[2];
-    ds->classes = classes;
-    ds->x = mem_alloc(ds->rows * ds->features * sizeof(float));
-    ds->y = mem_alloc(ds->rows * sizeof(int32_t));
+    /* both products fit in the files, so within DATA_MAX_BYTES */
+    const size_t rows = idims[0], features = (size_t)idims[1] * idims[2];
+    for (size_t i = 0; i < rows; i++)
+        if ((unsigned char)lbuf[lat + i] >= classes) {
+            snprintf(err, errlen, "%s: byte %zu: label %d out of range [0, %d)", labels, lat + i,
+                     (unsigned char)lbuf[lat + i], classes);
+            goto cleanup;
+        }
+    ds->x = mem_alloc(rows * features * sizeof(float));
+    ds->y = mem_alloc(rows * sizeof(int32_t));
     if (!ds->x || !ds->y) {
         snprintf(err, errlen, "%s: out of memory for %u x %u x %u images", images, idims[0], idims[1], idims[2]);
         goto cleanup;
     }
-    if (idx_payload(fi, images, 16, ds->rows * ds->features, ds, classes, 0, err, errlen) != 0 ||
-        idx_payload(fl, labels, 8, ds->rows, ds, classes, 1, err, errlen) != 0)
-        goto cleanup;
+    ds->rows = rows;
+    ds->features = features;
+    ds->classes = classes;
+    for (size_t i = 0; i < rows * features; i++) ds->x[i] = (unsigned char)ibuf[iat + i];
+    for (size_t i = 0; i < rows; i++) ds->y[i] = (unsigned char)lbuf[lat + i];
     rc = 0;
 cleanup:
-    if (fi) gzclose(fi);
-    if (fl) gzclose(fl);
+    mem_free(ibuf);
+    mem_free(lbuf);
     if (rc) data_free(ds);
     return rc;
 }

@@ -6,6 +6,9 @@
  * label per row in [0, classes). Every buffer comes from the counted
  * allocator. A loader returns 0, or -1 with a one-line message naming the
  * file, the line (text formats) or byte offset (IDX) and the field at fault.
+ * Only regular files are read (not a FIFO or a device), at most
+ * DATA_MAX_BYTES of them, and every size a header declares is checked
+ * against the bytes the file holds before anything is allocated for it.
  */
 #ifndef OPTBENCH_DATA_H
 #define OPTBENCH_DATA_H
@@ -14,6 +17,7 @@
 #include <stdint.h>
 
 #define DATA_MAX_CLASSES 65536 /* most classes a label may name */
+#define DATA_MAX_BYTES ((size_t)256 << 20) /* most bytes of a data file or corpus (after gunzip) */
 
 typedef struct {
     float *x;        /* rows x features, row-major */

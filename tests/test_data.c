@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/memory.h"
 #include "harness/core/params.h"
@@ -125,6 +127,9 @@ ParameterizedTestParameters(data, errors)
         {"idx", "good-images.idx", "count-labels.idx", "count-labels.idx: byte 4: 3 labels for the 4 images"},
         {"idx", "good-images.idx", "range-labels.idx", "range-labels.idx: byte 10: label 12 out of range [0, 10)"},
         {"idx", "good-images.idx", "good-images.idx", "good-images.idx: byte 0: bad IDX magic (expected 0x00000801"},
+        {"idx", "overflow-images.idx", "", "overflow-images.idx: byte 2048: file ends early: the header declares 4611686018427387904 bytes"},
+        {"idx", "huge-images.idx", "", "huge-images.idx: byte 116: file ends early: the header declares 4294967296 bytes"},
+        {"idx", "good-images.idx", "huge-labels.idx", "huge-labels.idx: byte 12: file ends early: the header declares 4294967295"},
     };
     return cr_make_param_array(ErrorCase, cases, sizeof cases / sizeof cases[0]);
 }
@@ -177,4 +182,43 @@ Test(data, split_and_standardisation)
     datasplit_free(&again);
     cr_expect_neq(datasplit_load(&s, "csv:" FIX "good_plain.csv", "", 0.9, err, sizeof err), 0);
     cr_expect(strstr(err, "test_fraction 0.9 leaves no training rows of 2") != NULL, "%s", err);
+}
+
+/* Only regular files are read: a device or a FIFO would never end (or
+ * block forever), and a file larger than DATA_MAX_BYTES is refused from its
+ * size, without reading it. */
+Test(data, only_regular_files_of_bounded_size)
+{
+    static const struct {
+        const char *path;   /* the input */
+        const char *reason; /* what the message must say */
+    } cases[] = {
+        {"/dev/zero", "/dev/zero: not a regular file (a character device)"},
+        {"/dev/urandom", "/dev/urandom: not a regular file (a character device)"},
+        {"tests/data", "tests/data: not a regular file (a folder)"},
+    };
+    Dataset d;
+    char err[ERRMSG_MAX], *buf;
+    size_t len;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_expect_eq(data_load_csv(cases[i].path, &d, err, sizeof err), -1);
+        cr_expect(strstr(err, cases[i].reason) != NULL, "got '%s'", err);
+        cr_expect_eq(data_read_file(cases[i].path, &buf, &len, err, sizeof err), -1);
+        cr_expect_eq(data_load_idx(cases[i].path, FIX "good-labels.idx", 10, &d, err, sizeof err), -1);
+        cr_expect(strstr(err, cases[i].reason) != NULL, "got '%s'", err);
+    }
+    char fifo[64], big[64];
+    snprintf(fifo, sizeof fifo, "/tmp/optbench-fifo-%d", (int)getpid());
+    snprintf(big, sizeof big, "/tmp/optbench-big-%d.csv", (int)getpid());
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_expect_eq(data_load_libsvm(fifo, &d, err, sizeof err), -1); /* returns at once: no writer is waited for */
+    cr_expect(strstr(err, "not a regular file (a FIFO)") != NULL, "got '%s'", err);
+    unlink(fifo);
+    FILE *f = fopen(big, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), (off_t)DATA_MAX_BYTES + 1), 0); /* sparse: no disk used */
+    fclose(f);
+    cr_expect_eq(data_read_file(big, &buf, &len, err, sizeof err), -1);
+    cr_expect(strstr(err, "bytes, more than the 268435456 a data file may hold") != NULL, "got '%s'", err);
+    unlink(big);
 }
