@@ -1,13 +1,13 @@
 # bars.gp — one bar per optimizer (its best configuration), with the
 # value printed above it. Data columns: optimizer  value
-out = "@OUT@"
+out = '@OUT@'
 load "common.gp"
-set title "@TITLE@"
-set ylabel "@YLABEL@"
+set title '@TITLE@'
+set ylabel '@YLABEL@'
 set style fill solid 0.8 noborder
 set boxwidth 0.6
 set yrange [0:*]
 set offsets 0, 0, graph 0.12, 0
 set key off
-plot "@DATA@" using 0:2:($0+1):xtic(1) with boxes lc variable, \
-     "@DATA@" using 0:2:(sprintf("%.3g", $2)) with labels offset 0,0.7
+plot '@DATA@' using 0:2:($0+1):xtic(1) with boxes lc variable, \
+     '@DATA@' using 0:2:(sprintf("%.3g", $2)) with labels offset 0,0.7

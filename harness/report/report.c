@@ -3,6 +3,7 @@
  * lr x weight-decay maps, memory, step cost and time to target. */
 #include "harness/report/report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -29,6 +30,8 @@ typedef struct {
 
 /* ---- output helpers ---------------------------------------------------- */
 
+/* Text of the database in HTML: markup characters as entities, control
+ * characters as blanks. */
 static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -36,7 +39,19 @@ static void html_text(FILE *f, const char *s)
         else if (*s == '>') fputs("&gt;", f);
         else if (*s == '&') fputs("&amp;", f);
         else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
+        else if (*s == '\'') fputs("&#39;", f);
+        else fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+    }
+}
+
+/* Text of the database in Markdown: every character that could start
+ * emphasis, code, a link, an image, raw HTML, an entity, a heading or a
+ * table cell is backslash-escaped; control characters become blanks. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("\\`*_[]<>&#+!|~$", *s)) fputc('\\', f);
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
     }
 }
 
@@ -52,7 +67,8 @@ static void para(Report *r, const char *fmt, ...)
     fputs("<p>", r->html);
     html_text(r->html, buf);
     fputs("</p>\n", r->html);
-    fprintf(r->md, "%s\n\n", buf);
+    md_text(r->md, buf);
+    fputs("\n\n", r->md);
 }
 
 static void heading(Report *r, int level, const char *text)
@@ -60,7 +76,9 @@ static void heading(Report *r, int level, const char *text)
     fprintf(r->html, "<h%d>", level);
     html_text(r->html, text);
     fprintf(r->html, "</h%d>\n", level);
-    fprintf(r->md, "%.*s %s\n\n", level, "######", text);
+    fprintf(r->md, "%.*s ", level, "######");
+    md_text(r->md, text);
+    fputs("\n\n", r->md);
 }
 
 /* Table rows: cells separated by '\t'; the first call of a table is its header. */
@@ -77,7 +95,9 @@ static void table_row(Report *r, int header, const char *cells)
         fprintf(r->html, "<%s>", header ? "th" : "td");
         html_text(r->html, cell);
         fprintf(r->html, "</%s>", header ? "th" : "td");
-        fprintf(r->md, " %s |", cell);
+        fputs(" ", r->md);
+        md_text(r->md, cell);
+        fputs(" |", r->md);
         if (!tab) break;
         p = tab + 1;
     }
@@ -140,10 +160,22 @@ static void figure(Report *r, const char *template, const char *base, const char
     html_text(r->html, caption);
     fprintf(r->html, " <small>(<a href=\"%s.dat\">data</a>, <a href=\"%s.gp\">gnuplot</a>)</small></figcaption></figure>\n",
             base, base);
-    fprintf(r->md, "![%s](%s.png)\n\n", caption, base);
+    fputs("![", r->md);
+    md_text(r->md, caption);
+    fprintf(r->md, "](%s.png)\n\n", base);
 }
 
 /* ---- labels and numbers ------------------------------------------------ */
+
+/* s as a file-name word: every character but letters, digits, - and _
+ * becomes _, so that a name from the database cannot leave the folder. */
+static const char *file_word(const char *s, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < len; i++) buf[i] = isalnum((unsigned char)s[i]) || s[i] == '-' ? s[i] : '_';
+    buf[i] = 0;
+    return buf;
+}
 
 static void fmt_num(double x, char *buf, size_t len)
 {
@@ -198,11 +230,13 @@ static void loss_block(Report *r, FILE *f, int c)
     enum { MAX_SEEDS = 64 };
     int64_t ids[MAX_SEEDS];
     int n = 0;
-    char label[256];
+    char label[256], head[300];
     for (long i = 0; i < d->n_runs && n < MAX_SEEDS; i++)
         if (d->runs[i].config == c) ids[n++] = d->runs[i].id;
     config_label(&d->configs[c], label, sizeof label);
-    fprintf(f, "\"%s (%d seeds)\" step elapsed mean min max\n", label, n);
+    snprintf(head, sizeof head, "%s (%d seeds)", label, n);
+    plot_data_string(f, head);
+    fputs(" step elapsed mean min max\n", f);
     if (sqlite3_prepare_v2(r->db, "SELECT step, loss, elapsed FROM metrics WHERE run_id = ? ORDER BY step", -1, &st, NULL))
         return;
     /* rows of every seed, read side by side: the seeds of a finished
@@ -320,7 +354,8 @@ static void section_lr(Report *r, int p, const char *base, const char *label)
     for (int o = 0; o < d->n_optimizers; o++) {
         double lrs[MAX_LR];
         int n = distinct(d, p, o, 0, lrs, MAX_LR);
-        fprintf(f, "\"%s\" lr score diverged accuracy\n", d->optimizers[o]);
+        plot_data_string(f, d->optimizers[o]);
+        fputs(" lr score diverged accuracy\n", f);
         for (int i = 0; i < n; i++) {
             double best = NAN, acc = NAN;
             for (int c = 0; c < d->n_configs; c++) {
@@ -365,12 +400,12 @@ static void section_heatmaps(Report *r, int p, const char *base, const char *lab
         double lrs[MAX_AXIS], wds[MAX_AXIS];
         int nx = distinct(d, p, o, 0, lrs, MAX_AXIS), ny = distinct(d, p, o, 1, wds, MAX_AXIS);
         if (nx < 2 || ny < 2) continue;
-        char name[200], plot[160], title[1400], xt[2048] = "", yt[2048] = "", sx[16], sy[16];
-        snprintf(plot, sizeof plot, "%s_heat_%s", base, d->optimizers[o]);
+        char name[200], plot[160], title[1400], sx[16], sy[16], word[REPORT_NAME_MAX];
+        snprintf(plot, sizeof plot, "%s_heat_%s", base, file_word(d->optimizers[o], word, sizeof word));
         snprintf(name, sizeof name, "%s.dat", plot);
         FILE *f = data_file(r, name);
         if (!f) return;
-        fprintf(f, "# lr_index wd_index log10_score label\n");
+        fprintf(f, "# lr_index wd_index log10_score label lr weight_decay\n");
         for (int i = 0; i < nx; i++)
             for (int j = 0; j < ny; j++) {
                 double v = NAN;
@@ -380,19 +415,18 @@ static void section_heatmaps(Report *r, int p, const char *base, const char *lab
                         cf->weight_decay == wds[j] && cf->n_done == cf->n_runs && !(cf->score_mean >= v))
                         v = cf->score_mean;
                 }
-                fprintf(f, "%d %d %.6g \"%s\"\n", i, j, v > 0 ? log10(v) : NAN, isfinite(v) ? "" : "div");
+                fprintf(f, "%d %d %.6g \"%s\" %g %g\n", i, j, v > 0 ? log10(v) : NAN, isfinite(v) ? "" : "div",
+                        lrs[i], wds[j]);
             }
         fclose(f);
-        for (int i = 0; i < nx; i++) snprintf(xt + strlen(xt), sizeof xt - strlen(xt), "%s\"%g\" %d", i ? ", " : "", lrs[i], i);
-        for (int j = 0; j < ny; j++) snprintf(yt + strlen(yt), sizeof yt - strlen(yt), "%s\"%g\" %d", j ? ", " : "", wds[j], j);
         snprintf(sx, sizeof sx, "%d", nx);
         snprintf(sy, sizeof sy, "%d", ny);
         snprintf(title, sizeof title, "%s: %s, lr x weight decay", label, d->optimizers[o]);
-        const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"XTICS", xt}, {"YTICS", yt}, {"NX", sx}, {"NY", sy}};
+        const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"NX", sx}, {"NY", sy}};
         char caption[256];
         snprintf(caption, sizeof caption, "(c) %s: log10 of the mean final score for each learning rate and weight decay.",
                  d->optimizers[o]);
-        figure(r, "heatmap.gp", plot, caption, subs, 6);
+        figure(r, "heatmap.gp", plot, caption, subs, 4);
     }
 }
 
@@ -412,7 +446,8 @@ static void bars(Report *r, const char *base, const char *suffix, const char *ti
     fprintf(f, "# optimizer value\n");
     for (int o = 0; o < d->n_optimizers; o++)
         if (isfinite(values[o])) {
-            fprintf(f, "\"%s\" %.9g\n", d->optimizers[o], values[o]);
+            plot_data_string(f, d->optimizers[o]);
+            fprintf(f, " %.9g\n", values[o]);
             any = 1;
         }
     fclose(f);
@@ -489,7 +524,10 @@ static void section_profile(Report *r)
     FILE *f = data_file(r, "profile.dat");
     if (!f) return;
     fputs("tau", f);
-    for (int o = 0; o < d->n_optimizers; o++) fprintf(f, " \"%s\"", d->optimizers[o]);
+    for (int o = 0; o < d->n_optimizers; o++) {
+        fputc(' ', f);
+        plot_data_string(f, d->optimizers[o]);
+    }
     fputs("\n", f);
     for (int k = 0; k < PROFILE_POINTS; k++) {
         double tau = pow(tau_max, (double)k / (PROFILE_POINTS - 1));

@@ -1,6 +1,7 @@
 /* report_plots.c — filling gnuplot templates and running gnuplot. */
 #include "harness/report/report_plots.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,33 @@ static int run_gnuplot(const char *dir, const char *gp, const char *fmt, char *e
     return 0;
 }
 
+/* 1 when a bare placeholder's value may stand in gnuplot code as it is. */
+static int plain_code(const char *v)
+{
+    for (; *v; v++)
+        if (!isalnum((unsigned char)*v) && !strchr(" .+-_", *v)) return 0;
+    return 1;
+}
+
+/* Room for len + add + 1 bytes in *out; -1 when out of memory. */
+static int grow(char **out, size_t *cap, size_t len, size_t add)
+{
+    if (len + add + 1 <= *cap) return 0;
+    size_t want = 2 * (len + add + 1) + 4096;
+    char *grown = realloc(*out, want);
+    if (!grown) return -1;
+    *out = grown;
+    *cap = want;
+    return 0;
+}
+
+void plot_data_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) fputc(*s == '"' ? '\'' : (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+    fputc('"', f);
+}
+
 int plot_render(const char *dir, const char *name, const char *base, const char *const (*subs)[2], int n,
                 char *err, size_t errlen)
 {
@@ -85,29 +113,47 @@ int plot_render(const char *dir, const char *name, const char *base, const char 
         return -1;
     }
     for (const char *p = text; *p;) {
-        const char *piece = p, *value = NULL;
-        size_t plen = 1;
-        if (!strncmp(p, "@OUT@", 5)) {
-            value = base;
-            plen = 5;
-        }
-        for (int i = 0; i < n && !value && *p == '@'; i++) {
-            size_t kl = strlen(subs[i][0]);
-            if (!strncmp(p + 1, subs[i][0], kl) && p[1 + kl] == '@') {
-                value = subs[i][1];
-                plen = kl + 2;
+        const char *value = NULL, *key = NULL;
+        size_t plen = 1, klen = 0;
+        const int quoted = *p == '\'' && p[1] == '@';
+        const char *at = p + quoted;
+        if (*at == '@') {
+            if (!strncmp(at, "@OUT@", 5)) {
+                value = base;
+                key = "OUT";
+                klen = 3;
             }
+            for (int i = 0; i < n && !value; i++) {
+                size_t kl = strlen(subs[i][0]);
+                if (!strncmp(at + 1, subs[i][0], kl) && at[1 + kl] == '@') {
+                    value = subs[i][1];
+                    key = subs[i][0];
+                    klen = kl;
+                }
+            }
+            if (value && quoted && at[klen + 2] != '\'') value = NULL; /* '@KEY@ without its closing quote */
         }
-        const char *add = value ? value : piece;
-        size_t alen = value ? strlen(value) : 1;
-        if (len + alen + 1 > cap) {
-            cap = 2 * (len + alen + 1) + 4096;
-            char *grown = realloc(out, cap);
-            if (!grown) goto cleanup;
-            out = grown;
+        if (!value) { /* template text */
+            if (grow(&out, &cap, len, 1)) goto cleanup;
+            out[len++] = *p;
+        } else if (quoted) {
+            if (grow(&out, &cap, len, 2 * strlen(value) + 2)) goto cleanup;
+            out[len++] = '\'';
+            for (const char *v = value; *v; v++) {
+                if (*v == '\'') out[len++] = '\'';
+                out[len++] = (unsigned char)*v < 0x20 || *v == 0x7f ? ' ' : *v;
+            }
+            out[len++] = '\'';
+            plen = klen + 4;
+        } else if (!plain_code(value)) {
+            snprintf(err, errlen, "%s: value '%s' of @%.*s@ is not a plain word or number", name, value, (int)klen, key);
+            goto cleanup;
+        } else {
+            if (grow(&out, &cap, len, strlen(value))) goto cleanup;
+            memcpy(out + len, value, strlen(value));
+            len += strlen(value);
+            plen = klen + 2;
         }
-        memcpy(out + len, add, alen);
-        len += alen;
         out[len] = 0;
         p += plen;
     }
