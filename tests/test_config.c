@@ -1,5 +1,7 @@
 /* test_config.c — spec strings, canonical config text and keys. */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness/run/config.h"
@@ -74,4 +76,81 @@ Test(config, unknown_names_list_the_known_ones)
     cr_expect(strstr(err, "unknown problem 'rastrigin'") && strstr(err, "rosenbrock"), "%s", err);
     cr_expect_neq(config_set_problem(&cfg, "rosenbrock,dim=1", err, sizeof err), 0);
     cr_expect(strstr(err, "dim") != NULL, "%s", err);
+}
+
+/* The field of a setting in cfg, as a number (a spec: its definition's address). */
+static double field_value(const RunSetting *s, const RunConfig *cfg)
+{
+    const char *f = (const char *)cfg + s->offset;
+    switch (s->store) {
+    case STORE_LONG: return (double)*(const long *)f;
+    case STORE_INT: return *(const int *)f;
+    case STORE_U64: return (double)*(const uint64_t *)f;
+    case STORE_DOUBLE: return *(const double *)f;
+    case STORE_DEVICE: return *(const Device *)f;
+    case STORE_SPEC: return (double)(uintptr_t)*(const void *const *)f;
+    }
+    return NAN;
+}
+
+Test(config, every_setting_default_is_in_its_own_range)
+{
+    RunConfig defaults, cfg;
+    char err[ERRMSG_MAX], text[64];
+    config_defaults(&defaults);
+    for (int i = 0; i < n_run_settings; i++) {
+        const RunSetting *s = &run_settings[i];
+        cr_assert(s->def.help && s->def.help[0], "%s has no help", s->def.name);
+        cr_assert(s->scope & (SETTING_RUN | SETTING_SWEEP), "%s is accepted nowhere", s->def.name);
+        cr_assert_eq(setting_find(s->def.name), s);
+        if (s->store == STORE_SPEC) snprintf(text, sizeof text, "%s", s->def.choices);
+        else if (isnan(s->def.def)) continue; /* the target: "the problem's" */
+        else params_default_text(&s->def, text, sizeof text);
+        config_defaults(&cfg);
+        cr_expect_eq(setting_apply(s, &cfg, text, err, sizeof err), 0, "%s = %s: %s", s->def.name, text, err);
+        cr_expect_eq(field_value(s, &cfg), field_value(s, &defaults), "%s: the default text does not give the default",
+                     s->def.name);
+    }
+}
+
+Test(config, a_bad_setting_value_names_what_is_allowed)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    config_defaults(&cfg);
+    cr_expect_neq(setting_apply(setting_find("steps"), &cfg, "0", err, sizeof err), 0);
+    cr_expect_str_eq(err, "'0' is not an integer in [1, 1000000000]");
+    cr_expect_neq(setting_apply(setting_find("steps"), &cfg, "2.5", err, sizeof err), 0);
+    cr_expect_neq(setting_apply(setting_find("clip"), &cfg, "-1", err, sizeof err), 0);
+    cr_expect_str_eq(err, "'-1' is not a number in [0, inf)");
+    cr_expect_neq(setting_apply(setting_find("target"), &cfg, "abc", err, sizeof err), 0);
+    cr_expect_str_eq(err, "'abc' is not a number");
+    cr_expect_neq(setting_apply(setting_find("device"), &cfg, "tpu", err, sizeof err), 0);
+    cr_expect_str_eq(err, "'tpu' is not cpu or cuda");
+    cr_expect_eq(cfg.steps, 100, "a refused value leaves the field alone");
+    cr_expect_eq(setting_apply(setting_find("log_every"), &cfg, "1e3", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(cfg.log_every, 1000);
+}
+
+Test(config, device_names_read_back)
+{
+    Device d;
+    char err[ERRMSG_MAX];
+    for (int i = DEVICE_CPU; i <= DEVICE_CUDA; i++) {
+        cr_assert_eq(config_parse_device(device_name((Device)i), &d, err, sizeof err), 0, "%s", err);
+        cr_expect_eq((int)d, i);
+    }
+}
+
+Test(config, flags_and_help_come_from_the_table)
+{
+    char flag[40], help[4096];
+    setting_flag(setting_find("divergence_factor"), flag, sizeof flag);
+    cr_expect_str_eq(flag, "divergence-factor");
+    cr_assert_eq(settings_help(SETTING_RUN, help, sizeof help), 0);
+    cr_expect(strstr(help, "--log-every K") && strstr(help, "(default 1)"), "%s", help);
+    cr_expect(strstr(help, "timeout") == NULL, "timeout_s is a sweep-file key only: %s", help);
+    cr_assert_eq(settings_help(SETTING_SWEEP, help, sizeof help), 0);
+    cr_expect(strstr(help, "log_every") && strstr(help, "(default 10)"), "%s", help);
+    cr_expect(strstr(help, "timeout_s") != NULL, "%s", help);
 }

@@ -119,12 +119,11 @@ static int replay_cuda(const OptimizerDef *opt, const double *hp, const Golden *
                        float *const *state, int n_state, GoldenResult *res, char *err, size_t errlen)
 {
     const size_t bytes = g->n * sizeof(float);
-    float *dp = dev_alloc(bytes), *dg = dev_alloc(bytes), *ds[OPT_MAX_STATE] = {0};
-    int rc = -1, ok = dp && dg && CUDA_OK(cudaMemcpy(dp, p, bytes, cudaMemcpyHostToDevice));
-    for (int i = 0; ok && i < n_state; i++)
-        ok = (ds[i] = dev_alloc(bytes)) && CUDA_OK(cudaMemcpy(ds[i], state[i], bytes, cudaMemcpyHostToDevice));
+    float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes), *ds[OPT_MAX_STATE] = {0};
+    int rc = -1, ok = dp && dg;
+    for (int i = 0; ok && i < n_state; i++) ok = (ds[i] = (float *)dev_upload(state[i], bytes)) != NULL;
     for (long s = 1; ok && s <= g->steps; s++) {
-        ok = CUDA_OK(cudaMemcpy(dg, g->grads + (size_t)(s - 1) * g->n, bytes, cudaMemcpyHostToDevice)) &&
+        ok = dev_upload_to(dg, g->grads + (size_t)(s - 1) * g->n, bytes) == 0 &&
              opt->step_cuda(hp, ds, dp, dg, g->n, s, hp[0]) == 0 &&
              CUDA_OK(cudaMemcpy(p, dp, bytes, cudaMemcpyDeviceToHost));
         if (ok) compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);

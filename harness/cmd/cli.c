@@ -50,6 +50,13 @@ int cli_double(const char *text, double lo, double hi, double *out)
     return 0;
 }
 
+int cli_device(const char *text, Device *out)
+{
+    char err[ERRMSG_MAX];
+    if (config_parse_device(text, out, err, sizeof err) == 0) return EXIT_OK;
+    return cli_fail(EXIT_USAGE, "--device: %s", err);
+}
+
 void cli_json_string(FILE *out, const char *text)
 {
     fputc('"', out);

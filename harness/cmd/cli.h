@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "harness/run/config.h"
+
 enum {
     EXIT_OK = 0,       /* success */
     EXIT_MISMATCH = 1, /* a check found a regression or mismatch */
@@ -21,6 +23,10 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Whole-string numbers for flag values; 0 or -1. */
 int cli_long(const char *text, long lo, long hi, long *out);
 int cli_double(const char *text, double lo, double hi, double *out);
+
+/* The --device flag of every subcommand: EXIT_OK with *out set, or
+ * EXIT_USAGE after "optbench: --device: 'tpu' is not cpu or cuda". */
+int cli_device(const char *text, Device *out);
 
 /* Writes text to out as a JSON string, quotes included. */
 void cli_json_string(FILE *out, const char *text);

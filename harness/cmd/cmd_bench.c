@@ -110,8 +110,7 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
             break;
         case O_JSON: a->json = 1; break;
         case O_DEVICE:
-            if (device_parse(optarg) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
-            a->device = (Device)device_parse(optarg);
+            if (cli_device(optarg, &a->device) != EXIT_OK) return EXIT_USAGE;
             break;
         case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
         default: return cli_usage_error(usage, "bench: unknown or incomplete option '%s'", argv[optind - 1]);

@@ -25,7 +25,7 @@ int cmd_gradcheck(int argc, char **argv)
     };
     RunConfig cfg;
     char err[ERRMSG_MAX], gpu[DEVICE_NAME_MAX];
-    long seed = 0, samples = 64;
+    long samples = 64;
     double tol = -1;
     int c;
     config_defaults(&cfg);
@@ -37,7 +37,8 @@ int cmd_gradcheck(int argc, char **argv)
             if (config_set_problem(&cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
             break;
         case 's':
-            if (cli_long(optarg, 0, 1L << 53, &seed)) return cli_fail(EXIT_USAGE, "--seed: '%s' is not an integer >= 0", optarg);
+            if (setting_apply(setting_find("seed"), &cfg, optarg, err, sizeof err))
+                return cli_fail(EXIT_USAGE, "--seed: %s", err);
             break;
         case 'k':
             if (cli_long(optarg, 1, 1L << 30, &samples)) return cli_fail(EXIT_USAGE, "--samples: '%s' is not an integer >= 1", optarg);
@@ -46,8 +47,7 @@ int cmd_gradcheck(int argc, char **argv)
             if (cli_double(optarg, 0, 1, &tol)) return cli_fail(EXIT_USAGE, "--tol: '%s' is not a number in [0, 1]", optarg);
             break;
         case 'D':
-            if (device_parse(optarg) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
-            cfg.device = (Device)device_parse(optarg);
+            if (cli_device(optarg, &cfg.device) != EXIT_OK) return EXIT_USAGE;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error(usage, "gradcheck: unknown or incomplete option '%s'", argv[optind - 1]);
@@ -59,7 +59,7 @@ int cmd_gradcheck(int argc, char **argv)
     if (tol < 0) tol = cfg.problem->gradcheck_tol;
     GradcheckTensor t[256];
     int n = 0, failed = 0;
-    if (gradcheck(cfg.problem, &cfg.problem_opts, cfg.device, (uint64_t)seed, (int)samples, t, 256, &n, err, sizeof err) != 0)
+    if (gradcheck(cfg.problem, &cfg.problem_opts, cfg.device, cfg.seed, (int)samples, t, 256, &n, err, sizeof err) != 0)
         return cli_fail(EXIT_USAGE, "--problem %s: %s", cfg.problem->name, err);
     for (int i = 0; i < n; i++) {
         int bad = !(t[i].worst_rel <= tol);

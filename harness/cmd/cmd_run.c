@@ -13,93 +13,62 @@
 #include "harness/sweep/execute.h"
 #include "harness/store/store.h"
 
-static const char usage[] =
-    "usage: optbench run [options]\n"
-    "  --problem SPEC         NAME[,key=value...]      (default rosenbrock; see `optbench problems`)\n"
-    "  --optimizer SPEC       NAME[,key=value...]      (default sgd; see `optbench optimizers`)\n"
-    "  --schedule SPEC        constant|cosine|linear[,warmup=N][,min_lr=X]  (default constant)\n"
-    "  --steps N              optimizer updates (default 100)\n"
-    "  --seed N               seed of init, minibatches and noise (default 0)\n"
-    "  --device cpu|cuda      (default cpu)\n"
-    "  --clip X               clip the global gradient norm to X (default 0: off)\n"
-    "  --accum K              average K minibatch gradients per update (default 1)\n"
-    "  --log-every K          metrics row every K steps and at the last (default 1)\n"
-    "  --eval-every K         held-out evaluation every K steps (default 0: at the end)\n"
-    "  --target X             target training loss for time-to-target (default: the problem's)\n"
-    "  --divergence-factor X  diverged when loss > X * first loss (default 1e6)\n"
-    "  --db PATH              result database (default " STORE_DEFAULT_PATH ")\n"
-    "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
-    "  --quiet                print nothing on success\n"
-    "A run already recorded as done or diverged under the same sweep is not repeated.\n";
+/* The flags of `optbench run` beyond the run settings. */
+enum { O_DB = 256, O_SWEEP, O_QUIET, O_HELP, O_SETTING /* + index in run_settings */ };
+
+static char usage[4096]; /* made from run_settings by make_usage */
+
+static void make_usage(void)
+{
+    static const char head[] = "usage: optbench run [options]\n";
+    static const char tail[] =
+        "  --db PATH              result database (default " STORE_DEFAULT_PATH ")\n"
+        "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
+        "  --quiet                print nothing on success\n"
+        "A run already recorded as done or diverged under the same sweep is not repeated.\n";
+    size_t used = strlen(head);
+    memcpy(usage, head, used);
+    if (settings_help(SETTING_RUN, usage + used, sizeof usage - used) == 0) used = strlen(usage);
+    snprintf(usage + used, sizeof usage - used, "%s", tail);
+}
 
 /* Parses the flags into cfg; returns EXIT_OK or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_path,
                       const char **sweep, int *quiet, char *gpu, size_t gpu_len)
 {
-    enum { O_PROBLEM = 256, O_OPTIMIZER, O_SCHEDULE, O_STEPS, O_SEED, O_DEVICE, O_CLIP, O_ACCUM,
-           O_LOG, O_EVAL, O_TARGET, O_DIVERGE, O_DB, O_SWEEP, O_QUIET, O_HELP };
-    static const struct option opts[] = {
-        {"problem", required_argument, 0, O_PROBLEM}, {"optimizer", required_argument, 0, O_OPTIMIZER},
-        {"schedule", required_argument, 0, O_SCHEDULE}, {"steps", required_argument, 0, O_STEPS},
-        {"seed", required_argument, 0, O_SEED}, {"device", required_argument, 0, O_DEVICE},
-        {"clip", required_argument, 0, O_CLIP}, {"accum", required_argument, 0, O_ACCUM},
-        {"log-every", required_argument, 0, O_LOG}, {"eval-every", required_argument, 0, O_EVAL},
-        {"target", required_argument, 0, O_TARGET},
-        {"divergence-factor", required_argument, 0, O_DIVERGE}, {"db", required_argument, 0, O_DB},
-        {"sweep", required_argument, 0, O_SWEEP}, {"quiet", no_argument, 0, O_QUIET},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
-    };
+    static char flags[32][40]; /* --names of the settings */
+    struct option opts[32 + 5];
+    int n = 0;
+    for (int i = 0; i < n_run_settings && n < 32; i++) {
+        if (!(run_settings[i].scope & SETTING_RUN)) continue;
+        setting_flag(&run_settings[i], flags[n], sizeof flags[n]);
+        opts[n] = (struct option){flags[n], required_argument, 0, O_SETTING + i};
+        n++;
+    }
+    opts[n++] = (struct option){"db", required_argument, 0, O_DB};
+    opts[n++] = (struct option){"sweep", required_argument, 0, O_SWEEP};
+    opts[n++] = (struct option){"quiet", no_argument, 0, O_QUIET};
+    opts[n++] = (struct option){"help", no_argument, 0, O_HELP};
+    opts[n] = (struct option){0, 0, 0, 0};
     char err[ERRMSG_MAX];
-    long v;
     int c;
+    make_usage();
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case O_PROBLEM:
-            if (config_set_problem(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
-            break;
-        case O_OPTIMIZER:
-            if (config_set_optimizer(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--optimizer: %s", err);
-            break;
-        case O_SCHEDULE:
-            if (config_set_schedule(cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--schedule: %s", err);
-            break;
-        case O_STEPS:
-            if (cli_long(optarg, 1, 1000000000L, &cfg->steps)) return cli_fail(EXIT_USAGE, "--steps: '%s' is not an integer >= 1", optarg);
-            break;
-        case O_SEED:
-            if (cli_long(optarg, 0, 1L << 53, &v)) return cli_fail(EXIT_USAGE, "--seed: '%s' is not an integer >= 0", optarg);
-            cfg->seed = (uint64_t)v;
-            break;
-        case O_DEVICE:
-            if ((v = device_parse(optarg)) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
-            cfg->device = (Device)v;
-            break;
-        case O_CLIP:
-            if (cli_double(optarg, 0, INFINITY, &cfg->clip)) return cli_fail(EXIT_USAGE, "--clip: '%s' is not a number >= 0", optarg);
-            break;
-        case O_ACCUM:
-            if (cli_long(optarg, 1, 1 << 20, &v)) return cli_fail(EXIT_USAGE, "--accum: '%s' is not an integer >= 1", optarg);
-            cfg->accum = (int)v;
-            break;
-        case O_LOG:
-            if (cli_long(optarg, 1, 1000000000L, &cfg->log_every)) return cli_fail(EXIT_USAGE, "--log-every: '%s' is not an integer >= 1", optarg);
-            break;
-        case O_EVAL:
-            if (cli_long(optarg, 0, 1000000000L, &cfg->eval_every)) return cli_fail(EXIT_USAGE, "--eval-every: '%s' is not an integer >= 0", optarg);
-            break;
-        case O_TARGET:
-            if (cli_double(optarg, -INFINITY, INFINITY, &cfg->target)) return cli_fail(EXIT_USAGE, "--target: '%s' is not a number", optarg);
-            break;
-        case O_DIVERGE:
-            if (cli_double(optarg, 1, INFINITY, &cfg->divergence_factor)) return cli_fail(EXIT_USAGE, "--divergence-factor: '%s' is not a number >= 1", optarg);
-            break;
         case O_DB: *db_path = optarg; break;
         case O_SWEEP: *sweep = optarg; break;
         case O_QUIET: *quiet = 1; break;
         case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
         default:
+            if (c >= O_SETTING && c < O_SETTING + n_run_settings) {
+                const RunSetting *s = &run_settings[c - O_SETTING];
+                char flag[40];
+                setting_flag(s, flag, sizeof flag);
+                if (setting_apply(s, cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--%s: %s", flag, err);
+                break;
+            }
             return cli_usage_error(usage, "run: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }

@@ -29,7 +29,8 @@ static const char usage[] =
 typedef struct {
     long jobs;          /* worker processes */
     long shard, shards; /* this shard and how many */
-    int device;         /* -1: as the file says */
+    Device device;      /* where every run computes, when device_given */
+    int device_given;   /* 1: --device overrides the file */
     const char *db;     /* database path */
     int dry_run;        /* print only */
     int quiet;          /* no progress */
@@ -45,7 +46,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
-    *a = (SweepArgs){.jobs = sysconf(_SC_NPROCESSORS_ONLN), .shards = 1, .device = -1, .db = STORE_DEFAULT_PATH};
+    *a = (SweepArgs){.jobs = sysconf(_SC_NPROCESSORS_ONLN), .shards = 1, .db = STORE_DEFAULT_PATH};
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -59,12 +60,20 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
                 return cli_fail(EXIT_USAGE, "--shard: '%s' is not I/N with 0 <= I < N", optarg);
             break;
         case 'D':
-            if ((a->device = device_parse(optarg)) < 0) return cli_fail(EXIT_USAGE, "--device: '%s' is not cpu or cuda", optarg);
+            if (cli_device(optarg, &a->device) != EXIT_OK) return EXIT_USAGE;
+            a->device_given = 1;
             break;
         case 'd': a->db = optarg; break;
         case 'n': a->dry_run = 1; break;
         case 'q': a->quiet = 1; break;
-        case 'h': fputs(usage, stdout); exit(EXIT_OK);
+        case 'h': {
+            char keys[4096];
+            fputs(usage, stdout);
+            if (settings_help(SETTING_SWEEP, keys, sizeof keys) == 0)
+                printf("Run settings of a sweep file (top-level keys, beside name, seeds, search, samples,\n"
+                       "search_seed, problems and optimizers):\n%s", keys);
+            exit(EXIT_OK);
+        }
         default: return cli_usage_error(usage, "sweep: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -128,7 +137,7 @@ int cmd_sweep(int argc, char **argv)
     for (long i = 0; i < n; i++) {
         if (i % a.shards != a.shard) continue;
         runs[kept] = runs[i];
-        if (a.device >= 0) runs[kept].device = (Device)a.device;
+        if (a.device_given) runs[kept].device = a.device;
         kept++;
     }
     if (check_problems(a.file, runs, kept)) goto cleanup;
@@ -148,7 +157,7 @@ int cmd_sweep(int argc, char **argv)
         goto cleanup;
     }
     host_cpu_name(cpu, sizeof cpu);
-    ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->timeout_s, .quiet = a.quiet};
+    ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet};
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {

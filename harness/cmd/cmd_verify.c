@@ -41,8 +41,7 @@ int cmd_verify(int argc, char **argv)
         switch (c) {
         case 'd': dir = optarg; break;
         case 'D':
-            if (device_parse(optarg) < 0) return cli_usage_error(usage, "--device: '%s' is not cpu or cuda", optarg);
-            dev = (Device)device_parse(optarg);
+            if (cli_device(optarg, &dev) != EXIT_OK) return EXIT_USAGE;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error(usage, "verify: unknown or incomplete option '%s'", argv[optind - 1]);

@@ -2,6 +2,7 @@
  * counted device allocator, memory queries, the cuBLAS handle and the
  * error checks of device.h. */
 #include "harness/core/device.h"
+#include "harness/core/fdio.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +38,7 @@ static void probe_child(int fd)
         snprintf(msg, sizeof msg, "1no usable CUDA device (cudaGetDeviceProperties: %s)", cudaGetErrorString(e));
     else
         snprintf(msg, sizeof msg, "0%s", prop.name);
-    size_t left = strlen(msg) + 1;
-    const char *p = msg;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w <= 0) break;
-        p += w;
-        left -= (size_t)w;
-    }
+    (void)write_all(fd, msg, strlen(msg) + 1); /* a lost answer reads as "the probe process died" */
 }
 
 int device_probe(char *name, size_t len, char *err, size_t errlen)
@@ -121,6 +115,21 @@ void *dev_alloc(size_t bytes)
     current_bytes += bytes;
     if (current_bytes > peak_bytes) peak_bytes = current_bytes;
     return ptr;
+}
+
+int dev_upload_to(void *dst, const void *src, size_t bytes)
+{
+    return !bytes || CUDA_OK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice)) ? 0 : -1;
+}
+
+void *dev_upload(const void *src, size_t bytes)
+{
+    void *dst = dev_alloc(bytes);
+    if (dst && dev_upload_to(dst, src, bytes) != 0) {
+        dev_free(dst);
+        dst = NULL;
+    }
+    return dst;
 }
 
 void dev_free(void *ptr)

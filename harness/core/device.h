@@ -35,6 +35,14 @@ int device_probe(char *name, size_t len, char *err, size_t errlen);
  * in device_error()). */
 void *dev_alloc(size_t bytes);
 
+/* Copies bytes of host memory at src into the device buffer dst; 0, or -1
+ * (the reason in device_error()). The one host-to-device copy of optbench. */
+int dev_upload_to(void *dst, const void *src, size_t bytes);
+
+/* A counted device copy of bytes of host memory at src (0 bytes: a 1-byte
+ * buffer); NULL on failure. Free it with dev_free. */
+void *dev_upload(const void *src, size_t bytes);
+
 /* Frees a buffer from dev_alloc (NULL is ignored). */
 void dev_free(void *ptr);
 

@@ -1,28 +1,153 @@
-/* config.c — building RunConfig from spec strings, canonical text, keys. */
+/* config.c — the table of run settings, building RunConfig from it and
+ * from spec strings, canonical text, keys. */
 #include "harness/run/config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "harness/core/device.h"
 #include "harness/core/spec.h"
 
+/* A row of the table: key, kind, default, lo, hi, choices/default text, help. */
+#define NUM(key, kind, def, lo, hi, help) {key, kind, def, lo, hi, 0, NULL, help}
+#define SPEC(key, def, help) {key, PARAM_TEXT, 0, 0, 0, 0, def, help}
+#define AT(field) offsetof(RunConfig, field)
+
+const RunSetting run_settings[] = {
+    {SPEC("problem", "rosenbrock", "NAME[,key=value...]; see `optbench problems`"), "SPEC", NULL, NULL,
+     SETTING_RUN, AT(problem), STORE_SPEC, config_set_problem},
+    {SPEC("optimizer", "sgd", "NAME[,key=value...]; see `optbench optimizers`"), "SPEC", NULL, NULL,
+     SETTING_RUN, AT(optimizer), STORE_SPEC, config_set_optimizer},
+    {SPEC("schedule", "constant", "constant|cosine|linear[,warmup=N][,min_lr=X]"), "SPEC", NULL, NULL,
+     SETTING_RUN | SETTING_SWEEP, AT(schedule), STORE_SPEC, config_set_schedule},
+    {NUM("steps", PARAM_INT, 100, 1, 1e9, "optimizer updates"), "N", NULL, NULL, SETTING_RUN | SETTING_SWEEP,
+     AT(steps), STORE_LONG, NULL},
+    {NUM("seed", PARAM_INT, 0, 0, 9007199254740992.0, "seed of init, minibatches and noise"), "N", NULL, NULL,
+     SETTING_RUN, AT(seed), STORE_U64, NULL},
+    {{"device", PARAM_CHOICE, DEVICE_CPU, 0, 0, 0, "cpu|cuda", "where the run computes"}, "cpu|cuda", NULL, NULL,
+     SETTING_RUN | SETTING_SWEEP, AT(device), STORE_DEVICE, NULL},
+    {NUM("clip", PARAM_REAL, 0, 0, INFINITY, "clip the global gradient norm to X; 0: off"), "X", NULL, NULL,
+     SETTING_RUN | SETTING_SWEEP, AT(clip), STORE_DOUBLE, NULL},
+    {NUM("accum", PARAM_INT, 1, 1, 1 << 20, "average K minibatch gradients per update"), "K", NULL, NULL,
+     SETTING_RUN | SETTING_SWEEP, AT(accum), STORE_INT, NULL},
+    {NUM("log_every", PARAM_INT, 1, 1, 1e9, "metrics row every K steps and at the last"), "K", NULL, "10",
+     SETTING_RUN | SETTING_SWEEP, AT(log_every), STORE_LONG, NULL},
+    {NUM("eval_every", PARAM_INT, 0, 0, 1e9, "held-out evaluation every K steps; 0: at the end"), "K", NULL, NULL,
+     SETTING_RUN | SETTING_SWEEP, AT(eval_every), STORE_LONG, NULL},
+    {NUM("target", PARAM_REAL, NAN, -INFINITY, INFINITY, "target training loss for time-to-target"), "X",
+     "the problem's", NULL, SETTING_RUN | SETTING_SWEEP, AT(target), STORE_DOUBLE, NULL},
+    {NUM("divergence_factor", PARAM_REAL, 1e6, 1, INFINITY, "diverged when loss > X * first loss"), "X", NULL,
+     NULL, SETTING_RUN | SETTING_SWEEP, AT(divergence_factor), STORE_DOUBLE, NULL},
+    {NUM("timeout_s", PARAM_REAL, 0, 0, 1e9, "per-run limit in seconds; 0: none"), "X", NULL, NULL,
+     SETTING_SWEEP, AT(timeout_s), STORE_DOUBLE, NULL},
+};
+const int n_run_settings = (int)(sizeof run_settings / sizeof run_settings[0]);
+
+const RunSetting *setting_find(const char *key)
+{
+    for (int i = 0; i < n_run_settings; i++)
+        if (!strcmp(run_settings[i].def.name, key)) return &run_settings[i];
+    return NULL;
+}
+
+void setting_flag(const RunSetting *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", s->def.name);
+    for (char *p = buf; *p; p++)
+        if (*p == '_') *p = '-';
+}
+
+/* "'text' is not ..." for a value the setting refuses. */
+static void bad_value(const ParamDef *d, const char *text, char *err, size_t errlen)
+{
+    char range[96], words[128] = "";
+    if (d->kind == PARAM_CHOICE) { /* "a|b|c" read as "a, b or c" */
+        size_t o = 0;
+        for (const char *c = d->choices; *c && o + 4 < sizeof words; c++) {
+            if (*c != '|') words[o++] = *c;
+            else o += (size_t)snprintf(words + o, sizeof words - o, "%s", strchr(c + 1, '|') ? ", " : " or ");
+        }
+        words[o] = 0;
+        snprintf(err, errlen, "'%s' is not %s", text, words);
+        return;
+    }
+    params_range_text(d, range, sizeof range);
+    if (isinf(d->lo) && isinf(d->hi)) snprintf(err, errlen, "'%s' is not a number", text);
+    else snprintf(err, errlen, "'%s' is not %s in %s", text, d->kind == PARAM_INT ? "an integer" : "a number", range);
+}
+
+/* Writes a number into the setting's field of cfg. */
+static void store_number(const RunSetting *s, RunConfig *cfg, double v)
+{
+    void *field = (char *)cfg + s->offset;
+    switch (s->store) {
+    case STORE_LONG: *(long *)field = (long)v; break;
+    case STORE_INT: *(int *)field = (int)v; break;
+    case STORE_U64: *(uint64_t *)field = (uint64_t)v; break;
+    case STORE_DOUBLE: *(double *)field = v; break;
+    case STORE_DEVICE: *(Device *)field = (Device)v; break;
+    case STORE_SPEC: break;
+    }
+}
+
+int setting_apply(const RunSetting *s, RunConfig *cfg, const char *text, char *err, size_t errlen)
+{
+    ParamSet one;
+    char msg[ERRMSG_MAX];
+    if (s->store == STORE_SPEC) return s->parse_spec(cfg, text, err, errlen);
+    params_init(&one, &s->def, 1);
+    if (params_set(&one, s->def.name, text, msg, sizeof msg) != 0) {
+        bad_value(&s->def, text, err, errlen);
+        return -1;
+    }
+    store_number(s, cfg, one.num[0]);
+    return 0;
+}
+
+int settings_help(int scope, char *buf, size_t len)
+{
+    size_t used = 0;
+    for (int i = 0; i < n_run_settings; i++) {
+        const RunSetting *s = &run_settings[i];
+        char name[64], shown[64];
+        if (!(s->scope & scope)) continue;
+        if (scope == SETTING_RUN) {
+            char flag[40];
+            setting_flag(s, flag, sizeof flag);
+            snprintf(name, sizeof name, "--%s %s", flag, s->arg);
+        } else {
+            snprintf(name, sizeof name, "%s", s->def.name);
+        }
+        if (scope == SETTING_SWEEP && s->sweep_default) snprintf(shown, sizeof shown, "%s", s->sweep_default);
+        else if (s->shown_default) snprintf(shown, sizeof shown, "%s", s->shown_default);
+        else params_default_text(&s->def, shown, sizeof shown);
+        int w = snprintf(buf + used, len - used, "  %-23s%s (default %s)\n", name, s->def.help, shown);
+        if (w < 0 || (size_t)w >= len - used) return -1;
+        used += (size_t)w;
+    }
+    return 0;
+}
+
+/* The table's own defaults always parse, so their result is not checked. */
 void config_defaults(RunConfig *cfg)
 {
+    char err[ERRMSG_MAX];
     memset(cfg, 0, sizeof *cfg);
-    cfg->problem = problem_registry[0];
-    params_init(&cfg->problem_opts, cfg->problem->options, cfg->problem->n_options);
-    cfg->optimizer = optimizer_registry[0];
-    params_init(&cfg->hparams, cfg->optimizer->hparams, cfg->optimizer->n_hparams);
-    cfg->schedule = schedule_registry[0];
-    params_init(&cfg->schedule_opts, cfg->schedule->options, cfg->schedule->n_options);
-    cfg->steps = 100;
-    cfg->device = DEVICE_CPU;
-    cfg->accum = 1;
-    cfg->log_every = 1;
-    cfg->target = NAN;
-    cfg->divergence_factor = 1e6;
+    for (int i = 0; i < n_run_settings; i++) {
+        const RunSetting *s = &run_settings[i];
+        if (s->store == STORE_SPEC) (void)s->parse_spec(cfg, s->def.choices, err, sizeof err);
+        else store_number(s, cfg, s->def.def);
+    }
+}
+
+void config_sweep_defaults(RunConfig *cfg)
+{
+    char err[ERRMSG_MAX];
+    for (int i = 0; i < n_run_settings; i++)
+        if (run_settings[i].sweep_default)
+            (void)setting_apply(&run_settings[i], cfg, run_settings[i].sweep_default, err, sizeof err);
 }
 
 int config_set_problem(RunConfig *cfg, const char *text, char *err, size_t errlen)
@@ -155,11 +280,12 @@ int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, 
     return 0;
 }
 
-int device_parse(const char *name)
+int config_parse_device(const char *text, Device *out, char *err, size_t errlen)
 {
-    if (strcmp(name, "cpu") == 0) return DEVICE_CPU;
-    if (strcmp(name, "cuda") == 0) return DEVICE_CUDA;
-    return -1;
+    RunConfig cfg;
+    if (setting_apply(setting_find("device"), &cfg, text, err, errlen) != 0) return -1;
+    *out = cfg.device;
+    return 0;
 }
 
 const char *device_name(Device d) { return d == DEVICE_CUDA ? "cuda" : "cpu"; }

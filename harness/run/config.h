@@ -1,4 +1,12 @@
-/* config.h — one run's full configuration, its canonical text and its key.
+/* config.h — one run's full configuration, the table of run settings, its
+ * canonical text and its key.
+ *
+ * Every run setting (steps, seed, clip, accum, log_every, eval_every,
+ * target, divergence_factor, timeout_s, device and the problem, optimizer
+ * and schedule specs) is described once in run_settings[]: its key, type,
+ * default, range and help. The flags of `optbench run`, the top-level keys
+ * of a sweep file, `--help` and every message about a bad value are made
+ * from that table.
  *
  * The canonical text is JSON with sorted keys and every default filled in,
  * numbers in their shortest exact form, so the same run has the same text
@@ -36,9 +44,65 @@ typedef struct {
     long eval_every;               /* held-out evaluation every k steps; 0 = end only */
     double target;                 /* target training loss; NAN = problem default */
     double divergence_factor;      /* diverged when loss > factor * first loss */
+    double timeout_s;              /* per-run limit in seconds, kept by the worker pool; 0 = none
+                                      (not part of the canonical text) */
 } RunConfig;
 
-/* Fills every field with its default (rosenbrock, sgd, constant, 100 steps). */
+/* Where a setting is accepted. */
+enum {
+    SETTING_RUN = 1,   /* a flag of `optbench run` (--key, '_' written '-') */
+    SETTING_SWEEP = 2, /* a top-level key of a sweep file */
+};
+
+/* The C type of a setting's field in RunConfig. */
+typedef enum {
+    STORE_LONG,   /* long */
+    STORE_INT,    /* int */
+    STORE_U64,    /* uint64_t */
+    STORE_DOUBLE, /* double */
+    STORE_DEVICE, /* Device, the index of the choice */
+    STORE_SPEC,   /* a spec string read by the setting's parse function */
+} SettingStore;
+
+typedef struct {
+    ParamDef def;              /* key (as in a sweep file), kind, default, range and help */
+    const char *arg;           /* what the flag takes, for --help: N, X, SPEC */
+    const char *shown_default; /* the default as --help says it, where the value alone says
+                                  too little (NULL: the value) */
+    const char *sweep_default; /* default in a sweep file where it differs (NULL: the same) */
+    int scope;                 /* SETTING_RUN | SETTING_SWEEP */
+    size_t offset;             /* offsetof the field in RunConfig */
+    SettingStore store;        /* its type */
+    /* STORE_SPEC: sets the field from a spec string; 0, or -1 with a message. */
+    int (*parse_spec)(RunConfig *cfg, const char *text, char *err, size_t errlen);
+} RunSetting;
+
+/* The run settings, in the order of --help; n_run_settings entries. */
+extern const RunSetting run_settings[];
+extern const int n_run_settings;
+
+/* The setting of a key (e.g. "log_every"); NULL when none. */
+const RunSetting *setting_find(const char *key);
+
+/* Sets one setting of cfg from text. Returns 0, or -1 with a message that
+ * quotes the text and says what is allowed ("'0' is not an integer in
+ * [1, 1000000000]"), without the key: the caller prefixes its own name for
+ * it (--steps, file:line:col: steps). */
+int setting_apply(const RunSetting *s, RunConfig *cfg, const char *text, char *err, size_t errlen);
+
+/* Writes the flag of a setting ("log-every") into buf. */
+void setting_flag(const RunSetting *s, char *buf, size_t len);
+
+/* Writes one --help line per setting of scope into buf, as flags
+ * (SETTING_RUN: "  --steps N   optimizer updates (default 100)") or as
+ * sweep-file keys (SETTING_SWEEP); returns 0, or -1 when it does not fit. */
+int settings_help(int scope, char *buf, size_t len);
+
+/* Applies the sweep-file defaults where they differ from the run defaults. */
+void config_sweep_defaults(RunConfig *cfg);
+
+/* Fills every field with its default from run_settings (rosenbrock, sgd,
+ * constant, 100 steps, ...). */
 void config_defaults(RunConfig *cfg);
 
 /* Sets the problem, optimizer or schedule from a spec string. Returns 0, or
@@ -64,8 +128,12 @@ int config_schedule_json(const RunConfig *cfg, char *buf, size_t len);
  * For a cpu run: 0 and gpu "". */
 int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, size_t errlen);
 
-/* Device by name ("cpu", "cuda"); -1 when unknown. */
-int device_parse(const char *name);
+/* The name of a device ("cpu", "cuda"), as the device setting's choices. */
 const char *device_name(Device d);
+
+/* Reads a device name through the device setting, the one parser of every
+ * --device flag and device key; 0, or -1 with the message of a bad value
+ * ("'tpu' is not cpu or cuda"). */
+int config_parse_device(const char *text, Device *out, char *err, size_t errlen);
 
 #endif

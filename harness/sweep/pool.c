@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/core/fdio.h"
 #include "harness/core/memory.h"
 #include "harness/core/timing.h"
 
@@ -39,24 +40,18 @@ typedef struct {
     MetricRow rows[WORKER_ROW_BUFFER];  /* the rows */
 } RowStream;
 
-static void write_all(int fd, const void *buf, size_t len)
+/* Writes to the parent; a worker whose parent is gone has nothing left to do. */
+static void send_up(int fd, const void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) _exit(3); /* the parent is gone */
-        p += w;
-        len -= (size_t)w;
-    }
+    if (write_all(fd, buf, len) != 0) _exit(3);
 }
 
 static void flush_rows(RowStream *rs)
 {
     if (rs->n == 0) return;
     RecordHeader h = {REC_ROW, rs->n};
-    write_all(rs->fd, &h, sizeof h);
-    write_all(rs->fd, rs->rows, (size_t)rs->n * sizeof rs->rows[0]);
+    send_up(rs->fd, &h, sizeof h);
+    send_up(rs->fd, rs->rows, (size_t)rs->n * sizeof rs->rows[0]);
     rs->n = 0;
     rs->last_flush = now_seconds();
 }
@@ -101,8 +96,8 @@ static void worker_main(int task_fd, int result_fd, int single_thread)
         runner_run(&cfg, stream_row, &rs, &sum);
         flush_rows(&rs);
         RecordHeader h = {REC_SUMMARY, 1};
-        write_all(result_fd, &h, sizeof h);
-        write_all(result_fd, &sum, sizeof sum);
+        send_up(result_fd, &h, sizeof h);
+        send_up(result_fd, &sum, sizeof sum);
     }
     _exit(0);
 }
@@ -153,21 +148,6 @@ static int spawn(Worker *w, int single_thread, int n_workers, Worker *all)
     return 0;
 }
 
-/* Hands a configuration to a worker. A worker that died meanwhile is
- * noticed at the end of its result stream, so a failed write needs no
- * handling here. */
-static void send_task(int fd, const RunConfig *cfg)
-{
-    const char *p = (const char *)cfg;
-    size_t left = sizeof *cfg;
-    while (left > 0) {
-        ssize_t wr = write(fd, p, left);
-        if (wr < 0 && errno == EINTR) continue;
-        if (wr <= 0) return;
-        p += wr;
-        left -= (size_t)wr;
-    }
-}
 
 /* Closes a worker's pipes and reaps it; *ru gets its resource usage. */
 static int reap(Worker *w, int kill_first, struct rusage *ru)
@@ -295,7 +275,9 @@ static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog 
         return -1;
     }
     long task = backlog_take(b);
-    send_task(w[i].task_fd, &cfgs[task]);
+    /* a worker that died meanwhile is noticed at the end of its result
+     * stream, so a failed write needs no handling here */
+    (void)write_all(w[i].task_fd, &cfgs[task], sizeof cfgs[task]);
     if (w[i].task < 0) start(&w[i], task, opt);
     else w[i].queued = task;
     return 0;

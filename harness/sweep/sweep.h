@@ -49,7 +49,6 @@ typedef struct {
     char name[128];           /* sweep name */
     char *text;               /* the whole file, stored with the sweep */
     RunConfig base;           /* steps, device, schedule, clip, ... shared by every run */
-    double timeout_s;         /* per-run limit in seconds; 0 = none */
     int n_seeds;              /* seeds per configuration */
     long seeds[SWEEP_MAX_SEEDS]; /* the seeds */
     int random;               /* 1: random search, 0: grid */

@@ -268,34 +268,40 @@ static int parse_optimizers(Parser *ps, const yaml_node_t *node)
     return 0;
 }
 
-/* schedule: NAME or {name: NAME, key: value, ...} */
-static int parse_schedule(Parser *ps, const yaml_node_t *node)
+/* A run setting (run_settings of config.h) from a scalar; the schedule also
+ * as {name: NAME, key: value, ...}. */
+static int parse_setting(Parser *ps, const RunSetting *set, const yaml_node_t *node)
 {
     char text[1024], err[ERRMSG_MAX];
+    const char *key = set->def.name;
     if (node->type == YAML_SCALAR_NODE) {
         snprintf(text, sizeof text, "%s", scalar(node));
-    } else if (node->type == YAML_MAPPING_NODE) {
+    } else if (node->type == YAML_MAPPING_NODE && set->store == STORE_SPEC) {
         const char *name = NULL;
         char rest[900] = "";
         for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
             const char *k = scalar(node_at(ps, p->key)), *v = scalar(node_at(ps, p->value));
-            if (!k || !v) return fail_at(ps, node, "schedule", "expected key: value pairs");
+            if (!k || !v) return fail_at(ps, node, key, "expected key: value pairs");
             if (!strcmp(k, "name")) name = v;
             else if (strlen(rest) + strlen(k) + strlen(v) + 3 < sizeof rest)
                 strcat(strcat(strcat(strcat(rest, ","), k), "="), v);
         }
-        if (!name) return fail_at(ps, node, "schedule", "needs name: constant|cosine|linear");
+        if (!name) return fail_at(ps, node, key, "needs name: %s", set->def.help);
         snprintf(text, sizeof text, "%s%s", name, rest);
+    } else if (set->store == STORE_SPEC) {
+        return fail_at(ps, node, key, "expected a name or {name: ..., key: value}");
     } else {
-        return fail_at(ps, node, "schedule", "expected a name or {name: ..., warmup: ...}");
+        return fail_at(ps, node, key, "expected one value, not a list or mapping");
     }
-    if (config_set_schedule(&ps->spec->base, text, err, sizeof err)) return fail_at(ps, node, "schedule", "%s", err);
+    if (setting_apply(set, &ps->spec->base, text, err, sizeof err)) return fail_at(ps, node, key, "%s", err);
     return 0;
 }
 
 static int parse_seeds(Parser *ps, const yaml_node_t *node)
 {
     SweepSpec *spec = ps->spec;
+    RunConfig scratch;
+    char err[ERRMSG_MAX];
     double v;
     spec->n_seeds = 0;
     if (node->type == YAML_SCALAR_NODE) {
@@ -308,10 +314,10 @@ static int parse_seeds(Parser *ps, const yaml_node_t *node)
         return fail_at(ps, node, "seeds", "a non-empty list of seeds, or a count");
     for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
         const yaml_node_t *s = node_at(ps, *it);
-        if (scalar_number(s, &v) || v < 0 || v != floor(v) || v > 9007199254740992.0)
-            return fail_at(ps, s, "seeds", "'%s' is not an integer >= 0", scalar(s) ? scalar(s) : "?");
+        if (setting_apply(setting_find("seed"), &scratch, scalar(s) ? scalar(s) : "?", err, sizeof err))
+            return fail_at(ps, s, "seeds", "%s", err);
         if (spec->n_seeds == SWEEP_MAX_SEEDS) return fail_at(ps, s, "seeds", "more than %d seeds", SWEEP_MAX_SEEDS);
-        spec->seeds[spec->n_seeds++] = (long)v;
+        spec->seeds[spec->n_seeds++] = (long)scratch.seed;
     }
     return 0;
 }
@@ -336,6 +342,7 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
 {
     SweepSpec *spec = ps->spec;
     const yaml_node_t *problems = NULL, *optimizers = NULL;
+    const RunSetting *set;
     double v;
     if (!root || root->type != YAML_MAPPING_NODE)
         return fail_at(ps, root ? root : &(yaml_node_t){0}, "sweep", "the file must be a mapping of settings");
@@ -348,34 +355,10 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             if (!scalar(vn) || !*scalar(vn) || strlen(scalar(vn)) >= sizeof spec->name)
                 return fail_at(ps, vn, key, "expected a name of at most %zu characters", sizeof spec->name - 1);
             snprintf(spec->name, sizeof spec->name, "%s", scalar(vn));
-        } else if (!strcmp(key, "steps")) {
-            rc = parse_number(ps, vn, key, 1, 1e9, 1, &v);
-            spec->base.steps = (long)v;
+        } else if ((set = setting_find(key)) && (set->scope & SETTING_SWEEP)) {
+            rc = parse_setting(ps, set, vn);
         } else if (!strcmp(key, "seeds")) {
             rc = parse_seeds(ps, vn);
-        } else if (!strcmp(key, "device")) {
-            int d = scalar(vn) ? device_parse(scalar(vn)) : -1;
-            if (d < 0) return fail_at(ps, vn, key, "expected cpu or cuda");
-            spec->base.device = (Device)d;
-        } else if (!strcmp(key, "log_every")) {
-            rc = parse_number(ps, vn, key, 1, 1e9, 1, &v);
-            spec->base.log_every = (long)v;
-        } else if (!strcmp(key, "eval_every")) {
-            rc = parse_number(ps, vn, key, 0, 1e9, 1, &v);
-            spec->base.eval_every = (long)v;
-        } else if (!strcmp(key, "schedule")) {
-            rc = parse_schedule(ps, vn);
-        } else if (!strcmp(key, "clip")) {
-            rc = parse_number(ps, vn, key, 0, INFINITY, 0, &spec->base.clip);
-        } else if (!strcmp(key, "accum")) {
-            rc = parse_number(ps, vn, key, 1, 1 << 20, 1, &v);
-            spec->base.accum = (int)v;
-        } else if (!strcmp(key, "target")) {
-            rc = parse_number(ps, vn, key, -INFINITY, INFINITY, 0, &spec->base.target);
-        } else if (!strcmp(key, "divergence_factor")) {
-            rc = parse_number(ps, vn, key, 1, INFINITY, 0, &spec->base.divergence_factor);
-        } else if (!strcmp(key, "timeout_s")) {
-            rc = parse_number(ps, vn, key, 0, 1e9, 0, &spec->timeout_s);
         } else if (!strcmp(key, "search")) {
             const char *s = scalar(vn);
             if (!s || (strcmp(s, "grid") && strcmp(s, "random"))) return fail_at(ps, vn, key, "expected grid or random");
@@ -391,10 +374,11 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
         } else if (!strcmp(key, "optimizers")) {
             optimizers = vn;
         } else {
-            return fail_at(ps, kn, key,
-                           "unknown key (known: name, steps, seeds, device, log_every, eval_every, schedule, clip, "
-                           "accum, target, divergence_factor, timeout_s, search, samples, search_seed, problems, "
-                           "optimizers)");
+            char known[512] = "name, seeds";
+            for (int i = 0; i < n_run_settings; i++)
+                if (run_settings[i].scope & SETTING_SWEEP) strcat(strcat(known, ", "), run_settings[i].def.name);
+            return fail_at(ps, kn, key, "unknown key (known: %s, search, samples, search_seed, problems, optimizers)",
+                           known);
         }
         if (rc) return -1;
     }
@@ -437,7 +421,7 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
     }
     snprintf(ps.spec->path, sizeof ps.spec->path, "%s", path);
     config_defaults(&ps.spec->base);
-    ps.spec->base.log_every = 10;
+    config_sweep_defaults(&ps.spec->base);
     ps.spec->seeds[0] = 0;
     ps.spec->n_seeds = 1;
     ps.spec->text = read_file(path, &len);

@@ -100,7 +100,7 @@ static int loss_and_grad(ProblemTwin *tw, const float *params, float *grads, dou
     const int rows = classifier_batch(c, seed, batch, &first);
     if (tw->order_epoch != c->order_epoch || tw->order_seed != c->order_seed) {
         /* once per epoch; cudaMemcpy runs after the steps already queued, which read the old order */
-        if (!CUDA_OK(cudaMemcpy(tw->order, c->order, tr->rows * sizeof(uint32_t), cudaMemcpyHostToDevice))) return -1;
+        if (dev_upload_to(tw->order, c->order, tr->rows * sizeof(uint32_t)) != 0) return -1;
         tw->order_epoch = c->order_epoch;
         tw->order_seed = c->order_seed;
     }
@@ -158,17 +158,6 @@ static void destroy(ProblemTwin *tw)
     free(tw);
 }
 
-/* A device copy of `bytes` of host memory (NULL on failure; 0 bytes: a 1-byte buffer). */
-static void *upload(const void *src, size_t bytes)
-{
-    void *dst = dev_alloc(bytes);
-    if (dst && bytes && !CUDA_OK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice))) {
-        dev_free(dst);
-        dst = NULL;
-    }
-    return dst;
-}
-
 static ProblemTwin *create(Problem *pb, char *err, size_t errlen)
 {
     Classifier *c = (Classifier *)pb;
@@ -185,10 +174,10 @@ static ProblemTwin *create(Problem *pb, char *err, size_t errlen)
     tw->c = c;
     tw->order_epoch = UINT64_MAX;
     for (int l = 0; l <= c->n_layers; l++) widest = (size_t)c->width[l] > widest ? (size_t)c->width[l] : widest;
-    ok = (tw->train_x = (float *)upload(tr->x, tr->rows * F * sizeof(float))) &&
-         (tw->train_y = (int32_t *)upload(tr->y, tr->rows * sizeof(int32_t))) &&
-         (tw->test_x = (float *)upload(te->x, te->rows * F * sizeof(float))) &&
-         (tw->test_y = (int32_t *)upload(te->y, te->rows * sizeof(int32_t))) &&
+    ok = (tw->train_x = (float *)dev_upload(tr->x, tr->rows * F * sizeof(float))) &&
+         (tw->train_y = (int32_t *)dev_upload(tr->y, tr->rows * sizeof(int32_t))) &&
+         (tw->test_x = (float *)dev_upload(te->x, te->rows * F * sizeof(float))) &&
+         (tw->test_y = (int32_t *)dev_upload(te->y, te->rows * sizeof(int32_t))) &&
          (tw->order = (uint32_t *)dev_alloc(tr->rows * sizeof(uint32_t))) &&
          (tw->x = (float *)dev_alloc(R * F * sizeof(float))) && (tw->y = (int32_t *)dev_alloc(R * sizeof(int32_t))) &&
          (tw->probs = (float *)dev_alloc(R * V * sizeof(float))) &&

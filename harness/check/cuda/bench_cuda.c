@@ -19,7 +19,7 @@ static int upload_values(float *dst, size_t n, unsigned salt)
     float *host = mem_alloc(n * sizeof(float));
     if (!host) goto cleanup;
     for (size_t i = 0; i < n; i++) host[i] = bench_value(i, salt);
-    if (!CUDA_OK(cudaMemcpy(dst, host, n * sizeof(float), cudaMemcpyHostToDevice))) goto cleanup;
+    if (dev_upload_to(dst, host, n * sizeof(float)) != 0) goto cleanup;
     rc = 0;
 cleanup:
     mem_free(host);
@@ -36,7 +36,7 @@ static int upload_state(const OptimizerDef *opt, const double *hp, float *const 
         if (!(host[k] = mem_alloc(n * sizeof(float)))) goto cleanup;
     opt->init_state(hp, host, n);
     for (int k = 0; k < slots; k++)
-        if (!CUDA_OK(cudaMemcpy(state[k], host[k], n * sizeof(float), cudaMemcpyHostToDevice))) goto cleanup;
+        if (dev_upload_to(state[k], host[k], n * sizeof(float)) != 0) goto cleanup;
     rc = 0;
 cleanup:
     for (int k = 0; k < OPT_MAX_STATE; k++) mem_free(host[k]);

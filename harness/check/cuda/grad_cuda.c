@@ -21,8 +21,7 @@ int device_loss_and_grad(Problem *pb, const float *params, float *grads, uint64_
         return -1;
     }
     if (!(tw = cu->create(pb, err, errlen))) return -1;
-    if (!(dp = dev_alloc(bytes)) || !(dg = dev_alloc(bytes)) || !(dl = dev_alloc(sizeof(double))) ||
-        !CUDA_OK(cudaMemcpy(dp, params, bytes, cudaMemcpyHostToDevice)) ||
+    if (!(dp = dev_upload(params, bytes)) || !(dg = dev_alloc(bytes)) || !(dl = dev_alloc(sizeof(double))) ||
         cu->loss_and_grad(tw, dp, dg, dl, seed, batch) != 0 ||
         !CUDA_OK(cudaMemcpy(grads, dg, bytes, cudaMemcpyDeviceToHost)) ||
         !CUDA_OK(cudaMemcpy(loss, dl, sizeof(double), cudaMemcpyDeviceToHost))) {

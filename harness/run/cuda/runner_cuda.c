@@ -100,11 +100,11 @@ static int upload_init(const RunConfig *cfg, Problem *pb, int n_state, DevRun *b
     for (int i = 0; i <= n_state; i++)
         if (!(host[i] = mem_alloc(bytes))) goto cleanup;
     cfg->problem->init(pb, host[0], cfg->seed);
-    if (!CUDA_OK(cudaMemcpy(b->params, host[0], bytes, cudaMemcpyHostToDevice))) goto cleanup;
+    if (dev_upload_to(b->params, host[0], bytes) != 0) goto cleanup;
     if (cfg->optimizer->init_state) {
         cfg->optimizer->init_state(cfg->hparams.num, host + 1, n);
         for (int i = 0; i < n_state; i++)
-            if (!CUDA_OK(cudaMemcpy(b->state[i], host[i + 1], bytes, cudaMemcpyHostToDevice))) goto cleanup;
+            if (dev_upload_to(b->state[i], host[i + 1], bytes) != 0) goto cleanup;
     }
     rc = 0;
 cleanup:
