@@ -15,7 +15,9 @@ for suite in $TEST_BINS; do
     [ -x "$suite" ] || continue
     out=$("$suite" --jobs 2 --verbose 2>&1)
     code=$?
-    printf '%s\n' "$out" | grep -v -E '^\[(RUN |PASS)\]' | grep -E 'Synthesis|FAIL|fail|Assert|CRASH|signal|SKIP' |
+    # the outcome lines, and the message of every failed assertion ("[----]   text")
+    printf '%s\n' "$out" | grep -v -E '^\[(RUN |PASS)\]' |
+        grep -E 'Synthesis|FAIL|fail|Assert|CRASH|signal|SKIP|^\[----\]   +[^ ]' |
         sed "s|^|$(basename "$suite"): |"
     line=$(printf '%s\n' "$out" | grep 'Synthesis' | tail -n 1)
     p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')

@@ -1,7 +1,9 @@
-/* test_optimizers.c — every optimizer against the golden update vectors of
- * tests/golden/, and the hyperparameter validation rules. */
+/* test_optimizers.c — every golden update vector file of tests/golden/
+ * against its optimizer, every registered optimizer covered by at least one
+ * of them, and the hyperparameter validation rules. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +11,27 @@
 #include "harness/check/golden.h"
 #include "optimizers/optimizer.h"
 
+#define GOLDEN_DIR "tests/golden"
+
 typedef struct {
-    char file[64]; /* golden file under tests/golden/ */
+    char file[64]; /* golden file name under GOLDEN_DIR */
 } GoldenCase;
 
+static void free_cases(struct criterion_test_params *params) { cr_free(params->params); }
+
+/* One case per golden file (GOLDEN_DIR/\*.txt), whatever its optimizer. */
 ParameterizedTestParameters(optimizers, golden)
 {
-    static GoldenCase cases[] = {
-        {"sgd_1.txt"},     {"sgd_2.txt"},     {"sgd_3.txt"},   {"sgd_4.txt"},   {"adagrad_1.txt"},
-        {"adagrad_2.txt"}, {"rmsprop_1.txt"}, {"rmsprop_2.txt"}, {"adam_1.txt"}, {"adam_2.txt"},
-        {"adamw_1.txt"},   {"adamw_2.txt"},   {"lion_1.txt"},  {"lion_2.txt"},  {"lion_3.txt"},
-    };
-    return cr_make_param_array(GoldenCase, cases, sizeof cases / sizeof cases[0]);
+    glob_t files;
+    GoldenCase *cases = NULL;
+    size_t n = 0;
+    if (glob(GOLDEN_DIR "/*.txt", 0, NULL, &files) == 0) {
+        cases = cr_malloc(files.gl_pathc * sizeof *cases);
+        for (size_t i = 0; cases && i < files.gl_pathc; i++)
+            snprintf(cases[n++].file, sizeof cases->file, "%s", files.gl_pathv[i] + strlen(GOLDEN_DIR "/"));
+        globfree(&files);
+    }
+    return cr_make_param_array(GoldenCase, cases, n, free_cases);
 }
 
 ParameterizedTest(GoldenCase *c, optimizers, golden)
@@ -28,20 +39,92 @@ ParameterizedTest(GoldenCase *c, optimizers, golden)
     char path[128], err[ERRMSG_MAX];
     Golden g;
     GoldenResult r;
-    snprintf(path, sizeof path, "tests/golden/%s", c->file);
+    snprintf(path, sizeof path, GOLDEN_DIR "/%s", c->file);
     cr_assert_eq(golden_load(path, &g, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(golden_check(&g, DEVICE_CPU, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(golden_check(&g, DEVICE_CPU, &r, err, sizeof err), 0, "%s: %s", c->file, err);
     cr_expect(r.ok, "%s: step %ld index %zu got %.9g expected %.9g (err %.2e)", c->file, r.worst_step,
               r.worst_index, (double)r.got, (double)r.expected, r.worst_err);
     golden_free(&g);
 }
 
-/* Every golden file's optimizer is covered by the table above. */
-Test(optimizers, every_registered_paper_optimizer_has_golden_vectors)
+/* The optimizer a golden file name belongs to: the longest registered name
+ * that the file name starts with, followed by '_'; NULL when none. */
+static const OptimizerDef *optimizer_of_file(const char *base)
 {
-    const char *with_golden[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"};
-    for (size_t i = 0; i < sizeof with_golden / sizeof with_golden[0]; i++)
-        cr_expect_not_null(optimizer_find(with_golden[i]), "%s", with_golden[i]);
+    const OptimizerDef *best = NULL;
+    for (int k = 0; optimizer_registry[k]; k++) {
+        size_t len = strlen(optimizer_registry[k]->name);
+        if (strncmp(base, optimizer_registry[k]->name, len) == 0 && base[len] == '_' &&
+            (!best || len > strlen(best->name)))
+            best = optimizer_registry[k];
+    }
+    return best;
+}
+
+/* GOLDEN_DIR/FILES lists every golden file: each listed file exists, and
+ * every file is listed, so that deleting one fails here naming its
+ * optimizer. */
+Test(optimizers, every_listed_golden_file_exists)
+{
+    enum { MAX_FILES = 256 };
+    static char listed[MAX_FILES][128];
+    char line[128], path[192];
+    int n = 0;
+    glob_t files;
+    FILE *f = fopen(GOLDEN_DIR "/FILES", "r");
+    cr_assert_not_null(f, "cannot open " GOLDEN_DIR "/FILES");
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#') continue;
+        cr_assert_lt(n, MAX_FILES);
+        snprintf(listed[n++], sizeof listed[0], "%s", line);
+        const OptimizerDef *opt = optimizer_of_file(line);
+        snprintf(path, sizeof path, GOLDEN_DIR "/%s", line);
+        FILE *g = fopen(path, "r");
+        cr_expect_not_null(g, "optimizer %s: golden file %s (listed in " GOLDEN_DIR "/FILES) is missing",
+                           opt ? opt->name : "(none registered)", path);
+        if (g) fclose(g);
+    }
+    fclose(f);
+    if (glob(GOLDEN_DIR "/*.txt", 0, NULL, &files) != 0) return;
+    for (size_t i = 0; i < files.gl_pathc; i++) {
+        const char *base = files.gl_pathv[i] + strlen(GOLDEN_DIR "/");
+        int found = 0;
+        for (int k = 0; k < n && !found; k++) found = strcmp(listed[k], base) == 0;
+        cr_expect(found, "golden file %s is not listed in " GOLDEN_DIR "/FILES", base);
+    }
+    globfree(&files);
+}
+
+/* Every optimizer of the registry has at least one golden file, and every
+ * golden file is named after the optimizer it checks (NAME_*.txt): a new
+ * optimizer without reference vectors fails here, by name. */
+Test(optimizers, every_registered_optimizer_has_golden_vectors)
+{
+    int count[64] = {0};
+    glob_t files;
+    cr_assert_eq(glob(GOLDEN_DIR "/*.txt", 0, NULL, &files), 0, "no golden files in " GOLDEN_DIR);
+    for (size_t i = 0; i < files.gl_pathc; i++) {
+        const char *base = files.gl_pathv[i] + strlen(GOLDEN_DIR "/");
+        char err[ERRMSG_MAX];
+        Golden g;
+        if (golden_load(files.gl_pathv[i], &g, err, sizeof err) != 0) {
+            cr_expect_fail("%s", err);
+            continue;
+        }
+        size_t len = strlen(g.optimizer);
+        cr_expect(strncmp(base, g.optimizer, len) == 0 && base[len] == '_',
+                  "golden file %s checks optimizer %s: name it %s_*.txt", base, g.optimizer, g.optimizer);
+        for (int k = 0; optimizer_registry[k]; k++)
+            if (strcmp(optimizer_registry[k]->name, g.optimizer) == 0) count[k]++;
+        golden_free(&g);
+    }
+    globfree(&files);
+    for (int k = 0; optimizer_registry[k]; k++) {
+        cr_assert_lt(k, (int)(sizeof count / sizeof count[0]));
+        cr_expect_gt(count[k], 0, "optimizer %s has no golden file " GOLDEN_DIR "/%s_*.txt",
+                     optimizer_registry[k]->name, optimizer_registry[k]->name);
+    }
 }
 
 /* lion_l2 is lion with beta1 = beta2 = beta and wd_mode l2: same trajectory. */
