@@ -1,10 +1,11 @@
--- schema.sql — the optbench result database (schema version 1).
+-- schema.sql — the optbench result database (schema version 2).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 1. Times are seconds,
--- memory is bytes, timestamps are UTC ISO-8601 text. JSON columns are text
--- that SQLite's json_extract() reads.
+-- ('OPTB') and its schema by PRAGMA user_version = 2 (version 1 lacked
+-- runs.owner; optbench adds it when it first writes such a database).
+-- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
+-- JSON columns are text that SQLite's json_extract() reads.
 
 CREATE TABLE sweeps (
     id          INTEGER PRIMARY KEY,
@@ -64,6 +65,8 @@ CREATE TABLE runs (
     step_time_median REAL,              -- whole step
     step_time_p90   REAL,
     wall_seconds    REAL,
+    owner           TEXT,               -- while pending or running: the sweep process that
+                                        --   claimed it, "PID BOOT-ID START-TICKS"
     UNIQUE (sweep_id, key)
 );
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/core/hostinfo.h"
 #include "harness/store/merge.h"
 #include "harness/store/store.h"
 
@@ -48,7 +49,8 @@ static void add_run(const char *path, const char *sweep, const char *spec, doubl
     sqlite3 *db;
     char err[ERRMSG_MAX], opt[64];
     int64_t sweep_id, run_id;
-    unsigned char done;
+    unsigned char state;
+    char owner[HOST_PROCESS_ID_MAX], busy[HOST_PROCESS_ID_MAX];
     RunConfig cfg;
     MetricRow metric[8];
     config_defaults(&cfg);
@@ -57,7 +59,9 @@ static void add_run(const char *path, const char *sweep, const char *spec, doubl
     cfg.steps = 8; /* the key depends on it, not on how many rows were written */
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, sweep, spec, "cpu", &sweep_id, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_runs(db, sweep_id, &cfg, 1, &run_id, &done, err, sizeof err), 0, "%s", err);
+    host_process_id((long)getpid(), owner, sizeof owner);
+    cr_assert_eq(store_claim_runs(db, sweep_id, owner, &cfg, 1, &run_id, &state, busy, sizeof busy, err, sizeof err), 0,
+                 "%s", err);
     for (int i = 0; i < rows; i++) metric[i] = (MetricRow){i + 1, loss + rows - 1 - i, NAN, NAN, lr, 0.001 * (i + 1)};
     RunSummary s = {.status = status, .steps_done = rows, .final_loss = loss, .best_loss = loss, .first_loss = loss,
                     .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4, .seconds_to_target = NAN};

@@ -1,5 +1,5 @@
-/* test_store.c — the SQLite store: round trip, resume rules, refusing
- * foreign files. */
+/* test_store.c — the SQLite store: round trip, resume and claim rules,
+ * refusing foreign and corrupt files, the schema upgrade, store_check. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/core/hostinfo.h"
 #include "harness/store/store.h"
 
 static char dir[64]; /* a fresh temporary folder per test */
@@ -27,6 +28,24 @@ static void teardown(void)
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
+
+/* This process's owner text. */
+static const char *me(void)
+{
+    static char owner[HOST_PROCESS_ID_MAX];
+    host_process_id((long)getpid(), owner, sizeof owner);
+    return owner;
+}
+
+/* store_claim_runs of one configuration; its state. */
+static ClaimState claim1(sqlite3 *db, int64_t sweep, const char *owner, const RunConfig *cfg, int64_t *run)
+{
+    char err[ERRMSG_MAX], busy[HOST_PROCESS_ID_MAX];
+    unsigned char state;
+    cr_assert_eq(store_claim_runs(db, sweep, owner, cfg, 1, run, &state, busy, sizeof busy, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(state == CLAIM_BUSY, strcmp(busy, "") != 0, "busy owner '%s' for state %d", busy, state);
+    return (ClaimState)state;
+}
 
 static RunConfig rosenbrock_adam(void)
 {
@@ -57,12 +76,10 @@ Test(store, round_trip)
     sqlite3 *db;
     char err[ERRMSG_MAX];
     int64_t sweep, run, again;
-    unsigned char done;
     RunConfig cfg = rosenbrock_adam();
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &run, &done, err, sizeof err), 0, "%s", err);
-    cr_expect_eq(done, 0);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
     cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE status = 'pending'"), 1);
     MetricRow rows[2] = {{1, 24.2, NAN, NAN, 0.01, 0.001}, {3, 20.5, 1.5, 0.75, 0.01, 0.003}};
     RunSummary s = {.status = RUN_DONE, .steps_done = 3, .final_loss = 20.5, .best_loss = 20.5,
@@ -71,8 +88,7 @@ Test(store, round_trip)
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_write_result(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &again, &done, err, sizeof err), 0, "%s", err);
-    cr_expect_eq(done, 1, "a done key is not run again");
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_FINISHED, "a done key is not run again");
     cr_expect_eq(again, run);
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE run_id = 1"), 2);
@@ -89,17 +105,105 @@ Test(store, unfinished_runs_are_claimed_again)
     sqlite3 *db;
     char err[ERRMSG_MAX];
     int64_t sweep, run, again;
-    unsigned char done;
     RunConfig cfg = rosenbrock_adam();
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &run, &done, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
     cr_assert_eq(store_set_status(db, run, RUN_RUNNING, err, sizeof err), 0, "%s", err);
-    /* left 'running', as by a killed process */
-    cr_assert_eq(store_claim_runs(db, sweep, &cfg, 1, &again, &done, err, sizeof err), 0, "%s", err);
-    cr_expect_eq(done, 0);
+    /* left 'running' by this very process: claimed again */
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_RUN);
+    /* left by a process that has ended: claimed again */
+    cfg.seed = 1;
+    cr_expect_eq(claim1(db, sweep, "1 no-such-boot 1", &cfg, &run), CLAIM_RUN);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_RUN);
+    store_close(db);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs"), 2);
+}
+
+Test(store, a_run_claimed_by_a_live_process_is_busy)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX], parent[HOST_PROCESS_ID_MAX];
+    int64_t sweep, run, again;
+    RunConfig cfg = rosenbrock_adam();
+    host_process_id((long)getppid(), parent, sizeof parent); /* alive while this test runs */
+    cr_assert(host_process_alive(parent));
+    cr_assert(host_process_alive(me()));
+    cr_assert_not(host_process_alive("1 no-such-boot 1"));
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim1(db, sweep, parent, &cfg, &run), CLAIM_RUN);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_BUSY, "claimed by a live process");
+    cr_expect_eq(again, run);
+    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_BUSY, "running in a live process");
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM runs"), 1);
+}
+
+Test(store, creating_a_sweep_twice_gives_one_row)
+{
+    sqlite3 *a, *b;
+    char err[ERRMSG_MAX];
+    int64_t id_a, id_b;
+    cr_assert_eq(store_open(path, &a, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_open(path, &b, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(a, "s1", "spec", "cpu", &id_a, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(b, "s1", "spec", "cpu", &id_b, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(id_a, id_b);
+    store_close(a);
+    store_close(b);
+    cr_expect_eq(scalar("SELECT count(*) FROM sweeps"), 1);
+}
+
+Test(store, version_1_is_read_and_upgraded_when_written)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int64_t sweep;
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "ALTER TABLE runs DROP COLUMN owner; PRAGMA user_version = 1", NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    cr_assert_eq(store_open_readonly(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), 1, "a read leaves it as it is");
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    RunConfig cfg = rosenbrock_adam();
+    int64_t run;
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE owner IS NOT NULL"), 1);
+}
+
+/* Collects store_check's problems. */
+static void count_problem(void *ctx, const char *problem)
+{
+    (void)problem;
+    ++*(int *)ctx;
+}
+
+Test(store, check_finds_schema_differences)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int seen = 0;
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0);
+    cr_expect_eq(seen, 0);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "ALTER TABLE metrics DROP COLUMN lr; CREATE TABLE extra (x); DROP INDEX runs_by_status",
+                              NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 3);
+    cr_expect_eq(seen, 3);
+    snprintf(path, sizeof path, "%s/missing.db", dir);
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), -1);
 }
 
 Test(store, refuses_a_file_that_is_not_sqlite)

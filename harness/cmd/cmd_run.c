@@ -136,7 +136,7 @@ int cmd_run(int argc, char **argv)
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }
-    if (counts.already && !quiet) printf("already recorded in %s (sweep %s); nothing to do\n", db_path, sweep);
+    if ((counts.already || counts.elsewhere) && !quiet) printf("already recorded in %s (sweep %s); nothing to do\n", db_path, sweep);
     rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);

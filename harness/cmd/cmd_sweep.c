@@ -23,8 +23,11 @@ static const char usage[] =
     "  --dry-run        print the expanded runs and write nothing\n"
     "  --quiet          no progress output\n"
     "Runs already done or diverged in the database are skipped, so re-running a\n"
-    "sweep resumes it. Exit 0 when every run is done or diverged, 3 when some failed\n"
-    "or timed out, 130 after Ctrl-C (SIGINT), 143 after SIGTERM.\n";
+    "sweep resumes it. Sweeps may run at once on one database: each run is claimed\n"
+    "by one of them, and a sweep waits for the runs another one has claimed.\n"
+    "Exit 0 when every run is done or diverged, 2 on an input error (also a corrupt\n"
+    "or read-only database), 3 when some failed or timed out, 130 after Ctrl-C\n"
+    "(SIGINT), 143 after SIGTERM.\n";
 
 typedef struct {
     long jobs;          /* worker processes */
@@ -164,12 +167,15 @@ int cmd_sweep(int argc, char **argv)
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
         goto cleanup;
     }
+    char elsewhere[96] = "";
+    if (counts.elsewhere)
+        snprintf(elsewhere, sizeof elsewhere, ", %ld finished by another optbench process", counts.elsewhere);
     if (counts.already == counts.total)
         printf("sweep %s: %ld of %ld runs already done\n", spec->name, counts.already, counts.total);
     else
-        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s\n",
+        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s%s\n",
                spec->name, counts.total, counts.done, counts.diverged, counts.failed, counts.timeout, counts.already,
-               counts.interrupted ? "; interrupted, re-run to resume" : "");
+               elsewhere, counts.interrupted ? "; interrupted, re-run to resume" : "");
     rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);

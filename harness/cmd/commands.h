@@ -9,6 +9,7 @@ int cmd_list(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

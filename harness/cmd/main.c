@@ -20,6 +20,7 @@ static const Command commands[] = {
     {"list", cmd_list, "list sweeps or runs of a database"},
     {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
     {"merge", cmd_merge, "combine shard databases into one, idempotently"},
+    {"check", cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem"},
     {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},
     {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
     {"verify", cmd_verify, "check every optimizer against the golden update vectors"},

@@ -46,3 +46,53 @@ int host_find_shipped(const char *repo_path, const char *installed_path, char *o
     snprintf(out, len, "%s/share/optbench/%s", exe, installed_path);
     return access(out, R_OK) == 0 ? 0 : -1;
 }
+
+/* The start time, in clock ticks after boot, of process pid; 0 if gone. */
+static unsigned long long process_start(long pid)
+{
+    char path[64], line[1024];
+    unsigned long long start = 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *p = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+    /* after ")": state is field 3; starttime is field 22 */
+    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+    if (p) sscanf(p, "%llu", &start);
+    return start;
+}
+
+/* The kernel's boot id ("" if unreadable). */
+static void boot_id(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    buf[0] = 0;
+    if (f && fgets(buf, (int)len, f)) buf[strcspn(buf, "\n")] = 0;
+    if (f) fclose(f);
+}
+
+void host_process_id(long pid, char *buf, size_t len)
+{
+    char boot[64];
+    boot_id(boot, sizeof boot);
+    snprintf(buf, len, "%ld %s %llu", pid, boot, process_start(pid));
+}
+
+int host_process_alive(const char *id)
+{
+    char boot[64], their_boot[64];
+    long pid;
+    unsigned long long start;
+    if (sscanf(id, "%ld %63s %llu", &pid, their_boot, &start) != 3 || pid <= 0) return 0;
+    boot_id(boot, sizeof boot);
+    return strcmp(boot, their_boot) == 0 && process_start(pid) == start;
+}
+
+long host_process_pid(const char *id)
+{
+    long pid = 0;
+    return sscanf(id, "%ld", &pid) == 1 ? pid : 0;
+}

@@ -12,6 +12,21 @@ void host_cpu_name(char *buf, size_t len);
 /* The host name ("unknown" if unreadable). */
 void host_name(char *buf, size_t len);
 
+#define HOST_PROCESS_ID_MAX 96 /* room for a host_process_id text */
+
+/* Process pid (getpid() for this one) as a text that names it uniquely on
+ * this machine across reboots: "PID BOOT-ID START-TICKS" (the kernel's boot
+ * id and the process's start time, so that a reused pid is not mistaken
+ * for it). */
+void host_process_id(long pid, char *buf, size_t len);
+
+/* 1 when the process named by a host_process_id text is still alive on this
+ * machine; 0 when it has ended, or ran on another machine or boot. */
+int host_process_alive(const char *id);
+
+/* The pid part of a host_process_id text (0 if malformed). */
+long host_process_pid(const char *id);
+
 /* Where a shipped file or folder is: `repo_path` under the current folder,
  * then beside the running binary (a build in the source tree), then
  * `share/optbench/installed_path` under the binary's install prefix (the

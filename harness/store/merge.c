@@ -17,6 +17,8 @@ static int collect_sweeps(sqlite3 *seen, const char *path, char *err, size_t err
     sqlite3_stmt *list = NULL, *find = NULL, *add = NULL;
     int rc = -1, step;
     if (store_open_readonly(path, &db, err, errlen)) goto cleanup;
+    /* always checked here, also where opening skips it for size */
+    if (store_bytes(path) > STORE_QUICK_CHECK_MAX_BYTES && store_quick_check(db, path, err, errlen)) goto cleanup;
     if (sqlite3_prepare_v2(db, "SELECT name, spec FROM sweeps ORDER BY id", -1, &list, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(seen, "SELECT spec, file FROM seen WHERE name = ?", -1, &find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(seen, "INSERT INTO seen VALUES (?, ?, ?)", -1, &add, NULL) != SQLITE_OK) {
@@ -140,8 +142,10 @@ int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char 
     sqlite3_stmt *st = NULL;
     int attached = 0, began = 0, rc = -1;
     *counts = (MergeCounts){0};
-    if (column_list(out, "runs", " id sweep_id ", "", run_cols, sizeof run_cols) ||
-        column_list(out, "runs", " id sweep_id ", "r.", run_src, sizeof run_src) ||
+    /* owner is this machine's claim of an unfinished run: never copied
+     * (and absent from a version-1 shard) */
+    if (column_list(out, "runs", " id sweep_id owner ", "", run_cols, sizeof run_cols) ||
+        column_list(out, "runs", " id sweep_id owner ", "r.", run_src, sizeof run_src) ||
         column_list(out, "metrics", " run_id ", "", metric_cols, sizeof metric_cols) ||
         column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
         !(copy = sqlite3_mprintf(copy_sql, run_cols, run_src, metric_cols, metric_src)))

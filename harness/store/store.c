@@ -1,6 +1,7 @@
 /* store.c — opening, checking and writing the SQLite result database. */
 #include "harness/store/store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/core/hostinfo.h"
+#include "harness/core/timing.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
@@ -65,7 +67,45 @@ int store_make_parent_dirs(const char *path)
     return 0;
 }
 
-/* One integer from a single-row query; -1 on error. */
+/* ---- waiting for another writer's lock ------------------------------- */
+
+/* The process-wide notice of store_set_wait_notice and the current wait. */
+static struct {
+    void (*fn)(void *ctx, double waited); /* NULL: a line on stderr */
+    void *ctx;                            /* passed to fn */
+    double since;                         /* when the current wait began */
+    double last;                          /* when it was last reported */
+} lock_wait;
+
+void store_set_wait_notice(void (*fn)(void *ctx, double waited), void *ctx)
+{
+    lock_wait.fn = fn;
+    lock_wait.ctx = ctx;
+}
+
+/* SQLite's busy handler: sleeps a little and retries, reporting a wait
+ * longer than a second, until STORE_LOCK_WAIT_S. */
+static int busy_wait(void *arg, int count)
+{
+    sqlite3 *db = arg;
+    const double now = now_seconds();
+    if (count == 0) lock_wait.since = lock_wait.last = now;
+    const double waited = now - lock_wait.since;
+    if (waited >= STORE_LOCK_WAIT_S) return 0;
+    if (now - lock_wait.last >= 1.0) {
+        lock_wait.last = now;
+        if (lock_wait.fn) lock_wait.fn(lock_wait.ctx, waited);
+        else
+            fprintf(stderr, "optbench: %s: waiting for the database lock, held by another process (%.0f s)\n",
+                    sqlite3_db_filename(db, "main"), waited);
+    }
+    usleep(count < 20 ? 1000 : 10000);
+    return 1;
+}
+
+/* ---- opening and checking ------------------------------------------- */
+
+/* One integer from a single-row query; an SQLite result code. */
 static int query_int(sqlite3 *db, const char *sql, long long *out)
 {
     sqlite3_stmt *st = NULL;
@@ -74,36 +114,225 @@ static int query_int(sqlite3 *db, const char *sql, long long *out)
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int64(st, 0);
         rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_ERROR;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_OK ? 0 : -1;
+    return rc == SQLITE_OK ? SQLITE_OK : sqlite3_extended_errcode(db);
 }
 
-/* 0 when application_id and user_version are optbench's and this
- * schema's; else -1 with a message naming the file. */
-static int check_identity(const char *path, long long app_id, long long version, char *err,
-                          size_t errlen)
+/* What identifies an optbench database. */
+typedef struct {
+    long long app_id;  /* PRAGMA application_id */
+    long long version; /* PRAGMA user_version */
+    long long objects; /* tables, indexes, ... in sqlite_master; 0: a new file */
+} Identity;
+
+/* Reads the identity in one statement, so from one snapshot of a file that
+ * another process may be creating; an SQLite result code. */
+static int read_identity(sqlite3 *db, Identity *id)
 {
-    if (app_id != STORE_APPLICATION_ID) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT application_id FROM pragma_application_id), "
+                                "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        id->app_id = sqlite3_column_int64(st, 0);
+        id->version = sqlite3_column_int64(st, 1);
+        id->objects = sqlite3_column_int64(st, 2);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? SQLITE_OK : sqlite3_extended_errcode(db);
+}
+
+/* A message for an SQLite error met while reading the file at path. */
+static void describe_error(sqlite3 *db, const char *path, int rc, char *err, size_t errlen)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOTADB: snprintf(err, errlen, "%s: not an SQLite database; refusing to touch it", path); break;
+    case SQLITE_CORRUPT:
+        snprintf(err, errlen, "%s: database is corrupt: %s (`optbench check %s` lists every problem)", path,
+                 sqlite3_errmsg(db), path);
+        break;
+    default: snprintf(err, errlen, "%s: cannot read the database: %s", path, sqlite3_errmsg(db)); break;
+    }
+}
+
+/* 0 when application_id and user_version are optbench's and a schema
+ * version this optbench reads; else -1 with a message naming the file. */
+static int check_identity(const char *path, const Identity *id, char *err, size_t errlen)
+{
+    if (id->app_id != STORE_APPLICATION_ID) {
         snprintf(err, errlen, "%s: an SQLite database, but not an optbench one (application_id %lld); "
-                 "refusing to touch it", path, app_id);
+                 "refusing to touch it", path, id->app_id);
         return -1;
     }
-    if (version != STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads version %d; "
-                 "left untouched (use the optbench that wrote it, or a new file)", path, version,
-                 STORE_SCHEMA_VERSION);
+    if (id->version < STORE_OLDEST_VERSION || id->version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: optbench schema version %lld, but this optbench reads versions %d to %d; "
+                 "left untouched (use the optbench that wrote it, or a new file)", path, id->version,
+                 STORE_OLDEST_VERSION, STORE_SCHEMA_VERSION);
         return -1;
     }
     return 0;
+}
+
+/* Splits a row of integrity_check or quick_check (which may hold several
+ * lines) into problems, without the "*** in database X ***" headers and
+ * "ok"; calls fn on each, and returns how many. */
+static long each_problem(const char *text, void (*fn)(void *ctx, const char *line), void *ctx)
+{
+    char line[1024];
+    long n = 0;
+    while (text && *text) {
+        const size_t len = strcspn(text, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), text);
+        text += len + (text[len] == '\n');
+        if (!line[0] || !strcmp(line, "ok") || !strncmp(line, "*** in database ", 16)) continue;
+        if (fn) fn(ctx, line);
+        n++;
+    }
+    return n;
+}
+
+/* Keeps the first problem of each_problem (ctx: a 512-byte buffer). */
+static void keep_first(void *ctx, const char *line)
+{
+    char *first = ctx;
+    if (!first[0]) snprintf(first, 512, "%.500s", line);
+}
+
+int store_quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    long problems = 0;
+    char first[512] = "";
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        problems += each_problem((const char *)sqlite3_column_text(st, 0), keep_first, first);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) describe_error(db, path, sqlite3_extended_errcode(db), err, errlen);
+    else if (problems)
+        snprintf(err, errlen, "%s: database is corrupt: %s%s (`optbench check %s` lists every problem)", path, first,
+                 problems > 1 ? " and more" : "", path);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE && problems == 0 ? 0 : -1;
+}
+
+long long store_bytes(const char *path)
+{
+    char wal[4096];
+    struct stat st;
+    long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return bytes + (stat(wal, &st) == 0 ? (long long)st.st_size : 0);
+}
+
+/* 1 when path's WAL file exists. */
+static int has_wal(const char *path)
+{
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return access(wal, F_OK) == 0;
+}
+
+/* The read-only URI of path (immutable: no locks, no -shm). */
+static void readonly_uri(const char *path, int immutable, char *uri, size_t len)
+{
+    size_t used = (size_t)snprintf(uri, len, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c && used + 4 < len; c++) {
+        if (isalnum(*c) || strchr("/-_.~", *c)) uri[used++] = (char)*c;
+        else used += (size_t)snprintf(uri + used, len - used, "%%%02X", *c);
+    }
+    snprintf(uri + used, len - used, "?mode=ro%s", immutable ? "&immutable=1" : "");
+}
+
+/* Opens path read-only through its URI. */
+static int open_uri(const char *path, int immutable, sqlite3 **db)
+{
+    char uri[8192];
+    readonly_uri(path, immutable, uri, sizeof uri);
+    return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+}
+
+/* 1 when an SQLite result code says a read-only open needs files it cannot
+ * create (the -shm of a WAL database in a read-only folder). */
+static int needs_immutable(const char *path, int rc)
+{
+    return ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) && !has_wal(path);
+}
+
+/* -1 with a "read-only" message when this process cannot write the
+ * database at path or the folder its WAL files go to. */
+static int check_writable(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir] = 0;
+    else snprintf(dir, sizeof dir, ".");
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+        snprintf(err, errlen, "%s: the database is read-only (%s); a sweep or run cannot record into it",
+                 path, strerror(errno));
+        return -1;
+    }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "%s: the database is read-only: its folder %s is not writable (%s); "
+                 "a sweep or run cannot record into it", path, dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates the schema in a new, empty database, unless another process did
+ * it first (then *id is re-read). */
+static int create_schema(sqlite3 *db, const char *path, Identity *id, char *err, size_t errlen)
+{
+    char pragmas[128], *msg = NULL;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    if (rc == SQLITE_OK) rc = read_identity(db, id);
+    if (rc == SQLITE_OK && id->app_id == 0 && id->version == 0 && id->objects == 0) {
+        snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+                 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+        rc = sqlite3_exec(db, store_schema_sql, NULL, NULL, &msg);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
+        if (rc == SQLITE_OK) rc = read_identity(db, id);
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot create the schema: %s", path, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Brings a version-1 database to this version (adds runs.owner). */
+static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    long long version = 0;
+    char sql[128], *msg = NULL;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA user_version", &version);
+    snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN owner TEXT; PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    if (rc == SQLITE_OK && version == 1) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema version 1: %s", path, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* Opens and checks a database; writable ones are created when missing. */
 static int open_checked(const char *path, int writable, sqlite3 **out, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
-    long long app_id = 0, version = 0, objects = 0;
-    int rc = -1;
+    Identity id = {0};
+    int rc = -1, sql_rc;
     *out = NULL;
     if (!writable && access(path, R_OK) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -113,38 +342,38 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
         snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
         goto cleanup;
     }
-    if (sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
-                        NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+    if (writable && check_writable(path, err, errlen)) goto cleanup;
+    sql_rc = writable ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) : open_uri(path, 0, &db);
+    if (sql_rc == SQLITE_OK) {
+        sqlite3_busy_handler(db, busy_wait, db);
+        sql_rc = read_identity(db, &id);
+    }
+    /* a read-only WAL database whose -shm cannot be created here: with no
+     * WAL file there is nothing but the file itself to read */
+    if (!writable && needs_immutable(path, sql_rc)) {
+        sqlite3_close(db);
+        db = NULL;
+        sql_rc = open_uri(path, 1, &db);
+        if (sql_rc == SQLITE_OK) sql_rc = read_identity(db, &id);
+    }
+    if (sql_rc != SQLITE_OK) {
+        if (db) describe_error(db, path, sql_rc, err, errlen);
+        else snprintf(err, errlen, "%s: cannot open: out of memory", path);
         goto cleanup;
     }
-    sqlite3_busy_timeout(db, 30000);
-    if (query_int(db, "PRAGMA application_id", &app_id) != 0 ||
-        query_int(db, "PRAGMA user_version", &version) != 0 ||
-        query_int(db, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
-        snprintf(err, errlen, "%s: not an SQLite database (%s); refusing to touch it", path,
-                 sqlite3_errmsg(db));
+    if (writable && sqlite3_db_readonly(db, "main") == 1) {
+        snprintf(err, errlen, "%s: the database is read-only; a sweep or run cannot record into it", path);
         goto cleanup;
     }
-    if (app_id == 0 && version == 0 && objects == 0 && !writable) {
+    const int empty = id.app_id == 0 && id.version == 0 && id.objects == 0;
+    if (empty && !writable) {
         snprintf(err, errlen, "%s: an empty database, not an optbench one", path);
         goto cleanup;
-    } else if (app_id == 0 && version == 0 && objects == 0) {
-        char *msg = NULL;
-        char pragmas[128];
-        snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-                 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
-        if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, store_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: cannot create the schema: %s", path, msg ? msg : "?");
-            sqlite3_free(msg);
-            goto cleanup;
-        }
-    } else if (check_identity(path, app_id, version, err, errlen) != 0) {
-        goto cleanup;
     }
+    if (empty && create_schema(db, path, &id, err, errlen)) goto cleanup;
+    if (check_identity(path, &id, err, errlen)) goto cleanup;
+    if (store_bytes(path) <= STORE_QUICK_CHECK_MAX_BYTES && store_quick_check(db, path, err, errlen)) goto cleanup;
+    if (writable && id.version < STORE_SCHEMA_VERSION && upgrade_schema(db, path, err, errlen)) goto cleanup;
     if (writable && sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
                                  NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
@@ -156,6 +385,123 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
 cleanup:
     sqlite3_close(db);
     return rc;
+}
+
+/* Every difference between the schema of the attached database `db` and
+ * results/schema.sql (attached as main), one per row; a version-1 database
+ * may lack runs.owner. */
+static const char schema_diff_sql[] =
+    "SELECT 'missing ' || m.type || ' ' || m.name FROM main.sqlite_master m WHERE m.name NOT LIKE 'sqlite_%' "
+    "AND NOT EXISTS (SELECT 1 FROM db.sqlite_master d WHERE d.name = m.name AND d.type = m.type) "
+    "UNION ALL SELECT 'unexpected ' || d.type || ' ' || d.name FROM db.sqlite_master d "
+    "WHERE d.name NOT LIKE 'sqlite_%' "
+    "AND NOT EXISTS (SELECT 1 FROM main.sqlite_master m WHERE m.name = d.name AND m.type = d.type) "
+    "UNION ALL SELECT 'table ' || t.name || ': column ' || c.name || ' missing or of another type' "
+    "FROM main.sqlite_master t, pragma_table_info(t.name, 'main') c "
+    "WHERE t.type = 'table' AND EXISTS (SELECT 1 FROM db.sqlite_master d WHERE d.name = t.name) "
+    "AND NOT (?1 = 1 AND t.name = 'runs' AND c.name = 'owner') "
+    "AND NOT EXISTS (SELECT 1 FROM pragma_table_info(t.name, 'db') x WHERE x.name = c.name AND x.type = c.type "
+    "AND x.\"notnull\" = c.\"notnull\" AND x.pk = c.pk) "
+    "UNION ALL SELECT 'table ' || t.name || ': unexpected column ' || x.name "
+    "FROM main.sqlite_master t, pragma_table_info(t.name, 'db') x WHERE t.type = 'table' "
+    "AND NOT EXISTS (SELECT 1 FROM pragma_table_info(t.name, 'main') c WHERE c.name = x.name)";
+
+/* Where report_rows sends each problem, with its prefix. */
+typedef struct {
+    const char *prefix;                          /* "integrity: ", ... */
+    void (*fn)(void *ctx, const char *problem);  /* store_check's callback */
+    void *ctx;                                   /* its context */
+} ProblemSink;
+
+static void prefixed(void *ctx, const char *line)
+{
+    const ProblemSink *sink = ctx;
+    char text[1100];
+    snprintf(text, sizeof text, "%s%s", sink->prefix, line);
+    sink->fn(sink->ctx, text);
+}
+
+/* Runs a query whose rows are problems (each_problem), passing each to fn;
+ * returns how many, with an SQLite error counted as one. */
+static long report_rows(sqlite3 *db, const char *sql, long long arg, const char *prefix,
+                        void (*fn)(void *ctx, const char *problem), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    char line[1024];
+    ProblemSink sink = {prefix, fn, ctx};
+    long problems = 0;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 0) sqlite3_bind_int64(st, 1, arg);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        problems += each_problem((const char *)sqlite3_column_text(st, 0), prefixed, &sink);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        const int code = sqlite3_extended_errcode(db) & 0xff;
+        snprintf(line, sizeof line, "%s%s", prefix,
+                 code == SQLITE_NOTADB ? "not an SQLite database"
+                 : code == SQLITE_CORRUPT ? "database is corrupt: the check stopped at a malformed page"
+                                          : sqlite3_errmsg(db));
+        fn(ctx, line);
+        problems++;
+    }
+    sqlite3_finalize(st);
+    return problems;
+}
+
+long store_check(const char *path, void (*fn)(void *ctx, const char *problem), void *ctx, char *err, size_t errlen)
+{
+    sqlite3 *ref = NULL;
+    sqlite3_stmt *st = NULL;
+    char uri[8192], line[512];
+    long long app_id = 0, version = 0;
+    long problems = -1;
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+        sqlite3_exec(ref, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "the reference schema: %s", ref ? sqlite3_errmsg(ref) : "out of memory");
+        goto cleanup;
+    }
+    int rc = SQLITE_OK;
+    for (int immutable = 0; immutable < 2; immutable++) {
+        readonly_uri(path, immutable, uri, sizeof uri);
+        sqlite3_finalize(st);
+        rc = sqlite3_prepare_v2(ref, "ATTACH ? AS db", -1, &st, NULL);
+        if (rc == SQLITE_OK) sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+        if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.application_id", &app_id);
+        if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.user_version", &version);
+        if (rc == SQLITE_OK || immutable || !needs_immutable(path, rc)) break;
+        sqlite3_exec(ref, "DETACH db", NULL, NULL, NULL);
+    }
+    problems = 0;
+    if (rc != SQLITE_OK) {
+        /* the file cannot be read as SQLite at all: that is the problem */
+        describe_error(ref, path, rc, line, sizeof line);
+        fn(ctx, line);
+        problems = 1;
+        goto cleanup;
+    }
+    if (app_id != STORE_APPLICATION_ID) {
+        snprintf(line, sizeof line, "application_id %lld, not optbench's %d", app_id, STORE_APPLICATION_ID);
+        fn(ctx, line);
+        problems++;
+    }
+    if (version < STORE_OLDEST_VERSION || version > STORE_SCHEMA_VERSION) {
+        snprintf(line, sizeof line, "schema version (user_version) %lld, not one this optbench reads (%d to %d)",
+                 version, STORE_OLDEST_VERSION, STORE_SCHEMA_VERSION);
+        fn(ctx, line);
+        problems++;
+    }
+    problems += report_rows(ref, "PRAGMA db.integrity_check", 0, "integrity: ", fn, ctx);
+    problems += report_rows(ref, schema_diff_sql, version, "schema: ", fn, ctx);
+cleanup:
+    sqlite3_finalize(st);
+    sqlite3_close(ref);
+    return problems;
 }
 
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
@@ -204,9 +550,10 @@ int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *dev
     int rc = found == 0 ? SQLITE_DONE : SQLITE_ERROR;
     if (found != 1) goto cleanup;
     host_name(host, sizeof host);
+    /* another process may insert it first: then its row is the sweep */
     rc = sqlite3_prepare_v2(db,
                             "INSERT INTO sweeps (name, spec, created_at, version, host, device_name) "
-                            "VALUES (?, ?, " NOW_SQL ", ?, ?, ?)",
+                            "VALUES (?, ?, " NOW_SQL ", ?, ?, ?) ON CONFLICT (name) DO NOTHING",
                             -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, spec, -1, SQLITE_STATIC);
@@ -214,102 +561,125 @@ int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *dev
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 5, device_name, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) *id = sqlite3_last_insert_rowid(db);
+    if (rc == SQLITE_DONE) rc = store_find_sweep(db, name, id) == 0 ? SQLITE_DONE : SQLITE_ERROR;
 cleanup:
     if (rc != SQLITE_DONE) snprintf(err, errlen, "sweep '%s': %s", name, sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Inserts or resets the runs of cfgs as pending, inside a transaction. */
-static int claim_each(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
-                      unsigned char *done, char *err, size_t errlen)
+/* Statements of one claim transaction. */
+typedef struct {
+    sqlite3_stmt *find;      /* a key's row: id, status, owner */
+    sqlite3_stmt *drop_rows; /* metrics of a run */
+    sqlite3_stmt *drop_run;  /* a run */
+    sqlite3_stmt *insert;    /* a new pending run */
+} ClaimStatements;
+
+/* What an existing row of status/owner means for `owner`. */
+static ClaimState existing_state(const char *status, const char *row_owner, const char *owner)
 {
-    char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX], prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX], sched[512];
-    sqlite3_stmt *find = NULL, *drop_rows = NULL, *drop_run = NULL, *insert = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT id, status FROM runs WHERE sweep_id = ? AND key = ?", -1, &find, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM metrics WHERE run_id = ?", -1, &drop_rows, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM runs WHERE id = ?", -1, &drop_run, NULL);
+    if (!strcmp(status, "done") || !strcmp(status, "diverged")) return CLAIM_FINISHED;
+    if ((!strcmp(status, "pending") || !strcmp(status, "running")) && row_owner && strcmp(row_owner, owner) &&
+        host_process_alive(row_owner))
+        return CLAIM_BUSY;
+    return CLAIM_RUN; /* failed, timeout, or left unfinished by a process that is gone */
+}
+
+/* Inserts a pending run of cfg (canonical text and key given) for owner;
+ * an SQLite result code. */
+static int insert_run(sqlite3 *db, sqlite3_stmt *insert, int64_t sweep_id, const char *owner, const RunConfig *cfg,
+                      const char *canonical, const char *key, int64_t *run_id)
+{
+    char prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX], sched[512];
+    if (params_json(&cfg->problem_opts, prob, sizeof prob) || params_json(&cfg->hparams, hp, sizeof hp) ||
+        config_schedule_json(cfg, sched, sizeof sched))
+        return SQLITE_TOOBIG;
+    sqlite3_reset(insert);
+    sqlite3_bind_int64(insert, 1, sweep_id);
+    sqlite3_bind_text(insert, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 3, canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 4, cfg->problem->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 5, prob, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 6, cfg->optimizer->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 7, hp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 8, sched, -1, SQLITE_STATIC);
+    sqlite3_bind_double(insert, 9, cfg->clip);
+    sqlite3_bind_int(insert, 10, cfg->accum);
+    sqlite3_bind_int64(insert, 11, (sqlite3_int64)cfg->seed);
+    sqlite3_bind_text(insert, 12, device_name(cfg->device), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 13, cfg->steps);
+    sqlite3_bind_int64(insert, 14, cfg->log_every);
+    sqlite3_bind_int64(insert, 15, cfg->eval_every);
+    sqlite3_bind_double(insert, 16, config_target(cfg));
+    sqlite3_bind_text(insert, 17, owner, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(insert);
+    if (rc != SQLITE_DONE) return rc;
+    *run_id = sqlite3_last_insert_rowid(db);
+    return SQLITE_OK;
+}
+
+/* Claims one configuration (store_claim_runs); an SQLite result code. */
+static int claim_one(sqlite3 *db, ClaimStatements *cs, int64_t sweep_id, const char *owner, const RunConfig *cfg,
+                     int64_t *run_id, unsigned char *state, char *busy_owner, size_t len)
+{
+    char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX];
+    if (config_canonical(cfg, canonical, sizeof canonical)) return SQLITE_TOOBIG;
+    config_key(canonical, key);
+    sqlite3_reset(cs->find);
+    sqlite3_bind_int64(cs->find, 1, sweep_id);
+    sqlite3_bind_text(cs->find, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(cs->find);
+    *state = CLAIM_RUN;
+    if (rc == SQLITE_ROW) {
+        const char *row_owner = (const char *)sqlite3_column_text(cs->find, 2);
+        *run_id = sqlite3_column_int64(cs->find, 0);
+        *state = (unsigned char)existing_state((const char *)sqlite3_column_text(cs->find, 1), row_owner, owner);
+        if (*state == CLAIM_BUSY && !busy_owner[0]) snprintf(busy_owner, len, "%s", row_owner);
+        if (*state != CLAIM_RUN) return SQLITE_OK;
+        /* an unfinished attempt: drop it and its rows, then insert afresh */
+        sqlite3_reset(cs->drop_rows);
+        sqlite3_bind_int64(cs->drop_rows, 1, *run_id);
+        rc = sqlite3_step(cs->drop_rows);
+        if (rc == SQLITE_DONE) {
+            sqlite3_reset(cs->drop_run);
+            sqlite3_bind_int64(cs->drop_run, 1, *run_id);
+            rc = sqlite3_step(cs->drop_run);
+        }
+    }
+    if (rc != SQLITE_DONE) return rc;
+    return insert_run(db, cs->insert, sweep_id, owner, cfg, canonical, key, run_id);
+}
+
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long n,
+                     int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
+                     size_t errlen)
+{
+    ClaimStatements cs = {0};
+    int rc = sqlite3_prepare_v2(db, "SELECT id, status, owner FROM runs WHERE sweep_id = ? AND key = ?", -1, &cs.find, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM metrics WHERE run_id = ?", -1, &cs.drop_rows, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "DELETE FROM runs WHERE id = ?", -1, &cs.drop_run, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(
             db,
             "INSERT INTO runs (sweep_id, key, config, problem, problem_options, optimizer, hyperparameters, "
-            "schedule, clip, accum, seed, device, steps, log_every, eval_every, status, target_loss) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?)",
-            -1, &insert, NULL);
-    for (long i = 0; i < n && rc == SQLITE_OK; i++) {
-        const RunConfig *cfg = &cfgs[i];
-        done[i] = 0;
-        if (config_canonical(cfg, canonical, sizeof canonical) || params_json(&cfg->problem_opts, prob, sizeof prob) ||
-            params_json(&cfg->hparams, hp, sizeof hp) || config_schedule_json(cfg, sched, sizeof sched)) {
-            rc = SQLITE_TOOBIG;
-            break;
-        }
-        config_key(canonical, key);
-        sqlite3_reset(find);
-        sqlite3_bind_int64(find, 1, sweep_id);
-        sqlite3_bind_text(find, 2, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(find);
-        if (rc == SQLITE_ROW) {
-            const char *status = (const char *)sqlite3_column_text(find, 1);
-            run_ids[i] = sqlite3_column_int64(find, 0);
-            if (!strcmp(status, "done") || !strcmp(status, "diverged")) {
-                done[i] = 1;
-                rc = SQLITE_OK;
-                continue;
-            }
-            /* an unfinished attempt: drop it and its rows, then insert afresh */
-            sqlite3_reset(drop_rows);
-            sqlite3_bind_int64(drop_rows, 1, run_ids[i]);
-            rc = sqlite3_step(drop_rows);
-            if (rc == SQLITE_DONE) {
-                sqlite3_reset(drop_run);
-                sqlite3_bind_int64(drop_run, 1, run_ids[i]);
-                rc = sqlite3_step(drop_run);
-            }
-            if (rc != SQLITE_DONE) break;
-        } else if (rc != SQLITE_DONE) {
-            break;
-        }
-        sqlite3_reset(insert);
-        sqlite3_bind_int64(insert, 1, sweep_id);
-        sqlite3_bind_text(insert, 2, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 3, canonical, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 4, cfg->problem->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 5, prob, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 6, cfg->optimizer->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 7, hp, -1, SQLITE_STATIC);
-        sqlite3_bind_text(insert, 8, sched, -1, SQLITE_STATIC);
-        sqlite3_bind_double(insert, 9, cfg->clip);
-        sqlite3_bind_int(insert, 10, cfg->accum);
-        sqlite3_bind_int64(insert, 11, (sqlite3_int64)cfg->seed);
-        sqlite3_bind_text(insert, 12, device_name(cfg->device), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(insert, 13, cfg->steps);
-        sqlite3_bind_int64(insert, 14, cfg->log_every);
-        sqlite3_bind_int64(insert, 15, cfg->eval_every);
-        sqlite3_bind_double(insert, 16, config_target(cfg));
-        rc = sqlite3_step(insert);
-        if (rc != SQLITE_DONE) break;
-        run_ids[i] = sqlite3_last_insert_rowid(db);
-        rc = SQLITE_OK;
+            "schedule, clip, accum, seed, device, steps, log_every, eval_every, status, target_loss, owner) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?)",
+            -1, &cs.insert, NULL);
+    busy_owner[0] = 0;
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    for (long i = 0; i < n && rc == SQLITE_OK; i++)
+        rc = claim_one(db, &cs, sweep_id, owner, &cfgs[i], &run_ids[i], &state[i], busy_owner, len);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "claiming runs: %s", rc == SQLITE_TOOBIG ? "configuration too long" : sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
-    if (rc != SQLITE_OK) snprintf(err, errlen, "registering runs: %s", rc == SQLITE_TOOBIG ? "configuration too long" : sqlite3_errmsg(db));
-    sqlite3_finalize(find);
-    sqlite3_finalize(drop_rows);
-    sqlite3_finalize(drop_run);
-    sqlite3_finalize(insert);
+    sqlite3_finalize(cs.find);
+    sqlite3_finalize(cs.drop_rows);
+    sqlite3_finalize(cs.drop_run);
+    sqlite3_finalize(cs.insert);
     return rc == SQLITE_OK ? 0 : -1;
-}
-
-int store_claim_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
-                     unsigned char *done, char *err, size_t errlen)
-{
-    if (store_begin(db, err, errlen)) return -1;
-    if (claim_each(db, sweep_id, cfgs, n, run_ids, done, err, errlen)) {
-        store_rollback(db);
-        return -1;
-    }
-    return store_commit(db, err, errlen);
 }
 
 int store_begin(sqlite3 *db, char *err, size_t errlen)
@@ -352,7 +722,7 @@ static const char insert_metric_sql[] =
     "VALUES (?,?,?,?,?,?,?)";
 
 static const char update_run_sql[] =
-    "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", steps_done = ?, "
+    "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", owner = NULL, steps_done = ?, "
     "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
     "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
     "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "

@@ -1,9 +1,14 @@
 /* store.h — the SQLite result database (results/schema.sql).
  *
- * Only one process writes: the parent of a sweep. Opening refuses a file
- * that is not an optbench database or has another schema version, and
- * leaves it untouched. A run's rows are always written in one transaction
- * (with other runs' when the parent batches them).
+ * In a sweep only the parent process writes. Several sweeps (and `optbench
+ * run`s) may write one database at once: each run is claimed for one
+ * process (runs.owner) in a BEGIN IMMEDIATE transaction, and a writer
+ * waiting for another's lock is told so (store_set_wait_notice). Opening
+ * refuses a file that is not an optbench database, has another schema
+ * version or is corrupt (PRAGMA quick_check, for files up to
+ * STORE_QUICK_CHECK_MAX_BYTES), and leaves it untouched. A run's rows are
+ * always written in one transaction (with other runs' when the parent
+ * batches them).
  */
 #ifndef OPTBENCH_STORE_H
 #define OPTBENCH_STORE_H
@@ -14,17 +19,44 @@
 #include "harness/run/config.h"
 #include "harness/run/runner.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+#define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (runs.owner added) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
+#define STORE_QUICK_CHECK_MAX_BYTES (64L << 20) /* larger files skip PRAGMA quick_check at open (BENCHMARKS.md) */
+#define STORE_LOCK_WAIT_S 600.0 /* a writer gives up after waiting this long for the lock */
 
-/* Opens (creating the file and its folder when missing) a database at path.
- * Returns 0, or -1 with a message naming the file. */
+/* Opens (creating the file and its folder when missing) a database at path
+ * to write it. Returns 0, or -1 with a message naming the file: among them
+ * "read-only" for a file or folder this process cannot write, and
+ * "database is corrupt: ..." when PRAGMA quick_check finds a problem. */
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
 
 /* Opens an existing optbench database read-only (a missing file is an
- * error, nothing is created). Returns 0, or -1 with a message. */
+ * error, nothing is created), also from a read-only file or folder (WAL
+ * files that cannot be created there: the file is then read as immutable).
+ * Returns 0, or -1 with a message as store_open. */
 int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* PRAGMA quick_check of an open database: 0, or -1 with "PATH: database is
+ * corrupt: ..." (or the SQLite error that stopped the check). */
+int store_quick_check(sqlite3 *db, const char *path, char *err, size_t errlen);
+
+/* Bytes of the database at path and its WAL file. */
+long long store_bytes(const char *path);
+
+/* `optbench check`: the full PRAGMA integrity_check of the file at path
+ * and its identity and schema against results/schema.sql (tables, indexes,
+ * columns with their types and constraints), read-only. Each problem goes to
+ * fn as one line. Returns how many (0: a sound optbench database), or -1
+ * with a message when the file cannot be read at all (missing). */
+long store_check(const char *path, void (*fn)(void *ctx, const char *problem), void *ctx, char *err,
+                 size_t errlen);
+
+/* While a write waits for another process's lock, fn(ctx, seconds waited)
+ * is called about once a second; NULL restores the default, a line on
+ * stderr. Process-wide. */
+void store_set_wait_notice(void (*fn)(void *ctx, double waited), void *ctx);
 
 void store_close(sqlite3 *db);
 
@@ -35,18 +67,30 @@ int store_make_parent_dirs(const char *path);
  * an SQLite error. */
 int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
 
-/* Finds or creates the sweep `name`; its id in *id. */
+/* Finds or creates the sweep `name` (two processes creating it at once get
+ * the same row); its id in *id. */
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err,
                 size_t errlen);
 
-/* Registers the runs of cfgs[0..n) in a sweep, in one transaction: each
- * is inserted as pending, or a previous unfinished attempt (pending,
- * running, failed, timeout) is dropped with its metrics and inserted
- * afresh. done[i] = 1 (and nothing changes) when the key is already done or
- * diverged. run_ids[i] gets each row id. Returns 0 or -1 with a message. */
-int store_claim_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, int64_t *run_ids,
-                     unsigned char *done, char *err, size_t errlen);
+/* What store_claim_runs found for a configuration. */
+typedef enum {
+    CLAIM_RUN = 0,  /* claimed for `owner`: run it */
+    CLAIM_FINISHED, /* already done or diverged: nothing to do */
+    CLAIM_BUSY,     /* pending or running for another live process */
+} ClaimState;
+
+/* Claims the runs of cfgs[0..n) of a sweep for `owner` (a host_process_id
+ * text), in one BEGIN IMMEDIATE transaction: each is inserted as pending
+ * with that owner, or a previous unfinished attempt (failed, timeout, or
+ * pending/running for an owner that is no longer alive, or for `owner`
+ * itself) is dropped with its metrics and inserted afresh. state[i] says
+ * which; run_ids[i] gets each row id (of the existing row when finished or
+ * busy). The owner of the first busy run goes to busy_owner (len bytes; ""
+ * when none). Returns 0 or -1 with a message. */
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long n,
+                     int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
+                     size_t errlen);
 
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
@@ -57,7 +101,8 @@ void store_rollback(sqlite3 *db);
 /* Sets a run's status (running also stamps started_at). */
 int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen);
 
-/* Writes an ended run's metrics and summary; call inside a transaction. */
+/* Writes an ended run's metrics and summary (and clears its owner); call
+ * inside a transaction. */
 int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
                        long n_rows, char *err, size_t errlen);
 

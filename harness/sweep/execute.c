@@ -1,127 +1,243 @@
-/* execute.c — from registered configurations to stored results. */
+/* execute.c — from claimed configurations to stored results.
+ *
+ * Runs are claimed for this process (store_claim_runs) and run on the pool;
+ * their results are kept in memory and written in one short transaction at
+ * least every COMMIT_SECONDS, so that the database's write lock is free
+ * between those writes for other sweeps on the same file. Runs that another
+ * live process has claimed are waited for, and claimed again if that
+ * process ends without finishing them. */
 #include "harness/sweep/execute.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "harness/core/hostinfo.h"
+#include "harness/core/timing.h"
+#include "harness/store/store.h"
 #include "harness/sweep/pool.h"
 #include "harness/sweep/progress.h"
-#include "harness/store/store.h"
-#include "harness/core/timing.h"
 
-#define COMMIT_SECONDS 0.25 /* results are committed at least this often */
+#define COMMIT_SECONDS 0.25    /* results are committed at least this often */
+#define WAIT_POLL_SECONDS 0.5  /* how often runs claimed by another process are looked at again */
 
 static volatile sig_atomic_t stop_requested; /* the SIGINT/SIGTERM received, or 0 */
 
 static void on_signal(int sig) { stop_requested = sig; }
 
-/* State shared with the pool callbacks. */
+/* An ended run waiting to be written. */
 typedef struct {
-    sqlite3 *db;             /* the database, inside an open transaction */
+    long task;       /* its index in the round's configurations */
+    RunSummary sum;  /* its summary */
+    MetricRow *rows; /* a copy of its rows */
+    long n_rows;     /* how many */
+} Ended;
+
+/* State shared with the pool callbacks during one round. */
+typedef struct {
+    sqlite3 *db;             /* the database */
     const RunConfig *todo;   /* configurations being run */
     const int64_t *ids;      /* their run ids */
+    long n;                  /* how many */
     unsigned char *started;  /* 1 while a run is in flight */
+    long *starts;            /* runs started since the last write */
+    long n_starts;           /* how many */
+    Ended *ended;            /* runs ended since the last write */
+    long n_ended, cap_ended; /* how many, and room */
     const ExecOptions *opt;  /* caller's options */
     ExecCounts *counts;      /* outcome counts */
-    Progress progress;       /* what is printed */
-    double last_commit;      /* when the transaction was last committed */
+    Progress *progress;      /* what is printed */
+    double last_write;       /* when results were last committed */
     int failed;              /* a database write failed */
     char err[ERRMSG_MAX];    /* its message */
 } Exec;
 
-/* Commits what is pending and opens the next transaction. */
-static void checkpoint(Exec *ex)
+/* Writes what is pending in one transaction: runs started (running), runs
+ * ended, and with `final` the runs still in flight (back to pending:
+ * nothing unfinished counts as done). Then reports the ended runs. */
+static void write_pending(Exec *ex, int final)
 {
-    if (ex->failed) return;
-    if (store_commit(ex->db, ex->err, sizeof ex->err) || store_begin(ex->db, ex->err, sizeof ex->err)) ex->failed = 1;
-    ex->last_commit = now_seconds();
+    int bad = ex->failed || store_begin(ex->db, ex->err, sizeof ex->err);
+    for (long i = 0; i < ex->n_starts && !bad; i++)
+        bad = store_set_status(ex->db, ex->ids[ex->starts[i]], RUN_RUNNING, ex->err, sizeof ex->err);
+    for (long i = 0; i < ex->n_ended && !bad; i++)
+        bad = store_write_result(ex->db, ex->ids[ex->ended[i].task], &ex->ended[i].sum, ex->ended[i].rows,
+                                 ex->ended[i].n_rows, ex->err, sizeof ex->err);
+    for (long i = 0; final && i < ex->n && !bad; i++)
+        if (ex->started[i]) bad = store_set_status(ex->db, ex->ids[i], RUN_PENDING, ex->err, sizeof ex->err);
+    if (!ex->failed && bad) store_rollback(ex->db);
+    else if (!bad) bad = store_commit(ex->db, ex->err, sizeof ex->err);
+    ex->failed |= bad;
+    for (long i = 0; i < ex->n_ended; i++) {
+        const Ended *e = &ex->ended[i];
+        if (!ex->failed && ex->opt->on_result) ex->opt->on_result(ex->opt->ctx, &ex->todo[e->task], ex->ids[e->task], &e->sum);
+        free(e->rows);
+    }
+    ex->n_starts = ex->n_ended = 0;
+    ex->last_write = now_seconds();
+    progress_note(ex->progress, ""); /* no longer waiting for a lock */
 }
 
 static void exec_start(void *ctx, long task)
 {
     Exec *ex = ctx;
     ex->started[task] = 1;
-    if (!ex->failed && store_set_status(ex->db, ex->ids[task], RUN_RUNNING, ex->err, sizeof ex->err)) ex->failed = 1;
+    ex->starts[ex->n_starts++] = task;
 }
 
 static void exec_finish(void *ctx, long task, const RunSummary *sum, const MetricRow *rows, long n_rows)
 {
     Exec *ex = ctx;
     ex->started[task] = 0;
-    if (!ex->failed && store_write_result(ex->db, ex->ids[task], sum, rows, n_rows, ex->err, sizeof ex->err))
+    if (ex->n_ended == ex->cap_ended) {
+        long cap = ex->cap_ended ? 2 * ex->cap_ended : 64;
+        Ended *grown = realloc(ex->ended, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            snprintf(ex->err, sizeof ex->err, "out of memory for the results of %ld runs", cap);
+            ex->failed = 1;
+            return;
+        }
+        ex->ended = grown;
+        ex->cap_ended = cap;
+    }
+    Ended *e = &ex->ended[ex->n_ended];
+    *e = (Ended){.task = task, .sum = *sum, .rows = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *rows), .n_rows = n_rows};
+    if (!e->rows) {
+        snprintf(ex->err, sizeof ex->err, "out of memory for the %ld rows of a run", n_rows);
         ex->failed = 1;
+        return;
+    }
+    memcpy(e->rows, rows, (size_t)n_rows * sizeof *rows);
+    ex->n_ended++;
     ex->counts->done += sum->status == RUN_DONE;
     ex->counts->diverged += sum->status == RUN_DIVERGED;
     ex->counts->failed += sum->status == RUN_FAILED;
     ex->counts->timeout += sum->status == RUN_TIMEOUT;
-    progress_update(&ex->progress, sum->status);
-    if (ex->opt->on_result) ex->opt->on_result(ex->opt->ctx, &ex->todo[task], ex->ids[task], sum);
-    if (now_seconds() - ex->last_commit > COMMIT_SECONDS) checkpoint(ex);
+    progress_update(ex->progress, sum->status);
+    if (now_seconds() - ex->last_write > COMMIT_SECONDS) write_pending(ex, 0);
+}
+
+/* Shows a wait for another process's database lock on the progress line. */
+static void lock_notice(void *ctx, double waited)
+{
+    char note[128];
+    snprintf(note, sizeof note, "waiting for the database lock, held by another process (%.0f s)", waited);
+    progress_note(ctx, note);
+}
+
+/* Runs the n configurations of one round on the pool; 0, 1 when stopped by
+ * a signal, -1 with a message on a database or pool failure. */
+static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, long n, const ExecOptions *opt,
+                     ExecCounts *counts, Progress *progress, char *err, size_t errlen)
+{
+    Exec ex = {.db = db, .todo = todo, .ids = ids, .n = n, .opt = opt, .counts = counts, .progress = progress,
+               .last_write = now_seconds()};
+    int rc = -1;
+    ex.started = calloc((size_t)(n ? n : 1), 1);
+    ex.starts = malloc((size_t)(n ? n : 1) * sizeof *ex.starts);
+    if (!ex.started || !ex.starts) {
+        snprintf(err, errlen, "out of memory for %ld runs", n);
+        goto cleanup;
+    }
+    PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
+                      .on_finish = exec_finish, .ctx = &ex, .stop = &stop_requested};
+    const int pool_rc = pool_run(todo, n, &po);
+    write_pending(&ex, 1);
+    if (ex.failed) snprintf(err, errlen, "%s", ex.err);
+    else if (pool_rc < 0) snprintf(err, errlen, "the worker pool failed");
+    else rc = pool_rc;
+cleanup:
+    free(ex.ended);
+    free(ex.started);
+    free(ex.starts);
+    return rc;
+}
+
+/* Claims cfgs[idx[k]] for k < n (store_claim_runs) and sorts them: those to
+ * run now into todo/todo_ids, those another process holds back into idx
+ * (their count in *n_busy); those found finished are counted. */
+static int claim(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long *idx, long n,
+                 RunConfig *sub, int64_t *ids, unsigned char *state, RunConfig *todo, int64_t *todo_ids,
+                 long *n_todo, long *n_busy, long *finished, char *busy_owner, size_t len, char *err, size_t errlen)
+{
+    for (long k = 0; k < n; k++) sub[k] = cfgs[idx[k]];
+    if (store_claim_runs(db, sweep_id, owner, sub, n, ids, state, busy_owner, len, err, errlen)) return -1;
+    *n_todo = *n_busy = 0;
+    for (long k = 0; k < n; k++) {
+        if (state[k] == CLAIM_RUN) {
+            todo[*n_todo] = sub[k];
+            todo_ids[(*n_todo)++] = ids[k];
+        } else if (state[k] == CLAIM_BUSY) {
+            idx[(*n_busy)++] = idx[k];
+        } else {
+            ++*finished;
+        }
+    }
+    return 0;
 }
 
 int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, const ExecOptions *opt,
                  ExecCounts *counts, char *err, size_t errlen)
 {
-    int64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
-    unsigned char *done = malloc((size_t)(n ? n : 1));
-    RunConfig *todo = malloc((size_t)(n ? n : 1) * sizeof *todo);
-    int64_t *todo_ids = malloc((size_t)(n ? n : 1) * sizeof *todo_ids);
-    unsigned char *started = calloc((size_t)(n ? n : 1), 1);
+    const size_t room = (size_t)(n ? n : 1);
+    long *idx = malloc(room * sizeof *idx);
+    RunConfig *sub = malloc(room * sizeof *sub), *todo = malloc(room * sizeof *todo);
+    int64_t *ids = malloc(room * sizeof *ids), *todo_ids = malloc(room * sizeof *todo_ids);
+    unsigned char *state = malloc(room);
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-    Exec ex = {.db = db, .todo = todo, .ids = todo_ids, .started = started, .opt = opt, .counts = counts};
-    long n_todo = 0;
-    int rc = -1, in_tx = 0;
+    char owner[HOST_PROCESS_ID_MAX], busy_owner[HOST_PROCESS_ID_MAX], note[160];
+    Progress progress;
+    long n_busy = n, n_todo = 0;
+    int rc = -1, round_rc = 0;
     memset(counts, 0, sizeof *counts);
     counts->total = n;
-    if (!ids || !done || !todo || !todo_ids || !started) {
-        snprintf(err, errlen, "out of memory for %ld runs", n);
-        goto cleanup;
-    }
-    if (store_claim_runs(db, sweep_id, cfgs, n, ids, done, err, errlen)) goto cleanup;
-    for (long i = 0; i < n; i++) {
-        if (done[i]) {
-            counts->already++;
-            continue;
-        }
-        todo[n_todo] = cfgs[i];
-        todo_ids[n_todo++] = ids[i];
-    }
-    if (store_begin(db, err, errlen)) goto cleanup;
-    in_tx = 1;
     stop_requested = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    progress_start(&ex.progress, n_todo, opt->quiet);
-    ex.last_commit = now_seconds();
-    PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
-                      .on_finish = exec_finish, .ctx = &ex, .stop = &stop_requested};
-    int pool_rc = pool_run(todo, n_todo, &po);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    progress_finish(&ex.progress);
-    counts->interrupted = pool_rc == 1 ? (int)stop_requested : 0;
-    /* runs stopped in flight go back to pending: nothing unfinished is done */
-    for (long i = 0; i < n_todo && !ex.failed; i++)
-        if (started[i] && store_set_status(db, todo_ids[i], RUN_PENDING, ex.err, sizeof ex.err)) ex.failed = 1;
-    if (ex.failed) {
-        snprintf(err, errlen, "%s", ex.err);
+    progress_start(&progress, 0, opt->quiet);
+    store_set_wait_notice(lock_notice, &progress);
+    if (!idx || !sub || !todo || !ids || !todo_ids || !state) {
+        snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
-    in_tx = 0;
-    if (store_commit(db, err, errlen)) goto cleanup;
-    if (pool_rc < 0) {
-        snprintf(err, errlen, "the worker pool failed");
+    for (long i = 0; i < n; i++) idx[i] = i;
+    host_process_id((long)getpid(), owner, sizeof owner);
+    if (claim(db, sweep_id, owner, cfgs, idx, n_busy, sub, ids, state, todo, todo_ids, &n_todo, &n_busy,
+              &counts->already, busy_owner, sizeof busy_owner, err, errlen))
         goto cleanup;
+    progress_note(&progress, "");
+    for (;;) {
+        progress_add(&progress, n_todo);
+        if (n_todo && (round_rc = run_round(db, todo, todo_ids, n_todo, opt, counts, &progress, err, errlen)) != 0)
+            break;
+        if (n_busy == 0 || stop_requested) break;
+        /* the rest is claimed by other live processes: wait for them, and
+         * take over what a process that ended left unfinished */
+        snprintf(note, sizeof note, "waiting for %ld run%s claimed by another optbench process (pid %ld)", n_busy,
+                 n_busy == 1 ? "" : "s", host_process_pid(busy_owner));
+        progress_note(&progress, note);
+        usleep((useconds_t)(WAIT_POLL_SECONDS * 1e6));
+        if (stop_requested) break;
+        if (claim(db, sweep_id, owner, cfgs, idx, n_busy, sub, ids, state, todo, todo_ids, &n_todo, &n_busy,
+                  &counts->elsewhere, busy_owner, sizeof busy_owner, err, errlen))
+            goto cleanup;
+        if (n_todo || !n_busy) progress_note(&progress, "");
     }
+    if (round_rc < 0) goto cleanup;
+    counts->interrupted = stop_requested;
     rc = 0;
 cleanup:
-    if (in_tx) store_rollback(db);
-    free(ids);
-    free(done);
+    store_set_wait_notice(NULL, NULL);
+    progress_finish(&progress);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(idx);
+    free(sub);
     free(todo);
+    free(ids);
     free(todo_ids);
-    free(started);
+    free(state);
     return rc;
 }

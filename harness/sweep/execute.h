@@ -1,7 +1,9 @@
 /* execute.h — running a list of configurations into a sweep of the
- * database: register them, skip those already finished, run the rest on
- * the worker pool, and write results in batched transactions. Shared by
- * `optbench run` (one configuration) and `optbench sweep`. */
+ * database: claim them, skip those already finished, run the rest on the
+ * worker pool, write results in short batched transactions, and wait for
+ * runs another process (a concurrent sweep) has claimed, taking over those
+ * it leaves unfinished. Shared by `optbench run` (one configuration) and
+ * `optbench sweep`. */
 #ifndef OPTBENCH_EXECUTE_H
 #define OPTBENCH_EXECUTE_H
 
@@ -21,6 +23,7 @@ typedef struct {
 typedef struct {
     long total;          /* configurations given */
     long already;        /* already done or diverged before this call */
+    long elsewhere;      /* finished meanwhile by another process that had claimed them */
     long done;           /* ended done in this call */
     long diverged;       /* ended diverged */
     long failed;         /* ended failed (crashed, or an error) */
