@@ -1,20 +1,30 @@
 /* optimizer.h — the optimizer interface and registry.
  *
  * An optimizer is a table entry: its hyperparameters (name, default, range),
- * how many float32 state slots it keeps, a CPU step and, in a CUDA build, a
- * CUDA step computing the same formulas (optimizers/cuda/). A step is a pure
- * function of (hyperparameters, state, params, grads, t, scheduled lr): it
- * makes one fused pass over flat arrays of n floats and touches nothing else.
- * The runner owns every buffer, the schedule, clipping and accumulation.
+ * its state, a CPU step and, in a CUDA build, a CUDA step computing the same
+ * formulas (optimizers/cuda/). The runner owns every buffer, the schedule,
+ * clipping and accumulation; optimizers/opt_run.h resolves the parameter
+ * groups, lays out the state and calls the steps. Two kinds of step:
  *
- * Memory traffic: a step reads p, g and every state slot and writes p and
- * every state slot, once each (AdamW: 4 reads, 3 writes = 28 bytes per
- * parameter). optimizer_streams derives the counts from n_state; a new
- * optimizer that keeps to one fused pass needs no table entry for it.
+ * Elementwise (step_cpu): a pure function of (hyperparameters, state slots,
+ * params, grads, t, scheduled lr) making one fused pass over flat arrays of
+ * n floats, each slot n floats beside the parameters. When every parameter
+ * group shares one set of values the pass covers the whole buffer at once;
+ * else each tensor is passed with its group's values and its own slots.
+ *
+ * Tensor-aware (step_tensors): one call per parameter group and step with
+ * the group's tensors (pointer, shape, role), its values, its scheduled lr
+ * and its scalars; each tensor has a state block of any size
+ * (state_floats), e.g. adafactor's row and column factors.
+ *
+ * Memory traffic: an elementwise step reads p, g and every state slot and
+ * writes p and every state slot, once each (AdamW: 4 reads, 3 writes = 28
+ * bytes per parameter). optimizer_streams derives the counts from n_state.
  *
  * Legend: n = number of parameters; t = step index, starting at 1;
- * lr = learning rate after the schedule; hp = hyperparameter values in the
- * order of the optimizer's own table (ParamSet.num).
+ * lr = learning rate after the schedule (and the group's lr_scale);
+ * hp = hyperparameter values in the order of the optimizer's own table
+ * (ParamSet.num), a group's values where groups differ.
  */
 #ifndef OPTBENCH_OPTIMIZER_H
 #define OPTBENCH_OPTIMIZER_H
@@ -23,8 +33,10 @@
 
 #include "harness/core/params.h"
 #include "harness/core/spec.h"
+#include "harness/core/tensor.h"
 
 #define OPT_MAX_STATE 3          /* most state slots of any optimizer */
+#define OPT_MAX_SCALARS 4        /* most per-group scalars of any optimizer */
 #define OPT_PARALLEL_MIN 32768   /* below this many floats a step stays on one thread */
 
 /* One parallel, vectorised pass over i in [0, n). */
@@ -39,6 +51,12 @@
     OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if ((n) >= OPT_PARALLEL_MIN)) \
     for (size_t i = 0; i < (n); i++)
 
+/* a + w*(b - a) with torch.lerp's rounding: from b's side when w >= 0.5. */
+static inline float opt_lerp(float a, float b, float w)
+{
+    return w < 0.5f ? a + w * (b - a) : b - (b - a) * (1 - w);
+}
+
 typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
                           const float *restrict g, size_t n, long t, double lr);
 
@@ -48,17 +66,48 @@ typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict
 typedef int (*OptStepCudaFn)(const double *hp, float *const *state, float *p, const float *g, size_t n,
                              long t, double lr);
 
+/* One tensor as a tensor-aware step sees it. */
+typedef struct {
+    const TensorView *view; /* name, shape and role */
+    float *p;               /* its parameters (tensor_numel floats) */
+    const float *g;         /* its gradient */
+    float *state;           /* its state block: state_floats(hp, view) floats */
+} OptTensor;
+
+/* One parameter group as a tensor-aware step sees it. */
+typedef struct {
+    const double *hp; /* the group's values, in the order of the optimizer's table */
+    double lr;        /* the group's scheduled lr, its lr_scale applied */
+    double *scalars;  /* the group's per-run scalars: n_scalars doubles, zero at the start */
+    float *scratch;   /* room for scratch_floats of the group's largest tensor */
+} OptGroup;
+
+/* The tensor-aware CPU step of one group: its n tensors at step t. */
+typedef void (*OptTensorStepFn)(const OptGroup *grp, OptTensor *tensors, int n, long t);
+
 typedef struct {
     const char *name;          /* registry name, as in specs and sweep files */
     const char *summary;       /* one line for `optbench optimizers` */
     const ParamDef *hparams;   /* hyperparameter table; the first entry is lr */
     int n_hparams;             /* entries in hparams */
-    const char *state_doc;     /* how the slot count depends on hyperparameters */
-    int (*n_state)(const double *hp);      /* state slots for these values */
+    const char *state_doc;     /* the state as a formula of the tensors and hyperparameters */
     int (*check)(const double *hp, char *err, size_t errlen); /* cross-key rules, or NULL */
+    /* ---- elementwise optimizers ---- */
+    int (*n_state)(const double *hp);      /* state slots for these values */
     void (*init_state)(const double *hp, float *const *state, size_t n); /* NULL: zeros */
-    OptStepFn step_cpu;        /* the CPU step */
-    OptStepCudaFn step_cuda;   /* the CUDA step; NULL when built without CUDA */
+    OptStepFn step_cpu;        /* the CPU step; NULL for a tensor-aware optimizer */
+    OptStepCudaFn step_cuda;   /* the CUDA step; NULL when built without CUDA or without a kernel */
+    /* ---- tensor-aware optimizers ---- */
+    size_t (*state_floats)(const double *hp, const TensorView *v);   /* state of one tensor */
+    size_t (*scratch_floats)(const double *hp, const TensorView *v); /* NULL: no scratch */
+    void (*init_tensor)(const double *hp, const OptTensor *t);      /* NULL: zeros */
+    int n_scalars;                /* per-group scalars (at most OPT_MAX_SCALARS) */
+    OptTensorStepFn step_tensors; /* the CPU step of one group */
+    /* NULL: held-out evaluation is taken at the parameters. Else it
+     * exchanges each tensor's parameters with the point evaluation is taken
+     * at (schedule-free: x, while training runs at y); called once before
+     * an evaluation and once after, it restores the parameters exactly. */
+    void (*swap_eval)(const double *hp, const OptTensor *t);
 } OptimizerDef;
 
 /* Every optimizer, in listing order; NULL-terminated. */
@@ -66,6 +115,13 @@ extern const OptimizerDef *const optimizer_registry[];
 
 /* Looks up by name; NULL when unknown. */
 const OptimizerDef *optimizer_find(const char *name);
+
+/* The defaults of opt in a grouped set (GROUP.KEY accepted). */
+void optimizer_defaults(const OptimizerDef *opt, ParamSet *out);
+
+/* Checks the cross-key rules for the set-wide values and each group's;
+ * 0, or -1 with a message naming the group. */
+int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size_t errlen);
 
 /* Float32 streams of one step at hyperparameters hp: *reads arrays read
  * (p, g, every slot), *writes arrays written in place (p, every slot). */
@@ -75,8 +131,9 @@ void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, in
 const char *optimizer_names(void);
 
 /* Fills out with the defaults of opt, then sets the given key=value pairs
- * of spec (its name is not looked at) and checks the cross-key rules. Returns 0, or -1 with a
- * one-line message in err naming the key and what is allowed. */
+ * of spec (its name is not looked at; GROUP.KEY for a group) and checks the
+ * cross-key rules. Returns 0, or -1 with a one-line message in err naming
+ * the key and what is allowed. */
 int optimizer_configure(const OptimizerDef *opt, const Spec *spec, ParamSet *out, char *err,
                         size_t errlen);
 

@@ -8,9 +8,11 @@
 
 extern const OptimizerDef opt_sgd, opt_adagrad, opt_rmsprop, opt_adam, opt_adamw, opt_lion,
     opt_lion_l2;
+extern const OptimizerDef opt_adafactor, opt_muon, opt_sfadamw; /* tensor-aware */
 
 const OptimizerDef *const optimizer_registry[] = {
-    &opt_sgd, &opt_adagrad, &opt_rmsprop, &opt_adam, &opt_adamw, &opt_lion, &opt_lion_l2, NULL,
+    &opt_sgd, &opt_adagrad, &opt_rmsprop, &opt_adam, &opt_adamw, &opt_lion, &opt_lion_l2,
+    &opt_adafactor, &opt_muon, &opt_sfadamw, NULL,
 };
 
 const OptimizerDef *optimizer_find(const char *name)
@@ -20,9 +22,31 @@ const OptimizerDef *optimizer_find(const char *name)
     return NULL;
 }
 
+void optimizer_defaults(const OptimizerDef *opt, ParamSet *out)
+{
+    params_init(out, opt->hparams, opt->n_hparams);
+    out->grouped = 1;
+}
+
+int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size_t errlen)
+{
+    char msg[ERRMSG_MAX];
+    double values[PARAMS_MAX];
+    if (!opt->check) return 0;
+    if (opt->check(hp->num, err, errlen) != 0) return -1;
+    for (int g = 0; g < N_ROLES; g++) {
+        params_group_values(hp, g, values);
+        if (opt->check(values, msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "group %s: %s", group_name((TensorRole)g), msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes)
 {
-    int slots = opt->n_state(hp);
+    int slots = opt->n_state ? opt->n_state(hp) : 0;
     *reads = 2 + slots;
     *writes = 1 + slots;
 }
@@ -41,7 +65,7 @@ const char *optimizer_names(void)
 int optimizer_configure(const OptimizerDef *opt, const Spec *spec, ParamSet *out, char *err,
                         size_t errlen)
 {
-    params_init(out, opt->hparams, opt->n_hparams);
+    optimizer_defaults(opt, out);
     if (spec_apply(spec, out, err, errlen) != 0) return -1;
-    return opt->check ? opt->check(out->num, err, errlen) : 0;
+    return optimizer_check(opt, out, err, errlen);
 }

@@ -197,11 +197,13 @@ static int build(Classifier *c, char *err, size_t errlen)
         w->ndim = 2;
         w->shape[0] = (size_t)c->width[l + 1];
         w->shape[1] = (size_t)c->width[l];
+        w->role = ROLE_MATRIX;
         offset += w->shape[0] * w->shape[1];
         snprintf(b->name, sizeof b->name, "layer%d.bias", l);
         b->offset = offset;
         b->ndim = 1;
         b->shape[0] = (size_t)c->width[l + 1];
+        b->role = ROLE_VECTOR;
         offset += b->shape[0];
         const size_t out = c->rows_max * (size_t)c->width[l + 1] * sizeof(float);
         c->pre[l] = mem_alloc(out);

@@ -2,7 +2,8 @@
  *
  * A problem owns its data and scratch buffers; the runner owns parameters and
  * gradients: one contiguous float32 buffer each, which the problem describes
- * as named tensor views. Losses are reduced in double.
+ * as named tensor views with roles (harness/core/tensor.h). Losses are
+ * reduced in double.
  *
  * Legend: n_params = floats in the parameter buffer; batch = a counter that
  * names one minibatch (0, 1, 2, ...; step s with accumulation k uses
@@ -15,15 +16,7 @@
 #include <stdint.h>
 
 #include "harness/core/params.h"
-
-#define TENSOR_MAX_DIMS 4
-
-typedef struct {
-    char name[48];                 /* e.g. "x", "layer0.weight" */
-    size_t offset;                 /* first float in the buffer */
-    int ndim;                      /* dimensions used in shape */
-    size_t shape[TENSOR_MAX_DIMS]; /* sizes, outermost first */
-} TensorView;
+#include "harness/core/tensor.h"
 
 typedef struct Problem Problem;
 

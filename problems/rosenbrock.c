@@ -34,6 +34,7 @@ static Problem *create(const ParamSet *opts, char *err, size_t errlen)
     snprintf(r->view.name, sizeof r->view.name, "x");
     r->view.ndim = 1;
     r->view.shape[0] = n;
+    r->view.role = ROLE_VECTOR;
     r->base.def = &problem_rosenbrock;
     r->base.n_params = n;
     r->base.views = &r->view;

@@ -18,8 +18,10 @@ static const struct {
     {"mlp.fc.weight", 4, 1}, {"mlp.fc.bias", 4, 0}, {"mlp.proj.weight", 1, 4}, {"mlp.proj.bias", 1, 0},
 };
 
-/* Appends a view of rows x cols floats (cols 0: a vector of rows) at *offset. */
-static void add_view(Transformer *tf, int *v, size_t *offset, const char *name, size_t rows, size_t cols)
+/* Appends a view of rows x cols floats (cols 0: a vector of rows) at
+ * *offset; a 2-D view is a matrix unless `embedding` says it is a table. */
+static void add_view(Transformer *tf, int *v, size_t *offset, const char *name, size_t rows, size_t cols,
+                     int embedding)
 {
     TensorView *t = &tf->views[(*v)++];
     snprintf(t->name, sizeof t->name, "%s", name);
@@ -27,6 +29,7 @@ static void add_view(Transformer *tf, int *v, size_t *offset, const char *name, 
     t->ndim = cols ? 2 : 1;
     t->shape[0] = rows;
     t->shape[1] = cols;
+    t->role = !cols ? ROLE_VECTOR : embedding ? ROLE_EMBEDDING : ROLE_MATRIX;
     *offset += rows * (cols ? cols : 1);
 }
 
@@ -36,15 +39,15 @@ size_t tf_layout(Transformer *tf)
     size_t offset = 0;
     int v = 0;
     char name[48];
-    add_view(tf, &v, &offset, "wte", (size_t)tf->V, C);
-    add_view(tf, &v, &offset, "wpe", (size_t)tf->T, C);
+    add_view(tf, &v, &offset, "wte", (size_t)tf->V, C, 1);
+    add_view(tf, &v, &offset, "wpe", (size_t)tf->T, C, 1);
     for (int l = 0; l < tf->L; l++)
         for (int k = 0; k < TF_LAYER_TENSORS; k++) {
             snprintf(name, sizeof name, "h%d.%s", l, block_tensor[k].name);
-            add_view(tf, &v, &offset, name, block_tensor[k].rows * C, block_tensor[k].cols * C);
+            add_view(tf, &v, &offset, name, block_tensor[k].rows * C, block_tensor[k].cols * C, 0);
         }
-    add_view(tf, &v, &offset, "lnf.weight", C, 0);
-    add_view(tf, &v, &offset, "lnf.bias", C, 0);
+    add_view(tf, &v, &offset, "lnf.weight", C, 0, 0);
+    add_view(tf, &v, &offset, "lnf.bias", C, 0, 0);
     tf->base.views = tf->views;
     tf->base.n_views = v;
     return offset;

@@ -47,6 +47,30 @@ static void key_of(const RunConfig *cfg, char key[KEY_TEXT_MAX])
     config_key(text, key);
 }
 
+/* A group's axis, written flat (vectors.weight_decay) or nested
+ * (embeddings: {weight_decay: [...]}), varies that group's value only. */
+Test(sweep, group_axes_flat_and_nested)
+{
+    RunConfig *runs;
+    long n = expand("name: g\nproblems: [rosenbrock]\noptimizers:\n  adamw:\n    weight_decay: 0.1\n"
+                    "    vectors.weight_decay: [0]\n    embeddings: {weight_decay: [0, 0.1], lr_scale: 2}\n",
+                    &runs);
+    cr_assert_eq(n, 2);
+    const ParamSet *hp = &runs[0].hparams;
+    const int wd = params_index(hp, "weight_decay");
+    cr_expect_eq(hp->num[wd], 0.1);
+    cr_expect_eq(params_group_num(hp, ROLE_VECTOR, wd), 0);
+    cr_expect_eq(params_group_num(hp, ROLE_EMBEDDING, wd), 0);
+    cr_expect_eq(params_group_num(&runs[1].hparams, ROLE_EMBEDDING, wd), 0.1);
+    cr_expect_eq(params_group_num(hp, ROLE_EMBEDDING, PARAM_LR_SCALE), 2);
+    cr_expect_eq(params_group_num(hp, ROLE_MATRIX, wd), 0.1);
+    char a[KEY_TEXT_MAX], b[KEY_TEXT_MAX];
+    key_of(&runs[0], a);
+    key_of(&runs[1], b);
+    cr_expect_str_neq(a, b);
+    free(runs);
+}
+
 Test(sweep, grid_counts_and_order)
 {
     RunConfig *runs;

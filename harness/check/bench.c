@@ -8,6 +8,7 @@
 #include "harness/core/memory.h"
 #include "harness/check/roofline.h"
 #include "harness/core/timing.h"
+#include "optimizers/opt_run.h"
 
 float bench_value(size_t i, unsigned salt)
 {
@@ -25,23 +26,26 @@ void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, Benc
     out->fraction = out->gbps / out->roof_gbps;
 }
 
-int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int threads, int warmup,
+int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int threads, int warmup,
                     int repeats, BenchResult *out, char *err, size_t errlen)
 {
-    float *state[OPT_MAX_STATE] = {0}, *roof[ROOFLINE_MAX_RW] = {0};
+    float *roof[ROOFLINE_MAX_RW] = {0};
     float *p = NULL, *g = NULL, *roof_g = NULL;
-    double *step_t = NULL, *roof_t = NULL;
-    int slots = opt->n_state(hp), rc = -1, missing = 0;
+    double *step_t = NULL, *roof_t = NULL, lr[N_ROLES];
+    int rc = -1, missing = 0;
+    /* one vector of n floats: the step the runner takes when every group shares its values */
+    const TensorView view = {.name = "p", .ndim = 1, .shape = {n}, .role = ROLE_VECTOR};
+    OptRun run;
 
-    optimizer_streams(opt, hp, &out->reads, &out->writes);
+    if (opt_run_plan(&run, opt, hp, &view, 1, n, err, errlen) != 0) return -1;
+    optimizer_streams(opt, hp->num, &out->reads, &out->writes);
     p = mem_alloc(n * sizeof *p);
     g = mem_alloc(n * sizeof *g);
     roof_g = mem_alloc(n * sizeof *roof_g);
-    for (int k = 0; k < slots; k++) missing |= !(state[k] = mem_alloc(n * sizeof(float)));
     for (int k = 0; k < out->writes; k++) missing |= !(roof[k] = mem_alloc(n * sizeof(float)));
     step_t = malloc((size_t)repeats * sizeof *step_t);
     roof_t = malloc((size_t)repeats * sizeof *roof_t);
-    if (missing || !p || !g || !roof_g || !step_t || !roof_t) {
+    if (missing || !p || !g || !roof_g || !step_t || !roof_t || opt_run_alloc(&run, p) != 0) {
         snprintf(err, errlen, "%s: out of memory for %zu parameters", opt->name, n);
         goto cleanup;
     }
@@ -49,13 +53,13 @@ int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int thr
         p[i] = bench_value(i, 1u);
         g[i] = roof_g[i] = bench_value(i, 2u);
     }
-    if (opt->init_state) opt->init_state(hp, state, n);
+    for (int k = 0; k < N_ROLES; k++) lr[k] = run.hp[k][0];
     omp_set_num_threads(threads);
     for (int r = -warmup; r < repeats; r++) {
         double t0 = now_seconds();
         roofline_pass(roof, out->writes, roof_g, n);
         double t1 = now_seconds();
-        opt->step_cpu(hp, state, p, g, n, (long)(r + warmup + 1), hp[0]);
+        opt_run_step(&run, p, g, (long)(r + warmup + 1), lr);
         double t2 = now_seconds();
         if (r < 0) continue;
         roof_t[r] = t1 - t0;
@@ -64,7 +68,7 @@ int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int thr
     bench_summarise(step_t, roof_t, repeats, n, out);
     rc = 0;
 cleanup:
-    for (int k = 0; k < OPT_MAX_STATE; k++) mem_free(state[k]);
+    opt_run_free(&run);
     for (int k = 0; k < ROOFLINE_MAX_RW; k++) mem_free(roof[k]);
     mem_free(p);
     mem_free(g);

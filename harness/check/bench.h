@@ -31,7 +31,7 @@ float bench_value(size_t i, unsigned salt);
  * traffic and fraction of the streaming kernel from out->reads/writes. */
 void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, BenchResult *out);
 
-int bench_optimizer(const OptimizerDef *opt, const double *hp, size_t n, int threads, int warmup,
+int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int threads, int warmup,
                     int repeats, BenchResult *out, char *err, size_t errlen);
 
 #ifdef OPTBENCH_CUDA

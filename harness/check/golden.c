@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "optimizers/optimizer.h"
+#include "optimizers/opt_run.h"
 #include "harness/core/device.h"
 #include "harness/core/memory.h"
 #include "harness/core/spec.h"
@@ -36,6 +36,58 @@ static int read_vector(char *line, const char *tag, float *dst, size_t n)
     return *p ? -1 : 0;
 }
 
+/* Reads a `tensor NAME ROLE D1 [D2 ...]` line into v; 0, or -1 with what is wrong in msg. */
+static int read_tensor(const char *line, TensorView *v, char *msg, size_t len)
+{
+    char role[32];
+    int used = 0;
+    memset(v, 0, sizeof *v);
+    if (sscanf(line, "tensor %47s %31s%n", v->name, role, &used) != 2) {
+        snprintf(msg, len, "expected 'tensor NAME ROLE D1 [D2 ...]'");
+        return -1;
+    }
+    int r = role_parse(role);
+    if (r < 0) {
+        snprintf(msg, len, "unknown role '%s' (known: %s, %s, %s)", role, role_name(ROLE_MATRIX),
+                 role_name(ROLE_EMBEDDING), role_name(ROLE_VECTOR));
+        return -1;
+    }
+    v->role = (TensorRole)r;
+    for (const char *p = line + used;;) {
+        char *end;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p || *p == '\n' || *p == '\r') break;
+        long d = strtol(p, &end, 10);
+        if (end == p || d < 1 || d > 100000000 || v->ndim == TENSOR_MAX_DIMS) {
+            snprintf(msg, len, "tensor %s: a shape of 1 to %d sizes >= 1 was expected", v->name, TENSOR_MAX_DIMS);
+            return -1;
+        }
+        v->shape[v->ndim++] = (size_t)d;
+        p = end;
+    }
+    if (!v->ndim) {
+        snprintf(msg, len, "tensor %s: no shape", v->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks the optimizer and hyperparameters read so far into g->hp. */
+static int configure(Golden *g, char *msg, size_t len)
+{
+    const OptimizerDef *opt = optimizer_find(g->optimizer);
+    char spec_text[PARAM_TEXT_MAX + 80];
+    Spec spec;
+    if (!opt) {
+        snprintf(msg, len, "unknown optimizer '%s' (known: %s)", g->optimizer, optimizer_names());
+        return -1;
+    }
+    snprintf(spec_text, sizeof spec_text, "%s%s%s", g->optimizer, g->hparams[0] ? "," : "", g->hparams);
+    if (spec_parse(spec_text, &spec, msg, len) != 0 || optimizer_configure(opt, &spec, &g->hp, msg, len) != 0)
+        return -1;
+    return 0;
+}
+
 int golden_load(const char *path, Golden *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
@@ -45,14 +97,44 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
         return -1;
     }
     size_t cap = 0;
-    char *line = NULL;
-    long lineno = 0, vectors = 0; /* vectors read: p0, g1, p1, g2, ... */
-    int rc = 0;
+    char *line = NULL, msg[ERRMSG_MAX];
+    long lineno = 0, vectors = 0, hp_line = 0, opt_line = 0; /* vectors read: p0, g1, p1, g2, ... */
+    int rc = 0, declared = -1;                              /* declared: the `tensors K` count */
     while (rc == 0 && getline(&line, &cap, f) > 0) {
         lineno++;
         if (line[0] == '#' || line[0] == '\n') continue;
-        if (sscanf(line, "optimizer %63s", g->optimizer) == 1) continue;
-        if (sscanf(line, "hparams %255s", g->hparams) == 1) continue;
+        if (sscanf(line, "optimizer %63s", g->optimizer) == 1) {
+            opt_line = lineno;
+            continue;
+        }
+        if (sscanf(line, "hparams %255s", g->hparams) == 1) {
+            if (!strcmp(g->hparams, "-")) g->hparams[0] = 0;
+            hp_line = lineno;
+            continue;
+        }
+        if (sscanf(line, "tensors %d", &declared) == 1) {
+            if (declared < 1 || declared > GOLDEN_MAX_TENSORS || g->n_tensors) {
+                snprintf(err, errlen, "%s:%ld: 'tensors' needs a count in [1, %d], once, before its tensor lines",
+                         path, lineno, GOLDEN_MAX_TENSORS);
+                rc = -1;
+            }
+            continue;
+        }
+        if (!strncmp(line, "tensor ", 7)) {
+            if (g->n_tensors == declared || g->p0) {
+                snprintf(err, errlen, "%s:%ld: a tensor line %s", path, lineno,
+                         g->p0 ? "after the vectors" : "beyond the 'tensors' count");
+                rc = -1;
+            } else if (read_tensor(line, &g->tensors[g->n_tensors], msg, sizeof msg) != 0) {
+                snprintf(err, errlen, "%s:%ld: %s", path, lineno, msg);
+                rc = -1;
+            } else {
+                TensorView *v = &g->tensors[g->n_tensors];
+                v->offset = g->n_tensors ? g->tensors[g->n_tensors - 1].offset + tensor_numel(&g->tensors[g->n_tensors - 1]) : 0;
+                g->n_tensors++;
+            }
+            continue;
+        }
         if (sscanf(line, "n %zu", &g->n) == 1) continue;
         if (sscanf(line, "steps %ld", &g->steps) == 1) {
             if (!g->n || g->steps < 1 || g->n > 100000000 || g->steps > 100000 || g->p0) {
@@ -90,6 +172,27 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
                  lineno, g->steps);
         rc = -1;
     }
+    if (rc == 0 && g->n_tensors != (declared < 0 ? 0 : declared)) {
+        snprintf(err, errlen, "%s: 'tensors %d' but %d tensor lines", path, declared, g->n_tensors);
+        rc = -1;
+    }
+    if (rc == 0 && g->n_tensors &&
+        g->tensors[g->n_tensors - 1].offset + tensor_numel(&g->tensors[g->n_tensors - 1]) != g->n) {
+        snprintf(err, errlen, "%s: the tensors hold %zu floats, n is %zu", path,
+                 g->tensors[g->n_tensors - 1].offset + tensor_numel(&g->tensors[g->n_tensors - 1]), g->n);
+        rc = -1;
+    }
+    if (rc == 0 && !g->n_tensors) { /* one vector of n floats */
+        snprintf(g->tensors[0].name, sizeof g->tensors[0].name, "p");
+        g->tensors[0].ndim = 1;
+        g->tensors[0].shape[0] = g->n;
+        g->tensors[0].role = ROLE_VECTOR;
+        g->n_tensors = 1;
+    }
+    if (rc == 0 && configure(g, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "%s:%ld: %s", path, optimizer_find(g->optimizer) ? hp_line : opt_line, msg);
+        rc = -1;
+    }
     free(line);
     fclose(f);
     if (rc != 0) golden_free(g);
@@ -112,19 +215,19 @@ static void compare_step(GoldenResult *res, long s, const float *p, const float 
 }
 
 #ifdef OPTBENCH_CUDA
-/* Replays g on the device from p and the slots (host, initialised): both
- * are copied over, each step's gradient goes over and its parameters come
- * back into p for the comparison. */
-static int replay_cuda(const OptimizerDef *opt, const double *hp, const Golden *g, float *p,
-                       float *const *state, int n_state, GoldenResult *res, char *err, size_t errlen)
+/* Replays g on the device from p and the run's host state block: both are
+ * copied over, each step's gradient goes over and its parameters come back
+ * into p for the comparison. */
+static int replay_cuda(OptRun *run, const Golden *g, const double *lr, float *p, GoldenResult *res, char *err,
+                       size_t errlen)
 {
-    const size_t bytes = g->n * sizeof(float);
-    float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes), *ds[OPT_MAX_STATE] = {0};
-    int rc = -1, ok = dp && dg;
-    for (int i = 0; ok && i < n_state; i++) ok = (ds[i] = (float *)dev_upload(state[i], bytes)) != NULL;
+    const size_t bytes = g->n * sizeof(float), sbytes = run->state_floats * sizeof(float);
+    float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes);
+    float *ds = sbytes ? (float *)dev_upload(run->state, sbytes) : NULL;
+    int rc = -1, ok = dp && dg && (!sbytes || ds);
     for (long s = 1; ok && s <= g->steps; s++) {
         ok = dev_upload_to(dg, g->grads + (size_t)(s - 1) * g->n, bytes) == 0 &&
-             opt->step_cuda(hp, ds, dp, dg, g->n, s, hp[0]) == 0 &&
+             opt_run_step_cuda(run, ds, dp, dg, s, lr) == 0 &&
              CUDA_OK(cudaMemcpy(p, dp, bytes, cudaMemcpyDeviceToHost));
         if (ok) compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
     }
@@ -136,7 +239,7 @@ static int replay_cuda(const OptimizerDef *opt, const double *hp, const Golden *
 cleanup:
     dev_free(dp);
     dev_free(dg);
-    for (int i = 0; i < OPT_MAX_STATE; i++) dev_free(ds[i]);
+    dev_free(ds);
     return rc;
 }
 #endif
@@ -144,46 +247,38 @@ cleanup:
 int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen)
 {
     const OptimizerDef *opt = optimizer_find(g->optimizer);
-    ParamSet hp;
-    Spec spec;
-    char spec_text[PARAM_TEXT_MAX + 80], msg[ERRMSG_MAX];
-    if (!opt) {
-        snprintf(err, errlen, "unknown optimizer '%s'", g->optimizer);
-        return -1;
-    }
-    snprintf(spec_text, sizeof spec_text, "%s%s%s", g->optimizer, g->hparams[0] ? "," : "", g->hparams);
-    if (spec_parse(spec_text, &spec, msg, sizeof msg) != 0 ||
-        optimizer_configure(opt, &spec, &hp, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "hparams: %s", msg);
-        return -1;
-    }
+    OptRun run;
+    double lr[N_ROLES];
+    float *p = NULL;
+    int rc = -1;
     if (dev == DEVICE_CUDA && !opt->step_cuda) {
-        snprintf(err, errlen, "optimizer %s has no CUDA step", opt->name);
+        snprintf(err, errlen, "no CUDA kernel for %s", opt->name);
         return -1;
     }
-    float *p = mem_alloc(g->n * sizeof(float));
-    float *state[OPT_MAX_STATE] = {0};
-    int n_state = opt->n_state(hp.num), rc = 0;
-    for (int i = 0; i < n_state; i++) rc |= !(state[i] = mem_alloc(g->n * sizeof(float)));
-    if (!p || rc) {
+    if (opt_run_plan(&run, opt, &g->hp, g->tensors, g->n_tensors, g->n, err, errlen) != 0) return -1;
+    for (int r = 0; r < N_ROLES; r++) lr[r] = run.hp[r][0]; /* constant: no schedule */
+    if (!(p = mem_alloc(g->n * sizeof(float)))) {
         snprintf(err, errlen, "out of memory");
-        rc = -1;
         goto cleanup;
     }
     memcpy(p, g->p0, g->n * sizeof(float));
-    if (opt->init_state) opt->init_state(hp.num, state, g->n);
+    if (opt_run_alloc(&run, p) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto cleanup;
+    }
     memset(res, 0, sizeof *res);
+    rc = 0;
 #ifdef OPTBENCH_CUDA
-    if (dev == DEVICE_CUDA) rc = replay_cuda(opt, hp.num, g, p, state, n_state, res, err, errlen);
+    if (dev == DEVICE_CUDA) rc = replay_cuda(&run, g, lr, p, res, err, errlen);
     else
 #endif
         for (long s = 1; s <= g->steps; s++) {
-            opt->step_cpu(hp.num, state, p, g->grads + (size_t)(s - 1) * g->n, g->n, s, hp.num[0]);
+            opt_run_step(&run, p, g->grads + (size_t)(s - 1) * g->n, s, lr);
             compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
         }
     res->ok = rc == 0 && res->worst_err <= GOLDEN_TOL;
 cleanup:
     mem_free(p);
-    for (int i = 0; i < OPT_MAX_STATE; i++) mem_free(state[i]);
+    opt_run_free(&run);
     return rc;
 }

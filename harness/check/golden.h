@@ -2,8 +2,10 @@
  * replaying them through an optimizer's CPU or CUDA step.
  *
  * File format (see tests/golden/README.md): `optimizer NAME`, `hparams
- * k=v,...`, `n N`, `steps S`, then `p0`, and per step `gS` and `pS` lines of
- * N numbers. A check passes when every parameter after every step is within
+ * k=v,...` (GROUP.KEY for a parameter group), optionally `tensors K` and K
+ * `tensor NAME ROLE D1 [D2 ...]` lines (absent: one vector of N floats),
+ * `n N`, `steps S`, then `p0`, and per step `gS` and `pS` lines of N
+ * numbers. A check passes when every parameter after every step is within
  * 1e-5 * (1 + |p|) of the file.
  */
 #ifndef OPTBENCH_GOLDEN_H
@@ -15,10 +17,14 @@
 #include "harness/core/params.h"
 
 #define GOLDEN_TOL 1e-5
+#define GOLDEN_MAX_TENSORS 64 /* most tensor lines of one file */
 
 typedef struct {
     char optimizer[64];             /* optimizer name */
     char hparams[PARAM_TEXT_MAX];   /* "k=v,..." as written */
+    ParamSet hp;                    /* the hyperparameters, checked at load */
+    int n_tensors;                  /* tensors: the listed ones, else one vector of n */
+    TensorView tensors[GOLDEN_MAX_TENSORS]; /* their names, shapes, roles and offsets */
     size_t n;                       /* parameters */
     long steps;                     /* steps recorded */
     float *p0;                      /* n initial parameters */
@@ -35,15 +41,17 @@ typedef struct {
     float expected;    /* value in the file */
 } GoldenResult;
 
-/* Reads a golden file; returns 0, or -1 with "file:line: ..." in err. */
+/* Reads a golden file and checks its optimizer, hyperparameters and
+ * tensors; returns 0, or -1 with "file:line: ..." in err (an unknown
+ * optimizer, key, group or role, a value out of range). */
 int golden_load(const char *path, Golden *g, char *err, size_t errlen);
 
 void golden_free(Golden *g);
 
 /* Replays g through its optimizer's step on dev (cuda: the step runs on the
- * device; gradients go over and parameters come back each step). Returns 0
- * with the outcome in res, or -1 with a message (unknown optimizer, bad
- * hyperparameters, a CUDA error). */
+ * device; gradients go over and parameters come back each step), each group
+ * at its own constant lr (lr x lr_scale). Returns 0 with the outcome in res,
+ * or -1 with a message (no CUDA kernel, a CUDA error). */
 int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen);
 
 #endif

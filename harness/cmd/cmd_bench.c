@@ -60,7 +60,7 @@ static int parse_longs(const char *text, long lo, long hi, long *out)
 }
 
 /* Splits a comma list of optimizer names; returns the count, or -1 with the
- * unknown name in bad. */
+ * unknown (or tensor-aware: no fused pass to time) name in bad. */
 static int parse_optimizers(const char *text, const OptimizerDef **out, char *bad, size_t badlen)
 {
     char buf[512], *save = NULL;
@@ -68,7 +68,7 @@ static int parse_optimizers(const char *text, const OptimizerDef **out, char *ba
     snprintf(buf, sizeof buf, "%s", text);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         snprintf(bad, badlen, "%s", tok);
-        if (n == LIST_MAX || !(out[n++] = optimizer_find(tok))) return -1;
+        if (n == LIST_MAX || !(out[n] = optimizer_find(tok)) || !out[n++]->step_cpu) return -1;
     }
     return n ? n : -1;
 }
@@ -91,7 +91,8 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
         switch (c) {
         case O_OPT:
             if ((a->n_opts = parse_optimizers(optarg, a->opts, bad, sizeof bad)) < 0)
-                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an optimizer (%s)", bad, optimizer_names());
+                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an elementwise optimizer (%s)", bad,
+                                optimizer_names());
             break;
         case O_N:
             if ((a->n_sizes = parse_longs(optarg, 1, 1L << 34, a->sizes)) < 0)
@@ -141,12 +142,12 @@ static void print_row(const BenchArgs *a, const char *machine, const char *name,
 }
 
 /* One measurement on the chosen device. */
-static int measure(const BenchArgs *a, const OptimizerDef *opt, const double *hp, size_t n, int threads,
+static int measure(const BenchArgs *a, const OptimizerDef *opt, const ParamSet *hp, size_t n, int threads,
                    BenchResult *r, char *err, size_t errlen)
 {
 #ifdef OPTBENCH_CUDA
     if (a->device == DEVICE_CUDA)
-        return bench_optimizer_cuda(opt, hp, n, (int)a->warmup, (int)a->repeats, r, err, errlen);
+        return bench_optimizer_cuda(opt, hp->num, n, (int)a->warmup, (int)a->repeats, r, err, errlen);
 #endif
     return bench_optimizer(opt, hp, n, threads, (int)a->warmup, (int)a->repeats, r, err, errlen);
 }
@@ -179,8 +180,8 @@ int cmd_bench(int argc, char **argv)
             for (int t = 0; t < a.n_threads; t++) {
                 ParamSet hp;
                 BenchResult r;
-                params_init(&hp, a.opts[o]->hparams, a.opts[o]->n_hparams);
-                if (measure(&a, a.opts[o], hp.num, (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
+                optimizer_defaults(a.opts[o], &hp);
+                if (measure(&a, a.opts[o], &hp, (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
                     return cli_fail(EXIT_RUNTIME, "%s", err);
                 print_row(&a, machine, a.opts[o]->name, a.sizes[s], a.threads[t], &r);
             }

@@ -7,6 +7,7 @@
 #include "problems/problem.h"
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
+#include "harness/run/config.h"
 
 /* One line per setting: name, default, range, help. */
 static void print_params(const ParamDef *defs, int n)
@@ -40,19 +41,48 @@ int cmd_optimizers(int argc, char **argv)
     for (int i = 0; optimizer_registry[i]; i++) {
         const OptimizerDef *o = optimizer_registry[i];
         ParamSet defaults;
-        params_init(&defaults, o->hparams, o->n_hparams);
-        printf("%s — %s\n  state: %s (%d bytes/param at the defaults)\n", o->name, o->summary, o->state_doc,
-               4 * o->n_state(defaults.num));
+        optimizer_defaults(o, &defaults);
+        if (o->n_state)
+            printf("%s — %s\n  state: %s (%d bytes/param at the defaults)\n", o->name, o->summary, o->state_doc,
+                   4 * o->n_state(defaults.num));
+        else
+            printf("%s — %s\n  state: %s\n", o->name, o->summary, o->state_doc);
         print_params(o->hparams, o->n_hparams);
         printf("\n");
     }
     return EXIT_OK;
 }
 
+/* The tensors of one instance: name, role, shape, floats. */
+static int print_tensors(const char *spec_text)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX], shape[64];
+    config_defaults(&cfg);
+    if (config_set_problem(&cfg, spec_text, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", spec_text, err);
+    size_t per_role[N_ROLES] = {0};
+    printf("%s: %zu parameters in %d tensors\n", spec_text, pb->n_params, pb->n_views);
+    printf("  %-28s %-10s %-12s %s\n", "tensor", "role", "shape", "floats");
+    for (int v = 0; v < pb->n_views; v++) {
+        const TensorView *t = &pb->views[v];
+        tensor_shape_text(t, shape, sizeof shape);
+        printf("  %-28s %-10s %-12s %zu\n", t->name, role_name(t->role), shape, tensor_numel(t));
+        per_role[t->role] += tensor_numel(t);
+    }
+    for (int r = 0; r < N_ROLES; r++) printf("  group %-10s %zu floats\n", group_name((TensorRole)r), per_role[r]);
+    cfg.problem->destroy(pb);
+    return EXIT_OK;
+}
+
 int cmd_problems(int argc, char **argv)
 {
-    static const char usage[] = "usage: optbench problems\n  Lists every problem with its options "
-                                "and default target loss.\n";
+    static const char usage[] = "usage: optbench problems [--problem SPEC]\n  Lists every problem with its options "
+                                "and default target loss; with --problem, the tensors of that\n  instance with "
+                                "their shapes and roles (matrix, embedding, vector: the parameter groups).\n";
+    if (argc == 3 && !strcmp(argv[1], "--problem")) return print_tensors(argv[2]);
+    if (argc == 2 && !strncmp(argv[1], "--problem=", 10)) return print_tensors(argv[1] + 10);
     int rc = no_options(argc, argv, usage);
     if (rc) return rc == 1 ? EXIT_OK : rc;
     for (int i = 0; problem_registry[i]; i++) {

@@ -21,11 +21,58 @@ void params_init(ParamSet *ps, const ParamDef *defs, int n)
     }
 }
 
+/* The definition of every group's lr_scale. */
+static const ParamDef lr_scale_def = {"lr_scale", PARAM_REAL, 1, 0, INFINITY, 0, NULL,
+                                      "multiplies the group's scheduled learning rate"};
+
 int params_index(const ParamSet *ps, const char *key)
 {
     for (int i = 0; i < ps->n; i++)
         if (strcmp(ps->defs[i].name, key) == 0) return i;
     return -1;
+}
+
+/* Splits GROUP.KEY of a grouped set: the group (-1: unknown), the index of
+ * KEY (PARAM_LR_SCALE for lr_scale, -1: unknown) and KEY; 0 when key has
+ * no group part or the set is not grouped. */
+static int split_group(const ParamSet *ps, const char *key, int *group, int *index, const char **sub)
+{
+    const char *dot = strchr(key, '.');
+    char name[64];
+    if (!ps->grouped || !dot || (size_t)(dot - key) >= sizeof name) return 0;
+    snprintf(name, sizeof name, "%.*s", (int)(dot - key), key);
+    *group = group_parse(name);
+    *sub = dot + 1;
+    *index = !strcmp(*sub, lr_scale_def.name) ? PARAM_LR_SCALE : params_index(ps, *sub);
+    return 1;
+}
+
+const ParamDef *params_def(const ParamSet *ps, const char *key)
+{
+    int g, i;
+    const char *sub;
+    if (!split_group(ps, key, &g, &i, &sub)) i = params_index(ps, key), g = 0;
+    if (g < 0 || i < 0) return NULL;
+    return i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
+}
+
+double params_group_num(const ParamSet *ps, int g, int i)
+{
+    if (ps->group_given[g][i]) return ps->group_num[g][i];
+    return i == PARAM_LR_SCALE ? lr_scale_def.def : ps->num[i];
+}
+
+void params_group_values(const ParamSet *ps, int g, double *out)
+{
+    for (int i = 0; i < ps->n; i++) out[i] = params_group_num(ps, g, i);
+}
+
+int params_has_groups(const ParamSet *ps)
+{
+    for (int g = 0; g < N_ROLES; g++)
+        for (int i = 0; i <= PARAMS_MAX; i++)
+            if (ps->group_given[g][i]) return 1;
+    return 0;
 }
 
 double params_num(const ParamSet *ps, const char *key)
@@ -160,59 +207,88 @@ static int parse_list(const char *text, char *out, size_t len)
     return 0;
 }
 
-int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_t errlen)
+/* Reads text as a value of d: a number, bool or choice index into *num, or
+ * a TEXT or LIST value into textbuf (NULL: not allowed). Returns 0 or -1. */
+static int parse_value(const ParamDef *d, const char *text, double *num, char *textbuf)
 {
-    int i = params_index(ps, key);
-    if (i < 0) {
-        char known[PARAMS_MAX * 32] = "";
-        for (int k = 0; k < ps->n; k++) {
-            strcat(known, k ? ", " : "");
-            strcat(known, ps->defs[k].name);
-        }
-        snprintf(err, errlen, "unknown key '%s' (known: %s)", key, ps->n ? known : "none");
-        return -1;
-    }
-    const ParamDef *d = &ps->defs[i];
-    char range[96];
-    params_range_text(d, range, sizeof range);
     double v;
     switch (d->kind) {
     case PARAM_BOOL:
-        if (!strcasecmp(text, "1") || !strcasecmp(text, "true")) v = 1;
-        else if (!strcasecmp(text, "0") || !strcasecmp(text, "false")) v = 0;
-        else goto bad;
-        ps->num[i] = v;
-        break;
+        if (!strcasecmp(text, "1") || !strcasecmp(text, "true")) *num = 1;
+        else if (!strcasecmp(text, "0") || !strcasecmp(text, "false")) *num = 0;
+        else return -1;
+        return 0;
     case PARAM_CHOICE: {
         int c = choice_index(d->choices, text);
-        if (c < 0) goto bad;
-        ps->num[i] = c;
-        break;
+        if (c < 0) return -1;
+        *num = c;
+        return 0;
     }
     case PARAM_TEXT:
-        if (!*text || strlen(text) >= PARAM_TEXT_MAX) goto bad;
-        snprintf(ps->text[i], PARAM_TEXT_MAX, "%s", text);
-        break;
-    case PARAM_LIST:
-        if (parse_list(text, ps->text[i], PARAM_TEXT_MAX) != 0) goto bad;
-        break;
+        if (!textbuf || !*text || strlen(text) >= PARAM_TEXT_MAX) return -1;
+        snprintf(textbuf, PARAM_TEXT_MAX, "%s", text);
+        return 0;
+    case PARAM_LIST: return textbuf ? parse_list(text, textbuf, PARAM_TEXT_MAX) : -1;
     case PARAM_INT:
     case PARAM_REAL:
-        if (parse_number(text, &v) != 0) goto bad;
-        if (d->kind == PARAM_INT && v != floor(v)) goto bad;
+        if (parse_number(text, &v) != 0) return -1;
+        if (d->kind == PARAM_INT && v != floor(v)) return -1;
         if (v < d->lo || v > d->hi || ((d->flags & PARAM_LO_OPEN) && v == d->lo) ||
             ((d->flags & PARAM_HI_OPEN) && v == d->hi))
-            goto bad;
-        ps->num[i] = v;
-        break;
+            return -1;
+        *num = v;
+        return 0;
     }
+    return -1;
+}
+
+/* The table's names, comma-separated, into known (room for every name). */
+static void known_keys(const ParamSet *ps, char *known, size_t len)
+{
+    snprintf(known, len, "%s", ps->n ? "" : "none");
+    for (int k = 0; k < ps->n; k++) {
+        strcat(known, k ? ", " : "");
+        strcat(known, ps->defs[k].name);
+    }
+}
+
+int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_t errlen)
+{
+    char known[PARAMS_MAX * 32 + 16], range[96];
+    int g = -1, i;
+    const char *sub = key;
+    if (split_group(ps, key, &g, &i, &sub)) {
+        if (g < 0) {
+            snprintf(err, errlen, "unknown group in '%s' (known: %s, %s, %s)", key, group_name(ROLE_MATRIX),
+                     group_name(ROLE_EMBEDDING), group_name(ROLE_VECTOR));
+            return -1;
+        }
+    } else {
+        i = params_index(ps, key);
+    }
+    if (i < 0) {
+        known_keys(ps, known, sizeof known);
+        snprintf(err, errlen, "unknown key '%s' (known: %s%s)", key, known,
+                 ps->grouped ? "; GROUP.KEY and GROUP.lr_scale for a group" : "");
+        return -1;
+    }
+    const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
+    params_range_text(d, range, sizeof range);
+    double v = 0;
+    if (parse_value(d, text, &v, g < 0 ? ps->text[i] : NULL) != 0) {
+        snprintf(err, errlen, "%s = '%s': %s, allowed %s", key, text,
+                 d->kind == PARAM_REAL || d->kind == PARAM_INT ? "not a number in range" : "not a valid value",
+                 range);
+        return -1;
+    }
+    if (g >= 0) {
+        ps->group_num[g][i] = v;
+        ps->group_given[g][i] = 1;
+        return 0;
+    }
+    if (d->kind != PARAM_TEXT && d->kind != PARAM_LIST) ps->num[i] = v;
     ps->given[i] = 1;
     return 0;
-bad:
-    snprintf(err, errlen, "%s = '%s': %s, allowed %s", key, text,
-             d->kind == PARAM_REAL || d->kind == PARAM_INT ? "not a number in range" : "not a valid value",
-             range);
-    return -1;
 }
 
 /* Appends formatted text; returns -1 once the buffer is full. */
@@ -225,49 +301,105 @@ static int append(char *buf, size_t len, size_t *used, const char *s)
     return 0;
 }
 
-static int cmp_defs_by_name(const void *a, const void *b)
+/* The JSON text of a number, bool or choice value of d. */
+static void number_json(const ParamDef *d, double num, char *val, size_t len)
 {
-    const ParamDef *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
+    switch (d->kind) {
+    case PARAM_BOOL: snprintf(val, len, "%s", num != 0 ? "true" : "false"); break;
+    case PARAM_CHOICE: {
+        char w[64];
+        choice_word(d->choices, (int)num, w, sizeof w);
+        snprintf(val, len, "\"%s\"", w);
+        break;
+    }
+    default: format_number(num, val, len); break;
+    }
+}
+
+/* One "key":value item of a JSON object, to be sorted by key. */
+typedef struct {
+    const char *key;                 /* the key */
+    char val[PARAM_TEXT_MAX + 1024]; /* its JSON value */
+} JsonItem;
+
+static int cmp_items(const void *a, const void *b)
+{
+    return strcmp(((const JsonItem *)a)->key, ((const JsonItem *)b)->key);
+}
+
+/* Writes {"key":value,...} of n items, sorted by key, into buf. */
+static int items_json(JsonItem *items, int n, char *buf, size_t len)
+{
+    qsort(items, (size_t)n, sizeof items[0], cmp_items);
+    size_t used = 0;
+    int rc = append(buf, len, &used, "{");
+    for (int k = 0; k < n && rc == 0; k++) {
+        char item[sizeof items[0].val + 80];
+        snprintf(item, sizeof item, "%s\"%s\":%s", k ? "," : "", items[k].key, items[k].val);
+        rc = append(buf, len, &used, item);
+    }
+    return rc == 0 ? append(buf, len, &used, "}") : rc;
+}
+
+/* Group g's overrides as a sorted JSON object into buf; 0 items: "". */
+static int group_json(const ParamSet *ps, int g, char *buf, size_t len)
+{
+    JsonItem items[PARAMS_MAX + 1];
+    int n = 0;
+    buf[0] = 0;
+    for (int i = 0; i <= PARAMS_MAX; i++) {
+        if (!ps->group_given[g][i]) continue;
+        const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
+        items[n].key = d->name;
+        number_json(d, ps->group_num[g][i], items[n++].val, sizeof items[0].val);
+    }
+    return n ? items_json(items, n, buf, len) : 0;
 }
 
 int params_json(const ParamSet *ps, char *buf, size_t len)
 {
-    const ParamDef *order[PARAMS_MAX];
-    for (int i = 0; i < ps->n; i++) order[i] = &ps->defs[i];
-    qsort(order, (size_t)ps->n, sizeof order[0], cmp_defs_by_name);
-    size_t used = 0;
-    int rc = append(buf, len, &used, "{");
-    for (int k = 0; k < ps->n && rc == 0; k++) {
-        const ParamDef *d = order[k];
-        int i = (int)(d - ps->defs);
-        char val[PARAM_TEXT_MAX + 8], item[PARAM_TEXT_MAX + 80];
-        switch (d->kind) {
-        case PARAM_BOOL: snprintf(val, sizeof val, "%s", ps->num[i] != 0 ? "true" : "false"); break;
-        case PARAM_CHOICE: {
-            char w[64];
-            choice_word(d->choices, (int)ps->num[i], w, sizeof w);
-            snprintf(val, sizeof val, "\"%s\"", w);
-            break;
-        }
-        case PARAM_TEXT: {
+    JsonItem items[PARAMS_MAX + N_ROLES];
+    int n = 0;
+    for (int i = 0; i < ps->n; i++) {
+        const ParamDef *d = &ps->defs[i];
+        char *val = items[n].val;
+        const size_t vlen = sizeof items[0].val;
+        items[n++].key = d->name;
+        if (d->kind == PARAM_TEXT) {
             /* JSON-escape quotes and backslashes of paths */
             size_t o = 0;
             val[o++] = '"';
-            for (const char *s = ps->text[i]; *s && o < sizeof val - 3; s++) {
+            for (const char *s = ps->text[i]; *s && o < vlen - 3; s++) {
                 if (*s == '"' || *s == '\\') val[o++] = '\\';
                 val[o++] = *s;
             }
             val[o++] = '"';
             val[o] = 0;
-            break;
+        } else if (d->kind == PARAM_LIST) {
+            snprintf(val, vlen, "%s", ps->text[i]);
+        } else {
+            number_json(d, ps->num[i], val, vlen);
         }
-        case PARAM_LIST: snprintf(val, sizeof val, "%s", ps->text[i]); break;
-        default: format_number(ps->num[i], val, sizeof val); break;
-        }
-        snprintf(item, sizeof item, "%s\"%s\":%s", k ? "," : "", d->name, val);
-        rc = append(buf, len, &used, item);
     }
-    if (rc == 0) rc = append(buf, len, &used, "}");
-    return rc;
+    for (int g = 0; g < N_ROLES; g++) {
+        if (group_json(ps, g, items[n].val, sizeof items[0].val) != 0) return -1;
+        if (items[n].val[0]) items[n++].key = group_name((TensorRole)g);
+    }
+    return items_json(items, n, buf, len);
+}
+
+void params_groups_text(const ParamSet *ps, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int g = 0; g < N_ROLES; g++)
+        for (int i = 0; i <= PARAMS_MAX && used < len; i++) {
+            if (!ps->group_given[g][i]) continue;
+            const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
+            char val[64];
+            if (d->kind == PARAM_CHOICE) choice_word(d->choices, (int)ps->group_num[g][i], val, sizeof val);
+            else format_number(ps->group_num[g][i], val, sizeof val);
+            used += (size_t)snprintf(buf + used, len - used, "%s%s.%s=%s", used ? "," : "",
+                                     group_name((TensorRole)g), d->name, val);
+        }
 }

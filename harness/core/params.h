@@ -5,15 +5,23 @@
  * text (from a spec string on the command line or from a sweep file), are
  * checked against the table, and are written back in one canonical JSON form
  * so that "1e-3" and "0.001" name the same run.
+ *
+ * Optimizer hyperparameters are "grouped": besides its own values a set
+ * holds overrides for each parameter group (harness/core/tensor.h), written
+ * GROUP.KEY=value, and each group's lr_scale (GROUP.lr_scale, default 1).
+ * A group's value of a key is its override, else the set-wide value.
  */
 #ifndef OPTBENCH_PARAMS_H
 #define OPTBENCH_PARAMS_H
 
 #include <stddef.h>
 
+#include "harness/core/tensor.h"
+
 #define PARAMS_MAX 16      /* most settings any table has */
 #define PARAM_TEXT_MAX 256 /* longest text value (a path, a list) */
 #define ERRMSG_MAX 512     /* size of every error-message buffer */
+#define PARAM_LR_SCALE PARAMS_MAX /* index of lr_scale among a group's overrides */
 
 typedef enum {
     PARAM_REAL,   /* a real number in [lo, hi] */
@@ -48,6 +56,9 @@ typedef struct {
     double num[PARAMS_MAX];          /* numbers, bools (0/1) and choice indices */
     char text[PARAMS_MAX][PARAM_TEXT_MAX]; /* TEXT and LIST values */
     unsigned char given[PARAMS_MAX]; /* 1 where the user set the value */
+    int grouped;                     /* 1: GROUP.KEY overrides are accepted (optimizer hyperparameters) */
+    double group_num[N_ROLES][PARAMS_MAX + 1];          /* overrides; [PARAM_LR_SCALE]: lr_scale */
+    unsigned char group_given[N_ROLES][PARAMS_MAX + 1]; /* 1 where an override is set */
 } ParamSet;
 
 /* Fills `ps` with the defaults of a table of n definitions. */
@@ -56,6 +67,19 @@ void params_init(ParamSet *ps, const ParamDef *defs, int n);
 /* Sets key to the value written in `text`. Returns 0, or -1 with a one-line
  * message in err naming the key and what is allowed. */
 int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_t errlen);
+
+/* The definition a key names: an entry of the table or, in a grouped set,
+ * for GROUP.KEY the entry KEY (lr_scale has its own); NULL when unknown. */
+const ParamDef *params_def(const ParamSet *ps, const char *key);
+
+/* Group g's value of setting i (PARAM_LR_SCALE: its lr_scale). */
+double params_group_num(const ParamSet *ps, int g, int i);
+
+/* Group g's values of every setting, in table order, into out[ps->n]. */
+void params_group_values(const ParamSet *ps, int g, double *out);
+
+/* Whether any group override is set. */
+int params_has_groups(const ParamSet *ps);
 
 /* Index of key in the table, or -1. */
 int params_index(const ParamSet *ps, const char *key);
@@ -66,11 +90,16 @@ double params_num(const ParamSet *ps, const char *key);
 const char *params_text(const ParamSet *ps, const char *key);
 
 /* Appends {"key":value,...} with keys sorted to buf; returns 0 or -1 when
- * the buffer is too small. */
+ * the buffer is too small. Group overrides appear, only where set, as
+ * "GROUP":{"key":value,...} among the keys, in the same sorted order. */
 int params_json(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes the allowed range of def (e.g. "[0, 1)") into buf. */
 void params_range_text(const ParamDef *def, char *buf, size_t len);
+
+/* Writes "key=value,..." of the group overrides (e.g.
+ * "vectors.weight_decay=0"), "" when none; for labels. */
+void params_groups_text(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes the default of def as text into buf. */
 void params_default_text(const ParamDef *def, char *buf, size_t len);

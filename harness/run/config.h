@@ -123,8 +123,9 @@ void config_key(const char *canonical, char key[KEY_TEXT_MAX]);
 /* JSON of the schedule: {"name":"cosine","min_lr":0,"warmup":100}. */
 int config_schedule_json(const RunConfig *cfg, char *buf, size_t len);
 
-/* For a cuda run: 0 when a CUDA device is present (its name in gpu) and the
- * optimizer and problem have CUDA twins; else -1 with the reason in err.
+/* For a cuda run: 0 when the optimizer and problem have CUDA twins ("no
+ * CUDA kernel for NAME" else) and a CUDA device is present (its name in
+ * gpu); else -1 with the reason in err.
  * For a cpu run: 0 and gpu "". */
 int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, size_t errlen);
 

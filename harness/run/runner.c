@@ -7,6 +7,7 @@
 
 #include "harness/core/memory.h"
 #include "harness/core/timing.h"
+#include "optimizers/opt_run.h"
 
 #define NORM_CHUNK 65536 /* floats per partial sum of the gradient norm */
 
@@ -43,7 +44,7 @@ typedef struct {
     float *params;             /* n floats */
     float *grads;              /* n floats */
     float *micro;              /* n floats of one minibatch's gradient (accum > 1) */
-    float *state[OPT_MAX_STATE]; /* optimizer slots */
+    OptRun opt;                /* the optimizer's groups and state */
     double *fb_times;          /* per step */
     double *opt_times;         /* per step */
     double *step_times;        /* per step */
@@ -54,7 +55,7 @@ static void free_buffers(Buffers *b)
     mem_free(b->params);
     mem_free(b->grads);
     mem_free(b->micro);
-    for (int i = 0; i < OPT_MAX_STATE; i++) mem_free(b->state[i]);
+    opt_run_free(&b->opt);
     mem_free(b->fb_times);
     mem_free(b->opt_times);
     mem_free(b->step_times);
@@ -88,6 +89,20 @@ Problem *runner_begin(const RunConfig *cfg, RunSummary *out)
     Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
     if (!pb) snprintf(out->error, sizeof out->error, "%s", err);
     return pb;
+}
+
+void run_group_lrs(const RunConfig *cfg, const OptRun *r, long s, double *lr)
+{
+    for (int g = 0; g < N_ROLES; g++)
+        lr[g] = schedule_lr(cfg->schedule, &cfg->schedule_opts, r->hp[g][0], s, cfg->steps);
+}
+
+int run_eval(const RunConfig *cfg, Problem *pb, OptRun *r, float *params, MetricRow *row)
+{
+    opt_run_swap_eval(r, params);
+    int rc = cfg->problem->eval(pb, params, &row->eval_loss, &row->eval_accuracy);
+    opt_run_swap_eval(r, params);
+    return rc;
 }
 
 void run_summary_start(const RunConfig *cfg, RunSummary *out)
@@ -154,34 +169,33 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     if (cfg->device == DEVICE_CUDA) return runner_run_cuda(cfg, sink, ctx, out);
 #endif
     const double t_start = now_seconds();
-    const OptimizerDef *opt = cfg->optimizer;
     const double *hp = cfg->hparams.num;
     const double base_lr = hp[0];
     Buffers b = {0};
+    char err[ERRMSG_MAX];
 
     Problem *pb = runner_begin(cfg, out);
     if (!pb) return 0;
     const size_t n = pb->n_params;
-    const int n_state = opt->n_state(hp);
     const size_t steps = (size_t)cfg->steps;
+    if (opt_run_plan(&b.opt, cfg->optimizer, &cfg->hparams, pb->views, pb->n_views, n, err, sizeof err) != 0) {
+        snprintf(out->error, sizeof out->error, "%s", err);
+        goto cleanup;
+    }
     b.params = mem_alloc(n * sizeof(float));
     b.grads = mem_alloc(n * sizeof(float));
     if (cfg->accum > 1) b.micro = mem_alloc(n * sizeof(float));
-    for (int i = 0; i < n_state; i++) b.state[i] = mem_alloc(n * sizeof(float));
     b.fb_times = mem_alloc(steps * sizeof(double));
     b.opt_times = mem_alloc(steps * sizeof(double));
     b.step_times = mem_alloc(steps * sizeof(double));
     int ok = b.params && b.grads && (cfg->accum == 1 || b.micro) && b.fb_times && b.opt_times &&
              b.step_times;
-    for (int i = 0; i < n_state; i++) ok = ok && b.state[i];
-    if (!ok) {
+    if (ok) cfg->problem->init(pb, b.params, cfg->seed);
+    if (!ok || opt_run_alloc(&b.opt, b.params) != 0) {
         snprintf(out->error, sizeof out->error, "out of memory for %zu parameters", n);
         goto cleanup;
     }
-    run_summary_sizes(cfg, pb, n_state, out);
-
-    cfg->problem->init(pb, b.params, cfg->seed);
-    if (opt->init_state) opt->init_state(hp, b.state, n);
+    run_summary_sizes(cfg, pb, opt_run_state_bytes(&b.opt), out);
 
     double elapsed = 0;
     out->status = RUN_DONE;
@@ -191,13 +205,14 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         const double t1 = now_seconds();
         const int diverged = run_diverged(cfg, out, s, loss);
         const double lr = schedule_lr(cfg->schedule, &cfg->schedule_opts, base_lr, s, cfg->steps);
-        double t2 = t1, t3 = t1;
+        double t2 = t1, t3 = t1, lrs[N_ROLES];
+        run_group_lrs(cfg, &b.opt, s, lrs);
         if (!diverged) {
             if (cfg->clip > 0) {
                 clip_grad_norm(b.grads, n, cfg->clip);
                 t2 = now_seconds();
             }
-            opt->step_cpu(hp, b.state, b.params, b.grads, n, s, lr);
+            opt_run_step(&b.opt, b.params, b.grads, s, lrs);
             t3 = now_seconds();
         }
         b.fb_times[s - 1] = t1 - t0;
@@ -207,8 +222,7 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         run_note_loss(out, s, loss, elapsed);
 
         MetricRow row = {s, loss, NAN, NAN, lr, elapsed};
-        if (run_eval_due(cfg, s, diverged) &&
-            cfg->problem->eval(pb, b.params, &row.eval_loss, &row.eval_accuracy) == 0) {
+        if (run_eval_due(cfg, s, diverged) && run_eval(cfg, pb, &b.opt, b.params, &row) == 0) {
             out->eval_loss = row.eval_loss;
             out->eval_accuracy = row.eval_accuracy;
         }
@@ -228,12 +242,12 @@ cleanup:
     return 0;
 }
 
-void run_summary_sizes(const RunConfig *cfg, const Problem *pb, int n_state, RunSummary *out)
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, size_t state_bytes, RunSummary *out)
 {
     const size_t n = pb->n_params;
     out->n_params = (long)n;
     out->param_bytes = (long)(n * sizeof(float));
     out->grad_bytes = (long)((cfg->accum > 1 ? 2 : 1) * n * sizeof(float));
-    out->state_bytes = (long)(n_state * n * sizeof(float));
+    out->state_bytes = (long)state_bytes;
     out->activation_bytes = (long)pb->activation_bytes;
 }

@@ -10,6 +10,7 @@
 #define OPTBENCH_RUNNER_H
 
 #include "harness/run/config.h"
+#include "optimizers/opt_run.h"
 
 #define RUN_ERROR_MAX ERRMSG_MAX /* room for a failure reason */
 
@@ -82,8 +83,14 @@ void run_summary_start(const RunConfig *cfg, RunSummary *out);
  * memory peaks reset, and the problem built; NULL (with out->error set and
  * out->status failed) when it cannot be. */
 Problem *runner_begin(const RunConfig *cfg, RunSummary *out);
-/* Buffer sizes of a run of pb with n_state optimizer slots. */
-void run_summary_sizes(const RunConfig *cfg, const Problem *pb, int n_state, RunSummary *out);
+/* Buffer sizes of a run of pb whose optimizer state takes state_bytes. */
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, size_t state_bytes, RunSummary *out);
+/* Each group's scheduled lr of step s (the schedule applied to the group's
+ * own lr, before its lr_scale) into lr[N_ROLES]. */
+void run_group_lrs(const RunConfig *cfg, const OptRun *r, long s, double *lr);
+/* The held-out loss and accuracy into row, taken at the optimizer's
+ * evaluation point (schedule-free: x); the problem's eval's return. */
+int run_eval(const RunConfig *cfg, Problem *pb, OptRun *r, float *params, MetricRow *row);
 /* Whether step s's loss ends the run (not finite, or above divergence_factor
  * x the first loss); step 1's loss becomes the first loss. */
 int run_diverged(const RunConfig *cfg, RunSummary *out, long s, double loss);

@@ -27,13 +27,6 @@ static int points_push(Points *pts, const ParamSet *ps)
     return 0;
 }
 
-/* Index of an axis's setting in its table. */
-static const ParamDef *axis_def(const ParamDef *defs, int n, const Axis *a)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(defs[i].name, a->key)) return &defs[i];
-    return NULL;
-}
 
 /* Point i of a spaced axis (or a draw u in [0, 1) of a random one), as text. */
 static void axis_number(const Axis *a, const ParamDef *def, double pos, char *buf, size_t len)
@@ -70,17 +63,16 @@ static int set_at(const char *path, const char *entry, const Axis *a, ParamSet *
     return -1;
 }
 
-/* Grid product of an entry's axes into pts. */
-static int expand_grid(const SweepSpec *spec, const SweepEntry *e, const ParamDef *defs, int n_defs,
-                       const char *entry, Points *pts, char *err, size_t errlen)
+/* Grid product of an entry's axes into pts, from the defaults tmpl. */
+static int expand_grid(const SweepSpec *spec, const SweepEntry *e, const ParamSet *tmpl, const char *entry,
+                       Points *pts, char *err, size_t errlen)
 {
     int idx[PARAMS_MAX] = {0};
     for (;;) {
-        ParamSet ps;
+        ParamSet ps = *tmpl;
         char text[PARAM_TEXT_MAX];
-        params_init(&ps, defs, n_defs);
         for (int a = 0; a < e->n_axes; a++) {
-            axis_point(&e->axes[a], axis_def(defs, n_defs, &e->axes[a]), idx[a], text, sizeof text);
+            axis_point(&e->axes[a], params_def(tmpl, e->axes[a].key), idx[a], text, sizeof text);
             if (set_at(spec->path, entry, &e->axes[a], &ps, text, err, errlen)) return -1;
         }
         if (points_push(pts, &ps)) goto oom;
@@ -96,21 +88,20 @@ oom:
 /* spec->samples random points of an optimizer entry. Draw k of axis a of
  * entry o comes from counter (o, k, a), so the same points serve every
  * problem. */
-static int expand_random(const SweepSpec *spec, int o, const SweepEntry *e, const ParamDef *defs, int n_defs,
-                         const char *entry, Points *pts, char *err, size_t errlen)
+static int expand_random(const SweepSpec *spec, int o, const SweepEntry *e, const ParamSet *tmpl, const char *entry,
+                         Points *pts, char *err, size_t errlen)
 {
     for (long k = 0; k < spec->samples; k++) {
-        ParamSet ps;
+        ParamSet ps = *tmpl;
         char text[PARAM_TEXT_MAX];
-        params_init(&ps, defs, n_defs);
         for (int a = 0; a < e->n_axes; a++) {
             const Axis *ax = &e->axes[a];
             uint64_t counter = ((uint64_t)o * 1000003u + (uint64_t)k) * PARAMS_MAX + (uint64_t)a;
             double u = rng_uniform(spec->search_seed, RNG_STREAM_SAMPLE, counter);
             if (ax->kind == AXIS_LOG_UNIFORM || ax->kind == AXIS_UNIFORM)
-                axis_number(ax, axis_def(defs, n_defs, ax), u, text, sizeof text);
+                axis_number(ax, params_def(tmpl, ax->key), u, text, sizeof text);
             else
-                axis_point(ax, axis_def(defs, n_defs, ax), (int)(u * axis_size(ax)), text, sizeof text);
+                axis_point(ax, params_def(tmpl, ax->key), (int)(u * axis_size(ax)), text, sizeof text);
             if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) return -1;
         }
         if (points_push(pts, &ps)) {
@@ -172,20 +163,23 @@ int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err,
     for (int p = 0; p < spec->n_problems; p++) {
         const SweepEntry *e = &spec->problems[p];
         char entry[96];
+        ParamSet tmpl;
         snprintf(entry, sizeof entry, "problems.%s", e->problem->name);
-        if (expand_grid(spec, e, e->problem->options, e->problem->n_options, entry, &probs[p], err, errlen))
-            goto cleanup;
+        params_init(&tmpl, e->problem->options, e->problem->n_options);
+        if (expand_grid(spec, e, &tmpl, entry, &probs[p], err, errlen)) goto cleanup;
     }
     for (int o = 0; o < spec->n_optimizers; o++) {
         const SweepEntry *e = &spec->optimizers[o];
         const OptimizerDef *def = e->optimizer;
         char entry[96], msg[ERRMSG_MAX];
+        ParamSet tmpl;
         snprintf(entry, sizeof entry, "optimizers.%s", def->name);
-        if ((spec->random ? expand_random(spec, o, e, def->hparams, def->n_hparams, entry, &opts[o], err, errlen)
-                          : expand_grid(spec, e, def->hparams, def->n_hparams, entry, &opts[o], err, errlen)))
+        optimizer_defaults(def, &tmpl);
+        if ((spec->random ? expand_random(spec, o, e, &tmpl, entry, &opts[o], err, errlen)
+                          : expand_grid(spec, e, &tmpl, entry, &opts[o], err, errlen)))
             goto cleanup;
-        for (long k = 0; k < opts[o].n && def->check; k++)
-            if (def->check(opts[o].sets[k].num, msg, sizeof msg)) {
+        for (long k = 0; k < opts[o].n; k++)
+            if (optimizer_check(def, &opts[o].sets[k], msg, sizeof msg)) {
                 snprintf(err, errlen, "%s:%d:%d: %s: %s", spec->path, e->line, e->column, entry, msg);
                 goto cleanup;
             }

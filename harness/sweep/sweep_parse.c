@@ -49,15 +49,14 @@ static int scalar_number(const yaml_node_t *n, double *out)
     return *end || isnan(*out) ? -1 : 0;
 }
 
-/* Checks one value text against a setting's definition; with text NULL,
- * only that the key exists. */
-static int check_value(Parser *ps, const yaml_node_t *node, const char *what, const ParamDef *defs,
-                       int n_defs, const char *key, const char *text)
+/* Checks one value text against a setting's definition in the defaults
+ * tmpl; with text NULL, only that the key exists. */
+static int check_value(Parser *ps, const yaml_node_t *node, const char *what, const ParamSet *tmpl,
+                       const char *key, const char *text)
 {
-    ParamSet scratch;
+    ParamSet scratch = *tmpl;
     char msg[ERRMSG_MAX];
-    params_init(&scratch, defs, n_defs);
-    if (!text && params_index(&scratch, key) >= 0) return 0;
+    if (!text && params_def(&scratch, key)) return 0;
     if (params_set(&scratch, key, text ? text : "", msg, sizeof msg) != 0) return fail_at(ps, node, what, "%s", msg);
     return 0;
 }
@@ -99,8 +98,9 @@ static int read_bounds(Parser *ps, const yaml_node_t *n, const char *what, doubl
     return 0;
 }
 
-/* Parses one axis (key: node) of a problem or optimizer entry. */
-static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n_defs, const char *key,
+/* Parses one axis (key: node) of a problem or optimizer entry whose
+ * defaults are tmpl. */
+static int parse_axis(Parser *ps, const char *entry, const ParamSet *tmpl, const char *key,
                       const yaml_node_t *node, Axis *axis)
 {
     char what[160], text[PARAM_TEXT_MAX];
@@ -109,14 +109,12 @@ static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n
     snprintf(axis->key, sizeof axis->key, "%s", key);
     axis->line = (int)node->start_mark.line + 1;
     axis->column = (int)node->start_mark.column + 1;
-    const ParamDef *def = NULL;
-    for (int i = 0; i < n_defs; i++)
-        if (!strcmp(defs[i].name, key)) def = &defs[i];
+    const ParamDef *def = params_def(tmpl, key);
     const int list_kind = def->kind == PARAM_LIST;
     axis->kind = AXIS_VALUES;
 
     if (node->type == YAML_SCALAR_NODE) {
-        if (check_value(ps, node, what, defs, n_defs, key, scalar(node))) return -1;
+        if (check_value(ps, node, what, tmpl, key, scalar(node))) return -1;
         return add_value(ps, axis, node, what, scalar(node));
     }
     if (node->type == YAML_SEQUENCE_NODE) {
@@ -124,7 +122,7 @@ static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n
         if (start == top) return fail_at(ps, node, what, "empty axis: give at least one value");
         if (list_kind && node_at(ps, *start)->type == YAML_SCALAR_NODE) {
             if (flow_list_text(ps, node, what, text, sizeof text) ||
-                check_value(ps, node, what, defs, n_defs, key, text))
+                check_value(ps, node, what, tmpl, key, text))
                 return -1;
             return add_value(ps, axis, node, what, text);
         }
@@ -137,7 +135,7 @@ static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n
             } else {
                 return fail_at(ps, v, what, "a value was expected");
             }
-            if (check_value(ps, v, what, defs, n_defs, key, text) || add_value(ps, axis, v, what, text)) return -1;
+            if (check_value(ps, v, what, tmpl, key, text) || add_value(ps, axis, v, what, text)) return -1;
         }
         return 0;
     }
@@ -170,7 +168,7 @@ static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n
     if (axis->kind == AXIS_VALUES) {
         if (num >= 0) return fail_at(ps, node, what, "'num' belongs to log and linear axes");
         if (range->type != YAML_SEQUENCE_NODE) return fail_at(ps, range, what, "choice needs a list");
-        return parse_axis(ps, entry, defs, n_defs, key, range, axis);
+        return parse_axis(ps, entry, tmpl, key, range, axis);
     }
     if (def->kind != PARAM_REAL && def->kind != PARAM_INT)
         return fail_at(ps, node, what, "'%s' needs a numeric setting", form);
@@ -188,30 +186,52 @@ static int parse_axis(Parser *ps, const char *entry, const ParamDef *defs, int n
     for (int b = 0; b < 2; b++) {
         char bound[40];
         format_number(b ? axis->hi : axis->lo, bound, sizeof bound);
-        if (check_value(ps, range, what, defs, n_defs, key, bound)) return -1;
+        if (check_value(ps, range, what, tmpl, key, bound)) return -1;
     }
     return 0;
 }
 
-/* Parses an entry's mapping of axes (or an empty/null entry). */
-static int parse_entry_axes(Parser *ps, const char *entry, const ParamDef *defs, int n_defs,
-                            const yaml_node_t *node, SweepEntry *out)
+/* Adds the axis key: value to out (prefix "GROUP." for a nested group). */
+static int add_axis(Parser *ps, const char *entry, const ParamSet *tmpl, const char *prefix,
+                    const yaml_node_pair_t *p, SweepEntry *out)
+{
+    const yaml_node_t *kn = node_at(ps, p->key);
+    const char *name = scalar(kn);
+    char key[64], what[160];
+    if (!name) return fail_at(ps, kn, entry, "keys must be plain names");
+    if (snprintf(key, sizeof key, "%s%s", prefix, name) >= (int)sizeof key) return fail_at(ps, kn, entry, "key too long");
+    for (int i = 0; i < out->n_axes; i++)
+        if (!strcmp(out->axes[i].key, key)) return fail_at(ps, kn, entry, "key '%s' given twice", key);
+    if (out->n_axes == PARAMS_MAX) return fail_at(ps, kn, entry, "too many keys");
+    snprintf(what, sizeof what, "%s.%s", entry, key);
+    if (check_value(ps, kn, what, tmpl, key, NULL)) return -1;
+    /* counted before parsing, so that sweep_free also frees a half-read axis */
+    return parse_axis(ps, entry, tmpl, key, node_at(ps, p->value), &out->axes[out->n_axes++]);
+}
+
+/* Parses an entry's mapping of axes (or an empty/null entry). In an
+ * optimizer entry a group name may hold a mapping of that group's axes:
+ * `vectors: {weight_decay: [0, 0.1]}` is the axis vectors.weight_decay. */
+static int parse_entry_axes(Parser *ps, const char *entry, const ParamSet *tmpl, const yaml_node_t *node,
+                            SweepEntry *out)
 {
     if (node->type == YAML_SCALAR_NODE && (!*scalar(node) || !strcmp(scalar(node), "~") || !strcmp(scalar(node), "null")))
         return 0;
     if (node->type != YAML_MAPPING_NODE) return fail_at(ps, node, entry, "expected a mapping of key: values");
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
         const char *key = scalar(node_at(ps, p->key));
-        if (!key) return fail_at(ps, node_at(ps, p->key), entry, "keys must be plain names");
-        for (int i = 0; i < out->n_axes; i++)
-            if (!strcmp(out->axes[i].key, key)) return fail_at(ps, node_at(ps, p->key), entry, "key '%s' given twice", key);
-        if (out->n_axes == PARAMS_MAX) return fail_at(ps, node_at(ps, p->key), entry, "too many keys");
-        char what[160];
-        snprintf(what, sizeof what, "%s.%s", entry, key);
-        if (check_value(ps, node_at(ps, p->key), what, defs, n_defs, key, NULL)) return -1;
-        /* counted before parsing, so that sweep_free also frees a half-read axis */
-        if (parse_axis(ps, entry, defs, n_defs, key, node_at(ps, p->value), &out->axes[out->n_axes++]))
-            return -1;
+        const yaml_node_t *v = node_at(ps, p->value);
+        if (tmpl->grouped && key && group_parse(key) >= 0) {
+            char prefix[64], what[160];
+            snprintf(prefix, sizeof prefix, "%s.", key);
+            snprintf(what, sizeof what, "%s.%s", entry, key);
+            if (v->type != YAML_MAPPING_NODE)
+                return fail_at(ps, v, what, "expected a mapping of the group's keys ({weight_decay: [0]})");
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++)
+                if (add_axis(ps, entry, tmpl, prefix, q, out)) return -1;
+            continue;
+        }
+        if (add_axis(ps, entry, tmpl, "", p, out)) return -1;
     }
     return 0;
 }
@@ -239,7 +259,9 @@ static int parse_problems(Parser *ps, const yaml_node_t *node)
         e->column = (int)name_node->start_mark.column + 1;
         char entry[96];
         snprintf(entry, sizeof entry, "problems.%s", name);
-        if (opts && parse_entry_axes(ps, entry, def->options, def->n_options, opts, e)) return -1;
+        ParamSet tmpl;
+        params_init(&tmpl, def->options, def->n_options);
+        if (opts && parse_entry_axes(ps, entry, &tmpl, opts, e)) return -1;
     }
     return 0;
 }
@@ -263,7 +285,9 @@ static int parse_optimizers(Parser *ps, const yaml_node_t *node)
         e->column = (int)name_node->start_mark.column + 1;
         char entry[96];
         snprintf(entry, sizeof entry, "optimizers.%s", name);
-        if (parse_entry_axes(ps, entry, def->hparams, def->n_hparams, node_at(ps, p->value), e)) return -1;
+        ParamSet tmpl;
+        optimizer_defaults(def, &tmpl);
+        if (parse_entry_axes(ps, entry, &tmpl, node_at(ps, p->value), e)) return -1;
     }
     return 0;
 }

@@ -32,6 +32,17 @@ for cmd in "run --device cuda --db $tmp/r.db" "run --device cuda --problem mlp -
     grep -q "$want" "$tmp/err" || fail "$cmd said: $(cat "$tmp/err")"
     [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$cmd: not one line: $(cat "$tmp/err")"
 done
+# in a CUDA build, an optimizer without a kernel is named whatever the machine
+if [ "$want" != "built without CUDA" ]; then
+    for o in adafactor muon sfadamw; do
+        set +e
+        "$OPTBENCH" run --device cuda --problem mlp --optimizer $o --db "$tmp/r.db" 2>"$tmp/err"
+        code=$?
+        set -e
+        [ "$code" = 2 ] || fail "$o on cuda exited $code"
+        grep -q "no CUDA kernel for $o" "$tmp/err" || fail "$o on cuda said: $(cat "$tmp/err")"
+    done
+fi
 [ ! -e "$tmp/r.db" ] || fail "a database was written"
 # the CPU still runs in the same build
 "$OPTBENCH" run --device cpu --steps 5 --db "$tmp/ok.db" --quiet || fail "cpu run"

@@ -31,7 +31,8 @@ typedef struct {
     float *params;                    /* device: n floats */
     float *grads;                     /* device: n floats */
     float *micro;                     /* device: n floats of one minibatch's gradient (accum > 1) */
-    float *state[OPT_MAX_STATE];      /* device: optimizer slots */
+    OptRun opt;                       /* the optimizer's groups and state layout */
+    float *state;                     /* device: the optimizer's state block */
     double *losses;                   /* device: SYNC_EVERY x accum minibatch losses */
     double *scratch;                  /* device: REDUCE_SCRATCH doubles for clipping */
     double *host_losses;              /* host copy of losses */
@@ -49,7 +50,8 @@ static void free_run(DevRun *b)
     dev_free(b->params);
     dev_free(b->grads);
     dev_free(b->micro);
-    for (int i = 0; i < OPT_MAX_STATE; i++) dev_free(b->state[i]);
+    dev_free(b->state);
+    opt_run_free(&b->opt);
     dev_free(b->losses);
     dev_free(b->scratch);
     mem_free(b->host_losses);
@@ -59,7 +61,7 @@ static void free_run(DevRun *b)
 }
 
 /* Allocates every buffer and event; 0, or -1 with the reason in err. */
-static int alloc_run(const RunConfig *cfg, size_t n, int n_state, DevRun *b, char *err, size_t errlen)
+static int alloc_run(const RunConfig *cfg, size_t n, DevRun *b, char *err, size_t errlen)
 {
     int rc = -1;
     const size_t steps = (size_t)cfg->steps, ring = (size_t)SYNC_EVERY * (size_t)cfg->accum;
@@ -67,7 +69,7 @@ static int alloc_run(const RunConfig *cfg, size_t n, int n_state, DevRun *b, cha
              (cfg->accum == 1 || (b->micro = dev_alloc(n * sizeof(float)))) &&
              (b->losses = dev_alloc(ring * sizeof(double))) &&
              (b->scratch = dev_alloc(REDUCE_SCRATCH * sizeof(double)));
-    for (int i = 0; ok && i < n_state; i++) ok = (b->state[i] = dev_alloc(n * sizeof(float))) != NULL;
+    if (ok && b->opt.state_floats) ok = (b->state = dev_alloc(b->opt.state_floats * sizeof(float))) != NULL;
     if (!ok) {
         snprintf(err, errlen, "device memory for %zu parameters: %s", n, device_error());
         goto cleanup;
@@ -91,24 +93,23 @@ cleanup:
 }
 
 /* The seed's initial parameters and state, made on the host (as on the
- * CPU, so that both devices start from the same values) and copied over. */
-static int upload_init(const RunConfig *cfg, Problem *pb, int n_state, DevRun *b)
+ * CPU, so that both devices start from the same values) and copied over;
+ * the host state block is freed after the copy. */
+static int upload_init(const RunConfig *cfg, Problem *pb, DevRun *b)
 {
     int rc = -1;
     const size_t n = pb->n_params, bytes = n * sizeof(float);
-    float *host[OPT_MAX_STATE + 1] = {0};
-    for (int i = 0; i <= n_state; i++)
-        if (!(host[i] = mem_alloc(bytes))) goto cleanup;
-    cfg->problem->init(pb, host[0], cfg->seed);
-    if (dev_upload_to(b->params, host[0], bytes) != 0) goto cleanup;
-    if (cfg->optimizer->init_state) {
-        cfg->optimizer->init_state(cfg->hparams.num, host + 1, n);
-        for (int i = 0; i < n_state; i++)
-            if (dev_upload_to(b->state[i], host[i + 1], bytes) != 0) goto cleanup;
-    }
+    float *host = mem_alloc(bytes);
+    if (!host) goto cleanup;
+    cfg->problem->init(pb, host, cfg->seed);
+    if (dev_upload_to(b->params, host, bytes) != 0 || opt_run_alloc(&b->opt, host) != 0 ||
+        (b->opt.state_floats && dev_upload_to(b->state, b->opt.state, b->opt.state_floats * sizeof(float)) != 0))
+        goto cleanup;
     rc = 0;
 cleanup:
-    for (int i = 0; i <= OPT_MAX_STATE; i++) mem_free(host[i]);
+    mem_free(b->opt.state);
+    b->opt.state = NULL;
+    mem_free(host);
     return rc;
 }
 
@@ -179,7 +180,6 @@ static int settle(const RunConfig *cfg, ProblemTwin *tw, DevRun *b, long from, l
 int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out)
 {
     const double t_start = now_seconds();
-    const OptimizerDef *opt = cfg->optimizer;
     const double *hp = cfg->hparams.num;
     DevRun b = {0};
     ProblemTwin *tw = NULL;
@@ -190,14 +190,13 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
     Problem *pb = runner_begin(cfg, out);
     if (!pb) return 0;
     const size_t n = pb->n_params;
-    const int n_state = opt->n_state(hp);
-    if (!(tw = cfg->problem->cuda->create(pb, err, sizeof err)) ||
-        alloc_run(cfg, n, n_state, &b, err, sizeof err) != 0) {
+    if (opt_run_plan(&b.opt, cfg->optimizer, &cfg->hparams, pb->views, pb->n_views, n, err, sizeof err) != 0 ||
+        !(tw = cfg->problem->cuda->create(pb, err, sizeof err)) || alloc_run(cfg, n, &b, err, sizeof err) != 0) {
         snprintf(out->error, sizeof out->error, "%s", err);
         goto cleanup;
     }
-    run_summary_sizes(cfg, pb, n_state, out);
-    if (upload_init(cfg, pb, n_state, &b) != 0) goto cleanup;
+    run_summary_sizes(cfg, pb, opt_run_state_bytes(&b.opt), out);
+    if (upload_init(cfg, pb, &b) != 0) goto cleanup;
     out->device_used_bytes = dev_used_bytes();
 
     double elapsed = 0;
@@ -206,12 +205,14 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
     out->status = RUN_DONE;
     for (long s = 1; s <= cfg->steps && !ended; s++) {
         const int k = (int)((s - 1) % SYNC_EVERY);
+        double lrs[N_ROLES];
         b.lrs[k] = schedule_lr(cfg->schedule, &cfg->schedule_opts, hp[0], s, cfg->steps);
+        run_group_lrs(cfg, &b.opt, s, lrs);
         if (!CUDA_OK(cudaEventRecord(b.ev[k][EV_START], 0)) || queue_grad(cfg, tw, &b, n, s, k) != 0 ||
             !CUDA_OK(cudaEventRecord(b.ev[k][EV_GRAD], 0)) ||
             (cfg->clip > 0 && clip_grad_norm_cuda(b.grads, n, cfg->clip, b.scratch) != 0) ||
             !CUDA_OK(cudaEventRecord(b.ev[k][EV_CLIP], 0)) ||
-            opt->step_cuda(hp, b.state, b.params, b.grads, n, s, b.lrs[k]) != 0 ||
+            opt_run_step_cuda(&b.opt, b.state, b.params, b.grads, s, lrs) != 0 ||
             !CUDA_OK(cudaEventRecord(b.ev[k][EV_STEP], 0)))
             goto cleanup;
         if (!run_row_due(cfg, s, 0) && !run_eval_due(cfg, s, 0) && k < SYNC_EVERY - 1) continue;

@@ -1,0 +1,75 @@
+/* opt_run.h — one optimizer over the tensors of one parameter buffer: each
+ * parameter group's values, the state laid out for them, and the step that
+ * calls the optimizer's elementwise or tensor-aware step (optimizer.h). The
+ * CPU and CUDA runners, the golden-vector check and bench share it.
+ *
+ * State layout, one block of state_floats floats:
+ *   flat (an elementwise optimizer whose non-empty groups share one set of
+ *   values): slot s is floats [s*n, (s+1)*n), beside the parameters, and a
+ *   step is one pass over the whole buffer, as without groups;
+ *   elementwise otherwise: tensor k holds its own n_state(its group) slots
+ *   of numel floats each from state_at[k];
+ *   tensor-aware: tensor k's block of state_floats(its group, k) floats
+ *   from state_at[k].
+ * The run's exact state bytes are 4 x state_floats (the few per-group
+ * scalars, such as schedule-free's lr_max, are per run, like a step count).
+ */
+#ifndef OPTBENCH_OPT_RUN_H
+#define OPTBENCH_OPT_RUN_H
+
+#include "optimizers/optimizer.h"
+
+typedef struct {
+    const OptimizerDef *opt;        /* the optimizer */
+    const TensorView *views;        /* the tensors, covering the buffer in order */
+    int n_views;                    /* entries in views */
+    size_t n;                       /* floats in the buffer */
+    double hp[N_ROLES][PARAMS_MAX]; /* each group's values, in table order */
+    double lr_scale[N_ROLES];       /* each group's lr multiplier */
+    int has[N_ROLES];               /* tensors in each group */
+    int flat;                       /* 1: one elementwise pass over the buffer with group flat_group */
+    int flat_group;                 /* the group whose values the flat pass uses */
+    int *order;                     /* view indices grouped by role, in view order within a group */
+    size_t *state_at;               /* per view: first float of its state in the block */
+    OptTensor *tensors;             /* per view, in `order`: what a tensor-aware step is handed */
+    size_t state_floats;            /* floats of the state block */
+    size_t scratch_floats;          /* scratch floats of the largest tensor */
+    double scalars[N_ROLES][OPT_MAX_SCALARS]; /* each group's per-run scalars */
+    float *state;                   /* host state block (opt_run_alloc), NULL when none */
+    float *scratch;                 /* host scratch (opt_run_alloc), NULL when none */
+} OptRun;
+
+/* Resolves the groups of hp over views and lays out the state; allocates
+ * only the small index tables. Returns 0, or -1 with a message in err (the
+ * views do not cover the buffer in order). */
+int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const TensorView *views, int n_views,
+                 size_t n, char *err, size_t errlen);
+
+/* Allocates the host state block and scratch (counted allocator) and
+ * initialises the state from the initial parameters p0. 0, or -1 when out
+ * of memory. */
+int opt_run_alloc(OptRun *r, const float *p0);
+
+/* The CPU step t: lr[g] is group g's scheduled lr before its lr_scale
+ * (the schedule applied to the group's own lr). */
+void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr);
+
+/* Whether evaluation is taken elsewhere than at the parameters; and the
+ * exchange of the parameters with that point (twice restores them). */
+int opt_run_has_eval_point(const OptRun *r);
+void opt_run_swap_eval(OptRun *r, float *p);
+
+/* Exact state bytes of the run. */
+size_t opt_run_state_bytes(const OptRun *r);
+
+#ifdef OPTBENCH_CUDA
+/* The CUDA step t with a device state block (state_floats floats, copied
+ * from the host block after opt_run_alloc) and device p, g; 0, or -1 with
+ * the reason in device_error(). */
+int opt_run_step_cuda(const OptRun *r, float *state, float *p, const float *g, long t, const double *lr);
+#endif
+
+/* Frees every buffer (a zeroed or freed OptRun is ignored). */
+void opt_run_free(OptRun *r);
+
+#endif

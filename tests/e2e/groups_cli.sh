@@ -1,0 +1,54 @@
+#!/bin/sh
+# groups_cli.sh — tensors, roles and parameter groups from the command line:
+# the tensor listing of a problem instance, group keys in a run and its
+# stored hyperparameters, exit 2 naming a bad group, golden files with an
+# unknown role, the state formulas of `optbench optimizers`, and the
+# state bytes a run of a tensor-aware optimizer records.
+set -eu
+: "${OPTBENCH:?set OPTBENCH to the optbench binary}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$OPTBENCH" problems --problem mlp,hidden=[64] >"$tmp/out"
+grep -q "^  layer0.weight  *matrix  *64x64  *4096$" "$tmp/out" || fail "tensor listing: $(cat "$tmp/out")"
+grep -q "^  layer1.bias  *vector  *10  *10$" "$tmp/out" || fail "bias role: $(cat "$tmp/out")"
+
+# a group override is stored with the run, and tells two runs apart
+db="$tmp/r.db"
+"$OPTBENCH" run --problem mlp,hidden=[16] --optimizer adamw,lr=3e-3,weight_decay=0.1,vectors.weight_decay=0 \
+    --steps 5 --db "$db" --quiet
+"$OPTBENCH" run --problem mlp,hidden=[16] --optimizer adamw,lr=3e-3,weight_decay=0.1 --steps 5 --db "$db" --quiet
+[ "$(sqlite3 "$db" "select count(*) from runs")" = 2 ] || fail "the group did not give a new run"
+[ "$(sqlite3 "$db" "select json_extract(hyperparameters, '\$.vectors.weight_decay') from runs where hyperparameters like '%vectors%'")" = 0 ] ||
+    fail "stored: $(sqlite3 "$db" "select hyperparameters from runs")"
+
+# bad groups and keys: exit 2, one line naming them, nothing written
+for spec in "adamw,biases.weight_decay=0" "adamw,vectors.momentum=0.9" "adamw,matrices.beta2=1"; do
+    set +e
+    "$OPTBENCH" run --optimizer "$spec" --steps 2 --db "$tmp/bad.db" --quiet 2>"$tmp/err"
+    code=$?
+    set -e
+    [ "$code" = 2 ] || fail "$spec exited $code"
+    key=${spec#adamw,}
+    grep -q "${key%%=*}" "$tmp/err" || fail "$spec said: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$spec: not one line: $(cat "$tmp/err")"
+done
+[ ! -e "$tmp/bad.db" ] || fail "a database was written"
+
+# a golden file with an unknown role: exit 2 with file and line
+mkdir "$tmp/golden"
+sed 's/^tensor b1 vector 5$/tensor b1 bias 5/' tests/golden/adamw_groups_1.txt >"$tmp/golden/x.txt"
+set +e
+"$OPTBENCH" verify --dir "$tmp/golden" >"$tmp/out"
+code=$?
+set -e
+[ "$code" = 2 ] || fail "verify of an unknown role exited $code"
+grep -q "x.txt:6: unknown role 'bias'" "$tmp/out" || fail "role error: $(cat "$tmp/out")"
+
+# state formulas, and exact state bytes of adafactor (below 1 byte per parameter on the MLP)
+"$OPTBENCH" optimizers | grep -q "R+C floats per RxC matrix" || fail "adafactor's state formula"
+"$OPTBENCH" run --problem mlp,dataset=digits --optimizer adafactor --steps 20 --db "$db" --quiet
+[ "$(sqlite3 "$db" "select state_bytes * 1.0 / n_params < 1 from runs where optimizer = 'adafactor'")" = 1 ] ||
+    fail "adafactor state bytes: $(sqlite3 "$db" "select state_bytes, n_params from runs where optimizer = 'adafactor'")"
+echo ok
