@@ -38,19 +38,6 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
         for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
 }
 
-/* The standard normal CDF at x, and its density in *pdf. erf is
- * Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7, the form torch's
- * vectorised CPU erf uses). */
-static inline __attribute__((always_inline)) float normal_cdf(float x, float *pdf)
-{
-    const float e = exp_nonpos(-0.5f * x * x), z = fabsf(x) * (float)M_SQRT1_2;
-    const float t = 1.0f / (1.0f + 0.3275911f * z);
-    const float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t +
-                        0.254829592f) * t;
-    *pdf = 0.3989422804014327f * e;
-    return 0.5f + 0.5f * copysignf(1.0f - poly * e, x);
-}
-
 /* GELU of n elements, one thread's share; vectorised, in AVX-512, AVX2 and
  * baseline clones that the loader picks for the CPU. */
 __attribute__((target_clones(SIMD_CLONES))) static void gelu_forward_range(float *out, const float *inp, size_t n)

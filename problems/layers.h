@@ -53,9 +53,11 @@ void encoder_forward(float *out, const int32_t *tokens, const float *wte, const 
 void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tokens, int B, int T,
                       int C);
 
+#define LAYERNORM_EPS 1e-5f /* LayerNorm's epsilon, as torch's default */
+
 /* out (N,C) = (inp - mean) * rstd * weight + bias, row by row, with
- * rstd = 1/sqrt(var + 1e-5) (torch.nn.LayerNorm); mean and rstd (N) are kept
- * for the backward. */
+ * rstd = 1/sqrt(var + LAYERNORM_EPS) (torch.nn.LayerNorm); mean and rstd
+ * (N) are kept for the backward. */
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
                        const float *bias, int N, int C);
 /* dinp (N,C), dweight (C) and dbias (C) from dout (N,C). */

@@ -12,7 +12,6 @@
 #include "problems/layers.h"
 
 #define PAR_MIN 16384   /* elements below which a loop stays on one thread */
-#define LN_EPS 1e-5f    /* LayerNorm's epsilon, as torch's default */
 #define LN_ROWS 16      /* rows of one call of a cloned LayerNorm loop */
 
 void encoder_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe, int B, int T,
@@ -55,7 +54,7 @@ __attribute__((target_clones(SIMD_CLONES))) static void ln_forward_rows(float *o
         m /= (float)C;
         #pragma omp simd reduction(+ : v)
         for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m);
-        const float s = 1.0f / sqrtf(v / (float)C + LN_EPS);
+        const float s = 1.0f / sqrtf(v / (float)C + LAYERNORM_EPS);
         for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * weight[c] + bias[c];
         mean[n] = m;
         rstd[n] = s;

@@ -148,4 +148,7 @@ const ProblemDef problem_transformer = {
     .loss_ref = loss_ref,
     .eval = eval,
     .destroy = destroy,
+#ifdef OPTBENCH_CUDA
+    .cuda = &transformer_cuda,
+#endif
 };

@@ -14,6 +14,10 @@
 
 #include "problems/problem.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TF_MAX_LAYERS 32                              /* most blocks */
 #define TF_LAYER_TENSORS 12                           /* parameter tensors of one block */
 #define TF_MAX_VIEWS (4 + TF_LAYER_TENSORS * TF_MAX_LAYERS) /* wte, wpe, blocks, lnf */
@@ -76,6 +80,10 @@ size_t tf_layout(Transformer *tf);
 #define TF_AT(tf, buf, view) ((buf) + (tf)->views[(view)].offset)
 #define TF_BLOCK_VIEW(l, k) (2 + (l) * TF_LAYER_TENSORS + (k))
 #define TF_LNF_VIEW(tf) (2 + (tf)->L * TF_LAYER_TENSORS)
+/* Points every activation buffer of tf into block, a buffer of the float
+ * count it returns (NULL: only counts); the CUDA twin places a copy of tf
+ * in device memory with it. */
+size_t tf_place(Transformer *tf, float *block);
 /* Allocates the activations; returns 0 or -1 (out of memory). */
 int tf_alloc_acts(Transformer *tf);
 /* Forward pass of rows sequences already in tf->tokens/targets; returns the
@@ -101,7 +109,19 @@ void tf_fill_batch(Transformer *tf, uint64_t seed, uint64_t batch);
 /* Writes held-out sequences first.. (at most B) into tokens/targets and
  * returns how many; 0 past the end. */
 int tf_fill_eval(Transformer *tf, size_t first);
+/* Rows of a training minibatch that have a target (every position for
+ * chars, the last of each sequence for modadd). */
+long tf_batch_counted(const Transformer *tf);
 /* Frees the task's data. */
 void tf_free_task(Transformer *tf);
+
+#ifdef OPTBENCH_CUDA
+/* The CUDA twin (cuda/transformer_cuda.cu). */
+extern const ProblemCuda transformer_cuda;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -62,8 +62,7 @@ static float *carve(float *block, size_t *next, size_t n)
     return p;
 }
 
-/* Points every activation buffer into block (NULL: only counts); returns floats used. */
-static size_t place(Transformer *tf, float *block)
+size_t tf_place(Transformer *tf, float *block)
 {
     const size_t N = (size_t)tf->B * tf->T, C = (size_t)tf->C, V = (size_t)tf->V;
     const size_t att = (size_t)tf->B * tf->NH * tf->T * tf->T;
@@ -105,10 +104,10 @@ static size_t place(Transformer *tf, float *block)
 
 int tf_alloc_acts(Transformer *tf)
 {
-    const size_t floats = place(tf, NULL);
+    const size_t floats = tf_place(tf, NULL);
     tf->acts = mem_alloc(floats * sizeof(float));
     if (!tf->acts) return -1;
-    place(tf, tf->acts);
+    tf_place(tf, tf->acts);
     tf->base.activation_bytes = floats * sizeof(float);
     return 0;
 }

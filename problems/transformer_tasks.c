@@ -21,6 +21,7 @@
 #include "harness/core/rng.h"
 #include "problems/data.h"
 #include "problems/transformer.h"
+#include "problems/transformer_batch.h"
 
 #define TF_EVAL_CHARS 131072 /* held-out bytes that eval reads at most */
 #define SPLIT_SEED 0         /* the modadd shuffle, the same for every run seed */
@@ -98,13 +99,8 @@ int tf_load_task(Transformer *tf, const char *corpus, int context, int p, double
 /* Writes the sequence of pair k (a*p + b) into row r. */
 static void put_pair(Transformer *tf, int r, uint32_t k)
 {
-    const int32_t a = (int32_t)(k / (uint32_t)tf->p), b = (int32_t)(k % (uint32_t)tf->p);
     int32_t *tok = tf->tokens + (size_t)r * 3, *tgt = tf->targets + (size_t)r * 3;
-    tok[0] = a;
-    tok[1] = b;
-    tok[2] = tf->p;
-    tgt[0] = tgt[1] = -1;
-    tgt[2] = (a + b) % tf->p;
+    for (int t = 0; t < 3; t++) tok[t] = tf_pair_token(k, tf->p, t, &tgt[t]);
 }
 
 /* Writes len bytes of text at start into row r (inputs) and the bytes one
@@ -121,9 +117,9 @@ static void put_window(Transformer *tf, int r, size_t start, int len)
 void tf_fill_batch(Transformer *tf, uint64_t seed, uint64_t batch)
 {
     for (int r = 0; r < tf->B; r++) {
-        const uint64_t bits = rng_bits(seed, RNG_STREAM_BATCH, batch * (uint64_t)tf->B + (uint64_t)r);
+        const uint64_t bits = tf_row_bits(seed, batch, tf->B, r);
         if (tf->task == TASK_MODADD) put_pair(tf, r, tf->pairs[bits % tf->n_train]);
-        else put_window(tf, r, bits % (tf->train_len - (size_t)tf->T), tf->T);
+        else put_window(tf, r, tf_window_start(bits, tf->train_len, tf->T), tf->T);
     }
 }
 
@@ -142,6 +138,11 @@ int tf_fill_eval(Transformer *tf, size_t first)
         put_window(tf, r, start, left < (size_t)tf->T ? (int)left : tf->T);
     }
     return r;
+}
+
+long tf_batch_counted(const Transformer *tf)
+{
+    return tf->task == TASK_MODADD ? (long)tf->B : (long)tf->B * tf->T;
 }
 
 void tf_free_task(Transformer *tf)

@@ -1,8 +1,9 @@
 /* test_cuda.c — the CUDA backend against its CPU references: the fused
  * optimizer kernels on the golden vectors and on unaligned buffers, each
- * problem twin's loss and gradient against the CPU's, and whole runs on
- * the GPU against the same runs on the CPU (loss curves within 1e-3
- * relative over 100 steps). Built only with CUDA. Every test that needs a
+ * transformer layer's forward and backward against the CPU layer on the
+ * same inputs (max relative error logged), each problem twin's loss and
+ * gradient against the CPU's, and whole runs on the GPU against the same
+ * runs on the CPU (loss curves within 1e-3 relative over 100 steps). Built only with CUDA. Every test that needs a
  * GPU first looks for one and, when there is none, is reported skipped
  * with "skipped: no CUDA device" instead of passing. */
 #include <criterion/criterion.h>
@@ -17,7 +18,10 @@
 #include "harness/core/device.h"
 #include "harness/check/golden.h"
 #include "harness/core/memory.h"
+#include "harness/core/rng.h"
 #include "harness/run/runner.h"
+#include "problems/cuda/layers_cuda.h"
+#include "problems/layers.h"
 
 #define AGREE_STEPS 100  /* steps of an agreement run */
 #define AGREE_TOL 1e-3   /* largest relative difference of two loss curves */
@@ -55,6 +59,7 @@ Test(cuda, every_elementwise_optimizer_and_problem_has_a_twin)
     cr_expect_not_null(problem_find("rosenbrock")->cuda);
     cr_expect_not_null(problem_find("logreg")->cuda);
     cr_expect_not_null(problem_find("mlp")->cuda);
+    cr_expect_not_null(problem_find("transformer")->cuda);
 }
 
 typedef struct {
@@ -157,6 +162,235 @@ ParameterizedTest(OptCase *c, cuda, kernel_equals_cpu_loop)
     }
 }
 
+/* ---- the transformer's layers: device twin against CPU layer ---- */
+
+#define LAYER_TOL 1e-5 /* largest max-relative error of a layer's output */
+/* Sizes of the layer cases: T > 32 makes the row kernels' lanes wrap, and
+ * hs = C / NH = 6 leaves a remainder after the groups of four. */
+enum { LB = 2, LT = 37, LC = 30, LNH = 5, LV = 11, LN = LB * LT };
+
+/* n host floats drawn from N(mean, scale^2), a fresh stream per tensor. */
+static float *host_normal(size_t n, double mean, double scale)
+{
+    static uint64_t stream = 1000;
+    float *x = malloc(n * sizeof *x);
+    cr_assert_not_null(x);
+    stream++;
+    for (size_t i = 0; i < n; i++) x[i] = (float)(mean + scale * rng_normal(11, stream, i));
+    return x;
+}
+
+/* A device copy of `bytes` of host memory. */
+static void *to_dev(const void *host, size_t bytes)
+{
+    void *d = dev_alloc(bytes);
+    cr_assert(d && CUDA_OK(cudaMemcpy(d, host, bytes, cudaMemcpyHostToDevice)), "%s", device_error());
+    return d;
+}
+
+/* A device output of n floats, poisoned with NaN so that an element the
+ * kernel leaves unwritten fails the comparison. */
+static float *dev_poisoned(size_t n)
+{
+    float *d = dev_alloc(n * sizeof(float));
+    cr_assert(d && CUDA_OK(cudaMemset(d, 0xff, n * sizeof(float))), "%s", device_error());
+    return d;
+}
+
+/* Expects the n device floats at dev to equal cpu within LAYER_TOL of
+ * cpu's largest magnitude, every one finite; logs the max relative error. */
+static void expect_close(const char *what, const float *dev, const float *cpu, size_t n)
+{
+    float *g = malloc(n * sizeof *g);
+    double diff = 0, scale = 0;
+    size_t bad = 0;
+    cr_assert(g && CUDA_OK(cudaMemcpy(g, dev, n * sizeof *g, cudaMemcpyDeviceToHost)), "%s", device_error());
+    for (size_t i = 0; i < n; i++) {
+        bad += !isfinite(g[i]);
+        diff = fmax(diff, fabs((double)g[i] - cpu[i]));
+        scale = fmax(scale, fabs((double)cpu[i]));
+    }
+    const double rel = diff / fmax(scale, 1e-30);
+    cr_log_info("%s: max relative error %.3g over %zu floats", what, rel, n);
+    cr_expect_eq(bad, 0, "%s: %zu of %zu floats not finite (unwritten?)", what, bad, n);
+    cr_expect(rel <= LAYER_TOL, "%s: max relative error %.3g > %g", what, rel, LAYER_TOL);
+    free(g);
+}
+
+Test(cuda_layers, encoder)
+{
+    need_device();
+    int32_t tokens[LN];
+    for (int n = 0; n < LN; n++) tokens[n] = (int32_t)(rng_bits(3, 1, (uint64_t)n) % LV);
+    float *wte = host_normal(LV * LC, 0, 1), *wpe = host_normal(LT * LC, 0, 1), *out = malloc(LN * LC * sizeof(float));
+    float *dout = host_normal(LN * LC, 0, 1), *dwte = host_normal(LV * LC, 0, 1);
+    float *dwpe = malloc(LT * LC * sizeof(float));
+    int32_t *d_tokens = to_dev(tokens, sizeof tokens);
+    float *d_wte = to_dev(wte, LV * LC * sizeof(float)), *d_wpe = to_dev(wpe, LT * LC * sizeof(float));
+    float *d_dout = to_dev(dout, LN * LC * sizeof(float)), *d_dwte = to_dev(dwte, LV * LC * sizeof(float));
+    float *d_out = dev_poisoned(LN * LC), *d_dwpe = dev_poisoned(LT * LC);
+    encoder_forward(out, tokens, wte, wpe, LB, LT, LC);
+    cr_assert_eq(encoder_forward_cuda(d_out, d_tokens, d_wte, d_wpe, LB, LT, LC), 0, "%s", device_error());
+    expect_close("encoder out", d_out, out, LN * LC);
+    encoder_backward(dwte, dwpe, dout, tokens, LB, LT, LC); /* dwte: the head's part, then the embedding's */
+    cr_assert_eq(encoder_backward_cuda(d_dwte, d_dwpe, d_dout, d_tokens, LB, LT, LC, LV), 0, "%s", device_error());
+    expect_close("encoder dwte", d_dwte, dwte, LV * LC);
+    expect_close("encoder dwpe", d_dwpe, dwpe, LT * LC);
+    free(wte); free(wpe); free(out); free(dout); free(dwte); free(dwpe);
+    dev_free(d_tokens); dev_free(d_wte); dev_free(d_wpe); dev_free(d_dout); dev_free(d_dwte); dev_free(d_out);
+    dev_free(d_dwpe);
+}
+
+Test(cuda_layers, layernorm)
+{
+    need_device();
+    float *inp = host_normal(LN * LC, 0.5, 2), *w = host_normal(LC, 1, 0.1), *b = host_normal(LC, 0, 0.1);
+    float *dout = host_normal(LN * LC, 0, 1), *out = malloc(LN * LC * sizeof(float));
+    float *mean = malloc(LN * sizeof(float)), *rstd = malloc(LN * sizeof(float));
+    float *dinp = malloc(LN * LC * sizeof(float)), *dw = malloc(LC * sizeof(float)), *db = malloc(LC * sizeof(float));
+    float *d_inp = to_dev(inp, LN * LC * sizeof(float)), *d_w = to_dev(w, LC * sizeof(float));
+    float *d_b = to_dev(b, LC * sizeof(float)), *d_dout = to_dev(dout, LN * LC * sizeof(float));
+    float *d_out = dev_poisoned(LN * LC), *d_mean = dev_poisoned(LN), *d_rstd = dev_poisoned(LN);
+    float *d_dinp = dev_poisoned(LN * LC), *d_dw = dev_poisoned(LC), *d_db = dev_poisoned(LC);
+    layernorm_forward(out, mean, rstd, inp, w, b, LN, LC);
+    cr_assert_eq(layernorm_forward_cuda(d_out, d_mean, d_rstd, d_inp, d_w, d_b, LN, LC), 0, "%s", device_error());
+    expect_close("layernorm out", d_out, out, LN * LC);
+    expect_close("layernorm mean", d_mean, mean, LN);
+    expect_close("layernorm rstd", d_rstd, rstd, LN);
+    /* the backward on the same inputs: the CPU's statistics */
+    cr_assert(CUDA_OK(cudaMemcpy(d_mean, mean, LN * sizeof(float), cudaMemcpyHostToDevice)));
+    cr_assert(CUDA_OK(cudaMemcpy(d_rstd, rstd, LN * sizeof(float), cudaMemcpyHostToDevice)));
+    layernorm_backward(dinp, dw, db, dout, inp, w, mean, rstd, LN, LC);
+    cr_assert_eq(layernorm_backward_cuda(d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, LN, LC), 0, "%s",
+                 device_error());
+    expect_close("layernorm dinp", d_dinp, dinp, LN * LC);
+    expect_close("layernorm dweight", d_dw, dw, LC);
+    expect_close("layernorm dbias", d_db, db, LC);
+    free(inp); free(w); free(b); free(dout); free(out); free(mean); free(rstd); free(dinp); free(dw); free(db);
+    dev_free(d_inp); dev_free(d_w); dev_free(d_b); dev_free(d_dout); dev_free(d_out); dev_free(d_mean);
+    dev_free(d_rstd); dev_free(d_dinp); dev_free(d_dw); dev_free(d_db);
+}
+
+Test(cuda_layers, attention)
+{
+    const size_t natt = (size_t)LB * LNH * LT * LT;
+    need_device();
+    float *qkv = host_normal(LN * 3 * LC, 0, 1), *dout = host_normal(LN * LC, 0, 1);
+    float *out = malloc(LN * LC * sizeof(float)), *att = malloc(natt * sizeof(float));
+    float *scratch = malloc(LN * LC * sizeof(float)), *dqkv = malloc(LN * 3 * LC * sizeof(float));
+    float *datt = malloc(natt * sizeof(float));
+    float *d_qkv = to_dev(qkv, LN * 3 * LC * sizeof(float)), *d_dout = to_dev(dout, LN * LC * sizeof(float));
+    float *d_out = dev_poisoned(LN * LC), *d_att = dev_poisoned(natt), *d_dqkv = dev_poisoned(LN * 3 * LC);
+    float *d_datt = dev_poisoned(natt);
+    attention_forward(out, att, scratch, qkv, LB, LT, LC, LNH);
+    cr_assert_eq(attention_forward_cuda(d_out, d_att, d_qkv, LB, LT, LC, LNH), 0, "%s", device_error());
+    expect_close("attention out", d_out, out, LN * LC);
+    expect_close("attention att", d_att, att, natt);
+    cr_assert(CUDA_OK(cudaMemcpy(d_att, att, natt * sizeof(float), cudaMemcpyHostToDevice)));
+    attention_backward(dqkv, datt, scratch, dout, qkv, att, LB, LT, LC, LNH);
+    cr_assert_eq(attention_backward_cuda(d_dqkv, d_datt, d_dout, d_qkv, d_att, LB, LT, LC, LNH), 0, "%s",
+                 device_error());
+    expect_close("attention dqkv", d_dqkv, dqkv, LN * 3 * LC);
+    free(qkv); free(dout); free(out); free(att); free(scratch); free(dqkv); free(datt);
+    dev_free(d_qkv); dev_free(d_dout); dev_free(d_out); dev_free(d_att); dev_free(d_dqkv); dev_free(d_datt);
+}
+
+Test(cuda_layers, gelu)
+{
+    enum { n = 4096 };
+    need_device();
+    float *x = host_normal(n, 0, 3), *dout = host_normal(n, 0, 1), *y = malloc(n * sizeof(float));
+    float *dx = malloc(n * sizeof(float));
+    float *d_x = to_dev(x, n * sizeof(float)), *d_dout = to_dev(dout, n * sizeof(float));
+    float *d_y = dev_poisoned(n), *d_dx = dev_poisoned(n);
+    activation_forward(y, x, n, ACT_GELU);
+    activation_backward(dx, dout, x, n, ACT_GELU);
+    cr_assert_eq(activation_forward_cuda(d_y, d_x, n, ACT_GELU), 0, "%s", device_error());
+    cr_assert_eq(activation_backward_cuda(d_dx, d_dout, d_x, n, ACT_GELU), 0, "%s", device_error());
+    expect_close("gelu out", d_y, y, n);
+    expect_close("gelu dinp", d_dx, dx, n);
+    free(x); free(dout); free(y); free(dx);
+    dev_free(d_x); dev_free(d_dout); dev_free(d_y); dev_free(d_dx);
+}
+
+/* The tied head: a linear layer without bias, forward and backward. */
+Test(cuda_layers, linear_without_bias)
+{
+    need_device();
+    float *inp = host_normal(LN * LC, 0, 1), *w = host_normal(LV * LC, 0, 0.2), *dout = host_normal(LN * LV, 0, 1);
+    float *out = malloc(LN * LV * sizeof(float)), *dinp = malloc(LN * LC * sizeof(float));
+    float *dw = malloc(LV * LC * sizeof(float));
+    float *d_inp = to_dev(inp, LN * LC * sizeof(float)), *d_w = to_dev(w, LV * LC * sizeof(float));
+    float *d_dout = to_dev(dout, LN * LV * sizeof(float)), *d_out = dev_poisoned(LN * LV);
+    float *d_dinp = dev_poisoned(LN * LC), *d_dw = dev_poisoned(LV * LC);
+    linear_forward(out, inp, w, NULL, LN, LC, LV);
+    linear_backward(dinp, dw, NULL, dout, inp, w, LN, LC, LV);
+    cr_assert_eq(linear_forward_cuda(d_out, d_inp, d_w, NULL, LN, LC, LV), 0, "%s", device_error());
+    cr_assert_eq(linear_backward_cuda(d_dinp, d_dw, NULL, d_dout, d_inp, d_w, LN, LC, LV), 0, "%s", device_error());
+    expect_close("head out", d_out, out, LN * LV);
+    expect_close("head dinp", d_dinp, dinp, LN * LC);
+    expect_close("head dweight", d_dw, dw, LV * LC);
+    free(inp); free(w); free(dout); free(out); free(dinp); free(dw);
+    dev_free(d_inp); dev_free(d_w); dev_free(d_dout); dev_free(d_out); dev_free(d_dinp); dev_free(d_dw);
+}
+
+/* Cross-entropy with ignored rows (target -1, as modadd's first two
+ * positions): no loss, no count, a zero gradient. */
+Test(cuda_layers, cross_entropy_ignores_rows)
+{
+    need_device();
+    int32_t targets[LN];
+    long correct = 0;
+    double row_loss[LN], row_correct[LN], sum = 0, hits = 0;
+    for (int n = 0; n < LN; n++) targets[n] = n % 3 == 2 ? (int32_t)(rng_bits(5, 1, (uint64_t)n) % LV) : -1;
+    float *logits = host_normal(LN * LV, 0, 2), *probs = malloc(LN * LV * sizeof(float));
+    float *dlogits = malloc(LN * LV * sizeof(float)), *gprobs = malloc(LN * LV * sizeof(float));
+    int32_t *d_targets = to_dev(targets, sizeof targets);
+    float *d_logits = to_dev(logits, LN * LV * sizeof(float)), *d_probs = dev_poisoned(LN * LV);
+    float *d_dlogits = dev_poisoned(LN * LV);
+    double *d_loss = dev_alloc(sizeof row_loss), *d_correct = dev_alloc(sizeof row_correct);
+    const double loss = softmax_xent_forward(probs, &correct, logits, targets, LN, LV);
+    softmax_xent_backward(dlogits, probs, targets, LN, LV, 1.0f / (LN / 3));
+    cr_assert_eq(softmax_xent_forward_cuda(d_probs, d_correct, d_logits, d_targets, LN, LV, d_loss), 0, "%s",
+                 device_error());
+    cr_assert_eq(softmax_xent_backward_cuda(d_dlogits, d_probs, d_targets, LN, LV, 1.0f / (LN / 3)), 0, "%s",
+                 device_error());
+    cr_assert(CUDA_OK(cudaMemcpy(row_loss, d_loss, sizeof row_loss, cudaMemcpyDeviceToHost)));
+    cr_assert(CUDA_OK(cudaMemcpy(row_correct, d_correct, sizeof row_correct, cudaMemcpyDeviceToHost)));
+    cr_assert(CUDA_OK(cudaMemcpy(gprobs, d_probs, LN * LV * sizeof(float), cudaMemcpyDeviceToHost)));
+    for (int n = 0; n < LN; n++) {
+        sum += row_loss[n];
+        hits += row_correct[n];
+        if (targets[n] < 0) cr_expect(row_loss[n] == 0 && row_correct[n] == 0, "ignored row %d counted", n);
+        for (int v = 0; targets[n] >= 0 && v < LV; v++)
+            cr_expect(fabsf(gprobs[n * LV + v] - probs[n * LV + v]) <= 1e-6f, "probs[%d][%d] gpu %.9g cpu %.9g", n, v,
+                      (double)gprobs[n * LV + v], (double)probs[n * LV + v]);
+    }
+    cr_log_info("cross-entropy loss: relative error %.3g", fabs(sum - loss) / loss);
+    cr_expect(fabs(sum - loss) <= 1e-6 * loss, "loss gpu %.9g cpu %.9g", sum, loss);
+    cr_expect_eq((long)hits, correct);
+    expect_close("cross-entropy dlogits", d_dlogits, dlogits, LN * LV);
+    free(logits); free(probs); free(dlogits); free(gprobs);
+    dev_free(d_targets); dev_free(d_logits); dev_free(d_probs); dev_free(d_dlogits); dev_free(d_loss);
+    dev_free(d_correct);
+}
+
+Test(cuda_layers, residual)
+{
+    enum { n = 1000 };
+    need_device();
+    float *x = host_normal(n, 0, 1), *y = host_normal(n, 0, 1), *out = malloc(n * sizeof(float));
+    float *d_x = to_dev(x, n * sizeof(float)), *d_y = to_dev(y, n * sizeof(float)), *d_out = dev_poisoned(n);
+    residual_forward(out, x, y, n);
+    cr_assert_eq(residual_forward_cuda(d_out, d_x, d_y, n), 0, "%s", device_error());
+    expect_close("residual out", d_out, out, n);
+    residual_backward(out, x, y, n);
+    cr_assert_eq(residual_backward_cuda(d_x, d_x, d_y, n), 0, "%s", device_error()); /* in place, as the model */
+    expect_close("residual dinp", d_x, out, n);
+    free(x); free(y); free(out);
+    dev_free(d_x); dev_free(d_y); dev_free(d_out);
+}
+
 typedef struct {
     char problem[96];   /* problem spec */
     char optimizer[64]; /* optimizer spec */
@@ -172,6 +406,8 @@ static const RunCase run_cases[] = {
     {"mlp,dataset=digits,hidden=[64,32],activation=relu", "adamw,lr=1e-3", 0, 1},
     {"mlp,dataset=digits,hidden=[32],activation=gelu", "lion,lr=1e-4,weight_decay=0.1", 0.5, 1},
     {"mlp,dataset=wine,hidden=[16,16],activation=tanh,batch=0", "rmsprop,lr=1e-3", 0, 3},
+    {"transformer,corpus=tests/data/corpus.txt,layers=2,d_model=32,heads=4,context=16,batch=8", "adamw,lr=1e-3", 0, 1},
+    {"transformer,task=modadd,p=13,layers=2,d_model=32,heads=4,batch=32", "adamw,lr=1e-3", 1.0, 2},
 };
 
 ParameterizedTestParameters(cuda, gradient_matches_cpu)

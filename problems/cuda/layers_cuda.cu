@@ -1,23 +1,14 @@
-/* layers_cuda.cu — the layers of layers_cuda.h: cuBLAS sgemm for the
- * matrix products (row-major operands passed as their column-major
- * transposes), grid-stride kernels for the rest. Reductions run in a fixed
- * order (a thread per output, looping in index order), so results repeat. */
+/* layers_cuda.cu — the classifier layers of layers_cuda.h: cuBLAS sgemm
+ * for the matrix products (row-major operands passed as their column-major
+ * transposes), grid-stride kernels for the rest (GELU with the CPU's erf,
+ * fastmath.h). Reductions run in a fixed order (a thread per output,
+ * looping in index order), so results repeat. */
 #include <math.h>
 
 #include "harness/core/device.h"
 #include "problems/cuda/layers_cuda.h"
-
-#define LAYER_THREADS 256    /* threads per block */
-#define LAYER_MAX_BLOCKS 4096 /* cap on blocks; kernels stride over the rest */
-
-static unsigned blocks_for(size_t n)
-{
-    size_t b = (n + LAYER_THREADS - 1) / LAYER_THREADS;
-    return (unsigned)(b == 0 ? 1 : b > LAYER_MAX_BLOCKS ? LAYER_MAX_BLOCKS : b);
-}
-
-#define GRID_STRIDE(i, n) \
-    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (size_t)gridDim.x * blockDim.x)
+#include "problems/cuda/layers_launch.h"
+#include "problems/fastmath.h"
 
 /* out[b, o] = bias[o]. */
 __global__ void fill_bias(float *out, const float *bias, size_t B, size_t OC)
@@ -28,13 +19,15 @@ __global__ void fill_bias(float *out, const float *bias, size_t B, size_t OC)
 extern "C" int linear_forward_cuda(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                                    int OC)
 {
-    const float one = 1.0f;
+    const float one = 1.0f, beta = bias ? 1.0f : 0.0f;
     cublasHandle_t h = device_blas();
     if (!h) return -1;
-    fill_bias<<<blocks_for((size_t)B * OC), LAYER_THREADS>>>(out, bias, (size_t)B, (size_t)OC);
-    if (!LAUNCH_OK("fill_bias")) return -1;
+    if (bias) {
+        fill_bias<<<blocks_for((size_t)B * OC), LAYER_THREADS>>>(out, bias, (size_t)B, (size_t)OC);
+        if (!LAUNCH_OK("fill_bias")) return -1;
+    }
     /* column-major: out^T (OC,B) = weight^T' (OC,C) · inp^T (C,B), added to the bias */
-    return BLAS_OK(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, OC, B, C, &one, weight, C, inp, C, &one, out, OC))
+    return BLAS_OK(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, OC, B, C, &one, weight, C, inp, C, &beta, out, OC))
                ? 0 : -1;
 }
 
@@ -61,6 +54,7 @@ extern "C" int linear_backward_cuda(float *dinp, float *dweight, float *dbias, c
     /* column-major: dweight^T (C,OC) = inp^T (C,B) · dout (B,OC) */
     if (!BLAS_OK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_T, C, OC, B, &one, inp, C, dout, OC, &zero, dweight, C)))
         return -1;
+    if (!dbias) return 0;
     bias_grad<<<blocks_for((size_t)OC), LAYER_THREADS>>>(dbias, dout, B, OC);
     return LAUNCH_OK("bias_grad") ? 0 : -1;
 }
@@ -70,9 +64,8 @@ __global__ void act_forward(float *out, const float *inp, size_t n, Activation a
     GRID_STRIDE(i, n)
     {
         const float x = inp[i];
-        out[i] = act == ACT_RELU ? (x > 0 ? x : 0)
-                 : act == ACT_GELU ? 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2))
-                                   : tanhf(x);
+        float pdf;
+        out[i] = act == ACT_RELU ? (x > 0 ? x : 0) : act == ACT_GELU ? x * normal_cdf(x, &pdf) : tanhf(x);
     }
 }
 
@@ -84,15 +77,14 @@ extern "C" int activation_forward_cuda(float *out, const float *inp, size_t n, A
 
 __global__ void act_backward(float *dinp, const float *dout, const float *inp, size_t n, Activation act)
 {
-    const float inv_sqrt_2pi = 0.3989422804014327f;
     GRID_STRIDE(i, n)
     {
         const float x = inp[i];
         if (act == ACT_RELU) {
             dinp[i] = x > 0 ? dout[i] : 0;
         } else if (act == ACT_GELU) {
-            const float cdf = 0.5f * (1.0f + erff(x * (float)M_SQRT1_2));
-            const float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
+            float pdf;
+            const float cdf = normal_cdf(x, &pdf);
             dinp[i] = dout[i] * (cdf + x * pdf);
         } else {
             const float t = tanhf(x);
@@ -115,6 +107,10 @@ __global__ void softmax_xent_rows(float *probs, double *row_correct, const float
     {
         const float *z = logits + b * V;
         float *p = probs + b * V;
+        if (targets[b] < 0) { /* ignored row: no loss, no count */
+            row_loss[b] = row_correct[b] = 0;
+            continue;
+        }
         int argmax = 0;
         for (int v = 1; v < V; v++)
             if (z[v] > z[argmax]) argmax = v;
@@ -142,8 +138,9 @@ __global__ void xent_grad(float *dlogits, const float *probs, const int32_t *tar
 {
     GRID_STRIDE(i, (size_t)B * V)
     {
-        const float d = probs[i] * scale;
-        dlogits[i] = (int)(i % V) == targets[i / V] ? d - scale : d;
+        const int32_t target = targets[i / V];
+        const float d = target < 0 ? 0.0f : probs[i] * scale;
+        dlogits[i] = (int)(i % V) == target ? d - scale : d;
     }
 }
 

@@ -21,6 +21,7 @@ else
 fi
 printf 'name: s\nsteps: 5\nseeds: [0]\ndevice: cuda\nproblems:\n  - rosenbrock: {dim: 2}\noptimizers:\n  sgd:\n    lr: [0.001]\n' >"$tmp/s.yaml"
 for cmd in "run --device cuda --db $tmp/r.db" "run --device cuda --problem mlp --optimizer lion --db $tmp/r.db" \
+    "run --device cuda --problem transformer,task=modadd --db $tmp/r.db" \
     "sweep $tmp/s.yaml --db $tmp/r.db" "sweep $tmp/s.yaml --device cuda --db $tmp/r.db" \
     "verify --device cuda" "gradcheck --problem logreg --device cuda" "bench --device cuda --n 1000"; do
     set +e

@@ -3,6 +3,8 @@
 # through the fused kernels, gradient checks of every problem's twin, and a
 # run and a sweep on the device recorded with the GPU's name, its device
 # memory and loss curves within 1e-3 relative of the same runs on the CPU.
+# (The transformer's twin is checked by gradcheck here and layer by layer
+# and over 100 steps in test_cuda.c.)
 # Skips (exit 77, "skipped: no CUDA device") when no GPU can be used.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
@@ -18,7 +20,9 @@ if ! "$OPTBENCH" verify --device cuda >"$tmp/verify" 2>"$tmp/err"; then
     cat "$tmp/verify" "$tmp/err"
     fail "verify --device cuda"
 fi
-for p in rosenbrock,dim=100 logreg "mlp,hidden=[32,16],activation=gelu" "mlp,dataset=iris,hidden=[16],activation=tanh"; do
+small=layers=2,d_model=32,heads=4,context=16
+for p in rosenbrock,dim=100 logreg "mlp,hidden=[32,16],activation=gelu" "mlp,dataset=iris,hidden=[16],activation=tanh" \
+    "transformer,corpus=tests/data/corpus.txt,$small" "transformer,task=modadd,$small"; do
     "$OPTBENCH" gradcheck --device cuda --problem "$p" >/dev/null || fail "gradcheck --device cuda $p"
 done
 # the same runs on both devices: loss curves agree within 1e-3 relative
