@@ -96,7 +96,7 @@ def optbench_median(binary, spec, steps, threads, db):
     if os.path.exists(db):
         os.remove(db)
     subprocess.run([binary, "run", "--problem", spec, "--optimizer", "adamw,lr=1e-3", "--steps", str(steps),
-                    "--db", db, "--quiet"], check=True, env=thread_env(threads))
+                    "--threads", str(threads), "--db", db, "--quiet"], check=True, env=thread_env(threads))
     with sqlite3.connect(db) as con:
         (median,) = con.execute("SELECT step_time_median FROM runs").fetchone()
     return median

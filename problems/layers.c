@@ -1,41 +1,42 @@
 /* layers.c — the linear, activation and softmax cross-entropy layers of
  * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
- * through OpenMP (GELU with a vectorisable erf). Reductions run in a fixed
- * order, so results do not depend on the number of threads. */
+ * through OpenMP (GELU with a vectorisable erf). Matrix products are split
+ * by rows of their output (gemm.h); every other sum runs in one thread in a
+ * fixed order, so results do not depend on the number of threads. */
 #include "problems/layers.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "problems/fastmath.h"
+#include "problems/gemm.h"
 
 #define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
 
+void column_sums(float *out, const float *in, int rows, int cols)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)rows * cols >= PAR_MIN)
+    for (int first = 0; first < cols; first += COL_CHUNK) {
+        const int end = first + COL_CHUNK < cols ? first + COL_CHUNK : cols;
+        for (int o = first; o < end; o++) out[o] = 0;
+        for (int r = 0; r < rows; r++)
+            for (int o = first; o < end; o++) out[o] += in[(size_t)r * cols + o];
+    }
+}
+
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                     int OC)
 {
-    if (bias) {
-        #pragma omp parallel for schedule(static) if ((size_t)B * OC >= PAR_MIN)
-        for (int b = 0; b < B; b++)
-            memcpy(out + (size_t)b * OC, bias, (size_t)OC * sizeof(float));
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, bias ? 1.0f : 0.0f,
-                out, OC);
+    gemm_rows(false, true, B, OC, C, inp, C, weight, C, false, out, OC, bias, 0);
 }
 
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC)
 {
-    if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, weight, C, 0.0f,
-                    dinp, C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 0.0f, dweight, C);
-    if (!dbias) return;
-    for (int o = 0; o < OC; o++) dbias[o] = 0;
-    for (int b = 0; b < B; b++)
-        for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)b * OC + o];
+    if (dinp) gemm_rows(false, false, B, C, OC, dout, OC, weight, C, false, dinp, C, NULL, 0);
+    gemm_rows(true, false, OC, C, B, dout, OC, inp, C, false, dweight, C, NULL, 0);
+    if (dbias) column_sums(dbias, dout, B, OC);
 }
 
 /* GELU of n elements, one thread's share; vectorised, in AVX-512, AVX2 and
@@ -102,34 +103,54 @@ void activation_backward(float *dinp, const float *dout, const float *inp, size_
     }
 }
 
+/* The softmax of one row of logits into p; returns its cross-entropy
+ * against target (0 and p unwritten when target < 0), and sets *hit when
+ * the largest logit is the target. */
+static double softmax_xent_row(float *p, int *hit, const float *z, int32_t target, int V)
+{
+    *hit = 0;
+    if (target < 0) return 0;
+    int argmax = 0;
+    for (int v = 1; v < V; v++)
+        if (z[v] > z[argmax]) argmax = v;
+    const float zmax = z[argmax];
+    double sum = 0;
+    for (int v = 0; v < V; v++) {
+        p[v] = expf(z[v] - zmax);
+        sum += p[v];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int v = 0; v < V; v++) p[v] *= inv;
+    *hit = argmax == target;
+    return log(sum) - ((double)z[target] - zmax);
+}
+
+#define XENT_ROWS 256 /* rows whose losses are computed in parallel, then summed in order */
+
 double softmax_xent_forward(float *probs, long *correct, const float *logits, const int32_t *targets,
                             int B, int V)
 {
-    double loss = 0;
-    for (int b = 0; b < B; b++) {
-        if (targets[b] < 0) continue;
-        const float *z = logits + (size_t)b * V;
-        float *p = probs + (size_t)b * V;
-        int argmax = 0;
-        for (int v = 1; v < V; v++)
-            if (z[v] > z[argmax]) argmax = v;
-        const float zmax = z[argmax];
-        double sum = 0;
-        for (int v = 0; v < V; v++) {
-            p[v] = expf(z[v] - zmax);
-            sum += p[v];
+    double loss = 0, row_loss[XENT_ROWS];
+    long hits = 0;
+    for (int first = 0; first < B; first += XENT_ROWS) {
+        const int rows = B - first < XENT_ROWS ? B - first : XENT_ROWS;
+        #pragma omp parallel for schedule(static) reduction(+ : hits) if ((size_t)rows * V >= PAR_MIN)
+        for (int r = 0; r < rows; r++) {
+            const size_t b = (size_t)first + r;
+            int hit;
+            row_loss[r] = softmax_xent_row(probs + b * V, &hit, logits + b * V, targets[b], V);
+            hits += hit;
         }
-        const float inv = (float)(1.0 / sum);
-        for (int v = 0; v < V; v++) p[v] *= inv;
-        loss += log(sum) - ((double)z[targets[b]] - zmax);
-        *correct += argmax == targets[b];
+        for (int r = 0; r < rows; r++) loss += row_loss[r];
     }
+    *correct += hits;
     return loss;
 }
 
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *targets, int B, int V,
                            float scale)
 {
+    #pragma omp parallel for schedule(static) if ((size_t)B * V >= PAR_MIN)
     for (int b = 0; b < B; b++) {
         const float *p = probs + (size_t)b * V;
         float *d = dlogits + (size_t)b * V;

@@ -17,6 +17,13 @@
 
 typedef enum { ACT_RELU, ACT_GELU, ACT_TANH } Activation;
 
+#define COL_CHUNK 16 /* columns of one thread's share in a sum over rows */
+
+/* out (cols) = sums over the rows of in (rows, cols), each column summed
+ * from the first row to the last whatever the thread count (groups of
+ * COL_CHUNK columns are spread over threads). */
+void column_sums(float *out, const float *in, int rows, int cols);
+
 /* out (B,OC) = inp (B,C) · weight (OC,C)^T + bias (OC); torch.nn.Linear.
  * bias may be NULL (no bias). */
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,

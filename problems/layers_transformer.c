@@ -28,13 +28,19 @@ void encoder_forward(float *out, const int32_t *tokens, const float *wte, const 
 void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tokens, int B, int T,
                       int C)
 {
-    for (size_t i = 0; i < (size_t)T * C; i++) dwpe[i] = 0;
-    for (int n = 0; n < B * T; n++) {
-        const float *d = dout + (size_t)n * C;
-        float *de = dwte + (size_t)tokens[n] * C, *dp = dwpe + (size_t)(n % T) * C;
-        for (int c = 0; c < C; c++) {
-            de[c] += d[c];
-            dp[c] += d[c];
+    /* groups of channels over threads; each element sums over n in order */
+    #pragma omp parallel for schedule(static) if ((size_t)B * T * C >= PAR_MIN)
+    for (int first = 0; first < C; first += COL_CHUNK) {
+        const int end = first + COL_CHUNK < C ? first + COL_CHUNK : C;
+        for (int t = 0; t < T; t++)
+            for (int c = first; c < end; c++) dwpe[(size_t)t * C + c] = 0;
+        for (int n = 0; n < B * T; n++) {
+            const float *d = dout + (size_t)n * C;
+            float *de = dwte + (size_t)tokens[n] * C, *dp = dwpe + (size_t)(n % T) * C;
+            for (int c = first; c < end; c++) {
+                de[c] += d[c];
+                dp[c] += d[c];
+            }
         }
     }
 }
@@ -101,13 +107,17 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
     #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
     for (int n = 0; n < N; n += LN_ROWS)
         ln_backward_rows(dinp, dout, inp, weight, mean, rstd, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
-    for (int c = 0; c < C; c++) dweight[c] = dbias[c] = 0;
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
-        const float m = mean[n], s = rstd[n];
-        for (int c = 0; c < C; c++) {
-            dweight[c] += d[c] * (x[c] - m) * s;
-            dbias[c] += d[c];
+    #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
+    for (int first = 0; first < C; first += COL_CHUNK) {
+        const int end = first + COL_CHUNK < C ? first + COL_CHUNK : C;
+        for (int c = first; c < end; c++) dweight[c] = dbias[c] = 0;
+        for (int n = 0; n < N; n++) {
+            const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+            const float m = mean[n], s = rstd[n];
+            for (int c = first; c < end; c++) {
+                dweight[c] += d[c] * (x[c] - m) * s;
+                dbias[c] += d[c];
+            }
         }
     }
 }

@@ -4,7 +4,10 @@
 #ifndef OPTBENCH_TEST_RUN_SUPPORT_H
 #define OPTBENCH_TEST_RUN_SUPPORT_H
 
+#include <cblas.h>
 #include <criterion/criterion.h>
+#include <omp.h>
+#include <string.h>
 
 #include "harness/run/runner.h"
 
@@ -44,6 +47,30 @@ static inline void test_run(const char *problem, const char *optimizer, long ste
     rows->n = 0;
     runner_run(&cfg, keep_row, rows, sum);
     cr_assert_eq(sum->status, RUN_DONE, "%s: %s", problem, sum->error);
+}
+
+/* Runs problem x optimizer for steps on 1, 2 and 3 OpenMP threads (OpenBLAS
+ * on one, as optbench keeps it) and expects every loss and the held-out loss
+ * to be the same bit for bit. */
+static inline void expect_losses_independent_of_threads(const char *problem, const char *optimizer, long steps)
+{
+    static Rows ref, other;
+    RunSummary a, b;
+    openblas_set_num_threads(1);
+    omp_set_num_threads(1);
+    test_run(problem, optimizer, steps, &ref, &a);
+    for (int threads = 2; threads <= 3; threads++) {
+        omp_set_num_threads(threads);
+        test_run(problem, optimizer, steps, &other, &b);
+        cr_assert_eq(other.n, ref.n);
+        for (int i = 0; i < ref.n; i++)
+            cr_expect_eq(memcmp(&ref.rows[i].loss, &other.rows[i].loss, sizeof(double)), 0,
+                         "%d threads: step %ld loss %.17g vs %.17g", threads, ref.rows[i].step, other.rows[i].loss,
+                         ref.rows[i].loss);
+        cr_expect_eq(memcmp(&a.eval_loss, &b.eval_loss, sizeof(double)), 0, "%d threads: held-out loss %.17g vs %.17g",
+                     threads, b.eval_loss, a.eval_loss);
+    }
+    omp_set_num_threads(1);
 }
 
 #endif

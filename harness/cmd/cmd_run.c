@@ -73,6 +73,9 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
         }
     }
     if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
+    if (cfg->threads > host_cores())
+        return cli_fail(EXIT_USAGE, "--threads: %d is more than the %d cores of this machine", cfg->threads,
+                        host_cores());
     if (config_check_device(cfg, gpu, gpu_len, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
     /* A problem whose data cannot be loaded is an input error, found before
      * the database is opened so that nothing is written. */

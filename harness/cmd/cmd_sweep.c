@@ -16,7 +16,9 @@
 
 static const char usage[] =
     "usage: optbench sweep FILE.yaml [options]\n"
-    "  --jobs N         worker processes (default: the number of cores)\n"
+    "  --jobs N         worker processes (default: the cores / the file's threads_per_job);\n"
+    "                   with threads_per_job > 1, jobs x threads_per_job may not exceed the cores,\n"
+    "                   with threads_per_job 0 (the default) each run has the cores / jobs\n"
     "  --shard I/N      run only every N-th configuration starting at I (0 <= I < N)\n"
     "  --device D       run every configuration on cpu or cuda, whatever the file says\n"
     "  --db PATH        result database (default " STORE_DEFAULT_PATH ")\n"
@@ -30,7 +32,7 @@ static const char usage[] =
     "(SIGINT), 143 after SIGTERM.\n";
 
 typedef struct {
-    long jobs;          /* worker processes */
+    long jobs;          /* worker processes; 0 = as many as the cores allow */
     long shard, shards; /* this shard and how many */
     Device device;      /* where every run computes, when device_given */
     int device_given;   /* 1: --device overrides the file */
@@ -49,7 +51,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
-    *a = (SweepArgs){.jobs = sysconf(_SC_NPROCESSORS_ONLN), .shards = 1, .db = STORE_DEFAULT_PATH};
+    *a = (SweepArgs){.jobs = 0, .shards = 1, .db = STORE_DEFAULT_PATH};
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -120,6 +122,26 @@ static int check_problems(const char *file, const RunConfig *runs, long n)
     return rc;
 }
 
+/* Sets a->jobs when it was not given (the cores over threads_per_job);
+ * returns 0, or prints why the runs' threads would not fit the cores and
+ * returns -1. Single-threaded jobs may outnumber the cores, as before. */
+static int check_threads(SweepArgs *a, const SweepSpec *spec)
+{
+    const int cores = host_cores(), per_job = spec->base.threads ? spec->base.threads : 1;
+    if (per_job > cores) {
+        cli_fail(EXIT_USAGE, "%s: threads_per_job: %d is more than the %d cores of this machine", a->file, per_job,
+                 cores);
+        return -1;
+    }
+    if (!a->jobs) a->jobs = cores / per_job;
+    if (per_job > 1 && a->jobs * per_job > cores) {
+        cli_fail(EXIT_USAGE, "--jobs %ld x threads_per_job %d (%s) = %ld threads, more than the %d cores of this machine",
+                 a->jobs, per_job, a->file, a->jobs * per_job, cores);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     SweepArgs a;
@@ -143,7 +165,7 @@ int cmd_sweep(int argc, char **argv)
         if (a.device_given) runs[kept].device = a.device;
         kept++;
     }
-    if (check_problems(a.file, runs, kept)) goto cleanup;
+    if (check_problems(a.file, runs, kept) || check_threads(&a, spec)) goto cleanup;
     for (long i = 0; i < kept; i++)
         if (runs[i].device == DEVICE_CUDA && config_check_device(&runs[i], gpu, sizeof gpu, err, sizeof err) != 0) {
             cli_fail(EXIT_USAGE, "%s: device cuda: %s", a.file, err);

@@ -42,10 +42,11 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    /* OpenBLAS on one thread unless the user says otherwise: sgemm results
-     * may depend on its thread count, and runs must repeat bit for bit
-     * (sweep workers, forked from here, inherit it). */
-    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+    /* OpenBLAS on one thread: runs use more cores by splitting each matrix
+     * product themselves (problems/gemm.h), which keeps their results the
+     * same for any thread count; OpenBLAS's own threads would not (sweep
+     * workers, forked from here, inherit it). */
+    openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

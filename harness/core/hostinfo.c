@@ -1,7 +1,9 @@
-/* hostinfo.c — CPU model and host name. */
+/* hostinfo.c — CPU model, host name, core count, shipped files and process identities. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "harness/core/hostinfo.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,4 +97,12 @@ long host_process_pid(const char *id)
 {
     long pid = 0;
     return sscanf(id, "%ld", &pid) == 1 ? pid : 0;
+}
+
+int host_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }

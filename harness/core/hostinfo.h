@@ -34,4 +34,8 @@ long host_process_pid(const char *id);
  * exists in out, or -1 with the installed location in out (for messages). */
 int host_find_shipped(const char *repo_path, const char *installed_path, char *out, size_t len);
 
+/* Cores this process may run on (its CPU affinity; at least 1): the default
+ * of `run --threads` and `sweep --jobs`, and the bound of jobs x threads. */
+int host_cores(void);
+
 #endif

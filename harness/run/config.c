@@ -42,6 +42,11 @@ const RunSetting run_settings[] = {
      NULL, SETTING_RUN | SETTING_SWEEP, AT(divergence_factor), STORE_DOUBLE, NULL},
     {NUM("timeout_s", PARAM_REAL, 0, 0, 1e9, "per-run limit in seconds; 0: none"), "X", NULL, NULL,
      SETTING_SWEEP, AT(timeout_s), STORE_DOUBLE, NULL},
+    /* one field under two names: a run's threads, a sweep's threads per job */
+    {NUM("threads", PARAM_INT, 0, 0, 1024, "CPU threads of the run, at most the cores; 0: every core"), "N", NULL,
+     NULL, SETTING_RUN, AT(threads), STORE_INT, NULL},
+    {NUM("threads_per_job", PARAM_INT, 0, 0, 1024, "CPU threads of each run, jobs x N <= cores; 0: cores / jobs"),
+     "N", NULL, NULL, SETTING_SWEEP, AT(threads), STORE_INT, NULL},
 };
 const int n_run_settings = (int)(sizeof run_settings / sizeof run_settings[0]);
 

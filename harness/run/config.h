@@ -46,6 +46,8 @@ typedef struct {
     double divergence_factor;      /* diverged when loss > factor * first loss */
     double timeout_s;              /* per-run limit in seconds, kept by the worker pool; 0 = none
                                       (not part of the canonical text) */
+    int threads;                   /* OpenMP threads of the run; 0 = the cores over the sweep's jobs
+                                      (not part of the canonical text: losses do not depend on it) */
 } RunConfig;
 
 /* Where a setting is accepted. */

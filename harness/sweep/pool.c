@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness/core/fdio.h"
+#include "harness/core/hostinfo.h"
 #include "harness/core/memory.h"
 #include "harness/core/timing.h"
 
@@ -77,7 +78,9 @@ static int read_all(int fd, void *buf, size_t len)
     return 1;
 }
 
-static void worker_main(int task_fd, int result_fd, int single_thread)
+/* A worker: runs each configuration read from task_fd on its threads (or
+ * on its share of the cores among n_workers), streaming records up. */
+static void worker_main(int task_fd, int result_fd, int n_workers)
 {
     static RowStream rs; /* static: too large for the stack */
     static RunConfig cfg;
@@ -88,11 +91,12 @@ static void worker_main(int task_fd, int result_fd, int single_thread)
     mallopt(M_MXFAST, 0);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C stops */
-    if (single_thread) omp_set_num_threads(1);
     rs.fd = result_fd;
     while (read_all(task_fd, &cfg, sizeof cfg)) {
         rs.n = 0;
         rs.last_flush = now_seconds();
+        const int share = host_cores() / n_workers;
+        omp_set_num_threads(cfg.threads > 0 ? cfg.threads : share > 1 ? share : 1);
         runner_run(&cfg, stream_row, &rs, &sum);
         flush_rows(&rs);
         RecordHeader h = {REC_SUMMARY, 1};
@@ -117,7 +121,7 @@ typedef struct {
     long n_rows, cap_rows; /* held, room */
 } Worker;
 
-static int spawn(Worker *w, int single_thread, int n_workers, Worker *all)
+static int spawn(Worker *w, int n_workers, Worker *all)
 {
     int task[2], result[2];
     if (pipe(task) != 0) return -1;
@@ -136,7 +140,7 @@ static int spawn(Worker *w, int single_thread, int n_workers, Worker *all)
             if (all[i].pid) close(all[i].task_fd), close(all[i].result_fd);
         close(task[1]);
         close(result[0]);
-        worker_main(task[0], result[1], single_thread);
+        worker_main(task[0], result[1], n_workers);
     }
     close(task[0]);
     close(result[1]);
@@ -270,7 +274,7 @@ static void start(Worker *wk, long task, const PoolOptions *opt)
  * pipe and starts the moment the current run ends. */
 static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt)
 {
-    if (!w[i].pid && spawn(&w[i], jobs > 1, jobs, w) != 0) {
+    if (!w[i].pid && spawn(&w[i], jobs, w) != 0) {
         perror("optbench: starting a worker");
         return -1;
     }

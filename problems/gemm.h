@@ -1,0 +1,28 @@
+/* gemm.h — row-major float32 matrix products split across OpenMP threads.
+ *
+ * C (M,N) = op(A) (M,K) · op(B) (K,N) [+ C]. The rows of C are cut into
+ * blocks, one per thread, whose boundaries are multiples of GEMM_ROW_ALIGN;
+ * each block is one single-threaded OpenBLAS sgemm on its rows. OpenBLAS
+ * blocks and orders the sum over K of every output element by K alone, so
+ * an element's value does not depend on how the rows were cut, and results
+ * are bit-identical for any thread count (tests/test_problems.c checks it
+ * on the problems' own shapes). Products under GEMM_PAR_MIN_FLOPS stay on
+ * the calling thread.
+ */
+#ifndef OPTBENCH_GEMM_H
+#define OPTBENCH_GEMM_H
+
+#include <stdbool.h>
+
+#define GEMM_ROW_ALIGN 48                /* block boundaries fall on multiples of this row */
+#define GEMM_PAR_MIN_FLOPS (4.0 * 1048576) /* 2MNK below which a product stays on one thread */
+
+/* C = op(A) · op(B), or op(A) · op(B) + C when accumulate is set; op(X) is
+ * X^T when trans_X. lda, ldb and ldc are the row strides of A, B and C as
+ * stored. When bias (N) is given, every row of C is set to it first and the
+ * product is added (accumulate is then implied). parts > 0 fixes the number
+ * of row blocks (for tests); 0 takes one per OpenMP thread. */
+void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+               bool accumulate, float *C, int ldc, const float *bias, int parts);
+
+#endif
