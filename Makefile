@@ -7,7 +7,9 @@
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-slurm submit a small sweep as a Slurm job array to a one-node cluster started
 #                   for the test (installs slurmctld, slurmd, slurm-client, munge; root only)
-#   make test-torch compare recorded Rosenbrock trajectories with torch.optim (installs python3-torch)
+#   make test-torch compare Rosenbrock trajectories and logreg runs with parameter groups with torch
+#                   (torch.optim, and tests/torch/reference_optimizers.py for adafactor, muon, sfadamw;
+#                   installs python3-torch)
 #   make bench-cuda the fused optimizer steps on the GPU beside torch's fused AdamW (needs a GPU)
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;

@@ -157,6 +157,18 @@ void opt_run_swap_eval(OptRun *r, float *p)
 
 size_t opt_run_state_bytes(const OptRun *r) { return r->state_floats * sizeof(float); }
 
+size_t opt_run_group_state_bytes(const OptRun *r, int g)
+{
+    size_t floats = 0;
+    for (int k = 0; k < r->n_views; k++) {
+        const TensorView *v = &r->views[k];
+        if ((int)v->role != g) continue;
+        if (r->opt->step_cpu) floats += (size_t)r->opt->n_state(r->hp[r->flat ? r->flat_group : g]) * tensor_numel(v);
+        else floats += r->opt->state_floats(r->hp[g], v);
+    }
+    return floats * sizeof(float);
+}
+
 #ifdef OPTBENCH_CUDA
 int opt_run_step_cuda(const OptRun *r, float *state, float *p, const float *g, long t, const double *lr)
 {

@@ -59,8 +59,9 @@ void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
 int opt_run_has_eval_point(const OptRun *r);
 void opt_run_swap_eval(OptRun *r, float *p);
 
-/* Exact state bytes of the run. */
+/* Exact state bytes of the run, and of group g's tensors. */
 size_t opt_run_state_bytes(const OptRun *r);
+size_t opt_run_group_state_bytes(const OptRun *r, int g);
 
 #ifdef OPTBENCH_CUDA
 /* The CUDA step t with a device state block (state_floats floats, copied

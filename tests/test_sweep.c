@@ -158,9 +158,9 @@ Test(sweep, random_search_draws_within_bounds_and_repeats)
 Test(sweep, shipped_sweeps_are_valid)
 {
     const char *files[] = {"sweeps/smoke.yaml", "sweeps/lr_sensitivity.yaml", "sweeps/lion_vs_adamw.yaml",
-                           "sweeps/lion_vs_adamw_full.yaml"};
-    long counts[] = {12, 7 * 9 * 3 * 2, 3 * 6 * 3 * 4, 3 * 15 * 5 * 7};
-    for (int i = 0; i < 4; i++) {
+                           "sweeps/lion_vs_adamw_full.yaml", "sweeps/modern.yaml"};
+    long counts[] = {12, 7 * 9 * 3 * 2, 3 * 6 * 3 * 4, 3 * 15 * 5 * 7, 2 * 5 * 2 * 4};
+    for (int i = 0; i < 5; i++) {
         SweepSpec *spec;
         RunConfig *runs;
         long n;

@@ -101,8 +101,12 @@ static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary
     if (s->steps_to_target > 0) printf("step %ld, %.4g s\n", s->steps_to_target, s->seconds_to_target);
     printf("  step %.3g ms median (fwd+bwd %.3g, optimizer %.3g); wall %.3g s\n", 1e3 * s->step_median,
            1e3 * s->fb_median, 1e3 * s->opt_median, s->wall_seconds);
-    printf("  memory: %ld params, state %ld B, peak %ld B, peak RSS %.1f MiB\n", s->n_params,
-           s->state_bytes, s->peak_bytes, (double)s->peak_rss / (1 << 20));
+    printf("  memory: %ld params, state %ld B (%.3g B/param", s->n_params, s->state_bytes,
+           s->n_params ? (double)s->state_bytes / (double)s->n_params : 0.0);
+    for (int g = 0; g < N_ROLES; g++)
+        if (s->group_params[g])
+            printf("; %s %.3g", group_name((TensorRole)g), (double)s->group_state_bytes[g] / (double)s->group_params[g]);
+    printf("), peak %ld B, peak RSS %.1f MiB\n", s->peak_bytes, (double)s->peak_rss / (1 << 20));
     if (s->device_peak_bytes >= 0)
         printf("  device memory: peak %ld B through optbench, %.1f MiB in use on the GPU\n", s->device_peak_bytes,
                (double)s->device_used_bytes / (1 << 20));

@@ -190,12 +190,13 @@ static void mean_pm(double mean, double std, char *buf, size_t len)
     else snprintf(buf, len, "%.4g", mean);
 }
 
-/* "adamw lr=0.003 weight_decay=0.1" */
+/* "adamw lr=0.003 wd=0.1 vectors.weight_decay=0" */
 static void config_label(const ReportConfig *c, char *buf, size_t len)
 {
     size_t used = (size_t)snprintf(buf, len, "%s", c->optimizer);
     if (isfinite(c->lr) && used < len) used += (size_t)snprintf(buf + used, len - used, " lr=%g", c->lr);
-    if (isfinite(c->weight_decay) && used < len) snprintf(buf + used, len - used, " wd=%g", c->weight_decay);
+    if (isfinite(c->weight_decay) && used < len) used += (size_t)snprintf(buf + used, len - used, " wd=%g", c->weight_decay);
+    if (c->groups[0] && used < len) snprintf(buf + used, len - used, " %.200s", c->groups);
 }
 
 /* Runs, diverged and failed of optimizer o on problem p, all configurations. */

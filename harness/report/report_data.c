@@ -11,7 +11,10 @@ static const char runs_sql[] =
     "SELECT r.id, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, r.status, "
     "coalesce(r.eval_loss, r.final_loss), r.eval_accuracy, r.steps_to_target, r.seconds_to_target, "
     "r.n_params, r.state_bytes, r.peak_bytes, r.peak_rss, r.opt_time_median, r.step_time_median, "
-    "json_extract(r.hyperparameters, '$.lr'), json_extract(r.hyperparameters, '$.weight_decay'), r.target_loss "
+    "json_extract(r.hyperparameters, '$.lr'), json_extract(r.hyperparameters, '$.weight_decay'), r.target_loss, "
+    /* the parameter groups' overrides, "vectors.weight_decay=0 ..." (the nested objects of the JSON) */
+    "(SELECT group_concat(g.key || '.' || e.key || '=' || CAST(e.value AS TEXT), ' ') "
+    " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object') "
     "FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
 
 static double col_real(sqlite3_stmt *st, int i)
@@ -83,7 +86,7 @@ static int problem_index(ReportData *d, const char *name, const char *options, d
 
 /* Finds or appends a configuration. */
 static int config_index(ReportData *d, int problem, const char *optimizer, const char *hparams, double lr,
-                        double wd, int *cap)
+                        double wd, const char *groups, int *cap)
 {
     for (int i = 0; i < d->n_configs; i++) {
         const ReportConfig *c = &d->configs[i];
@@ -100,6 +103,7 @@ static int config_index(ReportData *d, int problem, const char *optimizer, const
     c->problem = problem;
     snprintf(c->optimizer, sizeof c->optimizer, "%s", optimizer);
     snprintf(c->hparams, sizeof c->hparams, "%s", hparams);
+    snprintf(c->groups, sizeof c->groups, "%s", groups);
     c->lr = lr;
     c->weight_decay = wd;
     return d->n_configs++;
@@ -232,7 +236,8 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
             out->runs = r;
         }
         int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_real(st, 19), &cap_problems);
-        int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18), &cap_configs);
+        int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18),
+                                              col_text(st, 20), &cap_configs);
         if (c < 0) goto cleanup;
         ReportRun *r = &out->runs[out->n_runs++];
         r->id = sqlite3_column_int64(st, 0);

@@ -47,6 +47,7 @@ typedef struct {
     int problem;                    /* index into ReportData.problems */
     char optimizer[REPORT_NAME_MAX]; /* optimizer name */
     char hparams[REPORT_JSON_MAX];  /* hyperparameters as JSON */
+    char groups[REPORT_JSON_MAX];   /* its parameter groups' overrides, "vectors.weight_decay=0 ...", or "" */
     double lr, weight_decay;        /* their lr and weight_decay (NAN when absent) */
     int n_runs;                     /* seeds recorded */
     int n_done, n_diverged, n_failed; /* by outcome (failed includes timeout) */

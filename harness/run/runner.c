@@ -195,7 +195,7 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         snprintf(out->error, sizeof out->error, "out of memory for %zu parameters", n);
         goto cleanup;
     }
-    run_summary_sizes(cfg, pb, opt_run_state_bytes(&b.opt), out);
+    run_summary_sizes(cfg, pb, &b.opt, out);
 
     double elapsed = 0;
     out->status = RUN_DONE;
@@ -242,12 +242,17 @@ cleanup:
     return 0;
 }
 
-void run_summary_sizes(const RunConfig *cfg, const Problem *pb, size_t state_bytes, RunSummary *out)
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, const OptRun *r, RunSummary *out)
 {
     const size_t n = pb->n_params;
     out->n_params = (long)n;
     out->param_bytes = (long)(n * sizeof(float));
     out->grad_bytes = (long)((cfg->accum > 1 ? 2 : 1) * n * sizeof(float));
-    out->state_bytes = (long)state_bytes;
+    out->state_bytes = (long)opt_run_state_bytes(r);
+    for (int g = 0; g < N_ROLES; g++) {
+        out->group_params[g] = 0;
+        out->group_state_bytes[g] = (long)opt_run_group_state_bytes(r, g);
+    }
+    for (int v = 0; v < pb->n_views; v++) out->group_params[pb->views[v].role] += (long)tensor_numel(&pb->views[v]);
     out->activation_bytes = (long)pb->activation_bytes;
 }

@@ -50,7 +50,9 @@ typedef struct {
     long n_params;             /* floats in the parameter buffer */
     long param_bytes;          /* parameter buffer */
     long grad_bytes;           /* gradient buffer(s), accumulation scratch included */
-    long state_bytes;          /* optimizer state slots */
+    long state_bytes;          /* optimizer state, exact (the sum over tensors) */
+    long group_params[N_ROLES];      /* floats of each parameter group */
+    long group_state_bytes[N_ROLES]; /* optimizer state of each group's tensors */
     long activation_bytes;     /* problem scratch for forward/backward */
     long peak_bytes;           /* most bytes held through the harness allocator */
     long device_peak_bytes;    /* most bytes held through the device allocator; -1 on the CPU */
@@ -83,8 +85,8 @@ void run_summary_start(const RunConfig *cfg, RunSummary *out);
  * memory peaks reset, and the problem built; NULL (with out->error set and
  * out->status failed) when it cannot be. */
 Problem *runner_begin(const RunConfig *cfg, RunSummary *out);
-/* Buffer sizes of a run of pb whose optimizer state takes state_bytes. */
-void run_summary_sizes(const RunConfig *cfg, const Problem *pb, size_t state_bytes, RunSummary *out);
+/* Buffer sizes of a run of pb with the optimizer state of r. */
+void run_summary_sizes(const RunConfig *cfg, const Problem *pb, const OptRun *r, RunSummary *out);
 /* Each group's scheduled lr of step s (the schedule applied to the group's
  * own lr, before its lr_scale) into lr[N_ROLES]. */
 void run_group_lrs(const RunConfig *cfg, const OptRun *r, long s, double *lr);

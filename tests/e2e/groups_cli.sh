@@ -51,4 +51,10 @@ grep -q "x.txt:6: unknown role 'bias'" "$tmp/out" || fail "role error: $(cat "$t
 "$OPTBENCH" run --problem mlp,dataset=digits --optimizer adafactor --steps 20 --db "$db" --quiet
 [ "$(sqlite3 "$db" "select state_bytes * 1.0 / n_params < 1 from runs where optimizer = 'adafactor'")" = 1 ] ||
     fail "adafactor state bytes: $(sqlite3 "$db" "select state_bytes, n_params from runs where optimizer = 'adafactor'")"
+# a sweep with a nested group axis; the report's configuration labels show the groups
+printf 'name: g\nsteps: 5\nproblems:\n  - logreg: {dataset: iris}\noptimizers:\n  adamw:\n    lr: 0.01\n    vectors: {weight_decay: [0, 0.5]}\n' >"$tmp/g.yaml"
+"$OPTBENCH" sweep "$tmp/g.yaml" --db "$tmp/g.db" --quiet >/dev/null
+[ "$(sqlite3 "$tmp/g.db" "select count(*) from runs")" = 2 ] || fail "the group axis did not give two runs"
+"$OPTBENCH" report --sweep g --db "$tmp/g.db" --out "$tmp/rep" >/dev/null
+grep -q '"adamw lr=0.01 wd=0.01 vectors.weight_decay=0.5 (1 seeds)"' "$tmp"/rep/*.dat || fail "report label: $(grep -h seeds "$tmp"/rep/*.dat)"
 echo ok

@@ -195,7 +195,7 @@ int runner_run_cuda(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary
         snprintf(out->error, sizeof out->error, "%s", err);
         goto cleanup;
     }
-    run_summary_sizes(cfg, pb, opt_run_state_bytes(&b.opt), out);
+    run_summary_sizes(cfg, pb, &b.opt, out);
     if (upload_init(cfg, pb, &b) != 0) goto cleanup;
     out->device_used_bytes = dev_used_bytes();
 
