@@ -155,22 +155,40 @@ cleanup:
     return rc;
 }
 
-/* Claims cfgs[idx[k]] for k < n (store_claim_runs) and sorts them: those to
- * run now into todo/todo_ids, those another process holds back into idx
- * (their count in *n_busy); those found finished are counted. */
-static int claim(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long *idx, long n,
-                 RunConfig *sub, int64_t *ids, unsigned char *state, RunConfig *todo, int64_t *todo_ids,
-                 long *n_todo, long *n_busy, long *finished, char *busy_owner, size_t len, char *err, size_t errlen)
+/* The configurations of execute_runs and where each stands. */
+typedef struct {
+    sqlite3 *db;                          /* the database */
+    int64_t sweep_id;                     /* the sweep */
+    char owner[HOST_PROCESS_ID_MAX];      /* this process, as runs.owner */
+    char busy_owner[HOST_PROCESS_ID_MAX]; /* a process holding one of the busy runs */
+    const RunConfig *cfgs;                /* every configuration */
+    long *busy;                           /* indices of those still to claim: held by other processes */
+    long n_busy;                          /* how many */
+    RunConfig *sub;                       /* their configurations, as store_claim_runs takes them */
+    int64_t *ids;                         /* their run ids */
+    unsigned char *state;                 /* their ClaimState */
+    RunConfig *todo;                      /* claimed for this process: to run now */
+    int64_t *todo_ids;                    /* their run ids */
+    long n_todo;                          /* how many */
+} Claims;
+
+/* Claims the busy configurations (store_claim_runs) and sorts them: those
+ * to run now into todo, those another process holds stay busy, those found
+ * finished are counted in *finished. */
+static int claim(Claims *c, long *finished, char *err, size_t errlen)
 {
-    for (long k = 0; k < n; k++) sub[k] = cfgs[idx[k]];
-    if (store_claim_runs(db, sweep_id, owner, sub, n, ids, state, busy_owner, len, err, errlen)) return -1;
-    *n_todo = *n_busy = 0;
+    const long n = c->n_busy;
+    for (long k = 0; k < n; k++) c->sub[k] = c->cfgs[c->busy[k]];
+    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->sub, n, c->ids, c->state, c->busy_owner,
+                         sizeof c->busy_owner, err, errlen))
+        return -1;
+    c->n_todo = c->n_busy = 0;
     for (long k = 0; k < n; k++) {
-        if (state[k] == CLAIM_RUN) {
-            todo[*n_todo] = sub[k];
-            todo_ids[(*n_todo)++] = ids[k];
-        } else if (state[k] == CLAIM_BUSY) {
-            idx[(*n_busy)++] = idx[k];
+        if (c->state[k] == CLAIM_RUN) {
+            c->todo[c->n_todo] = c->sub[k];
+            c->todo_ids[c->n_todo++] = c->ids[k];
+        } else if (c->state[k] == CLAIM_BUSY) {
+            c->busy[c->n_busy++] = c->busy[k];
         } else {
             ++*finished;
         }
@@ -182,14 +200,12 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
                  ExecCounts *counts, char *err, size_t errlen)
 {
     const size_t room = (size_t)(n ? n : 1);
-    long *idx = malloc(room * sizeof *idx);
-    RunConfig *sub = malloc(room * sizeof *sub), *todo = malloc(room * sizeof *todo);
-    int64_t *ids = malloc(room * sizeof *ids), *todo_ids = malloc(room * sizeof *todo_ids);
-    unsigned char *state = malloc(room);
+    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_busy = n, .busy = malloc(room * sizeof *c.busy),
+                .sub = malloc(room * sizeof *c.sub), .ids = malloc(room * sizeof *c.ids), .state = malloc(room),
+                .todo = malloc(room * sizeof *c.todo), .todo_ids = malloc(room * sizeof *c.todo_ids)};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-    char owner[HOST_PROCESS_ID_MAX], busy_owner[HOST_PROCESS_ID_MAX], note[160];
+    char note[160];
     Progress progress;
-    long n_busy = n, n_todo = 0;
     int rc = -1, round_rc = 0;
     memset(counts, 0, sizeof *counts);
     counts->total = n;
@@ -197,33 +213,30 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     progress_start(&progress, 0, opt->quiet);
-    store_set_wait_notice(lock_notice, &progress);
-    if (!idx || !sub || !todo || !ids || !todo_ids || !state) {
+    /* without a progress line, lock waits keep store's own line on stderr */
+    if (!opt->quiet) store_set_wait_notice(lock_notice, &progress);
+    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
-    for (long i = 0; i < n; i++) idx[i] = i;
-    host_process_id((long)getpid(), owner, sizeof owner);
-    if (claim(db, sweep_id, owner, cfgs, idx, n_busy, sub, ids, state, todo, todo_ids, &n_todo, &n_busy,
-              &counts->already, busy_owner, sizeof busy_owner, err, errlen))
-        goto cleanup;
+    for (long i = 0; i < n; i++) c.busy[i] = i;
+    host_process_id((long)getpid(), c.owner, sizeof c.owner);
+    if (claim(&c, &counts->already, err, errlen)) goto cleanup;
     progress_note(&progress, "");
     for (;;) {
-        progress_add(&progress, n_todo);
-        if (n_todo && (round_rc = run_round(db, todo, todo_ids, n_todo, opt, counts, &progress, err, errlen)) != 0)
+        progress_add(&progress, c.n_todo);
+        if (c.n_todo && (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, opt, counts, &progress, err, errlen)))
             break;
-        if (n_busy == 0 || stop_requested) break;
+        if (c.n_busy == 0 || stop_requested) break;
         /* the rest is claimed by other live processes: wait for them, and
          * take over what a process that ended left unfinished */
-        snprintf(note, sizeof note, "waiting for %ld run%s claimed by another optbench process (pid %ld)", n_busy,
-                 n_busy == 1 ? "" : "s", host_process_pid(busy_owner));
+        snprintf(note, sizeof note, "waiting for %ld run%s claimed by another optbench process (pid %ld)", c.n_busy,
+                 c.n_busy == 1 ? "" : "s", host_process_pid(c.busy_owner));
         progress_note(&progress, note);
         usleep((useconds_t)(WAIT_POLL_SECONDS * 1e6));
         if (stop_requested) break;
-        if (claim(db, sweep_id, owner, cfgs, idx, n_busy, sub, ids, state, todo, todo_ids, &n_todo, &n_busy,
-                  &counts->elsewhere, busy_owner, sizeof busy_owner, err, errlen))
-            goto cleanup;
-        if (n_todo || !n_busy) progress_note(&progress, "");
+        if (claim(&c, &counts->elsewhere, err, errlen)) goto cleanup;
+        if (c.n_todo || !c.n_busy) progress_note(&progress, "");
     }
     if (round_rc < 0) goto cleanup;
     counts->interrupted = stop_requested;
@@ -233,11 +246,11 @@ cleanup:
     progress_finish(&progress);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    free(idx);
-    free(sub);
-    free(todo);
-    free(ids);
-    free(todo_ids);
-    free(state);
+    free(c.busy);
+    free(c.sub);
+    free(c.ids);
+    free(c.state);
+    free(c.todo);
+    free(c.todo_ids);
     return rc;
 }

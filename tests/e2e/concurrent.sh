@@ -2,8 +2,9 @@
 # concurrent.sh — sweeps on one database at once: started together on a new
 # database (same spec, and two specs), or one while the other is under way,
 # every sweep exits 0 and every key is run exactly once (the runs each sweep
-# did add up to the total); a writer held off by another process's lock
-# says so on its log, and goes on once the lock is released.
+# did add up to the total); runs left by a process that has ended are
+# taken over; writers (a sweep and a run) held off by another process's lock
+# say so, and go on once the lock is released.
 # Nothing here waits for a fixed time: each step waits for the state it needs.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
@@ -100,14 +101,20 @@ echo "BEGIN IMMEDIATE; SELECT 1;" >&3
 # the holder has the lock once a write from here times out at once
 until ! sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; do sleep 0.05; done
 "$OPTBENCH" sweep "$tmp/other.yaml" --db "$db" --jobs 1 >"$tmp/w.out" 2>"$tmp/w.err" & w=$!
-until grep -q "waiting for the database lock, held by another process" "$tmp/w.err"; do
-    kill -0 "$w" 2>/dev/null || fail "the sweep ended while the lock was held: $(cat "$tmp/w.err")"
-    sleep 0.05
+"$OPTBENCH" run --problem rosenbrock --optimizer adam --steps 5 --db "$db" >"$tmp/r.out" 2>"$tmp/r.err" & r=$!
+for job in w r; do
+    until grep -q "waiting for the database lock, held by another process" "$tmp/$job.err"; do
+        kill -0 "$w" 2>/dev/null && kill -0 "$r" 2>/dev/null \
+            || fail "a writer ended while the lock was held: $(cat "$tmp/w.err" "$tmp/r.err")"
+        sleep 0.05
+    done
 done
 echo "COMMIT;" >&3
 exec 3>&-
 wait "$holder"
 cw=0; wait "$w" || cw=$?
-[ "$cw" = 0 ] || fail "after the lock was released: exit $cw: $(cat "$tmp/w.err")"
+cr=0; wait "$r" || cr=$?
+[ "$cw" = 0 ] && [ "$cr" = 0 ] || fail "after the lock was released: exits $cw, $cr: $(cat "$tmp/w.err" "$tmp/r.err")"
 once "$db" other 16
+once "$db" adhoc 1
 echo ok
