@@ -109,7 +109,7 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
         ex->failed = 1;
         return;
     }
-    memcpy(e->rows, rows, (size_t)n_rows * sizeof *rows);
+    if (n_rows) memcpy(e->rows, rows, (size_t)n_rows * sizeof *rows); /* a worker lost early sent none */
     ex->n_ended++;
     ex->counts->done += sum->status == RUN_DONE;
     ex->counts->diverged += sum->status == RUN_DIVERGED;
