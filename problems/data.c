@@ -3,17 +3,16 @@
 #include "problems/data.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "harness/core/file.h"
 #include "harness/core/memory.h"
+#include "harness/core/number.h"
 
 #define READ_CHUNK 65536 /* bytes per gzread */
 
@@ -25,34 +24,17 @@ typedef struct {
 } Text;
 
 /* Opens path for reading through zlib; NULL with a message. Only a regular
- * file is opened (a FIFO, a device such as /dev/zero or a folder is
- * refused before any byte is read), and one larger than DATA_MAX_BYTES is
- * refused from its size. */
+ * file of at most DATA_MAX_BYTES is opened (file.h). */
 static gzFile open_gz(const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO opens without waiting for a writer */
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    gzFile f = NULL;
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file (%s): only files are read", path,
-                 S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device"
-                 : S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
-    } else if ((uintmax_t)st.st_size > DATA_MAX_BYTES) {
-        snprintf(err, errlen, "%s: %jd bytes, more than the %zu a data file may hold", path, (intmax_t)st.st_size,
-                 DATA_MAX_BYTES);
-    } else if (!(f = gzdopen(fd, "rb"))) {
+    const int fd = file_open_input(path, DATA_MAX_BYTES, err, errlen);
+    if (fd < 0) return NULL;
+    gzFile f = gzdopen(fd, "rb"); /* owns fd from here */
+    if (!f) {
         snprintf(err, errlen, "%s: cannot open: out of memory", path);
-    } else {
-        return f; /* f owns fd */
+        close(fd);
     }
-    close(fd);
-    return NULL;
+    return f;
 }
 
 /* Reads up to n bytes; returns the count, or -1 with a message naming the
@@ -160,11 +142,11 @@ static int blank(const char *s)
  * or -1. */
 static int read_number(const char **p, const char *stop, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(*p, &end);
-    if (end == *p || errno == ERANGE || !isfinite(v) || (*end && !strchr(stop, *end))) return -1;
-    *out = v;
+    const char *end, *s = *p + strspn(*p, " \t");
+    double v;
+    const NumberStatus st = number_scan(s, &end, &v); /* decimal only: no nan, inf or hex */
+    if ((st != NUMBER_OK && st != NUMBER_TINY) || (*end && !strchr(stop, *end))) return -1;
+    *out = v; /* a subnormal feature is a value like any other (it becomes a float 0) */
     *p = end;
     return 0;
 }
@@ -251,14 +233,30 @@ static int counted_header(const char *line, size_t *rows, size_t *features, int 
     return 1;
 }
 
-/* 1 when every field of a line is a number. */
+/* 1 when every field of a line looks like a number to strtod, which also
+ * takes nan, inf and hex: such a line is data (whose bad fields are then
+ * reported), never a header of column names. */
 static int numeric_line(const char *line)
 {
-    const char *p = line;
-    double v;
-    while (*p)
-        if (read_csv_number(&p, &v) != 0) return 0;
-    return 1;
+    for (const char *p = line;;) {
+        char *end;
+        p += strspn(p, " \t");
+        strtod(p, &end);
+        if (end == p) return 0;
+        p = end + strspn(end, " \t");
+        if (!*p) return 1;
+        if (*p++ != ',') return 0;
+    }
+}
+
+/* Checks that rows x features values fit the cap of data.h; 0 or -1. */
+static int check_values(const char *path, size_t rows, size_t features, char *err, size_t errlen)
+{
+    size_t n;
+    if (!__builtin_mul_overflow(rows, features, &n) && n <= DATA_MAX_VALUES) return 0;
+    snprintf(err, errlen, "%s: %zu rows x %zu features, more than the %zu values a dataset may hold", path, rows,
+             features, DATA_MAX_VALUES);
+    return -1;
 }
 
 int data_load_csv(const char *path, Dataset *ds, char *err, size_t errlen)
@@ -284,11 +282,16 @@ int data_load_csv(const char *path, Dataset *ds, char *err, size_t errlen)
                  rows < header_rows ? t.lines + 1 : t.lines, rows, header_rows);
         goto cleanup;
     }
-    if (!counted) {
-        char *l = data;
-        while (blank(l)) l = next_line(l);
-        F = count_fields(l) - 1;
+    size_t first = first_line; /* the first data line: its fields give F */
+    const char *fl = data;
+    for (; blank(fl); fl = next_line((char *)fl)) first++;
+    if (counted && count_fields(fl) != F + 1) {
+        snprintf(err, errlen, "%s:%zu: %zu fields, the header (line 1, field 2) says %zu features and the label", path,
+                 first, count_fields(fl), F);
+        goto cleanup;
     }
+    F = count_fields(fl) - 1;
+    if (check_values(path, rows, F, err, errlen) != 0) goto cleanup;
     ds->x = mem_alloc(rows * F * sizeof(float));
     ds->y = mem_alloc(rows * sizeof(int32_t));
     if (!ds->x || !ds->y) {
@@ -342,6 +345,11 @@ static int parse_libsvm_row(const char *line, const char *path, size_t lineno, l
                      path, lineno, field, field_text(p, tok, sizeof tok), prev);
             return -1;
         }
+        if (idx > DATA_MAX_FEATURES) {
+            snprintf(err, errlen, "%s:%zu: field %zu: index %ld above %d, the most features a dataset may have",
+                     path, lineno, field, idx, DATA_MAX_FEATURES);
+            return -1;
+        }
         const char *vp = end + 1;
         double v;
         if (read_number(&vp, " \t#", &v) != 0) {
@@ -381,6 +389,7 @@ int data_load_libsvm(const char *path, Dataset *ds, char *err, size_t errlen)
         snprintf(err, errlen, "%s:%zu: no data rows with features", path, lineno);
         goto cleanup;
     }
+    if (check_values(path, rows, F, err, errlen) != 0) goto cleanup;
     ds->x = mem_alloc(rows * F * sizeof(float));
     ds->y = mem_alloc(rows * sizeof(int32_t));
     labels = mem_alloc(rows * sizeof(long));

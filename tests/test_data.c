@@ -118,6 +118,16 @@ ParameterizedTestParameters(data, errors)
         {"libsvm", "svm_label.svm", "", "svm_label.svm:1: field 1 (label): '1.5' is not an integer"},
         {"libsvm", "svm_field.svm", "", "svm_field.svm:1: field 3: 'x' is not index:value"},
         {"libsvm", "empty.csv", "", "empty.csv:1: no data rows"},
+        {"csv", "nan_first.csv", "", "nan_first.csv:1: field 1: 'nan' is not a number"},
+        {"csv", "inf_feature.csv", "", "inf_feature.csv:3: field 2: 'Infinity' is not a number"},
+        {"csv", "neginf_feature.csv", "", "neginf_feature.csv:1: field 2: '-inf' is not a number"},
+        {"csv", "hex_feature.csv", "", "hex_feature.csv:2: field 1: '0x10' is not a number"},
+        {"csv", "counted_features.csv", "", "counted_features.csv:2: 3 fields, the header (line 1, field 2) says 1000000000000"},
+        {"csv", "binary.csv", "", "binary.csv: byte 8: NUL byte: not a text file"},
+        {"libsvm", "svm_values.svm", "", "svm_values.svm: 300 rows x 1048576 features, more than the 268435456 values"},
+        {"libsvm", "svm_huge_index.svm", "", "svm_huge_index.svm:1: field 2: index 2000000000 above 1048576"},
+        {"libsvm", "svm_hex.svm", "", "svm_hex.svm:1: field 2: '0x1p-3' is not a number"},
+        {"libsvm", "svm_nan.svm", "", "svm_nan.svm:1: field 2: 'nan' is not a number"},
         {"idx", "missing-images.idx", "", "missing-images.idx: cannot open"},
         {"idx", "magic-images.idx", "", "magic-images.idx: byte 0: bad IDX magic (expected 0x00000803"},
         {"idx", "header-images.idx", "", "header-images.idx: byte 10: file ends inside the IDX header"},
@@ -219,6 +229,6 @@ Test(data, only_regular_files_of_bounded_size)
     cr_assert_eq(ftruncate(fileno(f), (off_t)DATA_MAX_BYTES + 1), 0); /* sparse: no disk used */
     fclose(f);
     cr_expect_eq(data_read_file(big, &buf, &len, err, sizeof err), -1);
-    cr_expect(strstr(err, "bytes, more than the 268435456 a data file may hold") != NULL, "got '%s'", err);
+    cr_expect(strstr(err, "bytes, more than the 268435456 such a file may hold") != NULL, "got '%s'", err);
     unlink(big);
 }

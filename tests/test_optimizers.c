@@ -178,7 +178,7 @@ Test(optimizers, parallel_step_matches_serial)
 
 typedef struct {
     char spec[96];     /* optimizer spec */
-    char message[64];  /* text the error must contain; empty: valid */
+    char message[96];  /* text the error must contain; empty: valid */
 } ValidationCase;
 
 ParameterizedTestParameters(optimizers, validation)
@@ -202,6 +202,17 @@ ParameterizedTestParameters(optimizers, validation)
         {"lion,wd_mode=l1", "allowed decoupled|l2"},
         {"adam,lr=1e-3,lr=1e-2", "given twice"},
         {"adam,lr", "expected key=value"},
+        {"adam,lr=inf", "lr = 'inf': not a decimal number"},
+        {"adam,lr=Infinity", "lr = 'Infinity': not a decimal number"},
+        {"adam,lr=INF", "lr = 'INF': not a decimal number"},
+        {"adam,lr=+inf", "lr = '+inf': not a decimal number"},
+        {"adam,lr=nan", "lr = 'nan': not a decimal number"},
+        {"adam,lr=0x10", "lr = '0x10': not a decimal number"},
+        {"adam,lr=0x1p-3", "lr = '0x1p-3': not a decimal number"},
+        {"adam,lr=1e400", "beyond the largest double"},
+        {"adam,lr=1e-320", "below 2.2250738585072014e-308, the smallest normal double"},
+        {"adam,lr=1e-300", ""},
+        {"adam,lr=.5e-2", ""},
     };
     return cr_make_param_array(ValidationCase, cases, sizeof cases / sizeof cases[0]);
 }

@@ -1,7 +1,9 @@
 /* cli.c — messages and number parsing for the subcommands. */
 #include "harness/cmd/cli.h"
 
-#include <errno.h>
+#include "harness/core/number.h"
+#include "harness/core/params.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,24 +32,47 @@ int cli_fail(int code, const char *fmt, ...)
     return code;
 }
 
-int cli_long(const char *text, long lo, long hi, long *out)
+/* What a flag allows, in words: "an integer in [1, 1000000000]", "a number >= 0". */
+static void allowed_text(double lo, double hi, int integer, char *buf, size_t len)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end); /* accepts 1e6 */
-    if (end == text || *end || errno || v != floor(v) || v < (double)lo || v > (double)hi) return -1;
+    char l[40], h[40];
+    const char *what = integer ? "an integer" : "a number";
+    format_number(lo, l, sizeof l);
+    format_number(hi, h, sizeof h);
+    if (isinf(lo) && isinf(hi)) snprintf(buf, len, "a finite number");
+    else if (isinf(hi)) snprintf(buf, len, "%s >= %s", what, l);
+    else snprintf(buf, len, "%s in [%s, %s]", what, l, h);
+}
+
+/* Reads text as a number of [lo, hi] (whole when integer); prints the
+ * message and returns EXIT_USAGE when it is not one. */
+static int flag_number(const char *flag, const char *text, double lo, double hi, int integer, double *out)
+{
+    char allowed[128];
+    double v;
+    const NumberStatus st = number_parse(text, &v);
+    if (st == NUMBER_OK && v >= lo && v <= hi && (!integer || v == floor(v))) {
+        *out = v;
+        return 0;
+    }
+    allowed_text(lo, hi, integer, allowed, sizeof allowed);
+    char shown[160];
+    params_printable(text, shown, sizeof shown);
+    if (st != NUMBER_OK) return cli_fail(EXIT_USAGE, "%s: '%s': %s; allowed %s", flag, shown, number_status_text(st), allowed);
+    return cli_fail(EXIT_USAGE, "%s: '%s' is not %s", flag, shown, allowed);
+}
+
+int cli_long(const char *flag, const char *text, long lo, long hi, long *out)
+{
+    double v = 0;
+    if (flag_number(flag, text, (double)lo, (double)hi, 1, &v)) return EXIT_USAGE;
     *out = (long)v;
     return 0;
 }
 
-int cli_double(const char *text, double lo, double hi, double *out)
+int cli_double(const char *flag, const char *text, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno || isnan(v) || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
+    return flag_number(flag, text, lo, hi, 0, out);
 }
 
 int cli_device(const char *text, Device *out)

@@ -20,9 +20,11 @@ int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
 /* Prints "optbench: <message>" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Whole-string numbers for flag values; 0 or -1. */
-int cli_long(const char *text, long lo, long hi, long *out);
-int cli_double(const char *text, double lo, double hi, double *out);
+/* Whole-string numbers for the value text of a flag: plain decimal (1e6
+ * counts as an integer) in [lo, hi], finite. Return 0, or print
+ * "optbench: FLAG: ..." naming the allowed range and return EXIT_USAGE. */
+int cli_long(const char *flag, const char *text, long lo, long hi, long *out);
+int cli_double(const char *flag, const char *text, double lo, double hi, double *out);
 
 /* The --device flag of every subcommand: EXIT_OK with *out set, or
  * EXIT_USAGE after "optbench: --device: 'tpu' is not cpu or cuda". */

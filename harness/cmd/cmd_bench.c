@@ -48,15 +48,17 @@ typedef struct {
 } BenchArgs;
 
 /* Splits a comma list of integers in [lo, hi] (1e6 allowed) into out;
- * returns the count, or -1. */
-static int parse_longs(const char *text, long lo, long hi, long *out)
+ * returns the count, or -1 after printing what is wrong. */
+static int parse_longs(const char *flag, const char *text, long lo, long hi, long *out)
 {
     char buf[512], *save = NULL;
     int n = 0;
     snprintf(buf, sizeof buf, "%s", text);
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        if (n == LIST_MAX || cli_long(tok, lo, hi, &out[n++]) != 0) return -1;
-    return n ? n : -1;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == LIST_MAX) return cli_fail(-1, "%s: more than %d values", flag, LIST_MAX);
+        if (cli_long(flag, tok, lo, hi, &out[n++]) != 0) return -1;
+    }
+    return n ? n : cli_fail(-1, "%s: an empty list", flag);
 }
 
 /* Splits a comma list of optimizer names; returns the count, or -1 with the
@@ -95,19 +97,17 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
                                 optimizer_names());
             break;
         case O_N:
-            if ((a->n_sizes = parse_longs(optarg, 1, 1L << 34, a->sizes)) < 0)
-                return cli_fail(EXIT_USAGE, "--n: '%s' is not a list of integers >= 1", optarg);
+            if ((a->n_sizes = parse_longs("--n", optarg, 1, 1L << 34, a->sizes)) < 0) return EXIT_USAGE;
             a->sizes_given = 1;
             break;
         case O_THREADS:
-            if ((a->n_threads = parse_longs(optarg, 1, 1024, a->threads)) < 0)
-                return cli_fail(EXIT_USAGE, "--threads: '%s' is not a list of integers in [1, 1024]", optarg);
+            if ((a->n_threads = parse_longs("--threads", optarg, 1, 1024, a->threads)) < 0) return EXIT_USAGE;
             break;
         case O_REPEATS:
-            if (cli_long(optarg, 1, 1000000, &a->repeats)) return cli_fail(EXIT_USAGE, "--repeats: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--repeats", optarg, 1, 1000000, &a->repeats)) return EXIT_USAGE;
             break;
         case O_WARMUP:
-            if (cli_long(optarg, 0, 1000000, &a->warmup)) return cli_fail(EXIT_USAGE, "--warmup: '%s' is not an integer >= 0", optarg);
+            if (cli_long("--warmup", optarg, 0, 1000000, &a->warmup)) return EXIT_USAGE;
             break;
         case O_JSON: a->json = 1; break;
         case O_DEVICE:

@@ -63,16 +63,16 @@ static int parse_args(int argc, char **argv, CompareArgs *a)
         switch (c) {
         case O_SWEEP: a->sweep = optarg; break;
         case O_LOSS:
-            if (cli_double(optarg, 0, INFINITY, &a->tol.loss_tol)) return cli_usage_error(usage, "--loss-tol: '%s' is not a number >= 0", optarg);
+            if (cli_double("--loss-tol", optarg, 0, INFINITY, &a->tol.loss_tol)) return EXIT_USAGE;
             break;
         case O_FLOOR:
-            if (cli_double(optarg, 0, INFINITY, &a->tol.loss_floor)) return cli_usage_error(usage, "--loss-floor: '%s' is not a number >= 0", optarg);
+            if (cli_double("--loss-floor", optarg, 0, INFINITY, &a->tol.loss_floor)) return EXIT_USAGE;
             break;
         case O_TIME:
-            if (cli_double(optarg, 0, INFINITY, &a->tol.time_tol)) return cli_usage_error(usage, "--time-tol: '%s' is not a number >= 0", optarg);
+            if (cli_double("--time-tol", optarg, 0, INFINITY, &a->tol.time_tol)) return EXIT_USAGE;
             break;
         case O_MEM:
-            if (cli_double(optarg, 0, INFINITY, &a->tol.mem_tol)) return cli_usage_error(usage, "--mem-tol: '%s' is not a number >= 0", optarg);
+            if (cli_double("--mem-tol", optarg, 0, INFINITY, &a->tol.mem_tol)) return EXIT_USAGE;
             break;
         case O_FORMAT:
             if (strcmp(optarg, "table") && strcmp(optarg, "json")) return cli_usage_error(usage, "--format: '%s' is not table or json", optarg);

@@ -41,10 +41,10 @@ int cmd_gradcheck(int argc, char **argv)
                 return cli_fail(EXIT_USAGE, "--seed: %s", err);
             break;
         case 'k':
-            if (cli_long(optarg, 1, 1L << 30, &samples)) return cli_fail(EXIT_USAGE, "--samples: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--samples", optarg, 1, 1L << 30, &samples)) return EXIT_USAGE;
             break;
         case 't':
-            if (cli_double(optarg, 0, 1, &tol)) return cli_fail(EXIT_USAGE, "--tol: '%s' is not a number in [0, 1]", optarg);
+            if (cli_double("--tol", optarg, 0, 1, &tol)) return EXIT_USAGE;
             break;
         case 'D':
             if (cli_device(optarg, &cfg.device) != EXIT_OK) return EXIT_USAGE;

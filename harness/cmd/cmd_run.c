@@ -11,6 +11,7 @@
 #include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
 #include "harness/sweep/execute.h"
+#include "harness/sweep/sweep.h"
 #include "harness/store/store.h"
 
 /* The flags of `optbench run` beyond the run settings. */
@@ -76,6 +77,7 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
     if (cfg->threads > host_cores())
         return cli_fail(EXIT_USAGE, "--threads: %d is more than the %d cores of this machine", cfg->threads,
                         host_cores());
+    if (params_check_name("--sweep", *sweep, SWEEP_NAME_MAX, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     if (config_check_device(cfg, gpu, gpu_len, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
     /* A problem whose data cannot be loaded is an input error, found before
      * the database is opened so that nothing is written. */

@@ -62,7 +62,7 @@ static int parse_args(int argc, char **argv, SlurmArgs *a)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case O_ARRAY:
-            if (cli_long(optarg, 1, 1000000, &a->array)) return cli_fail(EXIT_USAGE, "--array: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--array", optarg, 1, 1000000, &a->array)) return EXIT_USAGE;
             break;
         case O_OUT: a->out_dir = optarg; break;
         case O_PARTITION:
@@ -75,14 +75,14 @@ static int parse_args(int argc, char **argv, SlurmArgs *a)
             a->time = optarg;
             break;
         case O_CPUS:
-            if (cli_long(optarg, 1, 100000, &a->cpus)) return cli_fail(EXIT_USAGE, "--cpus-per-task: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--cpus-per-task", optarg, 1, 100000, &a->cpus)) return EXIT_USAGE;
             break;
         case O_GRES:
             if (!sbatch_word(optarg)) return cli_fail(EXIT_USAGE, "--gres: '%s' is not a resource list such as gpu:1", optarg);
             a->gres = optarg;
             break;
         case O_JOBS:
-            if (cli_long(optarg, 1, 4096, &a->jobs)) return cli_fail(EXIT_USAGE, "--jobs: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--jobs", optarg, 1, 4096, &a->jobs)) return EXIT_USAGE;
             break;
         case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
         default: return cli_usage_error(usage, "slurm: unknown or incomplete option '%s'", argv[optind - 1]);

@@ -57,7 +57,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            if (cli_long(optarg, 1, 4096, &a->jobs)) return cli_fail(EXIT_USAGE, "--jobs: '%s' is not an integer >= 1", optarg);
+            if (cli_long("--jobs", optarg, 1, 4096, &a->jobs)) return EXIT_USAGE;
             break;
         case 's':
             if (sscanf(optarg, "%ld/%ld", &a->shard, &a->shards) != 2 || a->shards < 1 || a->shard < 0 ||

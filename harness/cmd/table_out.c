@@ -40,6 +40,20 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* 1 when text is valid JSON (SQLite's json_valid on the statement's own
+ * database): a value stored by an older version or edited by hand is
+ * written as a string instead of breaking the document. */
+static int json_text_valid(sqlite3_stmt *st, const char *text)
+{
+    sqlite3_stmt *check = NULL;
+    int valid = 0;
+    if (sqlite3_prepare_v2(sqlite3_db_handle(st), "SELECT json_valid(?)", -1, &check, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(check, 1, text, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(check) == SQLITE_ROW)
+        valid = sqlite3_column_int(check, 0);
+    sqlite3_finalize(check);
+    return valid;
+}
+
 /* A JSON value for column i: numbers bare, JSON text (objects, lists) as
  * is, other text quoted, NULL as null. */
 static void json_value(FILE *out, sqlite3_stmt *st, int i)
@@ -55,7 +69,7 @@ static void json_value(FILE *out, sqlite3_stmt *st, int i)
         break;
     }
     default:
-        if (text[0] == '{' || text[0] == '[') fputs(text, out);
+        if ((text[0] == '{' || text[0] == '[') && json_text_valid(st, text)) fputs(text, out);
         else json_string(out, text);
     }
 }

@@ -1,6 +1,8 @@
 /* params.c — parsing, range checks and canonical JSON of ParamSet values. */
 #include "harness/core/params.h"
 
+#include "harness/core/number.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -109,7 +111,7 @@ void params_range_text(const ParamDef *d, char *buf, size_t len)
     switch (d->kind) {
     case PARAM_BOOL: snprintf(buf, len, "0|1"); return;
     case PARAM_CHOICE: snprintf(buf, len, "%s", d->choices); return;
-    case PARAM_TEXT: snprintf(buf, len, "text"); return;
+    case PARAM_TEXT: snprintf(buf, len, "text, no control chars"); return;
     case PARAM_LIST: snprintf(buf, len, "[n,...] with n >= 1"); return;
     default: break;
     }
@@ -117,6 +119,39 @@ void params_range_text(const ParamDef *d, char *buf, size_t len)
     format_number(d->hi, hi, sizeof hi);
     snprintf(buf, len, "%c%s, %s%c", (d->flags & PARAM_LO_OPEN) || isinf(d->lo) ? '(' : '[', lo, hi,
              (d->flags & PARAM_HI_OPEN) || isinf(d->hi) ? ')' : ']');
+}
+
+int params_has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+const char *params_printable(const char *s, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (; *s && o + 5 < len; s++) {
+        const unsigned char c = (unsigned char)*s;
+        if (c == '\n') o += (size_t)snprintf(buf + o, len - o, "\\n");
+        else if (c == '\t') o += (size_t)snprintf(buf + o, len - o, "\\t");
+        else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+        else buf[o++] = (char)c;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+int params_check_name(const char *what, const char *name, size_t max, char *err, size_t errlen)
+{
+    char shown[160];
+    if (!*name) snprintf(err, errlen, "%s: empty; give a name of 1 to %zu characters", what, max);
+    else if (strlen(name) > max) snprintf(err, errlen, "%s: longer than %zu characters", what, max);
+    else if (params_has_control(name))
+        snprintf(err, errlen, "%s: '%s' holds a control character (a name may not)", what,
+                 params_printable(name, shown, sizeof shown));
+    else return 0;
+    return -1;
 }
 
 /* Index of word in a "a|b|c" list, or -1. */
@@ -159,20 +194,6 @@ void params_default_text(const ParamDef *d, char *buf, size_t len)
     }
 }
 
-/* Reads a whole-string number; returns 0 or -1. */
-static int parse_number(const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    while (isspace((unsigned char)*text)) text++;
-    if (!*text) return -1;
-    double v = strtod(text, &end);
-    while (isspace((unsigned char)*end)) end++;
-    if (*end || errno == ERANGE || isnan(v)) return -1;
-    *out = v;
-    return 0;
-}
-
 /* Normalises "[256, 128]" into "[256,128]"; returns 0 or -1. */
 static int parse_list(const char *text, char *out, size_t len)
 {
@@ -208,7 +229,8 @@ static int parse_list(const char *text, char *out, size_t len)
 }
 
 /* Reads text as a value of d: a number, bool or choice index into *num, or
- * a TEXT or LIST value into textbuf (NULL: not allowed). Returns 0 or -1. */
+ * a TEXT or LIST value into textbuf (NULL: not allowed). Returns 0, -1, or
+ * the NumberStatus of a number that is not plain finite decimal. */
 static int parse_value(const ParamDef *d, const char *text, double *num, char *textbuf)
 {
     double v;
@@ -225,19 +247,22 @@ static int parse_value(const ParamDef *d, const char *text, double *num, char *t
         return 0;
     }
     case PARAM_TEXT:
-        if (!textbuf || !*text || strlen(text) >= PARAM_TEXT_MAX) return -1;
+        if (!textbuf || !*text || strlen(text) >= PARAM_TEXT_MAX || params_has_control(text)) return -1;
         snprintf(textbuf, PARAM_TEXT_MAX, "%s", text);
         return 0;
     case PARAM_LIST: return textbuf ? parse_list(text, textbuf, PARAM_TEXT_MAX) : -1;
     case PARAM_INT:
     case PARAM_REAL:
-        if (parse_number(text, &v) != 0) return -1;
+    {
+        const NumberStatus st = number_parse(text, &v);
+        if (st != NUMBER_OK) return (int)st;
         if (d->kind == PARAM_INT && v != floor(v)) return -1;
         if (v < d->lo || v > d->hi || ((d->flags & PARAM_LO_OPEN) && v == d->lo) ||
             ((d->flags & PARAM_HI_OPEN) && v == d->hi))
             return -1;
         *num = v;
         return 0;
+    }
     }
     return -1;
 }
@@ -254,7 +279,7 @@ static void known_keys(const ParamSet *ps, char *known, size_t len)
 
 int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_t errlen)
 {
-    char known[PARAMS_MAX * 32 + 16], range[96];
+    char known[PARAMS_MAX * 32 + 16], range[96], shown[PARAM_TEXT_MAX];
     int g = -1, i;
     const char *sub = key;
     if (split_group(ps, key, &g, &i, &sub)) {
@@ -275,9 +300,11 @@ int params_set(ParamSet *ps, const char *key, const char *text, char *err, size_
     const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
     params_range_text(d, range, sizeof range);
     double v = 0;
-    if (parse_value(d, text, &v, g < 0 ? ps->text[i] : NULL) != 0) {
-        snprintf(err, errlen, "%s = '%s': %s, allowed %s", key, text,
-                 d->kind == PARAM_REAL || d->kind == PARAM_INT ? "not a number in range" : "not a valid value",
+    const int rc = parse_value(d, text, &v, g < 0 ? ps->text[i] : NULL);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s = '%s': %s, allowed %s", key, params_printable(text, shown, sizeof shown),
+                 rc > 0 ? number_status_text((NumberStatus)rc)
+                 : d->kind == PARAM_REAL || d->kind == PARAM_INT ? "not a number in range" : "not a valid value",
                  range);
         return -1;
     }

@@ -104,6 +104,18 @@ void params_groups_text(const ParamSet *ps, char *buf, size_t len);
 /* Writes the default of def as text into buf. */
 void params_default_text(const ParamDef *def, char *buf, size_t len);
 
+/* 1 when s holds a control character (a newline, a tab, ESC, DEL, ...),
+ * which no name or text value may hold. */
+int params_has_control(const char *s);
+
+/* s with its control characters written \n, \t or \xNN, for a one-line
+ * message (cut to fit buf); returns buf. */
+const char *params_printable(const char *s, char *buf, size_t len);
+
+/* Checks a name that a user gives (a sweep's): 1 to max characters, none
+ * a control character. Returns 0, or -1 with "WHAT: ..." in err. */
+int params_check_name(const char *what, const char *name, size_t max, char *err, size_t errlen);
+
 /* Shortest decimal text that reads back as exactly x ("0.001", "1e-08"). */
 void format_number(double x, char *buf, size_t len);
 

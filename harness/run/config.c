@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/core/device.h"
+#include "harness/core/number.h"
 #include "harness/core/spec.h"
 
 /* A row of the table: key, kind, default, lo, hi, choices/default text, help. */
@@ -78,9 +80,18 @@ static void bad_value(const ParamDef *d, const char *text, char *err, size_t err
         snprintf(err, errlen, "'%s' is not %s", text, words);
         return;
     }
+    char shown[PARAM_TEXT_MAX], allowed[160], *end;
+    double v;
+    const NumberStatus st = number_parse(text, &v);
+    params_printable(text, shown, sizeof shown);
     params_range_text(d, range, sizeof range);
-    if (isinf(d->lo) && isinf(d->hi)) snprintf(err, errlen, "'%s' is not a number", text);
-    else snprintf(err, errlen, "'%s' is not %s in %s", text, d->kind == PARAM_INT ? "an integer" : "a number", range);
+    if (isinf(d->lo) && isinf(d->hi)) snprintf(allowed, sizeof allowed, "a number");
+    else snprintf(allowed, sizeof allowed, "%s in %s", d->kind == PARAM_INT ? "an integer" : "a number", range);
+    strtod(text, &end);
+    /* inf, nan, hex and out-of-range numbers get the reason; words and ranges the plain message */
+    if (st == NUMBER_OVERFLOW || st == NUMBER_TINY || (st == NUMBER_SYNTAX && end != text && !*end))
+        snprintf(err, errlen, "'%s': %s; allowed %s", shown, number_status_text(st), allowed);
+    else snprintf(err, errlen, "'%s' is not %s", shown, allowed);
 }
 
 /* Writes a number into the setting's field of cfg. */

@@ -17,6 +17,10 @@
 #define SWEEP_MAX_ENTRIES 32  /* problems or optimizers in one file */
 #define SWEEP_MAX_VALUES 64   /* values on one listed axis */
 #define SWEEP_MAX_SEEDS 1024  /* seeds of one sweep */
+#define SWEEP_NAME_MAX 127    /* longest sweep name (no control characters) */
+#define SWEEP_MAX_BYTES (1 << 20) /* largest sweep file */
+#define SWEEP_MAX_DEPTH 32    /* deepest nesting of YAML lists and mappings */
+#define SWEEP_MAX_RUNS 50000  /* most runs one sweep expands to, checked before expanding */
 
 typedef enum {
     AXIS_VALUES,      /* listed values (a scalar is a list of one; choice in random search) */
@@ -46,7 +50,7 @@ typedef struct {
 
 typedef struct {
     char path[1024];          /* the file, for messages */
-    char name[128];           /* sweep name */
+    char name[SWEEP_NAME_MAX + 1]; /* sweep name */
     char *text;               /* the whole file, stored with the sweep */
     RunConfig base;           /* steps, device, schedule, clip, ... shared by every run */
     int n_seeds;              /* seeds per configuration */

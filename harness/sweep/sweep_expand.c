@@ -152,6 +152,31 @@ cleanup:
     return rc;
 }
 
+/* Points of an entry before it is expanded: the product of its axis sizes
+ * (samples for a random search of optimizers), in a double so that no
+ * product can wrap. */
+static double entry_points(const SweepSpec *spec, const SweepEntry *e, int random)
+{
+    double n = 1;
+    if (random) return (double)spec->samples;
+    for (int a = 0; a < e->n_axes; a++) n *= axis_size(&e->axes[a]);
+    return n;
+}
+
+/* Refuses, before anything is allocated, a sweep of more than
+ * SWEEP_MAX_RUNS runs: problem points x optimizer points x seeds. */
+static int check_size(const SweepSpec *spec, char *err, size_t errlen)
+{
+    double probs = 0, opts = 0;
+    for (int p = 0; p < spec->n_problems; p++) probs += entry_points(spec, &spec->problems[p], 0);
+    for (int o = 0; o < spec->n_optimizers; o++) opts += entry_points(spec, &spec->optimizers[o], spec->random);
+    const double runs = probs * opts * spec->n_seeds;
+    if (runs <= SWEEP_MAX_RUNS) return 0;
+    snprintf(err, errlen, "%s: %.0f runs (%.0f problem points x %.0f optimizer points x %d seeds), more than the %d "
+             "one sweep may hold", spec->path, runs, probs, opts, spec->n_seeds, SWEEP_MAX_RUNS);
+    return -1;
+}
+
 int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err, size_t errlen)
 {
     Points probs[SWEEP_MAX_ENTRIES] = {0}, opts[SWEEP_MAX_ENTRIES] = {0};
@@ -160,6 +185,7 @@ int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err,
     int rc = -1;
     *out = NULL;
     *n_out = 0;
+    if (check_size(spec, err, errlen) != 0) return -1;
     for (int p = 0; p < spec->n_problems; p++) {
         const SweepEntry *e = &spec->problems[p];
         char entry[96];

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "harness/core/file.h"
+#include "harness/core/number.h"
 #include "harness/core/spec.h"
 #include "harness/sweep/sweep.h"
 
@@ -27,8 +29,10 @@ static int fail_at(Parser *ps, const yaml_node_t *node, const char *what, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    char shown_what[256], shown[ERRMSG_MAX]; /* keys and values of the file may hold control characters */
     snprintf(ps->err, ps->errlen, "%s:%lu:%lu: %s: %s", ps->spec->path,
-             (unsigned long)node->start_mark.line + 1, (unsigned long)node->start_mark.column + 1, what, msg);
+             (unsigned long)node->start_mark.line + 1, (unsigned long)node->start_mark.column + 1,
+             params_printable(what, shown_what, sizeof shown_what), params_printable(msg, shown, sizeof shown));
     return -1;
 }
 
@@ -39,14 +43,11 @@ static const char *scalar(const yaml_node_t *n)
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* A scalar as a number; -1 when it is none. */
+/* A scalar as a finite decimal number (number.h); -1 when it is none. */
 static int scalar_number(const yaml_node_t *n, double *out)
 {
     const char *s = scalar(n);
-    char *end;
-    if (!s || !*s) return -1;
-    *out = strtod(s, &end);
-    return *end || isnan(*out) ? -1 : 0;
+    return s && number_parse(s, out) == NUMBER_OK ? 0 : -1;
 }
 
 /* Checks one value text against a setting's definition in the defaults
@@ -376,8 +377,11 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
         if (!key) return fail_at(ps, kn, "sweep", "keys must be plain names");
         int rc = 0;
         if (!strcmp(key, "name")) {
-            if (!scalar(vn) || !*scalar(vn) || strlen(scalar(vn)) >= sizeof spec->name)
-                return fail_at(ps, vn, key, "expected a name of at most %zu characters", sizeof spec->name - 1);
+            char where[sizeof spec->path + 48];
+            if (!scalar(vn)) return fail_at(ps, vn, key, "expected a name of 1 to %d characters", SWEEP_NAME_MAX);
+            snprintf(where, sizeof where, "%s:%lu:%lu: name", spec->path, (unsigned long)vn->start_mark.line + 1,
+                     (unsigned long)vn->start_mark.column + 1);
+            if (params_check_name(where, scalar(vn), SWEEP_NAME_MAX, ps->err, ps->errlen) != 0) return -1;
             snprintf(spec->name, sizeof spec->name, "%s", scalar(vn));
         } else if ((set = setting_find(key)) && (set->scope & SETTING_SWEEP)) {
             rc = parse_setting(ps, set, vn);
@@ -414,21 +418,122 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
     return parse_problems(ps, problems) || parse_optimizers(ps, optimizers) ? -1 : 0;
 }
 
-/* Reads a whole file into a NUL-terminated buffer. */
-static char *read_file(const char *path, size_t *len)
+/* Writes libyaml's syntax error as "file:line:col: YAML: ..."; returns -1. */
+static int yaml_syntax_error(const char *path, const yaml_parser_t *parser, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
-            *len = fread(buf, 1, (size_t)size, f);
-            buf[*len] = 0;
-        }
+    snprintf(err, errlen, "%s:%lu:%lu: YAML: %s%s%s", path, (unsigned long)parser->problem_mark.line + 1,
+             (unsigned long)parser->problem_mark.column + 1, parser->problem ? parser->problem : "syntax error",
+             parser->context ? " " : "", parser->context ? parser->context : "");
+    return -1;
+}
+
+/* Reads the events of the file once before its document is built, and
+ * stops at the first alias (*name: a node used twice, which lets a few
+ * hundred bytes stand for billions of nodes), nesting deeper than
+ * SWEEP_MAX_DEPTH or a second document. Stopping there bounds the work
+ * whatever the file holds: libyaml's cost grows with the depth. */
+static int check_events(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int rc = 1, depth = 0, documents = 0; /* rc 1: not decided yet */
+    if (!yaml_parser_initialize(&parser)) {
+        snprintf(err, errlen, "%s: cannot start the YAML parser", path);
+        return -1;
     }
-    fclose(f);
-    return buf;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    while (rc == 1) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = yaml_syntax_error(path, &parser, err, errlen);
+            break;
+        }
+        const unsigned long line = (unsigned long)ev.start_mark.line + 1, col = (unsigned long)ev.start_mark.column + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: rc = 0; break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1) {
+                snprintf(err, errlen, "%s:%lu:%lu: YAML: a second document; a sweep file holds one", path, line, col);
+                rc = -1;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            snprintf(err, errlen, "%s:%lu:%lu: YAML: alias *%s: aliases (and the anchors they name) are not taken "
+                     "in a sweep file", path, line, col, (const char *)ev.data.alias.anchor);
+            rc = -1;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > SWEEP_MAX_DEPTH) {
+                snprintf(err, errlen, "%s:%lu:%lu: YAML: nested more than %d deep", path, line, col, SWEEP_MAX_DEPTH);
+                rc = -1;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: depth--; break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* A key of a mapping, for finding keys given twice. */
+typedef struct {
+    const char *key; /* the scalar */
+    size_t index;    /* its position in the mapping */
+    const yaml_node_t *node; /* where it is */
+} KeySlot;
+
+static int cmp_key_slot(const void *a, const void *b)
+{
+    const KeySlot *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Refuses a key given twice in any mapping of the document, naming the
+ * second one and where the first is. `what` is the dotted path of node
+ * ("optimizers.adam"). Sorting keeps this n log n in the number of keys. */
+static int check_duplicates(Parser *ps, const yaml_node_t *node, const char *what)
+{
+    if (!node) return 0;
+    if (node->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++)
+            if (check_duplicates(ps, node_at(ps, *it), what)) return -1;
+        return 0;
+    }
+    if (node->type != YAML_MAPPING_NODE) return 0;
+    const size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    KeySlot *slots = malloc((n ? n : 1) * sizeof *slots);
+    size_t used = 0;
+    int rc = 0;
+    if (!slots) return fail_at(ps, node, what, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const yaml_node_t *k = node_at(ps, node->data.mapping.pairs.start[i].key);
+        if (scalar(k)) slots[used++] = (KeySlot){scalar(k), i, k};
+    }
+    qsort(slots, used, sizeof *slots, cmp_key_slot);
+    const KeySlot *second = NULL, *first = NULL; /* the repeat that comes first in the file */
+    for (size_t i = 1; i < used; i++)
+        if (!strcmp(slots[i].key, slots[i - 1].key) && (!second || slots[i].index < second->index) &&
+            (i < 2 || strcmp(slots[i].key, slots[i - 2].key))) {
+            second = &slots[i];
+            first = &slots[i - 1];
+        }
+    if (second)
+        rc = fail_at(ps, second->node, what, "key '%s' given twice (first at %lu:%lu)", second->key,
+                     (unsigned long)first->node->start_mark.line + 1, (unsigned long)first->node->start_mark.column + 1);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const yaml_node_pair_t *p = &node->data.mapping.pairs.start[i];
+        const char *k = scalar(node_at(ps, p->key));
+        char sub[256];
+        snprintf(sub, sizeof sub, "%s%s%s", strcmp(what, "sweep") ? what : "", strcmp(what, "sweep") ? "." : "",
+                 k ? k : "?");
+        rc = check_duplicates(ps, node_at(ps, p->value), sub);
+    }
+    free(slots);
+    return rc;
 }
 
 int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
@@ -448,11 +553,9 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
     config_sweep_defaults(&ps.spec->base);
     ps.spec->seeds[0] = 0;
     ps.spec->n_seeds = 1;
-    ps.spec->text = read_file(path, &len);
-    if (!ps.spec->text) {
-        snprintf(err, errlen, "%s: cannot read the sweep file", path);
+    if (file_read_input(path, SWEEP_MAX_BYTES, &ps.spec->text, &len, err, errlen) != 0 ||
+        check_events(path, ps.spec->text, len, err, errlen) != 0)
         goto cleanup;
-    }
     if (!yaml_parser_initialize(&parser)) {
         snprintf(err, errlen, "%s: cannot start the YAML parser", path);
         goto cleanup;
@@ -460,9 +563,7 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
     have_parser = 1;
     yaml_parser_set_input_string(&parser, (const unsigned char *)ps.spec->text, len);
     if (!yaml_parser_load(&parser, &ps.doc)) {
-        snprintf(err, errlen, "%s:%lu:%lu: YAML: %s%s%s", path, (unsigned long)parser.problem_mark.line + 1,
-                 (unsigned long)parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_syntax_error(path, &parser, err, errlen);
         goto cleanup;
     }
     have_doc = 1;
@@ -470,7 +571,9 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
         snprintf(err, errlen, "%s:1:1: sweep: the file is empty", path);
         goto cleanup;
     }
-    if (parse_root(&ps, yaml_document_get_root_node(&ps.doc)) != 0) goto cleanup;
+    if (check_duplicates(&ps, yaml_document_get_root_node(&ps.doc), "sweep") != 0 ||
+        parse_root(&ps, yaml_document_get_root_node(&ps.doc)) != 0)
+        goto cleanup;
     *out = ps.spec;
     ps.spec = NULL;
     rc = 0;
