@@ -11,6 +11,8 @@
 #                   (torch.optim, and tests/torch/reference_optimizers.py for adafactor, muon, sfadamw;
 #                   installs python3-torch)
 #   make bench-cuda the fused optimizer steps on the GPU beside torch's fused AdamW (needs a GPU)
+#   make device-check  build/device-check.tar.xz: the CUDA build, every test program and the
+#                   libraries a bare GPU machine lacks, for `sh tools/device_check.sh` there
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
 #                   BENCH_ARGS adds flags of `optbench bench`)
@@ -80,7 +82,7 @@ $(shell mkdir -p $(BUILD) && [ -f $(CUDA_STAMP) ] || { rm -f $(BUILD)/cuda-*.sta
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: all deps data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda install clean
+.PHONY: all deps data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -192,6 +194,12 @@ test-browser: $(BIN)
 bench-cuda: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) python3 bench/cuda_optim.py
 
+# tools/device_bundle.sh fetches the libraries with apt-get download and dpkg -x.
+device-check: $(BIN) $(TEST_BIN)
+	@[ "$(USE_CUDA)" = 1 ] || { echo "device-check: needs the CUDA build (CUDA=$(CUDA), nvcc: $(or $(NVCC),not found))"; exit 2; }
+	sh tools/device_bundle.sh $(BUILD)/device-check.tar.xz $(BIN) $(TEST_BIN)
+	@echo "on the GPU machine, from the repository root: sh tools/device_check.sh $(BUILD)/device-check.tar.xz"
+
 bench-transformer: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/transformer_step_torch.py
 
@@ -206,4 +214,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-asan optbench
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

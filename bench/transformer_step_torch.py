@@ -38,30 +38,27 @@ THREADS = [1, 2]
 CORPUS_BYTES = 1 << 20
 
 
-def torch_step(steps, threads):
-    """Median seconds of one torch training step (run in a child process)."""
+def make_gpt(layers, d_model, heads, context, vocab):
+    """optbench's transformer in torch (on the CPU; .to() moves it)."""
     import torch
     import torch.nn.functional as F
-
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
 
     class Block(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.ln1 = torch.nn.LayerNorm(D_MODEL)
-            self.qkv = torch.nn.Linear(D_MODEL, 3 * D_MODEL)
-            self.proj = torch.nn.Linear(D_MODEL, D_MODEL)
-            self.ln2 = torch.nn.LayerNorm(D_MODEL)
-            self.fc = torch.nn.Linear(D_MODEL, 4 * D_MODEL)
-            self.fc_proj = torch.nn.Linear(4 * D_MODEL, D_MODEL)
-            self.register_buffer("mask", torch.tril(torch.ones(CONTEXT, CONTEXT, dtype=torch.bool)))
+            self.ln1 = torch.nn.LayerNorm(d_model)
+            self.qkv = torch.nn.Linear(d_model, 3 * d_model)
+            self.proj = torch.nn.Linear(d_model, d_model)
+            self.ln2 = torch.nn.LayerNorm(d_model)
+            self.fc = torch.nn.Linear(d_model, 4 * d_model)
+            self.fc_proj = torch.nn.Linear(4 * d_model, d_model)
+            self.register_buffer("mask", torch.tril(torch.ones(context, context, dtype=torch.bool)))
 
         def forward(self, x):
             B, T, C = x.shape
             q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
-            q, k, v = (t.view(B, T, HEADS, C // HEADS).transpose(1, 2) for t in (q, k, v))
-            att = (q @ k.transpose(-2, -1)) * (1.0 / (C // HEADS) ** 0.5)
+            q, k, v = (t.view(B, T, heads, C // heads).transpose(1, 2) for t in (q, k, v))
+            att = (q @ k.transpose(-2, -1)) * (1.0 / (C // heads) ** 0.5)
             att = F.softmax(att.masked_fill(~self.mask[:T, :T], float("-inf")), dim=-1)
             x = x + self.proj((att @ v).transpose(1, 2).contiguous().view(B, T, C))
             return x + self.fc_proj(F.gelu(self.fc(self.ln2(x))))
@@ -69,18 +66,28 @@ def torch_step(steps, threads):
     class GPT(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.wte = torch.nn.Embedding(VOCAB, D_MODEL)
-            self.wpe = torch.nn.Embedding(CONTEXT, D_MODEL)
-            self.blocks = torch.nn.ModuleList(Block() for _ in range(LAYERS))
-            self.lnf = torch.nn.LayerNorm(D_MODEL)
+            self.wte = torch.nn.Embedding(vocab, d_model)
+            self.wpe = torch.nn.Embedding(context, d_model)
+            self.blocks = torch.nn.ModuleList(Block() for _ in range(layers))
+            self.lnf = torch.nn.LayerNorm(d_model)
 
         def forward(self, idx):
-            x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+            x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
             for block in self.blocks:
                 x = block(x)
             return F.linear(self.lnf(x), self.wte.weight)
 
-    model = GPT()
+    return GPT()
+
+
+def torch_step(steps, threads):
+    """Median seconds of one torch training step (run in a child process)."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = make_gpt(LAYERS, D_MODEL, HEADS, CONTEXT, VOCAB)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     data = torch.randint(0, VOCAB, (CORPUS_BYTES,))
     offsets = torch.arange(CONTEXT + 1)
@@ -112,9 +119,9 @@ def torch_step_in_child(steps, threads):
     return float(out.stdout.split()[-1])
 
 
-def write_corpus(path):
-    """A corpus of CORPUS_BYTES random bytes drawn from exactly VOCAB letters."""
-    alphabet = bytes(range(48, 48 + VOCAB))
+def write_corpus(path, vocab=VOCAB):
+    """A corpus of CORPUS_BYTES random bytes drawn from exactly vocab letters."""
+    alphabet = bytes(range(48, 48 + vocab))
     rng = random.Random(0)
     text = bytearray(alphabet) + bytearray(rng.choice(alphabet) for _ in range(CORPUS_BYTES - VOCAB))
     with open(path, "wb") as f:

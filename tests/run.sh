@@ -6,7 +6,8 @@
 # printed with its reason, so that a check that did not run (a GPU test on a
 # machine without one, say) is never counted as passed.
 # Environment: OPTBENCH (the binary under test), TEST_BINS (the suites of
-# this build, space-separated: a suite left from another build is not run).
+# this build, space-separated: a suite left from another build is not run),
+# E2E_SCRIPTS (the end-to-end scripts to run; default every tests/e2e/*.sh).
 set -u
 passed=0
 failed=0
@@ -33,7 +34,7 @@ for suite in $TEST_BINS; do
     skipped=$((skipped + s))
     [ "$code" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 done
-for script in tests/e2e/*.sh; do
+for script in ${E2E_SCRIPTS:-tests/e2e/*.sh}; do
     [ -f "$script" ] || continue
     log=$(OPTBENCH="$OPTBENCH" sh "$script" 2>&1)
     code=$?

@@ -1,0 +1,88 @@
+#!/bin/sh
+# device_check.sh — the GPU check in one command, for a machine with an
+# NVIDIA GPU and driver, the CUDA toolkit's libraries and python3 with a
+# CUDA build of torch, and no package registry. Run it from the root of a
+# checkout that holds the bundle `make device-check` built:
+#
+#     sh tools/device_check.sh [BUNDLE]      (default build/device-check.tar.xz)
+#
+# 1. unpacks the bundle into a temporary folder; finds cuBLAS and the CUDA
+#    runtime (the toolkit's lib64 or torch's wheels) where the bundled
+#    programs do not already;
+# 2. `optbench verify --device cuda` (the golden vectors through the fused
+#    kernels); without a usable GPU it stops here: "no CUDA device", exit 1;
+# 3. every test program and tests/e2e/cuda_gpu.sh through tests/run.sh; a
+#    failed or a skipped GPU test fails the check;
+# 4. bench/cuda_optim.py: every optimizer at 1e7 and 1e8 against the
+#    device's copy bandwidth, torch's fused AdamW at the same sizes, the step
+#    times of every problem on the GPU and the transformer beside torch's.
+#
+# Results go to $OUT (default build/device-check-out): summary.txt (what
+# passed, then the bench tables), gpu.txt, tests.log, test_cuda.log (with
+# each transformer layer's max relative error), bench.md, bench.jsonl and
+# bench.log. Exits 0 only when every step passed, else 1, naming the step.
+set -u
+bundle=${1:-build/device-check.tar.xz}
+out=${OUT:-build/device-check-out}
+mkdir -p "$out"
+summary=$out/summary.txt
+: >"$summary"
+say() { echo "$*" | tee -a "$summary"; }
+die() { say "device-check: FAILED: $*"; exit 1; }
+
+[ -f "$bundle" ] || die "no bundle $bundle (build it with make device-check)"
+[ -f tests/run.sh ] && [ -f bench/cuda_optim.py ] || die "run from the repository root"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar -C "$tmp" -xJf "$bundle" || die "cannot unpack $bundle"
+b=$tmp/optbench-device
+export PATH="$b/bin:$PATH"
+
+# cuBLAS and the CUDA runtime: where the binaries' run path points
+# (/usr/local/cuda/lib64), else wherever the machine has them.
+missing=$(LD_LIBRARY_PATH="$b/lib" ldd "$b/libexec/optbench" | awk '/not found/ { print $1 }')
+if [ -n "$missing" ]; then
+    dirs=""
+    for lib in $missing; do
+        found=$(find /usr/local /usr/lib /opt -name "$lib" 2>/dev/null | head -n 1)
+        [ -n "$found" ] || die "library $lib not found on this machine"
+        dirs="$dirs${dirs:+:}$(dirname "$found")"
+    done
+    export OPTBENCH_CUDA_LIBS="$dirs"
+fi
+missing=$(LD_LIBRARY_PATH="$b/lib${OPTBENCH_CUDA_LIBS:+:$OPTBENCH_CUDA_LIBS}" ldd "$b"/libexec/* |
+    awk '/not found/ { print $1 }' | sort -u)
+[ -z "$missing" ] || die "libraries not found: $missing"
+
+{ nvidia-smi 2>&1 || echo "nvidia-smi: not available"; } >"$out/gpu.txt"
+if ! "$b/bin/optbench" verify --device cuda >"$tmp/verify" 2>&1; then
+    if grep -q -e "no CUDA device" "$tmp/verify"; then
+        die "no CUDA device: $(tail -n 1 "$tmp/verify")"
+    fi
+    cat "$tmp/verify" >>"$summary"
+    die "optbench verify --device cuda"
+fi
+gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -n 1)
+say "device-check: ${gpu:-GPU}: $(grep -c '^OK' "$tmp/verify") golden files OK through the CUDA kernels"
+
+# tests: every test program, and the end-to-end GPU script
+OPTBENCH="$b/bin/optbench" TEST_BINS="$(ls "$b"/tests/* | tr '\n' ' ')" E2E_SCRIPTS=tests/e2e/cuda_gpu.sh \
+    timeout 300 sh tests/run.sh >"$out/tests.log" 2>&1
+tests_rc=$?
+"$b/tests/test_cuda" --verbose --jobs 1 >"$out/test_cuda.log" 2>&1
+say "device-check: $(tail -n 1 "$out/tests.log")"
+gpu_skips=$(grep -c -e 'test_cuda: \[SKIP\]' -e 'SKIP tests/e2e/cuda_gpu.sh' "$out/tests.log")
+say "device-check: GPU tests skipped: $gpu_skips"
+grep 'max relative error' "$out/test_cuda.log" | sed 's/^\[----\] /  /' | tee -a "$summary"
+
+# bench: optimizer steps, torch, per-problem step times
+PYTHONUNBUFFERED=1 timeout 300 python3 bench/cuda_optim.py --optbench "$b/bin/optbench" --n 1e7,1e8 \
+    --optimizers all --save-bench "$out/bench.jsonl" >"$out/bench.md" 2>"$out/bench.log"
+bench_rc=$?
+cat "$out/bench.md" >>"$summary"
+cat "$out/bench.md"
+
+[ "$tests_rc" = 0 ] || die "tests (tests.log)"
+[ "$gpu_skips" = 0 ] || die "$gpu_skips GPU tests skipped (tests.log)"
+[ "$bench_rc" = 0 ] || die "bench/cuda_optim.py exited $bench_rc (bench.log)"
+say "device-check: passed"
