@@ -109,6 +109,7 @@ static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
 
 const OptimizerDef opt_adafactor = {
     .name = "adafactor",
+    .flops_per_param = 12,
     .summary = "Adafactor (torch.optim.Adafactor): factored second moment on matrices, relative step size",
     .hparams = hparams,
     .n_hparams = N_HP,

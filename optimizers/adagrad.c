@@ -53,6 +53,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_adagrad = {
     .name = "adagrad",
+    .flops_per_param = 9,
     .summary = "Adagrad with lr decay (torch.optim.Adagrad)",
     .hparams = hparams,
     .n_hparams = N_HP,

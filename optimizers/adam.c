@@ -87,6 +87,7 @@ static int step_adamw_cuda(const double *hp, float *const *state, float *p, cons
 
 const OptimizerDef opt_adam = {
     .name = "adam",
+    .flops_per_param = 16,
     .summary = "Adam with L2 weight decay and AMSGrad (torch.optim.Adam)",
     .hparams = adam_hparams,
     .n_hparams = N_HP,
@@ -100,6 +101,7 @@ const OptimizerDef opt_adam = {
 
 const OptimizerDef opt_adamw = {
     .name = "adamw",
+    .flops_per_param = 16,
     .summary = "AdamW: Adam with decoupled weight decay (torch.optim.AdamW)",
     .hparams = adamw_hparams,
     .n_hparams = N_HP,

@@ -68,6 +68,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_lion = {
     .name = "lion",
+    .flops_per_param = 11,
     .summary = "Lion, the paper's form: sign of interpolated momentum, two betas",
     .hparams = hparams,
     .n_hparams = N_HP,
@@ -113,6 +114,7 @@ static int step_single_beta_cuda(const double *hp, float *const *state, float *p
 
 const OptimizerDef opt_lion_l2 = {
     .name = "lion_l2",
+    .flops_per_param = 11,
     .summary = "Lion's single-beta variant: m = b*m + (1-b)*(g + wd*p); p -= lr*sign(m)",
     .hparams = single_beta_hparams,
     .n_hparams = SB_N_HP,

@@ -64,6 +64,17 @@ static size_t scratch_floats(const double *hp, const TensorView *v)
     return 2 * R * C + 2 * m * m;
 }
 
+/* The matrix products of newton_schulz on a matrix tensor: per iteration
+ * X X^T (2 m^2 n), the polynomial's A A (2 m^3) and its product with X
+ * (2 m^2 n), m the short side and n the long one. */
+static double tensor_flops(const double *hp, const TensorView *v)
+{
+    size_t R, C;
+    if (!as_matrix(v, &R, &C)) return 0;
+    const double m = (double)(R < C ? R : C), n = (double)(R < C ? C : R);
+    return hp[NS_STEPS] * (4 * m * m * n + 2 * m * m * m);
+}
+
 /* Orthogonalises u (R x C, row-major) by ns_steps Newton-Schulz iterations
  * on X = u (u^T when R > C, so that X X^T is the small Gram matrix),
  * normalised by max(||X||_F, eps). Returns the final X, inside scratch (of
@@ -160,6 +171,8 @@ static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
 
 const OptimizerDef opt_muon = {
     .name = "muon",
+    .flops_per_param = 6,
+    .tensor_flops = tensor_flops,
     .summary = "Muon: Newton-Schulz orthogonalised momentum on matrices, AdamW on the rest",
     .hparams = hparams,
     .n_hparams = N_HP,

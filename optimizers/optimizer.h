@@ -91,6 +91,11 @@ typedef struct {
     const ParamDef *hparams;   /* hyperparameter table; the first entry is lr */
     int n_hparams;             /* entries in hparams */
     const char *state_doc;     /* the state as a formula of the tensors and hyperparameters */
+    double flops_per_param;    /* arithmetic of one step per parameter, as its update formula
+                                  computes it (weight decay and momentum counted) */
+    /* Optional: FLOPs of one step on tensor v beyond flops_per_param (the
+     * matrix products of a tensor-aware step); NULL: none. */
+    double (*tensor_flops)(const double *hp, const TensorView *v);
     int (*check)(const double *hp, char *err, size_t errlen); /* cross-key rules, or NULL */
     /* ---- elementwise optimizers ---- */
     int (*n_state)(const double *hp);      /* state slots for these values */
@@ -126,6 +131,10 @@ int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size
 /* Float32 streams of one step at hyperparameters hp: *reads arrays read
  * (p, g, every slot), *writes arrays written in place (p, every slot). */
 void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes);
+
+/* FLOPs of one step over the tensors: flops_per_param for each parameter,
+ * plus tensor_flops where the optimizer has it. */
+double optimizer_step_flops(const OptimizerDef *opt, const double *hp, const TensorView *views, int n_views);
 
 /* Comma-separated list of every name, for error messages. */
 const char *optimizer_names(void);

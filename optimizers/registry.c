@@ -69,3 +69,13 @@ int optimizer_configure(const OptimizerDef *opt, const Spec *spec, ParamSet *out
     if (spec_apply(spec, out, err, errlen) != 0) return -1;
     return optimizer_check(opt, out, err, errlen);
 }
+
+double optimizer_step_flops(const OptimizerDef *opt, const double *hp, const TensorView *views, int n_views)
+{
+    double flops = 0;
+    for (int i = 0; i < n_views; i++) {
+        flops += opt->flops_per_param * (double)tensor_numel(&views[i]);
+        if (opt->tensor_flops) flops += opt->tensor_flops(hp, &views[i]);
+    }
+    return flops;
+}

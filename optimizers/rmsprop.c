@@ -57,6 +57,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_rmsprop = {
     .name = "rmsprop",
+    .flops_per_param = 11,
     .summary = "RMSprop, optionally centered, with momentum (torch.optim.RMSprop)",
     .hparams = hparams,
     .n_hparams = N_HP,

@@ -89,6 +89,7 @@ static void swap_eval(const double *hp, const OptTensor *t)
 
 const OptimizerDef opt_sfadamw = {
     .name = "sfadamw",
+    .flops_per_param = 20,
     .summary = "schedule-free AdamW (reference form): trains at y, evaluates at the average x",
     .hparams = hparams,
     .n_hparams = N_HP,

@@ -61,6 +61,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_sgd = {
     .name = "sgd",
+    .flops_per_param = 7,
     .summary = "SGD with momentum, dampening and Nesterov (torch.optim.SGD)",
     .hparams = hparams,
     .n_hparams = N_HP,

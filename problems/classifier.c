@@ -177,6 +177,19 @@ void classifier_destroy(Problem *pb)
     free(c);
 }
 
+/* Fills c->base.flops: a minibatch of c->batch rows (no input gradient for
+ * the first layer) and an evaluation of every held-out row. */
+static void count_flops(Classifier *c)
+{
+    ProblemFlops *f = &c->base.flops, eval = {0};
+    *f = (ProblemFlops){0};
+    for (int l = 0; l < c->n_layers; l++) {
+        linear_flops(f, (int)c->batch, c->width[l], c->width[l + 1], l > 0);
+        linear_flops(&eval, 1, c->width[l], c->width[l + 1], false);
+    }
+    f->eval = eval.forward * (double)c->data.test.rows;
+}
+
 /* Lays out the parameter views and allocates the scratch buffers (freed by
  * classifier_destroy, also when this fails). */
 static int build(Classifier *c, char *err, size_t errlen)
@@ -261,6 +274,7 @@ Problem *classifier_create(const ParamSet *opts, const int *hidden, int n_hidden
     if (c->batch > c->rows_max) c->rows_max = c->batch;
     c->order_epoch = UINT64_MAX;
     rc = build(c, err, errlen);
+    if (rc == 0) count_flops(c);
 cleanup:
     if (rc) {
         classifier_destroy(&c->base);

@@ -13,6 +13,7 @@
 #define OPTBENCH_GEMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define GEMM_ROW_ALIGN 48                /* block boundaries fall on multiples of this row */
 #define GEMM_PAR_MIN_FLOPS (4.0 * 1048576) /* 2MNK below which a product stays on one thread */
@@ -24,5 +25,20 @@
  * of row blocks (for tests); 0 takes one per OpenMP thread. */
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts);
+
+/* One matrix product shape of a problem and how often a training step
+ * computes it. */
+typedef struct {
+    bool trans_a, trans_b; /* as gemm_rows takes them */
+    int M, N, K;           /* C (M,N) = op(A) (M,K) op(B) (K,N) */
+    int count;             /* times per forward and backward of one minibatch */
+} GemmShape;
+
+/* GFLOP/s of gemm_rows on the current OpenMP threads over the shapes,
+ * each computed as often as its count says: passes over them for at least
+ * min_seconds after one warm-up pass, the median pass (as step times are
+ * medians); 0 when there are no shapes or no memory. The rate MFU is taken
+ * against. */
+double gemm_rate(const GemmShape *shapes, int n, double min_seconds);
 
 #endif

@@ -31,6 +31,29 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     gemm_rows(false, true, B, OC, C, inp, C, weight, C, false, out, OC, bias, 0);
 }
 
+/* Counts one product shape in f (merging repeats). */
+static void add_gemm(ProblemFlops *f, bool trans_a, bool trans_b, int M, int N, int K)
+{
+    for (int i = 0; i < f->n_gemms; i++) {
+        GemmShape *g = &f->gemms[i];
+        if (g->trans_a == trans_a && g->trans_b == trans_b && g->M == M && g->N == N && g->K == K) {
+            g->count++;
+            return;
+        }
+    }
+    if (f->n_gemms < PROBLEM_MAX_GEMMS) f->gemms[f->n_gemms++] = (GemmShape){trans_a, trans_b, M, N, K, 1};
+}
+
+void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp)
+{
+    const double mnk = 2.0 * B * C * OC;
+    f->forward += mnk;
+    f->backward += with_dinp ? 2 * mnk : mnk;
+    add_gemm(f, false, true, B, OC, C);
+    if (with_dinp) add_gemm(f, false, false, B, C, OC);
+    add_gemm(f, true, false, OC, C, B);
+}
+
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC)
 {

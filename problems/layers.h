@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "problems/problem.h"
+
 typedef enum { ACT_RELU, ACT_GELU, ACT_TANH } Activation;
 
 #define COL_CHUNK 16 /* columns of one thread's share in a sum over rows */
@@ -32,6 +34,11 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
  * dout^T · inp; dbias (OC) = column sums of dout (B,OC) (skipped when NULL). */
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC);
+
+/* Adds the FLOPs and product shapes of linear_forward (B,C)->(B,OC) and of
+ * its backward to f: 2*B*C*OC forward; backward 2*B*C*OC for dweight and as
+ * much again for dinp when with_dinp. */
+void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp);
 
 /* out (n) = act(inp); gelu is the erf form (torch's default), with erf to
  * within 1.5e-7. */
@@ -81,6 +88,11 @@ void attention_forward(float *out, float *att, float *scratch, const float *qkv,
  * floats, each head's values transposed) are scratch. */
 void attention_backward(float *dqkv, float *datt, float *scratch, const float *dout, const float *qkv,
                         const float *att, int B, int T, int C, int NH);
+
+/* Adds the FLOPs of attention_forward and its backward to f, counted over
+ * the full T x T square as llm.c does: q.k and att.v are 2*B*T*T*C each
+ * forward, their four gradients 8*B*T*T*C backward. */
+void attention_flops(ProblemFlops *f, int B, int T, int C);
 
 /* out (n) = inp + branch: a residual connection. */
 void residual_forward(float *out, const float *inp, const float *branch, size_t n);

@@ -254,3 +254,10 @@ void residual_backward(float *dinp, const float *dout, const float *dbranch, siz
     #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) dinp[i] = dout[i] + dbranch[i];
 }
+
+void attention_flops(ProblemFlops *f, int B, int T, int C)
+{
+    const double square = 2.0 * B * T * T * C; /* one product over every (t, t2) pair */
+    f->forward += 2 * square;
+    f->backward += 4 * square;
+}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "harness/core/params.h"
+#include "problems/gemm.h"
 #include "harness/core/tensor.h"
 
 typedef struct Problem Problem;
@@ -51,12 +52,27 @@ typedef struct {
 } ProblemDef;
 
 /* The common head of every problem instance. */
+#define PROBLEM_MAX_GEMMS 24 /* distinct matrix-product shapes of a problem */
+
+/* A problem's arithmetic, counted from its shapes when it is created
+ * (formulas in README.md, "FLOP accounting"): matrix products count
+ * 2*M*N*K each, forward and backward as computed (a backward is twice the
+ * forward, less the input gradient a first layer does not need). */
+typedef struct {
+    double forward;                       /* FLOPs of the forward pass of one minibatch */
+    double backward;                      /* of its backward pass */
+    double eval;                          /* of one held-out evaluation; 0 where none */
+    int n_gemms;                          /* shapes in gemms */
+    GemmShape gemms[PROBLEM_MAX_GEMMS];   /* the products of one forward and backward */
+} ProblemFlops;
+
 struct Problem {
     const ProblemDef *def;   /* the definition it was made from */
     size_t n_params;         /* floats in the parameter buffer */
     TensorView *views;       /* named tensors covering the buffer */
     int n_views;             /* entries in views */
     size_t activation_bytes; /* scratch held for forward/backward */
+    ProblemFlops flops;      /* its arithmetic, filled by create */
 };
 
 /* Every problem, in listing order; NULL-terminated. */

@@ -76,6 +76,7 @@ static Problem *create(const ParamSet *opts, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for the activations of %d sequences", tf->B);
         goto cleanup;
     }
+    tf_count_flops(tf);
     rc = 0;
 cleanup:
     if (rc) {

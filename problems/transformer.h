@@ -104,6 +104,10 @@ size_t tf_ref_doubles(const Transformer *tf);
  * message (a corpus that is missing, empty or shorter than context + 1). */
 int tf_load_task(Transformer *tf, const char *corpus, int context, int p, double train_fraction, char *err,
                  size_t errlen);
+/* Fills tf->base.flops: a training minibatch of B sequences, and an
+ * evaluation over every held-out sequence tf_fill_eval hands out. */
+void tf_count_flops(Transformer *tf);
+
 /* Writes minibatch `batch` of the seed (B training sequences) into tokens/targets. */
 void tf_fill_batch(Transformer *tf, uint64_t seed, uint64_t batch);
 /* Writes held-out sequences first.. (at most B) into tokens/targets and

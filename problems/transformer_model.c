@@ -176,3 +176,29 @@ void tf_backward(Transformer *tf, const float *params, float *grads, int rows, l
     }
     encoder_backward(dwte, TF_AT(tf, grads, 1), tf->dres, tf->tokens, rows, T, C);
 }
+
+/* Adds the FLOPs of tf_forward and tf_backward on `rows` sequences. */
+static void model_flops(const Transformer *tf, ProblemFlops *f, int rows)
+{
+    const int N = rows * tf->T, C = tf->C;
+    for (int l = 0; l < tf->L; l++) {
+        linear_flops(f, N, C, 3 * C, true);
+        attention_flops(f, rows, tf->T, C);
+        linear_flops(f, N, C, C, true);
+        linear_flops(f, N, C, 4 * C, true);
+        linear_flops(f, N, 4 * C, C, true);
+    }
+    linear_flops(f, N, C, tf->V, true);
+}
+
+void tf_count_flops(Transformer *tf)
+{
+    ProblemFlops *f = &tf->base.flops, eval = {0};
+    size_t sequences = 0;
+    int rows;
+    *f = (ProblemFlops){0};
+    model_flops(tf, f, tf->B);
+    for (size_t first = 0; (rows = tf_fill_eval(tf, first)) > 0; first += (size_t)rows) sequences += (size_t)rows;
+    model_flops(tf, &eval, 1);
+    f->eval = eval.forward * (double)sequences;
+}

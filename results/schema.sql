@@ -1,9 +1,12 @@
--- schema.sql — the optbench result database (schema version 2).
+-- schema.sql — the optbench result database (schema version 3).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 2 (version 1 lacked
--- runs.owner; optbench adds it when it first writes such a database).
+-- ('OPTB') and its schema by PRAGMA user_version = 3. Older versions are
+-- read as they are and brought to this one, by adding the columns they
+-- lack at the end of their tables, when optbench first writes them:
+-- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
+-- columns from threads on.
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -14,7 +17,10 @@ CREATE TABLE sweeps (
     created_at  TEXT NOT NULL,
     version     TEXT NOT NULL,          -- optbench version that created it
     host        TEXT NOT NULL,          -- host name
-    device_name TEXT NOT NULL           -- CPU model or GPU name
+    device_name TEXT NOT NULL,          -- CPU model or GPU name
+    machine     TEXT                    -- JSON, as of the sweep's last invocation: cpu, cores,
+                                        --   blas (OpenBLAS's build), blas_core (its kernel
+                                        --   family), jobs, threads_per_job (0: cores / jobs)
 );
 
 CREATE TABLE runs (
@@ -67,6 +73,14 @@ CREATE TABLE runs (
     wall_seconds    REAL,
     owner           TEXT,               -- while pending or running: the sweep process that
                                         --   claimed it, "PID BOOT-ID START-TICKS"
+    threads         INTEGER,            -- OpenMP threads of a CPU run (0 on a device)
+    flops_per_step  REAL,               -- FLOPs of one step from the problem's shapes:
+                                        --   accum x (forward + backward) + the optimizer's
+    flops_per_eval  REAL,               -- FLOPs of one held-out evaluation (0: none)
+    gflops          REAL,               -- achieved: flops_per_step / step_time_median / 1e9
+    sgemm_gflops    REAL,               -- the machine's sgemm GFLOP/s on the problem's own
+                                        --   product shapes and threads, measured by the same
+                                        --   process; MFU = gflops / sgemm_gflops
     UNIQUE (sweep_id, key)
 );
 

@@ -145,3 +145,48 @@ Test(problems, no_test_rows_and_init_bounds)
     cr_expect_eq(cfg.problem->eval(pb, p, &loss, &acc), -1);
     cfg.problem->destroy(pb);
 }
+
+/* FLOP accounting from the shapes (problem.h): an MLP's products, a first
+ * layer without an input gradient, an evaluation over the held-out rows,
+ * and the run's step = forward + backward + AdamW's 16 per parameter. */
+Test(problems, mlp_flops_follow_the_shapes)
+{
+    RunConfig cfg = test_config("mlp,dataset=digits,hidden=[256,128],batch=128", "adamw", 3);
+    char err[ERRMSG_MAX];
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    const double per_row = 2.0 * (64 * 256 + 256 * 128 + 128 * 10);
+    cr_expect_eq(pb->flops.forward, 128 * per_row);
+    cr_expect_eq(pb->flops.backward, 2.0 * 128 * 64 * 256 + 4.0 * 128 * (256 * 128 + 128 * 10));
+    cr_expect_gt(pb->flops.eval, 0);
+    cr_expect_eq(fmod(pb->flops.eval, per_row), 0, "a whole number of held-out rows");
+    cr_expect_eq(pb->flops.n_gemms, 8, "3 forward, 3 weight gradients, 2 input gradients");
+    const double step = pb->flops.forward + pb->flops.backward + 16.0 * (double)pb->n_params;
+    cfg.problem->destroy(pb);
+    static Rows rows;
+    RunSummary sum;
+    cfg.log_every = 1;
+    rows.n = 0;
+    runner_run(&cfg, keep_row, &rows, &sum);
+    cr_expect_eq(sum.flops_per_step, step);
+    cr_expect_float_eq(sum.gflops, step / sum.step_median / 1e9, 1e-9 * sum.gflops);
+    cr_expect_gt(sum.sgemm_gflops, 0, "the rate on its shapes was measured");
+    cr_expect_geq(sum.threads, 1);
+}
+
+/* A transformer: four linear layers and the attention per block, the tied
+ * head; its backward is twice its forward. */
+Test(problems, transformer_flops_follow_the_shapes)
+{
+    RunConfig cfg = test_config("transformer,corpus=tests/data/corpus.txt,layers=2,d_model=64,heads=4,context=32,batch=8",
+                                "sgd", 1);
+    char err[ERRMSG_MAX];
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    const double B = 8, T = 32, C = 64, N = B * T, V = (double)pb->views[0].shape[0];
+    const double block = 2 * N * C * (3 * C + C + 4 * C + 4 * C) + 4 * B * T * T * C;
+    cr_expect_eq(pb->flops.forward, 2 * block + 2 * N * C * V);
+    cr_expect_eq(pb->flops.backward, 2 * pb->flops.forward);
+    cr_expect_gt(pb->flops.eval, 0);
+    cfg.problem->destroy(pb);
+}

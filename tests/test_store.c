@@ -156,17 +156,53 @@ Test(store, creating_a_sweep_twice_gives_one_row)
     cr_expect_eq(scalar("SELECT count(*) FROM sweeps"), 1);
 }
 
+/* The columns that version 3 added, dropped again: a version-2 database. */
+#define DROP_VERSION_3                                                                                             \
+    "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "                             \
+    "ALTER TABLE runs DROP COLUMN flops_per_step; ALTER TABLE runs DROP COLUMN flops_per_eval; "                 \
+    "ALTER TABLE runs DROP COLUMN gflops; ALTER TABLE runs DROP COLUMN sgemm_gflops; "
+
+/* A database of an older version, made by dropping what it lacked. */
+static void make_old(const char *drop)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+Test(store, version_2_is_read_and_upgraded_when_written)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX], machine[256];
+    int64_t sweep;
+    make_old(DROP_VERSION_3 "PRAGMA user_version = 2");
+    cr_assert_eq(store_open_readonly(path, &db, err, sizeof err), 0, "%s", err);
+    store_get_machine(db, "s1", machine, sizeof machine);
+    cr_expect_str_eq(machine, "", "no machine column: nothing");
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), 2, "a read leaves it as it is");
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep_machine(db, sweep, "{\"cpu\":\"X\",\"cores\":4,\"blas\":\"B\",\"blas_core\":\"K\","
+                                               "\"jobs\":2,\"threads_per_job\":0}", err, sizeof err), 0, "%s", err);
+    store_get_machine(db, "s1", machine, sizeof machine);
+    cr_expect_str_eq(machine, "X, 4 cores; B (kernels K); 2 jobs x 2 threads");
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_expect_eq(scalar("SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('threads', 'flops_per_step', "
+                        "'flops_per_eval', 'gflops', 'sgemm_gflops')"), 5);
+}
+
 Test(store, version_1_is_read_and_upgraded_when_written)
 {
     sqlite3 *db;
     char err[ERRMSG_MAX];
     int64_t sweep;
-    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
-    store_close(db);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "ALTER TABLE runs DROP COLUMN owner; PRAGMA user_version = 1", NULL, NULL, NULL),
-                 SQLITE_OK, "%s", sqlite3_errmsg(db));
-    sqlite3_close(db);
+    make_old(DROP_VERSION_3 "ALTER TABLE runs DROP COLUMN owner; PRAGMA user_version = 1");
     cr_assert_eq(store_open_readonly(path, &db, err, sizeof err), 0, "%s", err);
     store_close(db);
     cr_expect_eq(scalar("PRAGMA user_version"), 1, "a read leaves it as it is");

@@ -1,7 +1,9 @@
 /* cmd_bench.c — `optbench bench`: each optimizer's fused step (CPU: at each
  * thread count; cuda: the GPU kernel) at each size, as GB/s of useful
  * traffic and as a fraction of the roofline measured in the same run
- * (bench.h). A measurement, never a test. */
+ * (bench.h); with --gemm, training steps of problems as GFLOP/s and as
+ * model FLOP utilisation against the sgemm rate on the problem's own
+ * product shapes, measured in the same run. A measurement, never a test. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,14 @@
 #include "harness/run/config.h"
 #include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
+#include "harness/run/runner.h"
+
+#include <omp.h>
 
 #define LIST_MAX 16 /* most values of a comma-separated flag */
+/* The problems --gemm times by default: the configurations of BENCHMARKS.md */
+#define BENCH_TRANSFORMER "transformer,layers=2,d_model=128,heads=4,context=64,batch=16"
+#define BENCH_MLP "mlp,dataset=fashion_mnist,hidden=[256,128],batch=128"
 
 static const char usage[] =
     "usage: optbench bench [options]\n"
@@ -25,6 +33,12 @@ static const char usage[] =
     "  --repeats N        timed steps per measurement (default 20)\n"
     "  --warmup N         untimed steps before them (default 3)\n"
     "  --json             one JSON object per line instead of the table\n"
+    "  --gemm             time training steps (AdamW) of each --problem instead: FLOPs per step,\n"
+    "                     GFLOP/s, and MFU against the sgemm rate on the problem's own matrix\n"
+    "                     shapes at the same thread count, measured in the same process\n"
+    "  --problem SPEC     a problem for --gemm (repeatable; default the bench configurations:\n"
+    "                     " BENCH_TRANSFORMER " and\n"
+    "                     " BENCH_MLP ")\n"
     "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
     "  reads p, g and every state slot and writes p and every slot, 4 bytes each), and\n"
     "  the fraction of the roofline: a streaming kernel with the same read and write\n"
@@ -45,6 +59,9 @@ typedef struct {
     int json;                           /* JSON lines instead of the table */
     Device device;                      /* where the steps run */
     int sizes_given;                    /* --n was given */
+    int gemm;                           /* --gemm: problems' training steps */
+    const char *problems[LIST_MAX];     /* --problem specs for --gemm */
+    int n_problems;                     /* entries in problems */
 } BenchArgs;
 
 /* Splits a comma list of integers in [lo, hi] (1e6 allowed) into out;
@@ -77,12 +94,13 @@ static int parse_optimizers(const char *text, const OptimizerDef **out, char *ba
 
 static int parse_args(int argc, char **argv, BenchArgs *a)
 {
-    enum { O_OPT = 256, O_N, O_THREADS, O_REPEATS, O_WARMUP, O_JSON, O_DEVICE, O_HELP };
+    enum { O_OPT = 256, O_N, O_THREADS, O_REPEATS, O_WARMUP, O_JSON, O_DEVICE, O_GEMM, O_PROBLEM, O_HELP };
     static const struct option opts[] = {
         {"optimizer", required_argument, 0, O_OPT}, {"n", required_argument, 0, O_N},
         {"threads", required_argument, 0, O_THREADS}, {"repeats", required_argument, 0, O_REPEATS},
         {"warmup", required_argument, 0, O_WARMUP}, {"json", no_argument, 0, O_JSON},
-        {"device", required_argument, 0, O_DEVICE},
+        {"device", required_argument, 0, O_DEVICE}, {"gemm", no_argument, 0, O_GEMM},
+        {"problem", required_argument, 0, O_PROBLEM},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
     };
     char bad[128];
@@ -110,6 +128,11 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
             if (cli_long("--warmup", optarg, 0, 1000000, &a->warmup)) return EXIT_USAGE;
             break;
         case O_JSON: a->json = 1; break;
+        case O_GEMM: a->gemm = 1; break;
+        case O_PROBLEM:
+            if (a->n_problems == LIST_MAX) return cli_fail(EXIT_USAGE, "--problem: at most %d", LIST_MAX);
+            a->problems[a->n_problems++] = optarg;
+            break;
         case O_DEVICE:
             if (cli_device(optarg, &a->device) != EXIT_OK) return EXIT_USAGE;
             break;
@@ -152,6 +175,66 @@ static int measure(const BenchArgs *a, const OptimizerDef *opt, const ParamSet *
     return bench_optimizer(opt, hp, n, threads, (int)a->warmup, (int)a->repeats, r, err, errlen);
 }
 
+/* The machine: CPU, cores, BLAS build and kernel family. */
+static void print_machine(void)
+{
+    char facts[1024];
+    host_machine_json(facts, sizeof facts, 1, 0);
+    printf("# machine %s\n", facts);
+}
+
+/* Drops metrics rows: --gemm keeps only the summary. */
+static void no_rows(void *ctx, const MetricRow *row) { (void)ctx, (void)row; }
+
+/* --gemm: for each problem and thread count, a run of warmup + repeats
+ * AdamW steps; its median step's GFLOP/s against the sgemm rate the runner
+ * measures on the problem's shapes at the same thread count. */
+static int bench_gemm(BenchArgs *a)
+{
+    char err[ERRMSG_MAX];
+    if (!a->n_problems) {
+        a->problems[a->n_problems++] = BENCH_TRANSFORMER;
+        a->problems[a->n_problems++] = BENCH_MLP;
+    }
+    static RunConfig cfgs[LIST_MAX]; /* static: large */
+    for (int p = 0; p < a->n_problems; p++) { /* every spec checked before anything is printed */
+        RunConfig *cfg = &cfgs[p];
+        config_defaults(cfg);
+        if (config_set_problem(cfg, a->problems[p], err, sizeof err) ||
+            config_set_optimizer(cfg, "adamw", err, sizeof err))
+            return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
+        Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
+        if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
+        cfg->problem->destroy(pb);
+        cfg->steps = a->warmup + a->repeats;
+        cfg->log_every = cfg->steps;
+    }
+    if (!a->json) {
+        print_machine();
+        printf("%-60s %7s %10s %9s %9s %11s %7s\n", "problem", "threads", "GFLOP/step", "step ms", "GFLOP/s",
+               "sgemm GF/s", "MFU");
+    }
+    for (int p = 0; p < a->n_problems; p++) {
+        RunConfig cfg = cfgs[p];
+        for (int t = 0; t < a->n_threads; t++) {
+            RunSummary s;
+            omp_set_num_threads((int)a->threads[t]);
+            runner_run(&cfg, no_rows, NULL, &s);
+            if (s.status == RUN_FAILED) return cli_fail(EXIT_RUNTIME, "%s: %s", a->problems[p], s.error);
+            if (a->json)
+                printf("{\"problem\":\"%s\",\"threads\":%d,\"flops_per_step\":%.6g,\"step_ms\":%.6g,"
+                       "\"gflops\":%.6g,\"sgemm_gflops\":%.6g,\"mfu\":%.6g}\n",
+                       a->problems[p], s.threads, s.flops_per_step, 1e3 * s.step_median, s.gflops, s.sgemm_gflops,
+                       s.gflops / s.sgemm_gflops);
+            else
+                printf("%-60s %7d %10.4g %9.3f %9.2f %11.2f %6.1f%%\n", a->problems[p], s.threads,
+                       s.flops_per_step / 1e9, 1e3 * s.step_median, s.gflops, s.sgemm_gflops,
+                       100 * s.gflops / s.sgemm_gflops);
+        }
+    }
+    return EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     BenchArgs a = {
@@ -170,6 +253,11 @@ int cmd_bench(int argc, char **argv)
         a.n_threads = 1;
     } else {
         host_cpu_name(machine, sizeof machine);
+    }
+    if (!a.json && !a.gemm) print_machine();
+    if (a.gemm) {
+        if (a.device == DEVICE_CUDA) return cli_fail(EXIT_USAGE, "--gemm: CPU only");
+        return bench_gemm(&a);
     }
     if (!a.json)
         printf("# %s; median of %ld steps after %ld warm-up\n"

@@ -103,6 +103,13 @@ static void print_summary(int64_t run_id, const RunConfig *cfg, const RunSummary
     if (s->steps_to_target > 0) printf("step %ld, %.4g s\n", s->steps_to_target, s->seconds_to_target);
     printf("  step %.3g ms median (fwd+bwd %.3g, optimizer %.3g); wall %.3g s\n", 1e3 * s->step_median,
            1e3 * s->fb_median, 1e3 * s->opt_median, s->wall_seconds);
+    if (s->flops_per_step > 0) {
+        printf("  compute: %.4g GFLOP per step, %.4g GFLOP/s", s->flops_per_step / 1e9, s->gflops);
+        if (!isnan(s->sgemm_gflops))
+            printf(", MFU %.1f%% of the sgemm rate on its shapes, %.4g GFLOP/s", 100 * s->gflops / s->sgemm_gflops,
+                   s->sgemm_gflops);
+        printf(" (%d threads)\n", s->threads);
+    }
     printf("  memory: %ld params, state %ld B (%.3g B/param", s->n_params, s->state_bytes,
            s->n_params ? (double)s->state_bytes / (double)s->n_params : 0.0);
     for (int g = 0; g < N_ROLES; g++)
@@ -128,7 +135,7 @@ int cmd_run(int argc, char **argv)
     RunConfig cfg;
     const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
     int quiet = 0, rc;
-    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX];
+    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX], machine[1024];
     sqlite3 *db = NULL;
     int64_t sweep_id = 0;
     ExecCounts counts;
@@ -140,7 +147,9 @@ int cmd_run(int argc, char **argv)
     host_cpu_name(cpu, sizeof cpu);
     ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
     rc = EXIT_RUNTIME;
+    host_machine_json(machine, sizeof machine, 1, cfg.threads);
     if (store_sweep(db, sweep, "runs recorded by `optbench run`", gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) != 0 ||
+        store_sweep_machine(db, sweep_id, machine, err, sizeof err) != 0 ||
         execute_runs(db, sweep_id, &cfg, 1, &opt, &counts, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;

@@ -150,7 +150,7 @@ int cmd_sweep(int argc, char **argv)
     sqlite3 *db = NULL;
     long n = 0, kept = 0;
     int64_t sweep_id;
-    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "";
+    char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "", machine[1024];
     ExecCounts counts;
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
@@ -182,9 +182,11 @@ int cmd_sweep(int argc, char **argv)
         goto cleanup;
     }
     host_cpu_name(cpu, sizeof cpu);
+    host_machine_json(machine, sizeof machine, (int)a.jobs, spec->base.threads);
     ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet};
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
+        store_sweep_machine(db, sweep_id, machine, err, sizeof err) ||
         execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
         goto cleanup;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "harness/core/hostinfo.h"
 
+#include <cblas.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -105,4 +106,28 @@ int host_cores(void)
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
     const long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* s as the body of a JSON string (quotes and backslashes escaped, control
+ * characters dropped). */
+static void json_body(char *out, size_t len, const char *s)
+{
+    size_t o = 0;
+    for (; *s && o + 2 < len; s++) {
+        if ((unsigned char)*s < 0x20) continue;
+        if (*s == '"' || *s == '\\') out[o++] = '\\';
+        out[o++] = *s;
+    }
+    out[o] = 0;
+}
+
+void host_machine_json(char *buf, size_t len, int jobs, int threads_per_job)
+{
+    char cpu[256], cpu_json[512], blas[512], core[128];
+    host_cpu_name(cpu, sizeof cpu);
+    json_body(cpu_json, sizeof cpu_json, cpu);
+    json_body(blas, sizeof blas, openblas_get_config());
+    json_body(core, sizeof core, openblas_get_corename());
+    snprintf(buf, len, "{\"cpu\":\"%s\",\"cores\":%d,\"blas\":\"%s\",\"blas_core\":\"%s\",\"jobs\":%d,"
+             "\"threads_per_job\":%d}", cpu_json, host_cores(), blas, core, jobs, threads_per_job);
 }

@@ -38,4 +38,9 @@ int host_find_shipped(const char *repo_path, const char *installed_path, char *o
  * of `run --threads` and `sweep --jobs`, and the bound of jobs x threads. */
 int host_cores(void);
 
+/* The machine a sweep runs on, as the JSON object of sweeps.machine:
+ * {"cpu":..., "cores":N, "blas":OpenBLAS's build, "blas_core":its kernel
+ * family, "jobs":J, "threads_per_job":T (0: cores / jobs)}. */
+void host_machine_json(char *buf, size_t len, int jobs, int threads_per_job);
+
 #endif

@@ -461,10 +461,10 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
 {
     const ReportData *d = r->d;
     double state[16], peak[16], opt_ns[16], tt[16];
-    char title[1400], cells[1024], a[64], b[64], c[64], e[64], g[64];
+    char title[1400], cells[1024], a[64], b[64], c[64], e[64], g[64], gf[64], mfu[64];
     table_start(r);
     table_row(r, 1, "optimizer\tstate bytes/param\tpeak allocator MiB\tpeak RSS MiB\toptimizer step ns/param\t"
-                    "share of step\tstep ms\tsteps to target\tseconds to target\tseeds reaching target");
+                    "share of step\tstep ms\tGFLOP/s\tMFU\tsteps to target\tseconds to target\tseeds reaching target");
     for (int o = 0; o < d->n_optimizers; o++) {
         int ci = any_config(d, p, o), best = report_best(d, p, o);
         const ReportConfig *cf = ci >= 0 ? &d->configs[ci] : NULL;
@@ -478,9 +478,12 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
         fmt_num(opt_ns[o], c, sizeof c);
         mean_pm(best >= 0 ? d->configs[best].tt_mean : NAN, best >= 0 ? d->configs[best].tt_std : NAN, e, sizeof e);
         fmt_num(best >= 0 ? d->configs[best].steps_tt_mean : NAN, g, sizeof g);
-        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%.4g\t%s\t%.0f%%\t%.4g\t%s\t%s\t%d of %d", d->optimizers[o], a, b,
-                 cf->peak_rss / 1048576.0, c, 100 * cf->opt_time_mean / cf->step_time_mean, 1e3 * cf->step_time_mean, g,
-                 e, best >= 0 ? d->configs[best].n_reached : 0, best >= 0 ? d->configs[best].n_runs : 0);
+        fmt_num(cf->gflops_mean, gf, sizeof gf);
+        if (isfinite(cf->mfu_mean)) snprintf(mfu, sizeof mfu, "%.1f%%", 100 * cf->mfu_mean);
+        else snprintf(mfu, sizeof mfu, "–");
+        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%.4g\t%s\t%.0f%%\t%.4g\t%s\t%s\t%s\t%s\t%d of %d", d->optimizers[o], a,
+                 b, cf->peak_rss / 1048576.0, c, 100 * cf->opt_time_mean / cf->step_time_mean, 1e3 * cf->step_time_mean,
+                 gf, mfu, g, e, best >= 0 ? d->configs[best].n_reached : 0, best >= 0 ? d->configs[best].n_runs : 0);
         table_row(r, 0, cells);
     }
     table_end(r);
@@ -707,6 +710,7 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
              "%d unfinished.", total, d->n_configs, d->n_problems, opts, done, diverged, failed,
          total - done - diverged - failed);
     if (diverged == total) para(&r, "Every run of this sweep diverged: there is no loss to compare.");
+    if (d->machine[0]) para(&r, "Machine: %s.", d->machine);
     if (d->verdict) section_verdict(&r);
     section_summary(&r);
     section_profile(&r);

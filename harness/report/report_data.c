@@ -1,12 +1,14 @@
 /* report_data.c — loading a sweep's runs and aggregating them by problem
  * instance and configuration. */
 #include "harness/report/report_data.h"
+#include "harness/store/store.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* %s: the FLOP columns of schema version 3, or NULLs before it */
 static const char runs_sql[] =
     "SELECT r.id, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, r.status, "
     "coalesce(r.eval_loss, r.final_loss), r.eval_accuracy, r.steps_to_target, r.seconds_to_target, "
@@ -14,7 +16,7 @@ static const char runs_sql[] =
     "json_extract(r.hyperparameters, '$.lr'), json_extract(r.hyperparameters, '$.weight_decay'), r.target_loss, "
     /* the parameter groups' overrides, "vectors.weight_decay=0 ..." (the nested objects of the JSON) */
     "(SELECT group_concat(g.key || '.' || e.key || '=' || CAST(e.value AS TEXT), ' ') "
-    " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object') "
+    " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s "
     "FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
 
 static double col_real(sqlite3_stmt *st, int i)
@@ -160,7 +162,8 @@ static int aggregate(ReportData *d)
     double *score = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *acc = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
     double *tt = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *steps = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
     double *st = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *ot = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
-    int rc = score && acc && tt && steps && st && ot ? 0 : -1;
+    double *gf = malloc(sizeof(double) * (size_t)(d->n_runs + 1)), *mfu = malloc(sizeof(double) * (size_t)(d->n_runs + 1));
+    int rc = score && acc && tt && steps && st && ot && gf && mfu ? 0 : -1;
     for (int c = 0; c < d->n_configs && rc == 0; c++) {
         ReportConfig *cf = &d->configs[c];
         int k = 0;
@@ -183,6 +186,8 @@ static int aggregate(ReportData *d)
             steps[k] = run->steps_to_target > 0 ? (double)run->steps_to_target : NAN;
             st[k] = run->step_time;
             ot[k] = run->opt_time;
+            gf[k] = run->gflops;
+            mfu[k] = run->gflops / run->sgemm_gflops;
             cf->n_reached += run->steps_to_target > 0;
             k++;
         }
@@ -192,8 +197,10 @@ static int aggregate(ReportData *d)
         mean_std(steps, k, &cf->steps_tt_mean, &unused);
         mean_std(st, k, &cf->step_time_mean, &cf->step_time_std);
         mean_std(ot, k, &cf->opt_time_mean, &unused);
+        mean_std(gf, k, &cf->gflops_mean, &unused);
+        mean_std(mfu, k, &cf->mfu_mean, &unused);
     }
-    free(score), free(acc), free(tt), free(steps), free(st), free(ot);
+    free(score), free(acc), free(tt), free(steps), free(st), free(ot), free(gf), free(mfu);
     return rc;
 }
 
@@ -219,7 +226,13 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
     long cap_runs = 0;
     memset(out, 0, sizeof *out);
     snprintf(out->sweep, sizeof out->sweep, "%s", name);
-    if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
+    char sql[sizeof runs_sql + 64];
+    sqlite3_stmt *probe = NULL;
+    const int flops = sqlite3_prepare_v2(db, "SELECT gflops, sgemm_gflops FROM runs", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    snprintf(sql, sizeof sql, runs_sql, flops ? "r.gflops, r.sgemm_gflops" : "NULL, NULL");
+    store_get_machine(db, name, out->machine, sizeof out->machine);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -254,6 +267,8 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         r->peak_rss = col_real(st, 14);
         r->opt_time = col_real(st, 15);
         r->step_time = col_real(st, 16);
+        r->gflops = col_real(st, 21);
+        r->sgemm_gflops = col_real(st, 22);
     }
     if (step != SQLITE_DONE) goto cleanup;
     if (out->n_runs == 0) {

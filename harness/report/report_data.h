@@ -34,6 +34,8 @@ typedef struct {
     double peak_rss;        /* process peak RSS */
     double opt_time;        /* median optimizer-step seconds */
     double step_time;       /* median whole-step seconds */
+    double gflops;          /* achieved GFLOP/s of the step (NAN before schema version 3) */
+    double sgemm_gflops;    /* the same run's sgemm rate on the problem's shapes (NAN: none) */
 } ReportRun;
 
 typedef struct {
@@ -62,10 +64,13 @@ typedef struct {
     double peak_bytes;              /* largest allocator peak over seeds */
     double peak_rss;                /* largest peak RSS over seeds */
     double n_params;                /* parameters */
+    double gflops_mean;             /* achieved GFLOP/s, mean over seeds */
+    double mfu_mean;                /* gflops / sgemm_gflops, mean over seeds (NAN: no products) */
 } ReportConfig;
 
 typedef struct {
     char sweep[128];                /* sweep name */
+    char machine[1024];             /* the machine of its last invocation, as one line ("" if unknown) */
     int n_problems, n_configs, n_optimizers;
     long n_runs;
     ReportProblem *problems;        /* problem instances, in first-seen order */

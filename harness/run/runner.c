@@ -7,6 +7,7 @@
 
 #include "harness/core/memory.h"
 #include "harness/core/timing.h"
+#include <omp.h>
 #include "optimizers/opt_run.h"
 
 #define NORM_CHUNK 65536 /* floats per partial sum of the gradient norm */
@@ -80,6 +81,26 @@ static double step_loss_and_grad(const RunConfig *cfg, Problem *pb, Buffers *b, 
     return loss / cfg->accum;
 }
 
+#define SGEMM_RATE_SECONDS 0.05 /* timed passes over a problem's products */
+
+/* gemm_rate of the problem's products on `threads`, measured once per
+ * problem configuration and thread count in a process (sweep workers run
+ * many runs of one problem); NAN when it has none. */
+static double sgemm_rate(const RunConfig *cfg, const Problem *pb, int threads)
+{
+    static char key[CONFIG_TEXT_MAX + 64]; /* problem, options and threads of the last measure */
+    static double rate;
+    char now[CONFIG_TEXT_MAX + 64], opts[CONFIG_TEXT_MAX];
+    if (pb->flops.n_gemms == 0) return NAN;
+    params_json(&cfg->problem_opts, opts, sizeof opts);
+    snprintf(now, sizeof now, "%s %s %d", cfg->problem->name, opts, threads);
+    if (strcmp(now, key) != 0) {
+        rate = gemm_rate(pb->flops.gemms, pb->flops.n_gemms, SGEMM_RATE_SECONDS);
+        snprintf(key, sizeof key, "%s", now);
+    }
+    return rate;
+}
+
 Problem *runner_begin(const RunConfig *cfg, RunSummary *out)
 {
     char err[ERRMSG_MAX];
@@ -113,6 +134,7 @@ void run_summary_start(const RunConfig *cfg, RunSummary *out)
     out->eval_loss = out->eval_accuracy = out->seconds_to_target = NAN;
     out->fb_median = out->fb_p90 = out->opt_median = out->opt_p90 = NAN;
     out->step_median = out->step_p90 = NAN;
+    out->gflops = out->sgemm_gflops = NAN;
     out->steps_to_target = -1;
     out->device_peak_bytes = out->device_used_bytes = -1;
     out->target = config_target(cfg);
@@ -161,6 +183,7 @@ void run_summary_times(RunSummary *out, double *fb, double *opt, double *step)
     out->opt_p90 = quantile(opt, n, 0.9);
     out->step_median = quantile(step, n, 0.5);
     out->step_p90 = quantile(step, n, 0.9);
+    out->gflops = out->flops_per_step > 0 ? out->flops_per_step / out->step_median / 1e9 : NAN;
 }
 
 int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out)
@@ -233,6 +256,8 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         }
     }
     run_summary_times(out, b.fb_times, b.opt_times, b.step_times);
+    out->threads = omp_get_max_threads();
+    out->sgemm_gflops = sgemm_rate(cfg, pb, out->threads);
 cleanup:
     out->peak_bytes = (long)mem_peak();
     free_buffers(&b);
@@ -245,6 +270,9 @@ cleanup:
 void run_summary_sizes(const RunConfig *cfg, const Problem *pb, const OptRun *r, RunSummary *out)
 {
     const size_t n = pb->n_params;
+    out->flops_per_step = cfg->accum * (pb->flops.forward + pb->flops.backward) +
+                          optimizer_step_flops(cfg->optimizer, cfg->hparams.num, pb->views, pb->n_views);
+    out->flops_per_eval = pb->flops.eval;
     out->n_params = (long)n;
     out->param_bytes = (long)(n * sizeof(float));
     out->grad_bytes = (long)((cfg->accum > 1 ? 2 : 1) * n * sizeof(float));

@@ -62,6 +62,13 @@ typedef struct {
     double opt_median, opt_p90; /* optimizer-step seconds per step */
     double step_median, step_p90; /* whole step (fb + clip + optimizer) */
     double wall_seconds;       /* from start of setup to the end */
+    int threads;               /* OpenMP threads of a CPU run; 0 on a device */
+    double flops_per_step;     /* FLOPs of one step: accum x (forward + backward) + the optimizer's */
+    double flops_per_eval;     /* of one held-out evaluation; 0 where none */
+    double gflops;             /* achieved: flops_per_step / step_median / 1e9 */
+    double sgemm_gflops;       /* the machine's sgemm rate on the problem's own product shapes, on
+                                  the run's threads, measured in the same process; NAN where the
+                                  problem has no products or on a device */
 } RunSummary;
 
 /* Receives each metrics row as soon as it is made. */

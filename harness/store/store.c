@@ -309,18 +309,30 @@ static int create_schema(sqlite3 *db, const char *path, Identity *id, char *err,
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Brings a version-1 database to this version (adds runs.owner). */
+/* What each older version lacks, added at the end of its tables: [v] brings
+ * version v to v + 1. */
+static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
+    [1] = "ALTER TABLE runs ADD COLUMN owner TEXT",
+    [2] = "ALTER TABLE sweeps ADD COLUMN machine TEXT; ALTER TABLE runs ADD COLUMN threads INTEGER; "
+          "ALTER TABLE runs ADD COLUMN flops_per_step REAL; ALTER TABLE runs ADD COLUMN flops_per_eval REAL; "
+          "ALTER TABLE runs ADD COLUMN gflops REAL; ALTER TABLE runs ADD COLUMN sgemm_gflops REAL",
+};
+
+/* Brings an older database to this version, in one transaction. */
 static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-    long long version = 0;
-    char sql[128], *msg = NULL;
+    long long version = 0, from = 0;
+    char sql[64], *msg = NULL;
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA user_version", &version);
-    snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN owner TEXT; PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-    if (rc == SQLITE_OK && version == 1) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    from = version;
+    for (; rc == SQLITE_OK && version >= STORE_OLDEST_VERSION && version < STORE_SCHEMA_VERSION; version++)
+        rc = sqlite3_exec(db, upgrade_sql[version], NULL, NULL, &msg);
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot upgrade schema version 1: %s", path, msg ? msg : sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s: cannot upgrade schema version %lld: %s", path, from, msg ? msg : sqlite3_errmsg(db));
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
     sqlite3_free(msg);
@@ -568,6 +580,38 @@ cleanup:
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "UPDATE sweeps SET machine = ? WHERE id = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, machine, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, sweep_id);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "sweep %lld: %s", (long long)sweep_id, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void store_get_machine(sqlite3 *db, const char *sweep, char *buf, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    buf[0] = 0;
+    /* a database before version 3 has no such column: the prepare fails */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT printf('%s, %d cores; %s (kernels %s); %d jobs x %d threads', "
+                           "json_extract(machine, '$.cpu'), json_extract(machine, '$.cores'), "
+                           "json_extract(machine, '$.blas'), json_extract(machine, '$.blas_core'), "
+                           "json_extract(machine, '$.jobs'), iif(json_extract(machine, '$.threads_per_job') = 0, "
+                           "max(1, json_extract(machine, '$.cores') / json_extract(machine, '$.jobs')), "
+                           "json_extract(machine, '$.threads_per_job'))) "
+                           "FROM sweeps WHERE name = ? AND machine IS NOT NULL",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
 /* Statements of one claim transaction. */
 typedef struct {
     sqlite3_stmt *find;      /* a key's row: id, status, owner */
@@ -727,8 +771,8 @@ static const char update_run_sql[] =
     "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
     "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
     "peak_rss = ?, device_peak_bytes = ?, device_used_bytes = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
-    "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ? "
-    "WHERE id = ?";
+    "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ?, threads = ?, flops_per_step = ?, "
+    "flops_per_eval = ?, gflops = ?, sgemm_gflops = ? WHERE id = ?";
 
 int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
                        long n_rows, char *err, size_t errlen)
@@ -783,6 +827,11 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         bind_real(st, i++, sum->step_median);
         bind_real(st, i++, sum->step_p90);
         bind_real(st, i++, sum->wall_seconds);
+        sqlite3_bind_int(st, i++, sum->threads);
+        bind_real(st, i++, sum->flops_per_step);
+        bind_real(st, i++, sum->flops_per_eval);
+        bind_real(st, i++, sum->gflops);
+        bind_real(st, i++, sum->sgemm_gflops);
         sqlite3_bind_int64(st, i++, run_id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;

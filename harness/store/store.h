@@ -19,8 +19,8 @@
 #include "harness/run/config.h"
 #include "harness/run/runner.h"
 
-#define STORE_SCHEMA_VERSION 2
-#define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (runs.owner added) when opened to write */
+#define STORE_SCHEMA_VERSION 3
+#define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
 #define STORE_QUICK_CHECK_MAX_BYTES (64L << 20) /* larger files skip PRAGMA quick_check at open (BENCHMARKS.md) */
@@ -69,6 +69,15 @@ int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
 
 /* Finds or creates the sweep `name` (two processes creating it at once get
  * the same row); its id in *id. */
+/* Records the machine of the sweep's current invocation (host_machine_json)
+ * in sweeps.machine. Returns 0, or -1 with a message. */
+int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char *err, size_t errlen);
+
+/* The sweep's sweeps.machine as one line into buf ("AMD EPYC, 2 cores;
+ * OpenBLAS 0.3.21 ... (kernels Zen); 2 jobs x 1 threads"; "" when not
+ * recorded or the database predates it). */
+void store_get_machine(sqlite3 *db, const char *sweep, char *buf, size_t len);
+
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err,
                 size_t errlen);
