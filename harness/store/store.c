@@ -221,22 +221,16 @@ int store_quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
     return rc == SQLITE_DONE && problems == 0 ? 0 : -1;
 }
 
-long long store_bytes(const char *path)
+/* Bytes of the file path + suffix (0 when missing). */
+static long long file_bytes(const char *path, const char *suffix)
 {
-    char wal[4096];
+    char name[4096];
     struct stat st;
-    long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    return bytes + (stat(wal, &st) == 0 ? (long long)st.st_size : 0);
+    snprintf(name, sizeof name, "%s%s", path, suffix);
+    return stat(name, &st) == 0 ? (long long)st.st_size : 0;
 }
 
-/* 1 when path's WAL file exists. */
-static int has_wal(const char *path)
-{
-    char wal[4096];
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    return access(wal, F_OK) == 0;
-}
+long long store_bytes(const char *path) { return file_bytes(path, "") + file_bytes(path, "-wal"); }
 
 /* The read-only URI of path (immutable: no locks, no -shm). */
 static void readonly_uri(const char *path, int immutable, char *uri, size_t len)
@@ -259,9 +253,16 @@ static int open_uri(const char *path, int immutable, sqlite3 **db)
 
 /* 1 when an SQLite result code says a read-only open needs files it cannot
  * create (the -shm of a WAL database in a read-only folder). */
+static int cannot_create_shm(int rc)
+{
+    return (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN;
+}
+
+/* 1 when such a database can be read as immutable: its WAL file, if any,
+ * holds nothing (an empty one is left by read-only connections). */
 static int needs_immutable(const char *path, int rc)
 {
-    return ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) && !has_wal(path);
+    return cannot_create_shm(rc) && file_bytes(path, "-wal") == 0;
 }
 
 /* -1 with a "read-only" message when this process cannot write the
@@ -367,6 +368,12 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
         db = NULL;
         sql_rc = open_uri(path, 1, &db);
         if (sql_rc == SQLITE_OK) sql_rc = read_identity(db, &id);
+    }
+    if (sql_rc != SQLITE_OK && !writable && cannot_create_shm(sql_rc) && file_bytes(path, "-wal") > 0) {
+        snprintf(err, errlen, "%s: cannot read it read-only: %s-wal holds changes not yet in the file, and its -shm "
+                 "file cannot be created in that folder; fold them in where the folder is writable: "
+                 "sqlite3 %s 'PRAGMA wal_checkpoint(TRUNCATE)'", path, path, path);
+        goto cleanup;
     }
     if (sql_rc != SQLITE_OK) {
         if (db) describe_error(db, path, sql_rc, err, errlen);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # readonly.sh — a database in a read-only file (chmod 444) or folder (chmod
 # 555) is opened read-only by list, export, report and compare, which work;
-# a sweep or run into it says "read-only" and exits 2, writing nothing.
+# a sweep or run into it says "read-only" and exits 2, writing nothing; a
+# WAL with changes that cannot be read there is refused with the way out.
 # Root ignores file modes, so as root the commands run as the user nobody
 # (setpriv); without a way to drop privileges the test is skipped.
 set -eu
@@ -35,7 +36,8 @@ for mode in file folder; do
     "$OPTBENCH" sweep "$tmp/small.yaml" --db "$d/r.db" --quiet >/dev/null
     cp "$d/r.db" "$tmp/base.db"
     [ "$(id -u)" = 0 ] && chown -R nobody "$d"
-    if [ "$mode" = file ]; then chmod 444 "$d/r.db"; else chmod 555 "$d"; fi
+    # read-only connections leave an empty -wal behind: it holds nothing
+    if [ "$mode" = file ]; then chmod 444 "$d/r.db"; else : >"$d/r.db-wal"; chmod 555 "$d"; fi
     sum=$(cksum <"$d/r.db")
     out="$tmp/out-$mode"
     mkdir "$out"
@@ -61,4 +63,28 @@ for mode in file folder; do
     done
     [ "$(cksum <"$d/r.db")" = "$sum" ] || fail "$mode: the database changed"
 done
+
+# a read-only folder whose WAL holds changes not yet in the file (a writer
+# was killed): they cannot be read without a -shm, and the message says how
+# to fold them in
+d="$tmp/wal"
+mkdir "$d"
+"$OPTBENCH" sweep "$tmp/small.yaml" --db "$d/r.db" --quiet >/dev/null
+mkfifo "$tmp/fifo"
+sqlite3 "$d/r.db" <"$tmp/fifo" >/dev/null 2>&1 & writer=$!
+exec 3>"$tmp/fifo"
+echo "PRAGMA wal_autocheckpoint = 0; UPDATE runs SET final_loss = 0;" >&3
+until [ -s "$d/r.db-wal" ] && [ "$(sqlite3 "$d/r.db" "select count(*) from runs where final_loss = 0")" = 4 ]; do
+    sleep 0.05
+done
+kill -9 "$writer"
+wait "$writer" 2>/dev/null || true
+exec 3>&-
+rm -f "$d/r.db-shm"
+[ "$(id -u)" = 0 ] && chown -R nobody "$d"
+chmod 555 "$d"
+code=0
+as_user "$OPTBENCH" list runs --db "$d/r.db" >/dev/null 2>"$tmp/err" || code=$?
+[ "$code" = 2 ] || fail "a WAL that cannot be read: exit $code: $(cat "$tmp/err")"
+grep -q "r.db-wal holds changes not yet in the file" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 echo ok
