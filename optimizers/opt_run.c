@@ -24,6 +24,11 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
     r->n_views = n_views;
     r->n = n;
     size_t at = 0;
+    if (opt->n_scalars > OPT_MAX_SCALARS) {
+        snprintf(err, errlen, "%s keeps %d scalars per group, more than %d", opt->name, opt->n_scalars,
+                 OPT_MAX_SCALARS);
+        return -1;
+    }
     for (int k = 0; k < n_views; k++) {
         if (views[k].offset != at) {
             snprintf(err, errlen, "tensor %s starts at %zu, not at %zu: the tensors must cover the buffer in order",
@@ -142,8 +147,6 @@ void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
         opt->step_tensors(&grp, r->tensors + m, r->has[gr], t);
     }
 }
-
-int opt_run_has_eval_point(const OptRun *r) { return r->opt->swap_eval != NULL; }
 
 void opt_run_swap_eval(OptRun *r, float *p)
 {

@@ -54,9 +54,8 @@ int opt_run_alloc(OptRun *r, const float *p0);
  * (the schedule applied to the group's own lr). */
 void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr);
 
-/* Whether evaluation is taken elsewhere than at the parameters; and the
- * exchange of the parameters with that point (twice restores them). */
-int opt_run_has_eval_point(const OptRun *r);
+/* Exchanges the parameters with the point evaluation is taken at, for an
+ * optimizer that has one (twice restores them); else nothing. */
 void opt_run_swap_eval(OptRun *r, float *p);
 
 /* Exact state bytes of the run, and of group g's tensors. */

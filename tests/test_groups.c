@@ -209,3 +209,32 @@ Test(groups, sfadamw_evaluates_at_its_average)
     free(g);
     cfg.problem->destroy(pb);
 }
+
+/* Without held-out data the final score is taken at x too: the last
+ * minibatch's loss at x, while the metrics rows hold the losses at y. */
+Test(groups, sfadamw_final_loss_is_taken_at_its_average)
+{
+    RunSummary s;
+    test_run("rosenbrock,dim=4", "sfadamw,lr=0.01", 50, &rows, &s);
+    RunConfig cfg = test_config("rosenbrock,dim=4", "sfadamw,lr=0.01", 50);
+    char err[ERRMSG_MAX];
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    float p[4], g[4];
+    OptRun r;
+    cr_assert_eq(opt_run_plan(&r, cfg.optimizer, &cfg.hparams, pb->views, pb->n_views, 4, err, sizeof err), 0);
+    cfg.problem->init(pb, p, cfg.seed);
+    cr_assert_eq(opt_run_alloc(&r, p), 0);
+    double lr[N_ROLES], last_y = 0;
+    for (long t = 1; t <= 50; t++) {
+        last_y = cfg.problem->loss_and_grad(pb, p, g, cfg.seed, (uint64_t)(t - 1));
+        run_group_lrs(&cfg, &r, t, lr);
+        opt_run_step(&r, p, g, t, lr);
+    }
+    opt_run_swap_eval(&r, p);
+    const double at_x = cfg.problem->loss_and_grad(pb, p, g, cfg.seed, 49);
+    cr_expect_eq(rows.rows[rows.n - 1].loss, last_y, "the rows hold the losses at y");
+    cr_expect_eq(s.final_loss, at_x, "the final score is x's");
+    cr_expect_neq(at_x, last_y);
+    opt_run_free(&r);
+    cfg.problem->destroy(pb);
+}

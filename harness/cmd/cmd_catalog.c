@@ -50,6 +50,10 @@ int cmd_optimizers(int argc, char **argv)
         print_params(o->hparams, o->n_hparams);
         printf("\n");
     }
+    printf("Parameter groups: any key above may be set for one group as GROUP.KEY=value, and\n"
+           "GROUP.lr_scale=x multiplies its scheduled lr (GROUP: %s, %s, %s; see\n"
+           "`optbench problems --problem SPEC` for the tensors of each).\n",
+           group_name(ROLE_MATRIX), group_name(ROLE_EMBEDDING), group_name(ROLE_VECTOR));
     return EXIT_OK;
 }
 

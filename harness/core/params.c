@@ -69,14 +69,6 @@ void params_group_values(const ParamSet *ps, int g, double *out)
     for (int i = 0; i < ps->n; i++) out[i] = params_group_num(ps, g, i);
 }
 
-int params_has_groups(const ParamSet *ps)
-{
-    for (int g = 0; g < N_ROLES; g++)
-        for (int i = 0; i <= PARAMS_MAX; i++)
-            if (ps->group_given[g][i]) return 1;
-    return 0;
-}
-
 double params_num(const ParamSet *ps, const char *key)
 {
     int i = params_index(ps, key);
@@ -413,20 +405,4 @@ int params_json(const ParamSet *ps, char *buf, size_t len)
         if (items[n].val[0]) items[n++].key = group_name((TensorRole)g);
     }
     return items_json(items, n, buf, len);
-}
-
-void params_groups_text(const ParamSet *ps, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (int g = 0; g < N_ROLES; g++)
-        for (int i = 0; i <= PARAMS_MAX && used < len; i++) {
-            if (!ps->group_given[g][i]) continue;
-            const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
-            char val[64];
-            if (d->kind == PARAM_CHOICE) choice_word(d->choices, (int)ps->group_num[g][i], val, sizeof val);
-            else format_number(ps->group_num[g][i], val, sizeof val);
-            used += (size_t)snprintf(buf + used, len - used, "%s%s.%s=%s", used ? "," : "",
-                                     group_name((TensorRole)g), d->name, val);
-        }
 }

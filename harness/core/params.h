@@ -78,9 +78,6 @@ double params_group_num(const ParamSet *ps, int g, int i);
 /* Group g's values of every setting, in table order, into out[ps->n]. */
 void params_group_values(const ParamSet *ps, int g, double *out);
 
-/* Whether any group override is set. */
-int params_has_groups(const ParamSet *ps);
-
 /* Index of key in the table, or -1. */
 int params_index(const ParamSet *ps, const char *key);
 
@@ -96,10 +93,6 @@ int params_json(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes the allowed range of def (e.g. "[0, 1)") into buf. */
 void params_range_text(const ParamDef *def, char *buf, size_t len);
-
-/* Writes "key=value,..." of the group overrides (e.g.
- * "vectors.weight_decay=0"), "" when none; for labels. */
-void params_groups_text(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes the default of def as text into buf. */
 void params_default_text(const ParamDef *def, char *buf, size_t len);

@@ -255,6 +255,12 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
             break;
         }
     }
+    if (out->status == RUN_DONE && cfg->optimizer->swap_eval && isnan(out->eval_loss)) {
+        /* no held-out data: the final score is the last minibatch's loss at the evaluation point */
+        opt_run_swap_eval(&b.opt, b.params);
+        out->final_loss = step_loss_and_grad(cfg, pb, &b, cfg->steps);
+        opt_run_swap_eval(&b.opt, b.params);
+    }
     run_summary_times(out, b.fb_times, b.opt_times, b.step_times);
     out->threads = omp_get_max_threads();
     out->sgemm_gflops = sgemm_rate(cfg, pb, out->threads);

@@ -40,7 +40,8 @@ typedef struct {
     char error[RUN_ERROR_MAX]; /* why it failed or diverged; empty when done */
     long steps_done;           /* steps whose loss was computed */
     double first_loss;         /* loss of step 1 */
-    double final_loss;         /* loss of the last step computed */
+    double final_loss;         /* loss of the last step computed (an optimizer with an evaluation
+                                  point, on a problem without held-out data: that loss at the point) */
     double best_loss;          /* lowest finite training loss */
     double eval_loss;          /* held-out loss at the end, NAN where none */
     double eval_accuracy;      /* held-out accuracy at the end, NAN where none */
