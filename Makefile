@@ -195,10 +195,14 @@ bench-cuda: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) python3 bench/cuda_optim.py
 
 # tools/device_bundle.sh fetches the libraries with apt-get download and dpkg -x.
+ifeq ($(USE_CUDA),1)
 device-check: $(BIN) $(TEST_BIN)
-	@[ "$(USE_CUDA)" = 1 ] || { echo "device-check: needs the CUDA build (CUDA=$(CUDA), nvcc: $(or $(NVCC),not found))"; exit 2; }
 	sh tools/device_bundle.sh $(BUILD)/device-check.tar.xz $(BIN) $(TEST_BIN)
 	@echo "on the GPU machine, from the repository root: sh tools/device_check.sh $(BUILD)/device-check.tar.xz"
+else
+device-check:
+	@echo "device-check: needs the CUDA build (CUDA=$(CUDA), nvcc: $(or $(NVCC),not found))"; exit 2
+endif
 
 bench-transformer: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 bench/transformer_step_torch.py
