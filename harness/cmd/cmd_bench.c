@@ -248,6 +248,10 @@ int cmd_bench(int argc, char **argv)
     if (a.device == DEVICE_CUDA) {
         if (device_probe(machine, sizeof machine, err, sizeof err) != 0)
             return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
+        for (int o = 0; o < a.n_opts; o++)
+            if (!a.opts[o]->step_cuda)
+                return cli_fail(EXIT_USAGE, "--optimizer: no CUDA kernel for %s (bench it with --device cpu)",
+                                a.opts[o]->name);
         if (!a.sizes_given) a.sizes[2] = 100000000;
         a.threads[0] = 0;
         a.n_threads = 1;
