@@ -25,8 +25,8 @@ build of torch. In one run it
    optbench's step on the same generated corpus.
 
 It prints Markdown tables for BENCHMARKS.md, with the GPU and torch version
-(and the optimizers that have no CUDA kernel yet), and exits 1 after them
-when the bench of an optimizer failed otherwise.
+(and the optimizers `optbench bench` does not time on the GPU), and exits 1
+after them when the bench of an optimizer failed otherwise.
 
     make CUDA=1 && python3 bench/cuda_optim.py [--optbench ./optbench] [--n 1e6,1e7,1e8] [--optimizers all]
 """
@@ -55,8 +55,9 @@ def optimizer_names(optbench):
 
 def run_optbench_bench(optbench, optimizers, sizes, repeats):
     """Rows of `optbench bench --device cuda --json`, one optimizer at a
-    time; the optimizers that have no CUDA kernel; and those whose bench
-    failed otherwise, each reported on stderr and left out of the rows."""
+    time; the optimizers it does not bench (no CUDA kernel, or not
+    elementwise); and those whose bench failed otherwise. Each of the last
+    two is reported on stderr and left out of the rows."""
     rows, no_kernel, failed = [], [], []
     for name in optimizers:
         cmd = [optbench, "bench", "--device", "cuda", "--json", "--optimizer", name,
@@ -64,7 +65,8 @@ def run_optbench_bench(optbench, optimizers, sizes, repeats):
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             print(f"# optbench bench --device cuda --optimizer {name}: {run.stderr.strip()}", file=sys.stderr)
-            (no_kernel if "no CUDA kernel" in run.stderr else failed).append(name)
+            benchable = "no CUDA kernel" not in run.stderr and "not an elementwise optimizer" not in run.stderr
+            (failed if benchable else no_kernel).append(name)
             continue
         rows += [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     return rows, no_kernel, failed
@@ -198,7 +200,7 @@ def main():
             f.writelines(json.dumps(r) + "\n" for r in rows)
     print(f"# {gpu}; torch {torch.__version__}; median of {args.repeats} steps after warm-up\n")
     if no_kernel:
-        print(f"No CUDA kernel yet (not benchmarked): {', '.join(no_kernel)}\n")
+        print(f"Not benchmarked (no CUDA kernel, or not elementwise): {', '.join(no_kernel)}\n")
     print("| n | optimizer | step ms | GB/s | of optbench roofline | torch copy GB/s |")
     print("|---:|---|---:|---:|---:|---:|")
     for n in sizes:
