@@ -273,3 +273,19 @@ Test(store, refuses_a_foreign_database_and_another_version)
     cr_expect(strstr(err, "schema version 7") != NULL, "%s", err);
     cr_expect_eq(scalar("SELECT count(*) FROM sqlite_master"), 1, "nothing was added");
 }
+
+Test(store, check_accepts_older_versions)
+{
+    char err[ERRMSG_MAX];
+    int seen = 0;
+    make_old(DROP_VERSION_3 "PRAGMA user_version = 2");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 2 lacks only what version 3 adds");
+    unlink(path);
+    make_old(DROP_VERSION_3 "ALTER TABLE runs DROP COLUMN owner; PRAGMA user_version = 1");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 1 lacks only what its upgrades add");
+    unlink(path);
+    make_old(DROP_VERSION_3 "ALTER TABLE runs DROP COLUMN owner; ALTER TABLE metrics DROP COLUMN lr; "
+                            "PRAGMA user_version = 1");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 1, "a column no upgrade adds is missing");
+    cr_expect_eq(seen, 1);
+}

@@ -407,8 +407,8 @@ cleanup:
 }
 
 /* Every difference between the schema of the attached database `db` and
- * results/schema.sql (attached as main), one per row; a version-1 database
- * may lack runs.owner. */
+ * results/schema.sql (attached as main), one per row; an older database may
+ * lack the columns its upgrades would add (temp.allowed). */
 static const char schema_diff_sql[] =
     "SELECT 'missing ' || m.type || ' ' || m.name FROM main.sqlite_master m WHERE m.name NOT LIKE 'sqlite_%' "
     "AND NOT EXISTS (SELECT 1 FROM db.sqlite_master d WHERE d.name = m.name AND d.type = m.type) "
@@ -418,7 +418,7 @@ static const char schema_diff_sql[] =
     "UNION ALL SELECT 'table ' || t.name || ': column ' || c.name || ' missing or of another type' "
     "FROM main.sqlite_master t, pragma_table_info(t.name, 'main') c "
     "WHERE t.type = 'table' AND EXISTS (SELECT 1 FROM db.sqlite_master d WHERE d.name = t.name) "
-    "AND NOT (?1 = 1 AND t.name = 'runs' AND c.name = 'owner') "
+    "AND NOT EXISTS (SELECT 1 FROM temp.allowed a WHERE a.tbl = t.name AND a.col = c.name) "
     "AND NOT EXISTS (SELECT 1 FROM pragma_table_info(t.name, 'db') x WHERE x.name = c.name AND x.type = c.type "
     "AND x.\"notnull\" = c.\"notnull\" AND x.pk = c.pk) "
     "UNION ALL SELECT 'table ' || t.name || ': unexpected column ' || x.name "
@@ -442,7 +442,7 @@ static void prefixed(void *ctx, const char *line)
 
 /* Runs a query whose rows are problems (each_problem), passing each to fn;
  * returns how many, with an SQLite error counted as one. */
-static long report_rows(sqlite3 *db, const char *sql, long long arg, const char *prefix,
+static long report_rows(sqlite3 *db, const char *sql, const char *prefix,
                         void (*fn)(void *ctx, const char *problem), void *ctx)
 {
     sqlite3_stmt *st = NULL;
@@ -450,7 +450,6 @@ static long report_rows(sqlite3 *db, const char *sql, long long arg, const char 
     ProblemSink sink = {prefix, fn, ctx};
     long problems = 0;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 0) sqlite3_bind_int64(st, 1, arg);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         problems += each_problem((const char *)sqlite3_column_text(st, 0), prefixed, &sink);
         rc = SQLITE_OK;
@@ -466,6 +465,27 @@ static long report_rows(sqlite3 *db, const char *sql, long long arg, const char 
     }
     sqlite3_finalize(st);
     return problems;
+}
+
+/* Fills temp.allowed (tbl, col) with the columns that upgrade_sql adds to a
+ * database of this version; an SQLite result code. */
+static int allowed_missing(sqlite3 *ref, long long version)
+{
+    sqlite3_stmt *add = NULL;
+    char table[64], column[64];
+    int rc = sqlite3_exec(ref, "CREATE TEMP TABLE allowed (tbl TEXT, col TEXT)", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(ref, "INSERT INTO temp.allowed VALUES (?, ?)", -1, &add, NULL);
+    for (long long v = version < STORE_OLDEST_VERSION ? STORE_SCHEMA_VERSION : version;
+         rc == SQLITE_OK && v < STORE_SCHEMA_VERSION; v++)
+        for (const char *s = upgrade_sql[v]; rc == SQLITE_OK && s && *s; s += strcspn(s, ";"), s += *s == ';') {
+            if (sscanf(s, " ALTER TABLE %63s ADD COLUMN %63s", table, column) != 2) continue;
+            sqlite3_reset(add);
+            sqlite3_bind_text(add, 1, table, -1, SQLITE_STATIC);
+            sqlite3_bind_text(add, 2, column, -1, SQLITE_STATIC);
+            rc = sqlite3_step(add) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        }
+    sqlite3_finalize(add);
+    return rc;
 }
 
 long store_check(const char *path, void (*fn)(void *ctx, const char *problem), void *ctx, char *err, size_t errlen)
@@ -515,8 +535,13 @@ long store_check(const char *path, void (*fn)(void *ctx, const char *problem), v
         fn(ctx, line);
         problems++;
     }
-    problems += report_rows(ref, "PRAGMA db.integrity_check", 0, "integrity: ", fn, ctx);
-    problems += report_rows(ref, schema_diff_sql, version, "schema: ", fn, ctx);
+    problems += report_rows(ref, "PRAGMA db.integrity_check", "integrity: ", fn, ctx);
+    if (allowed_missing(ref, version) != SQLITE_OK) {
+        snprintf(err, errlen, "the reference schema: %s", sqlite3_errmsg(ref));
+        problems = -1;
+        goto cleanup;
+    }
+    problems += report_rows(ref, schema_diff_sql, "schema: ", fn, ctx);
 cleanup:
     sqlite3_finalize(st);
     sqlite3_close(ref);
