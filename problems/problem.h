@@ -49,6 +49,8 @@ typedef struct {
     void (*destroy)(Problem *pb);
     /* ---- device ---- */
     const ProblemCuda *cuda;  /* the CUDA twin; NULL without one or built without CUDA */
+    const char *no_cuda_why;  /* where cuda is NULL in a CUDA build: why (a problem without a
+                                 twin and without a reason fails the CUDA tests) */
 } ProblemDef;
 
 /* The common head of every problem instance. */

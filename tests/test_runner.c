@@ -1,6 +1,7 @@
 /* test_runner.c — the step loop: records, clipping, accumulation,
  * divergence, time-to-target and reproducibility. */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -81,15 +82,36 @@ Test(runner, clip_scales_to_the_max_norm)
 
 Test(runner, clipped_sgd_moves_by_at_most_lr_times_clip)
 {
-    RunConfig cfg = test_config("rosenbrock,dim=2", "sgd,lr=0.01", 1);
+    RunConfig cfg = test_config("rosenbrock,dim=2", "sgd,lr=0.01", 2);
     RunSummary s;
+    char err[ERRMSG_MAX];
+    float p[2], p0[2], g[2];
+    const double lr = 0.01;
     cfg.clip = 1.0;
-    cfg.steps = 2;
+    cfg.log_every = 1;
     rows_a.n = 0;
     runner_run(&cfg, keep_row, &rows_a, &s);
-    cr_assert_eq(s.status, RUN_DONE);
-    /* unclipped, sgd lr 0.01 from the start diverges within two steps */
-    cr_expect_lt(rows_a.rows[1].loss, 30.0);
+    cr_assert_eq(s.status, RUN_DONE, "%s", s.error);
+    cr_assert_eq(rows_a.n, 2);
+    /* step 1 by hand, in the runner's order: gradient, clip, update */
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    cfg.problem->init(pb, p, cfg.seed);
+    memcpy(p0, p, sizeof p);
+    cfg.problem->loss_and_grad(pb, p, g, cfg.seed, 0);
+    const double norm = clip_grad_norm(g, 2, cfg.clip);
+    cr_assert_gt(norm, 10 * cfg.clip, "the clip must bind for the test to mean anything (norm %g)", norm);
+    float *no_state[OPT_MAX_STATE] = {0}; /* sgd without momentum keeps none */
+    cr_assert_eq(cfg.optimizer->n_state(cfg.hparams.num), 0);
+    cfg.optimizer->step_cpu(cfg.hparams.num, no_state, p, g, 2, 1, lr);
+    const double moved = hypot((double)p[0] - p0[0], (double)p[1] - p0[1]);
+    /* the parameters are floats: the move is known to a few of their ulps */
+    const double rounding = 4 * FLT_EPSILON * fmax(fabs(p0[0]), fabs(p0[1]));
+    cr_expect_leq(moved, lr * cfg.clip + rounding, "moved %.9g, more than lr x clip", moved);
+    cr_expect_geq(moved, lr * cfg.clip - rounding, "a binding clip leaves a step of lr x clip (moved %.9g)", moved);
+    /* and the run took that step: its step-2 loss is the loss there */
+    cr_expect_eq(rows_a.rows[1].loss, cfg.problem->loss_and_grad(pb, p, g, cfg.seed, 1));
+    cfg.problem->destroy(pb);
 }
 
 Test(runner, accumulation_averages_minibatch_gradients)

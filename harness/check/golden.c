@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "optimizers/opt_run.h"
-#include "harness/core/device.h"
 #include "harness/core/memory.h"
 #include "harness/core/spec.h"
 
@@ -199,8 +198,7 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
     return rc;
 }
 
-/* Folds the parameters after step s into res's worst error. */
-static void compare_step(GoldenResult *res, long s, const float *p, const float *want, size_t n)
+void golden_compare_step(GoldenResult *res, long s, const float *p, const float *want, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double e = fabs((double)p[i] - want[i]) / (1 + fabs((double)want[i]));
@@ -214,35 +212,6 @@ static void compare_step(GoldenResult *res, long s, const float *p, const float 
     }
 }
 
-#ifdef OPTBENCH_CUDA
-/* Replays g on the device from p and the run's host state block: both are
- * copied over, each step's gradient goes over and its parameters come back
- * into p for the comparison. */
-static int replay_cuda(OptRun *run, const Golden *g, const double *lr, float *p, GoldenResult *res, char *err,
-                       size_t errlen)
-{
-    const size_t bytes = g->n * sizeof(float), sbytes = run->state_floats * sizeof(float);
-    float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes);
-    float *ds = sbytes ? (float *)dev_upload(run->state, sbytes) : NULL;
-    int rc = -1, ok = dp && dg && (!sbytes || ds);
-    for (long s = 1; ok && s <= g->steps; s++) {
-        ok = dev_upload_to(dg, g->grads + (size_t)(s - 1) * g->n, bytes) == 0 &&
-             opt_run_step_cuda(run, ds, dp, dg, s, lr) == 0 &&
-             CUDA_OK(cudaMemcpy(p, dp, bytes, cudaMemcpyDeviceToHost));
-        if (ok) compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
-    }
-    if (!ok) {
-        snprintf(err, errlen, "CUDA: %s", device_error());
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    dev_free(dp);
-    dev_free(dg);
-    dev_free(ds);
-    return rc;
-}
-#endif
 
 int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen)
 {
@@ -269,12 +238,12 @@ int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size
     memset(res, 0, sizeof *res);
     rc = 0;
 #ifdef OPTBENCH_CUDA
-    if (dev == DEVICE_CUDA) rc = replay_cuda(&run, g, lr, p, res, err, errlen);
+    if (dev == DEVICE_CUDA) rc = golden_replay_cuda(&run, g, lr, p, res, err, errlen);
     else
 #endif
         for (long s = 1; s <= g->steps; s++) {
             opt_run_step(&run, p, g->grads + (size_t)(s - 1) * g->n, s, lr);
-            compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
+            golden_compare_step(res, s, p, g->params + (size_t)(s - 1) * g->n, g->n);
         }
     res->ok = rc == 0 && res->worst_err <= GOLDEN_TOL;
 cleanup:

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "harness/run/config.h"
+#include "optimizers/opt_run.h"
 #include "harness/core/params.h"
 
 #define GOLDEN_TOL 1e-5
@@ -53,5 +54,18 @@ void golden_free(Golden *g);
  * at its own constant lr (lr x lr_scale). Returns 0 with the outcome in res,
  * or -1 with a message (no CUDA kernel, a CUDA error). */
 int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen);
+
+/* Folds the parameters p after step s (n floats; want: the file's) into
+ * res's worst error. */
+void golden_compare_step(GoldenResult *res, long s, const float *p, const float *want, size_t n);
+
+#ifdef OPTBENCH_CUDA
+/* golden_check's replay on the device (cuda/golden_cuda.c), from the host
+ * parameters p and run's initialised host state, each group at its lr;
+ * p holds the last step's parameters after it. 0, or -1 with the CUDA
+ * error in err. */
+int golden_replay_cuda(OptRun *run, const Golden *g, const double *lr, float *p, GoldenResult *res, char *err,
+                       size_t errlen);
+#endif
 
 #endif

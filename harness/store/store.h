@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "harness/run/config.h"
-#include "harness/run/runner.h"
+#include "harness/run/record.h"
 
 #define STORE_SCHEMA_VERSION 3
 #define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added) when opened to write */

@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/run/runner.h"
+#include "harness/run/record.h"
 
 typedef struct {
     int jobs;            /* worker processes */

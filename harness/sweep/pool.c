@@ -19,6 +19,7 @@
 #include "harness/core/hostinfo.h"
 #include "harness/core/memory.h"
 #include "harness/core/timing.h"
+#include "harness/run/runner.h"
 
 #define WORKER_ROW_BUFFER 256 /* rows a worker holds before writing them */
 #define FLUSH_SECONDS 1.0     /* a worker writes its rows at least this often */

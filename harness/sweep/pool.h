@@ -13,7 +13,7 @@
 
 #include <signal.h>
 
-#include "harness/run/runner.h"
+#include "harness/run/record.h"
 
 typedef struct {
     int jobs;           /* worker processes at most */

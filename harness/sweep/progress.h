@@ -4,7 +4,7 @@
 #ifndef OPTBENCH_PROGRESS_H
 #define OPTBENCH_PROGRESS_H
 
-#include "harness/run/runner.h"
+#include "harness/run/record.h"
 
 #define PROGRESS_WINDOW 32 /* runs the ETA's rate is taken over */
 
