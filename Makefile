@@ -76,9 +76,9 @@ else
 TEST_SRC := $(filter-out tests/test_cuda.c,$(TEST_SRC))
 endif
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(BUILD)/schema_sql.o $(BUILD)/plot_templates.o
-# Rewritten only when USE_CUDA changes, so that switching CUDA= rebuilds every object.
+# Made only when USE_CUDA changes (the other setting's stamp is removed), so
+# that switching CUDA= rebuilds every object.
 CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
-$(shell mkdir -p $(BUILD) && [ -f $(CUDA_STAMP) ] || { rm -f $(BUILD)/cuda-*.stamp; touch $(CUDA_STAMP); })
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
@@ -117,6 +117,11 @@ $(BIN): $(BUILD)/harness/cmd/main.o $(BUILD)/liboptbench.a
 $(BUILD)/liboptbench.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(CUDA_STAMP):
+	@mkdir -p $(BUILD)
+	rm -f $(BUILD)/cuda-*.stamp
+	touch $@
 
 $(BUILD)/%.o: %.c $(CUDA_STAMP) | check-libs
 	@mkdir -p $(dir $@)
@@ -176,7 +181,7 @@ test-torch: $(BIN) torch-dep
 bench: $(BIN) torch-dep bench-mlp bench-transformer
 	@ldconfig -p | grep -q libjemalloc.so.2 || { $(APT_INSTALL) libjemalloc2; }
 	@mkdir -p $(BUILD)
-	./$(BIN) bench --json $(BENCH_ARGS) > $(BUILD)/bench.jsonl
+	$(abspath $(BIN)) bench --json $(BENCH_ARGS) > $(BUILD)/bench.jsonl
 	/usr/bin/python3 bench/torch_optim.py --optbench $(BUILD)/bench.jsonl
 
 bench-mlp: $(BIN) torch-dep
@@ -184,8 +189,8 @@ bench-mlp: $(BIN) torch-dep
 
 demo: deps
 	$(MAKE) all data
-	./$(BIN) sweep sweeps/lion_vs_adamw.yaml --db results/demo.db
-	./$(BIN) report --sweep lion-vs-adamw --db results/demo.db --out reports/lion_vs_adamw --optimizers lion,adamw,lion_l2
+	$(abspath $(BIN)) sweep sweeps/lion_vs_adamw.yaml --db results/demo.db
+	$(abspath $(BIN)) report --sweep lion-vs-adamw --db results/demo.db --out reports/lion_vs_adamw --optimizers lion,adamw,lion_l2
 
 test-browser: $(BIN)
 	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; }
@@ -215,7 +220,8 @@ install: $(BIN)
 	install -m 644 results/schema.sql $(DESTDIR)$(PREFIX)/share/optbench/results/
 	install -m 644 data/*.csv data/*.csv.gz data/README.md $(DESTDIR)$(PREFIX)/share/optbench/data/
 
+# BUILD=DIR cleans that build; the default build also takes test-asan's.
 clean:
-	rm -rf build build-asan optbench
+	rm -rf $(BUILD) $(BIN) $(if $(filter build,$(BUILD)),build-asan)
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -10,6 +10,7 @@
 
 #include "problems/fastmath.h"
 #include "problems/gemm.h"
+#include "problems/softmax_row.h"
 
 #define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
@@ -126,28 +127,6 @@ void activation_backward(float *dinp, const float *dout, const float *inp, size_
     }
 }
 
-/* The softmax of one row of logits into p; returns its cross-entropy
- * against target (0 and p unwritten when target < 0), and sets *hit when
- * the largest logit is the target. */
-static double softmax_xent_row(float *p, int *hit, const float *z, int32_t target, int V)
-{
-    *hit = 0;
-    if (target < 0) return 0;
-    int argmax = 0;
-    for (int v = 1; v < V; v++)
-        if (z[v] > z[argmax]) argmax = v;
-    const float zmax = z[argmax];
-    double sum = 0;
-    for (int v = 0; v < V; v++) {
-        p[v] = expf(z[v] - zmax);
-        sum += p[v];
-    }
-    const float inv = (float)(1.0 / sum);
-    for (int v = 0; v < V; v++) p[v] *= inv;
-    *hit = argmax == target;
-    return log(sum) - ((double)z[target] - zmax);
-}
-
 #define XENT_ROWS 256 /* rows whose losses are computed in parallel, then summed in order */
 
 double softmax_xent_forward(float *probs, long *correct, const float *logits, const int32_t *targets,
@@ -174,14 +153,7 @@ void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *ta
                            float scale)
 {
     #pragma omp parallel for schedule(static) if ((size_t)B * V >= PAR_MIN)
-    for (int b = 0; b < B; b++) {
-        const float *p = probs + (size_t)b * V;
-        float *d = dlogits + (size_t)b * V;
-        if (targets[b] < 0) {
-            for (int v = 0; v < V; v++) d[v] = 0;
-            continue;
-        }
-        for (int v = 0; v < V; v++) d[v] = p[v] * scale;
-        d[targets[b]] -= scale;
-    }
+    for (int b = 0; b < B; b++)
+        for (int v = 0; v < V; v++)
+            dlogits[(size_t)b * V + v] = softmax_xent_grad(probs[(size_t)b * V + v], v, targets[b], scale);
 }

@@ -9,6 +9,7 @@
 #include "problems/cuda/layers_cuda.h"
 #include "problems/cuda/layers_launch.h"
 #include "problems/fastmath.h"
+#include "problems/softmax_row.h"
 
 /* out[b, o] = bias[o]. */
 __global__ void fill_bias(float *out, const float *bias, size_t B, size_t OC)
@@ -99,31 +100,15 @@ extern "C" int activation_backward_cuda(float *dinp, const float *dout, const fl
     return LAUNCH_OK("act_backward") ? 0 : -1;
 }
 
-/* One thread per row, in the CPU's order: argmax, exp sum in double, scale. */
+/* One thread per row: the CPU's row (softmax_row.h). */
 __global__ void softmax_xent_rows(float *probs, double *row_correct, const float *logits, const int32_t *targets, int B,
                                   int V, double *row_loss)
 {
     GRID_STRIDE(b, (size_t)B)
     {
-        const float *z = logits + b * V;
-        float *p = probs + b * V;
-        if (targets[b] < 0) { /* ignored row: no loss, no count */
-            row_loss[b] = row_correct[b] = 0;
-            continue;
-        }
-        int argmax = 0;
-        for (int v = 1; v < V; v++)
-            if (z[v] > z[argmax]) argmax = v;
-        const float zmax = z[argmax];
-        double sum = 0;
-        for (int v = 0; v < V; v++) {
-            p[v] = expf(z[v] - zmax);
-            sum += p[v];
-        }
-        const float inv = (float)(1.0 / sum);
-        for (int v = 0; v < V; v++) p[v] *= inv;
-        row_loss[b] = log(sum) - ((double)z[targets[b]] - zmax);
-        row_correct[b] = argmax == targets[b];
+        int right;
+        row_loss[b] = softmax_xent_row(probs + b * V, &right, logits + b * V, targets[b], V);
+        row_correct[b] = right;
     }
 }
 
@@ -136,12 +121,7 @@ extern "C" int softmax_xent_forward_cuda(float *probs, double *row_correct, cons
 
 __global__ void xent_grad(float *dlogits, const float *probs, const int32_t *targets, int B, int V, float scale)
 {
-    GRID_STRIDE(i, (size_t)B * V)
-    {
-        const int32_t target = targets[i / V];
-        const float d = target < 0 ? 0.0f : probs[i] * scale;
-        dlogits[i] = (int)(i % V) == target ? d - scale : d;
-    }
+    GRID_STRIDE(i, (size_t)B * V) dlogits[i] = softmax_xent_grad(probs[i], (int)(i % V), targets[i / V], scale);
 }
 
 extern "C" int softmax_xent_backward_cuda(float *dlogits, const float *probs, const int32_t *targets, int B, int V,

@@ -40,8 +40,9 @@ int activation_backward_cuda(float *dinp, const float *dout, const float *inp, s
 
 /* probs (B,V) = softmax(logits); row_correct (B) = 1 where the row's largest
  * logit is its target, else 0; row_loss (B) = the row's cross-entropy in
- * double (the CPU twin returns their sum and adds the correct rows up).
- * Rows whose target is negative get loss 0 and correct 0, probs unwritten. */
+ * double (the CPU twin returns their sum and adds the correct rows up). A
+ * row whose target is negative is ignored as on the CPU: loss 0, not
+ * correct (softmax_row.h holds the one body of both). */
 int softmax_xent_forward_cuda(float *probs, double *row_correct, const float *logits, const int32_t *targets, int B,
                               int V, double *row_loss);
 /* dlogits (B,V) = (probs - onehot(targets)) * scale, zero in ignored rows. */
