@@ -3,7 +3,7 @@
 of optbench's transformer problem against PyTorch on the same model, batch
 and thread count.
 
-The model is the GPT of DESIGN.md: 2 layers, d_model 128, 4 heads, context
+The model is the GPT of problems/transformer.c: 2 layers, d_model 128, 4 heads, context
 64, vocabulary 64, batch 16; token and position embeddings, pre-LayerNorm
 blocks of causal attention and a 4x GELU MLP, a final LayerNorm and the
 output head tied to the token embedding, cross-entropy at every position.

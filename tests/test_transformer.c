@@ -103,8 +103,18 @@ Test(layers, attention_backward)
     fill(lc.a, 3 * n, 1, 1.0f);
     fill(lc.proj, n, 4, 1.0f);
     run_attention(&lc);
-    for (int t = 0; t < lc.T; t++) /* causal: no weight above the diagonal, rows sum to 1 */
-        for (int t2 = 0; t2 < lc.T; t2++) cr_expect(t2 <= t || lc.b[t * lc.T + t2] == 0);
+    /* every (b, head, t) row of att (B,NH,T,T): causal, no weight above the
+     * diagonal, and its weights sum to 1 */
+    for (int r = 0; r < lc.B * lc.NH * lc.T; r++) {
+        const int t = r % lc.T;
+        const float *row = lc.b + (size_t)r * lc.T;
+        double sum = 0;
+        for (int t2 = 0; t2 < lc.T; t2++) {
+            cr_expect(t2 <= t || row[t2] == 0, "row %d: weight %g above the diagonal at %d", r, row[t2], t2);
+            sum += row[t2];
+        }
+        cr_expect(fabs(sum - 1) < 1e-6, "row %d sums to %.9g", r, sum);
+    }
     attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
     expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
 }

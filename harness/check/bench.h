@@ -35,7 +35,7 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
                     int repeats, BenchResult *out, char *err, size_t errlen);
 
 #ifdef OPTBENCH_CUDA
-/* The same measurement on the GPU (harness/cuda/bench_cuda.c): the fused
+/* The same measurement on the GPU (harness/check/cuda/bench_cuda.c): the fused
  * CUDA step and the streaming kernel with the same streams
  * (roofline_pass_cuda), timed alternately with CUDA events on device
  * buffers; no thread count. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "harness/report/report_plots.h"
+#include "harness/store/queries.h"
 #include "harness/store/store.h"
 
 #define PROFILE_POINTS 200 /* tau values of the performance profile */
@@ -223,67 +224,86 @@ static int any_config(const ReportData *d, int p, int o)
 
 /* ---- (a) loss curves ----------------------------------------------------- */
 
+enum { MAX_SEEDS = 64 }; /* seeds of one configuration a loss curve averages */
+
+/* The metrics rows of a configuration's seeds, read side by side: the seeds
+ * of a finished configuration log the same steps. */
+typedef struct {
+    int seed;        /* the seed being read (0 lays out the steps) */
+    int n;           /* seeds */
+    long j;          /* rows of this seed read so far */
+    long rows, cap;  /* steps laid out, and room for them */
+    long *steps;     /* the steps of seed 0 */
+    double *loss;    /* rows x MAX_SEEDS losses */
+    double *elapsed; /* mean training seconds of each step */
+    int oom;         /* 1 once an allocation failed */
+} Curve;
+
+static void curve_row(void *ctx, long step, double loss, double elapsed)
+{
+    Curve *cv = ctx;
+    if (cv->oom) return;
+    if (cv->seed == 0) {
+        if (cv->rows == cv->cap) {
+            long cap = cv->cap ? 2 * cv->cap : 1024;
+            double *l = realloc(cv->loss, sizeof *l * (size_t)cap * MAX_SEEDS);
+            if (l) cv->loss = l;
+            double *e = realloc(cv->elapsed, sizeof *e * (size_t)cap);
+            if (e) cv->elapsed = e;
+            long *st = realloc(cv->steps, sizeof *st * (size_t)cap);
+            if (st) cv->steps = st;
+            if (!l || !e || !st) {
+                cv->oom = 1;
+                return;
+            }
+            cv->cap = cap;
+        }
+        cv->steps[cv->rows] = step;
+        cv->elapsed[cv->rows] = 0;
+        cv->rows++;
+    }
+    if (cv->j < cv->rows && cv->steps[cv->j] == step) {
+        cv->loss[cv->j * MAX_SEEDS + cv->seed] = loss;
+        cv->elapsed[cv->j] += elapsed / cv->n;
+    }
+    cv->j++;
+}
+
 /* Writes one block of step, elapsed, mean, min, max over the seeds of config c. */
 static void loss_block(Report *r, FILE *f, int c)
 {
     const ReportData *d = r->d;
-    sqlite3_stmt *st = NULL;
-    enum { MAX_SEEDS = 64 };
     int64_t ids[MAX_SEEDS];
     int n = 0;
-    char label[256], head[300];
+    char label[256], head[300], err[ERRMSG_MAX];
+    Curve cv = {0};
     for (long i = 0; i < d->n_runs && n < MAX_SEEDS; i++)
         if (d->runs[i].config == c) ids[n++] = d->runs[i].id;
     config_label(&d->configs[c], label, sizeof label);
     snprintf(head, sizeof head, "%s (%d seeds)", label, n);
     plot_data_string(f, head);
     fputs(" step elapsed mean min max\n", f);
-    if (sqlite3_prepare_v2(r->db, "SELECT step, loss, elapsed FROM metrics WHERE run_id = ? ORDER BY step", -1, &st, NULL))
-        return;
-    /* rows of every seed, read side by side: the seeds of a finished
-     * configuration log the same steps */
-    double *loss = NULL, *elapsed = NULL;
-    long *steps = NULL, rows = 0, cap = 0;
-    for (int s = 0; s < n; s++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, ids[s]);
-        long j = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (s == 0) {
-                if (rows == cap) {
-                    cap = cap ? 2 * cap : 1024;
-                    loss = realloc(loss, sizeof *loss * (size_t)cap * MAX_SEEDS);
-                    elapsed = realloc(elapsed, sizeof *elapsed * (size_t)cap);
-                    steps = realloc(steps, sizeof *steps * (size_t)cap);
-                    if (!loss || !elapsed || !steps) goto cleanup;
-                }
-                steps[rows] = sqlite3_column_int64(st, 0);
-                elapsed[rows] = 0;
-                rows++;
-            }
-            if (j < rows && steps[j] == sqlite3_column_int64(st, 0)) {
-                loss[j * MAX_SEEDS + s] = sqlite3_column_double(st, 1);
-                elapsed[j] += sqlite3_column_double(st, 2) / n;
-            }
-            j++;
-        }
+    cv.n = n;
+    for (cv.seed = 0; cv.seed < n; cv.seed++) {
+        cv.j = 0;
+        if (store_run_curve(r->db, ids[cv.seed], curve_row, &cv, err, sizeof err) != 0) goto cleanup;
     }
-    for (long j = 0; j < rows; j++) {
+    if (cv.oom) goto cleanup;
+    for (long j = 0; j < cv.rows; j++) {
         double sum = 0, lo = INFINITY, hi = -INFINITY;
         for (int s = 0; s < n; s++) {
-            double v = loss[j * MAX_SEEDS + s];
+            double v = cv.loss[j * MAX_SEEDS + s];
             sum += v;
             lo = fmin(lo, v);
             hi = fmax(hi, v);
         }
-        fprintf(f, "%ld %.9g %.9g %.9g %.9g\n", steps[j], elapsed[j], sum / n, lo, hi);
+        fprintf(f, "%ld %.9g %.9g %.9g %.9g\n", cv.steps[j], cv.elapsed[j], sum / n, lo, hi);
     }
 cleanup:
     fputs("\n\n", f);
-    free(loss);
-    free(elapsed);
-    free(steps);
-    sqlite3_finalize(st);
+    free(cv.loss);
+    free(cv.elapsed);
+    free(cv.steps);
 }
 
 static void section_loss(Report *r, int p, const char *base, const char *label)

@@ -6,7 +6,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/report/report_data.h"
+#include "harness/store/report_data.h"
 
 /* Writes the report of d into dir (created when missing). Returns 0, or -1
  * with a message. */

@@ -574,6 +574,8 @@ static int bind_real(sqlite3_stmt *st, int i, double x)
     return isnan(x) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, x);
 }
 
+const char *store_error(sqlite3 *db) { return sqlite3_errmsg(db); }
+
 int store_find_sweep(sqlite3 *db, const char *name, int64_t *id)
 {
     sqlite3_stmt *st = NULL;

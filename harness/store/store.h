@@ -63,8 +63,11 @@ void store_close(sqlite3 *db);
 /* Creates every missing folder above a database path; 0, or -1 with errno. */
 int store_make_parent_dirs(const char *path);
 
+/* The message of the last failed SQLite call on db. */
+const char *store_error(sqlite3 *db);
+
 /* Finds sweep `name`: 0 with its id in *id, 1 when there is none, -1 on
- * an SQLite error. */
+ * an SQLite error (store_error says which). */
 int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
 
 /* Finds or creates the sweep `name` (two processes creating it at once get

@@ -3,7 +3,7 @@
 regression on digits with parameter groups, per step, against torch.
 
 For each configuration below, runs torch.optim (float32, single-tensor path)
-for 500 steps on the Rosenbrock function of DESIGN.md, and the same
+for 500 steps on the Rosenbrock function of problems/rosenbrock.c, and the same
 configuration through `optbench run --log-every 1` into a temporary database,
 then compares the per-step losses. A step's loss is the loss at the
 parameters left by the previous step, reduced in double on both sides.

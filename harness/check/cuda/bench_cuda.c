@@ -1,6 +1,6 @@
 /* bench_cuda.c — timing a fused CUDA optimizer step against the device's
  * streaming kernel of the same traffic (bench.h); CPU twin:
- * bench_optimizer in harness/bench.c. */
+ * bench_optimizer in harness/check/bench.c. */
 #include <stdio.h>
 #include <stdlib.h>
 

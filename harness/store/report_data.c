@@ -1,6 +1,6 @@
 /* report_data.c — loading a sweep's runs and aggregating them by problem
  * instance and configuration. */
-#include "harness/report/report_data.h"
+#include "harness/store/report_data.h"
 #include "harness/store/store.h"
 
 #include <math.h>

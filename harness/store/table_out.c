@@ -1,5 +1,5 @@
 /* table_out.c — query rows as table, CSV, JSON or JSON lines. */
-#include "harness/cmd/table_out.h"
+#include "harness/store/table_out.h"
 
 #include <math.h>
 #include <stdlib.h>

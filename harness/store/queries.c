@@ -1,0 +1,108 @@
+/* queries.c — the list, export and curve queries (queries.h). */
+#include "harness/store/queries.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char sweeps_sql[] =
+    "SELECT s.id, s.name, s.created_at, s.device_name AS device, count(r.id) AS runs, "
+    "sum(r.status = 'done') AS done, sum(r.status = 'diverged') AS diverged, "
+    "sum(r.status IN ('failed', 'timeout')) AS failed, sum(r.status IN ('pending', 'running')) AS unfinished "
+    "FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id GROUP BY s.id ORDER BY s.id";
+
+static const char runs_sql[] =
+    "SELECT r.id, s.name AS sweep, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, "
+    "r.status, r.steps_done, r.final_loss, r.best_loss, r.eval_accuracy, r.steps_to_target, "
+    "r.step_time_median, r.state_bytes FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
+    "WHERE ?1 IS NULL OR s.name = ?1 ORDER BY r.id";
+
+#define SQL_MAX 16384 /* room for an export query with its hp.* and problem.* columns */
+
+/* Writes every row of st to out; -1 with the message in err on an error. */
+static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, char *err, size_t errlen)
+{
+    if (out_rows(st, fmt, out) >= 0) return 0;
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+}
+
+int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, runs ? runs_sql : sweeps_sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    if (runs) sweep ? sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 1);
+    rc = write_rows(db, st, fmt, out, err, errlen);
+cleanup:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Appends one json_extract column per distinct key of a JSON column. */
+static int key_columns(sqlite3 *db, int64_t sweep_id, const char *json_col, const char *prefix, char *sql, size_t len)
+{
+    char q[256];
+    sqlite3_stmt *st = NULL;
+    snprintf(q, sizeof q, "SELECT DISTINCT j.key FROM runs r, json_each(r.%s) j WHERE r.sweep_id = ? ORDER BY j.key",
+             json_col);
+    int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+    if (rc == SQLITE_OK) sqlite3_bind_int64(st, 1, sweep_id);
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        size_t used = strlen(sql);
+        int w = snprintf(sql + used, len - used, ", json_extract(r.%s, '$.%s') AS \"%s.%s\"", json_col, key, prefix, key);
+        if (w < 0 || (size_t)w >= len - used) rc = SQLITE_TOOBIG;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[SQL_MAX];
+    int rc = -1;
+    snprintf(sql, sizeof sql, "%s",
+             metrics ? "SELECT m.run_id, r.key, r.problem, r.optimizer, r.seed, r.status, m.step, m.loss, m.eval_loss, "
+                       "m.eval_accuracy, m.lr, m.elapsed"
+                     : "SELECT r.*");
+    if (key_columns(db, sweep_id, "hyperparameters", "hp", sql, sizeof sql) ||
+        key_columns(db, sweep_id, "problem_options", "problem", sql, sizeof sql)) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    size_t used = strlen(sql);
+    snprintf(sql + used, sizeof sql - used, "%s",
+             metrics ? " FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.sweep_id = ? ORDER BY m.run_id, m.step"
+                     : " FROM runs r WHERE r.sweep_id = ? ORDER BY r.id");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    sqlite3_bind_int64(st, 1, sweep_id);
+    rc = write_rows(db, st, fmt, out, err, errlen);
+cleanup:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_run_curve(sqlite3 *db, int64_t run_id, void (*row)(void *ctx, long step, double loss, double elapsed),
+                    void *ctx, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+    if (sqlite3_prepare_v2(db, "SELECT step, loss, elapsed FROM metrics WHERE run_id = ? ORDER BY step", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto cleanup;
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        row(ctx, (long)sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1), sqlite3_column_double(st, 2));
+    if (step == SQLITE_DONE) rc = 0;
+cleanup:
+    if (rc != 0) snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/* queries.h — the read-only queries of the commands that show what a
+ * database holds: `optbench list` and `optbench export` (written through
+ * table_out.h), and the metrics curve of one run that a report plots. Every
+ * SQL statement of the program lives in harness/store/; the commands and
+ * the report call these functions instead. */
+#ifndef OPTBENCH_QUERIES_H
+#define OPTBENCH_QUERIES_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/store/table_out.h"
+
+/* `optbench list sweeps` (runs 0: each sweep with its run counts by status)
+ * or `list runs` (runs 1: each run, of the sweep named `sweep` when not
+ * NULL, with its outcome), written to out in fmt. Returns 0, or -1 with the
+ * SQLite message in err. */
+int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen);
+
+/* `optbench export` of sweep sweep_id: one row per run (every column of
+ * runs, plus hp.NAME and problem.NAME for each hyperparameter and problem
+ * option) or, with metrics, one row per metrics row with its run's key,
+ * problem, optimizer, seed, status and hyperparameters. 0, or -1 with the
+ * SQLite message in err. */
+int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, char *err, size_t errlen);
+
+/* Calls row(ctx, step, loss, elapsed) for every metrics row of run_id in
+ * step order. 0, or -1 with the SQLite message in err. */
+int store_run_curve(sqlite3 *db, int64_t run_id, void (*row)(void *ctx, long step, double loss, double elapsed),
+                    void *ctx, char *err, size_t errlen);
+
+#endif
