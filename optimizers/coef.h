@@ -56,4 +56,34 @@ typedef struct {
     float neg_lr;       /* -lr */
 } LionCoef;
 
+typedef struct {
+    float b1, one_m_b1; /* beta1 and 1 - beta1 */
+    float b2, one_m_b2; /* beta2 and 1 - beta2 */
+    float eps;          /* added to the root of the bias-corrected v */
+    float wd;           /* coupled weight decay: d = g + wd*p (0: d = g) */
+    float bc2;          /* 1 - beta2^t, in double */
+    float g_step;       /* -lr*(1-mu)/(1-mu_prod): the step along the gradient */
+    float m_step;       /* -lr*mu_next/(1-mu_prod_next): the step along the momentum */
+} NadamCoef;
+
+typedef struct {
+    float b1, one_m_b1; /* beta1 and 1 - beta1 */
+    float b2, one_m_b2; /* beta2 and 1 - beta2 */
+    float eps;          /* added to the root of v */
+    float wd;           /* coupled weight decay: d = g + wd*p (0: d = g) */
+    float bc1;          /* 1 - beta1^t, in double */
+    float lr;           /* the scheduled lr */
+    float bc2_sqrt;     /* sqrt(1 - beta2^t), in double */
+    float rect;         /* the variance rectification term (used when rectify) */
+    int rectify;        /* rho_t > 5: the adaptive step; else the momentum step alone */
+} RadamCoef;
+
+typedef struct {
+    float b1, one_m_b1; /* beta1 and 1 - beta1 */
+    float b2;           /* decay of the infinity norm */
+    float eps;          /* added to |d| inside the max */
+    float wd;           /* coupled weight decay: d = g + wd*p (0: d = g) */
+    float neg_clr;      /* -lr / (1 - beta1^t), in double */
+} AdamaxCoef;
+
 #endif

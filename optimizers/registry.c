@@ -6,13 +6,13 @@
 
 #include "optimizers/optimizer.h"
 
-extern const OptimizerDef opt_sgd, opt_adagrad, opt_rmsprop, opt_adam, opt_adamw, opt_lion,
-    opt_lion_l2;
+extern const OptimizerDef opt_sgd, opt_adagrad, opt_rmsprop, opt_adam, opt_adamw, opt_nadam, opt_radam,
+    opt_adamax, opt_lion, opt_lion_l2;
 extern const OptimizerDef opt_adafactor, opt_muon, opt_sfadamw; /* tensor-aware */
 
 const OptimizerDef *const optimizer_registry[] = {
-    &opt_sgd, &opt_adagrad, &opt_rmsprop, &opt_adam, &opt_adamw, &opt_lion, &opt_lion_l2,
-    &opt_adafactor, &opt_muon, &opt_sfadamw, NULL,
+    &opt_sgd,   &opt_adagrad, &opt_rmsprop, &opt_adam,      &opt_adamw, &opt_nadam,   &opt_radam,
+    &opt_adamax, &opt_lion,   &opt_lion_l2, &opt_adafactor, &opt_muon,  &opt_sfadamw, NULL,
 };
 
 const OptimizerDef *optimizer_find(const char *name)

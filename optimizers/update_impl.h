@@ -99,4 +99,45 @@ UPDATE_FN float lion_update(const LionCoef *c, float p, float g, float *m)
     return pi - copysignf(dir != 0.f ? -c->neg_lr : 0.f, dir); /* lr * sign(dir) */
 }
 
+/* NAdam; m, v: the moments. torch's order: the gradient's addcdiv, then the
+ * momentum's, each rounded to float32. */
+UPDATE_FN float nadam_update(const NadamCoef *c, float p, float g, float *m, float *v)
+{
+    const float d = g + c->wd * p; /* branch-free: wd 0 gives d = g for finite p */
+    const float mi = *m * c->b1 + c->one_m_b1 * d, vi = *v * c->b2 + c->one_m_b2 * d * d;
+    *m = mi;
+    *v = vi;
+    const float denom = sqrtf(vi / c->bc2) + c->eps;
+    const float q = p + c->g_step * d / denom;
+    return q + c->m_step * mi / denom;
+}
+
+/* RAdam; m, v: the moments; rectify: the step's rho_t > 5 (a constant at
+ * every call site). torch's order: (m/bc1 * lr) * (1/(sqrt(v)+eps) *
+ * sqrt(bc2)) * rect. */
+UPDATE_FN float radam_update(const RadamCoef *c, int rectify, float p, float g, float *m, float *v)
+{
+    const float d = g + c->wd * p; /* branch-free: wd 0 gives d = g for finite p */
+    const float mi = *m * c->b1 + c->one_m_b1 * d, vi = *v * c->b2 + c->one_m_b2 * d * d;
+    *m = mi;
+    *v = vi;
+    const float step = mi / c->bc1 * c->lr;
+    if (!rectify) return p - step;
+    const float adaptive = 1.0f / (sqrtf(vi) + c->eps) * c->bc2_sqrt;
+    return p - step * adaptive * c->rect;
+}
+
+/* Adamax; m: the first moment; u: the infinity norm, max(beta2*u, |d| + eps)
+ * with torch.amax's NaN propagation. */
+UPDATE_FN float adamax_update(const AdamaxCoef *c, float p, float g, float *m, float *u)
+{
+    const float d = g + c->wd * p; /* branch-free: wd 0 gives d = g for finite p */
+    const float mi = *m * c->b1 + c->one_m_b1 * d;
+    const float decayed = *u * c->b2, fresh = fabsf(d) + c->eps;
+    const float ui = (decayed != decayed) | (decayed > fresh) ? decayed : fresh; /* NaN wins */
+    *m = mi;
+    *u = ui;
+    return p + c->neg_clr * mi / ui;
+}
+
 #endif

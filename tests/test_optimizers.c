@@ -10,29 +10,9 @@
 
 #include "harness/check/golden.h"
 #include "optimizers/optimizer.h"
+#include "tests/golden_cases.h"
 
-#define GOLDEN_DIR "tests/golden"
-
-typedef struct {
-    char file[64]; /* golden file name under GOLDEN_DIR */
-} GoldenCase;
-
-static void free_cases(struct criterion_test_params *params) { cr_free(params->params); }
-
-/* One case per golden file (GOLDEN_DIR/\*.txt), whatever its optimizer. */
-ParameterizedTestParameters(optimizers, golden)
-{
-    glob_t files;
-    GoldenCase *cases = NULL;
-    size_t n = 0;
-    if (glob(GOLDEN_DIR "/*.txt", 0, NULL, &files) == 0) {
-        cases = cr_malloc(files.gl_pathc * sizeof *cases);
-        for (size_t i = 0; cases && i < files.gl_pathc; i++)
-            snprintf(cases[n++].file, sizeof cases->file, "%s", files.gl_pathv[i] + strlen(GOLDEN_DIR "/"));
-        globfree(&files);
-    }
-    return cr_make_param_array(GoldenCase, cases, n, free_cases);
-}
+ParameterizedTestParameters(optimizers, golden) { return golden_cases(); }
 
 ParameterizedTest(GoldenCase *c, optimizers, golden)
 {
@@ -150,30 +130,88 @@ Test(optimizers, lion_l2_equals_lion_with_tied_betas)
     cr_expect_eq(memcmp(p1, p2, sizeof p1), 0);
 }
 
-/* A large step runs on several threads; it must equal the same step taken
- * serially in small pieces. */
-Test(optimizers, parallel_step_matches_serial)
+typedef struct {
+    char spec[96]; /* optimizer spec of an elementwise optimizer */
+} ParallelCase;
+
+ParameterizedTestParameters(optimizers, parallel_step_matches_serial)
+{
+    static ParallelCase cases[] = {
+        {"adamw"}, {"nadam,weight_decay=0.1"}, {"radam,weight_decay=0.1"}, {"adamax,weight_decay=0.1"},
+        {"lion,weight_decay=0.5"}, {"sgd,momentum=0.9"},
+    };
+    return cr_make_param_array(ParallelCase, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A large step runs on several threads; 8 steps of it (radam's
+ * rectification starts at step 6) must equal the same steps taken serially
+ * in small pieces, bit for bit. */
+ParameterizedTest(ParallelCase *c, optimizers, parallel_step_matches_serial)
 {
     const size_t n = 3 * OPT_PARALLEL_MIN + 5;
     float *p = malloc(n * sizeof *p), *q = malloc(n * sizeof *q), *g = malloc(n * sizeof *g);
-    float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v), *m2 = calloc(n, sizeof *m2),
-          *v2 = calloc(n, sizeof *v2);
-    for (size_t i = 0; i < n; i++) {
-        p[i] = q[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
-        g[i] = (float)((i * 104729) % 1000) / 250.0f - 2.0f;
-    }
-    const OptimizerDef *adamw = optimizer_find("adamw");
+    float *whole[OPT_MAX_STATE] = {0}, *pieces[OPT_MAX_STATE] = {0};
+    char err[ERRMSG_MAX];
+    Spec spec;
     ParamSet hp;
-    params_init(&hp, adamw->hparams, adamw->n_hparams);
-    float *sp[] = {m, v};
-    adamw->step_cpu(hp.num, sp, p, g, n, 1, 1e-3);
-    for (size_t off = 0; off < n; off += 1000) {
-        size_t len = n - off < 1000 ? n - off : 1000;
-        float *sc[] = {m2 + off, v2 + off};
-        adamw->step_cpu(hp.num, sc, q + off, g + off, len, 1, 1e-3);
+    cr_assert_eq(spec_parse(c->spec, &spec, err, sizeof err), 0, "%s", err);
+    const OptimizerDef *opt = optimizer_find(spec.name);
+    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
+    const int slots = opt->n_state(hp.num);
+    for (int k = 0; k < slots; k++) {
+        whole[k] = calloc(n, sizeof(float));
+        pieces[k] = calloc(n, sizeof(float));
     }
-    cr_expect_eq(memcmp(p, q, n * sizeof *p), 0);
-    free(p), free(q), free(g), free(m), free(v), free(m2), free(v2);
+    for (size_t i = 0; i < n; i++) p[i] = q[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    for (long t = 1; t <= 8; t++) {
+        for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
+        opt->step_cpu(hp.num, whole, p, g, n, t, hp.num[0]);
+        for (size_t off = 0; off < n; off += 1000) {
+            size_t len = n - off < 1000 ? n - off : 1000;
+            float *sc[OPT_MAX_STATE] = {0};
+            for (int k = 0; k < slots; k++) sc[k] = pieces[k] + off;
+            opt->step_cpu(hp.num, sc, q + off, g + off, len, t, hp.num[0]);
+        }
+    }
+    cr_expect_eq(memcmp(p, q, n * sizeof *p), 0, "%s: parameters differ", c->spec);
+    for (int k = 0; k < slots; k++) {
+        cr_expect_eq(memcmp(whole[k], pieces[k], n * sizeof(float)), 0, "%s: slot %d differs", c->spec, k);
+        free(whole[k]), free(pieces[k]);
+    }
+    free(p), free(q), free(g);
+}
+
+/* nadam's running product of mu_t is a function of (beta1,
+ * momentum_decay, t): two runs with different schedules stepped in turn in
+ * one thread give exactly what each gives alone, and a run restarted at
+ * t = 1 starts from the empty product. */
+Test(optimizers, nadam_product_depends_only_on_the_step)
+{
+    enum { N = 33, STEPS = 40 };
+    const char *specs[2] = {"nadam,lr=0.01", "nadam,lr=0.01,beta1=0.8,momentum_decay=0.02"};
+    float alone[2][N], mixed[2][N], m[2][N], v[2][N], g[N];
+    const OptimizerDef *opt = optimizer_find("nadam");
+    ParamSet hp[2];
+    char err[ERRMSG_MAX];
+    for (int r = 0; r < 2; r++) {
+        Spec spec;
+        cr_assert_eq(spec_parse(specs[r], &spec, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(optimizer_configure(opt, &spec, &hp[r], err, sizeof err), 0, "%s", err);
+    }
+    for (int pass = 0; pass < 2; pass++) { /* 0: each run alone; 1: the two runs stepped in turn */
+        float (*p)[N] = pass ? mixed : alone;
+        memset(m, 0, sizeof m), memset(v, 0, sizeof v);
+        for (int r = 0; r < 2; r++)
+            for (int i = 0; i < N; i++) p[r][i] = (float)(i % 5) - 2.0f;
+        for (int r = 0; r < 2 - pass; r++)
+            for (long t = 1; t <= STEPS; t++)
+                for (int k = pass ? 0 : r; k <= (pass ? 1 : r); k++) {
+                    float *st[] = {m[k], v[k]};
+                    for (int i = 0; i < N; i++) g[i] = (float)((i * 13 + t * 7) % 9) - 4.0f;
+                    opt->step_cpu(hp[k].num, st, p[k], g, N, t, 0.01);
+                }
+    }
+    cr_expect_eq(memcmp(alone, mixed, sizeof alone), 0);
 }
 
 typedef struct {
@@ -213,6 +251,11 @@ ParameterizedTestParameters(optimizers, validation)
         {"adam,lr=1e-320", "below 2.2250738585072014e-308, the smallest normal double"},
         {"adam,lr=1e-300", ""},
         {"adam,lr=.5e-2", ""},
+        {"nadam,momentum_decay=0.01,beta2=0.99", ""},
+        {"nadam,momentum_decay=-1", "allowed [0, inf)"},
+        {"radam,beta2=1", "allowed [0, 1)"},
+        {"adamax,eps=0", "allowed (0, inf)"},
+        {"adamax,amsgrad=1", "unknown key 'amsgrad'"},
     };
     return cr_make_param_array(ValidationCase, cases, sizeof cases / sizeof cases[0]);
 }

@@ -24,6 +24,9 @@ int adagrad_cuda(const AdagradCoef *c, float *const *state, float *p, const floa
 int rmsprop_cuda(const RmspropCoef *c, float *const *state, float *p, const float *g, size_t n);
 int adam_cuda(const AdamCoef *c, float *const *state, float *p, const float *g, size_t n);
 int lion_cuda(const LionCoef *c, float *const *state, float *p, const float *g, size_t n);
+int nadam_cuda(const NadamCoef *c, float *const *state, float *p, const float *g, size_t n);
+int radam_cuda(const RadamCoef *c, float *const *state, float *p, const float *g, size_t n);
+int adamax_cuda(const AdamaxCoef *c, float *const *state, float *p, const float *g, size_t n);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,13 @@ CONFIGS = [
     ("lion_1", "lion", "lr=0.001"),
     ("lion_2", "lion", "lr=0.001,weight_decay=1.0,beta1=0.95,beta2=0.98"),
     ("lion_3", "lion", "lr=0.001,weight_decay=0.1,beta1=0.9,beta2=0.9,wd_mode=l2"),
+    ("lion_l2_1", "lion_l2", "lr=0.001,beta=0.9,weight_decay=0.1"),
+    ("nadam_1", "nadam", "lr=0.01"),
+    ("nadam_2", "nadam", "lr=0.01,beta1=0.8,beta2=0.95,weight_decay=0.01,momentum_decay=0.01,eps=1e-06"),
+    ("radam_1", "radam", "lr=0.01"),
+    ("radam_2", "radam", "lr=0.01,beta1=0.85,beta2=0.9,weight_decay=0.05"),
+    ("adamax_1", "adamax", "lr=0.01"),
+    ("adamax_2", "adamax", "lr=0.02,beta1=0.8,beta2=0.99,weight_decay=0.1,eps=1e-06"),
 ]
 
 
@@ -83,6 +90,11 @@ def make_optimizer(name, hp, params):
         betas = (hp.pop("beta1", 0.9), hp.pop("beta2", 0.999))
         cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
         return cls(params, betas=betas, amsgrad=flag("amsgrad"), foreach=False, **hp)
+    if name in ("nadam", "radam", "adamax"):
+        defaults = {"nadam": (0.9, 0.999), "radam": (0.9, 0.999), "adamax": (0.9, 0.999)}[name]
+        betas = (hp.pop("beta1", defaults[0]), hp.pop("beta2", defaults[1]))
+        cls = {"nadam": torch.optim.NAdam, "radam": torch.optim.RAdam, "adamax": torch.optim.Adamax}[name]
+        return cls(params, betas=betas, foreach=False, **hp)
     if name == "sgd":
         return torch.optim.SGD(params, nesterov=flag("nesterov"), foreach=False, **hp)
     if name == "rmsprop":
@@ -91,6 +103,9 @@ def make_optimizer(name, hp, params):
         return torch.optim.Adagrad(params, foreach=False, **hp)
     if name == "lion":
         return Lion(params, **hp)
+    if name == "lion_l2":
+        beta = hp.pop("beta", 0.9)
+        return Lion(params, beta1=beta, beta2=beta, wd_mode="l2", **hp)
     raise ValueError(f"no torch reference for {name}")
 
 
@@ -122,14 +137,26 @@ def generated_inputs(index):
     return p0, grads
 
 
-def generate(name, hparams, inputs):
+HEADER = "# optbench golden update vector (reference: torch.optim, float32)\n"
+
+
+def read_header(path):
+    """The comment line that opens an existing golden file, else HEADER."""
+    if os.path.exists(path):
+        with open(path) as f:
+            first = f.readline()
+        if first.startswith("#"):
+            return first
+    return HEADER
+
+
+def generate(name, hparams, inputs, header=HEADER):
     """The text of one golden file from its inputs (p0, gradients)."""
     p0, grads = inputs
     p = p0.clone()
     opt = make_optimizer(name, parse(hparams), [p])
-    # one header for every file (Lion's reference is the Lion class above)
-    text = ("# optbench golden update vector (reference: torch.optim, float32)\n"
-            f"optimizer {name}\nhparams {hparams}\nn {N}\nsteps {STEPS}\n") + row("p0", p.tolist())
+    # the header names the reference (Lion's is the Lion class above)
+    text = header + f"optimizer {name}\nhparams {hparams}\nn {N}\nsteps {STEPS}\n" + row("p0", p.tolist())
     for t, g in enumerate(grads, start=1):
         p.grad = g.clone()
         opt.step()
@@ -146,7 +173,7 @@ def main():
     for index, (fname, name, hparams) in enumerate(CONFIGS):
         path = os.path.join(outdir, fname + ".txt")
         inputs = None if fresh else read_inputs(path)
-        text = generate(name, hparams, inputs or generated_inputs(index))
+        text = generate(name, hparams, inputs or generated_inputs(index), read_header(path))
         with open(path, "w") as f:
             f.write(text)
     print(f"wrote {len(CONFIGS)} files to {outdir}")

@@ -8,7 +8,8 @@ configuration through `optbench run --log-every 1` into a temporary database,
 then compares the per-step losses. A step's loss is the loss at the
 parameters left by the previous step, reduced in double on both sides.
 Passes when the largest relative difference is within 1e-4 (5e-3 for Lion,
-whose sign makes float32 rounding visible). adafactor, muon and sfadamw,
+whose sign makes float32 rounding visible). nadam, radam and adamax have a
+section of their own below. adafactor, muon and sfadamw,
 which torch 1.13 lacks, run through the reference implementations of
 reference_optimizers.py beside this file. The parameter-group cases
 (GROUP_CASES) train logreg on digits from the same (zero) parameters on the
@@ -143,6 +144,38 @@ CASES = [
      lambda p: Lion(p, lr=1e-3, weight_decay=0.1, beta1=0.9, beta2=0.9, wd_mode="l2"), 2, "constant", 0),
 ]
 
+# nadam, radam and adamax against torch.optim 1.13: each option, and
+# schedules with clipping. The settings keep off the chaotic regime of the
+# Rosenbrock valley, where one float32 rounding (torch's CPU kernels contract
+# m = b1*m + (1-b1)*g into a fused multiply-add, optbench rounds twice)
+# grows past 1e-4 within 500 steps whatever the implementation.
+CASES += [
+    ("nadam,lr=1e-2", lambda p: O.NAdam(p, lr=1e-2, foreach=False), 2, "constant", 0),
+    ("nadam,lr=3e-3,beta1=0.8,beta2=0.95,weight_decay=0.01,momentum_decay=0.01,eps=1e-6",
+     lambda p: O.NAdam(p, lr=3e-3, betas=(0.8, 0.95), weight_decay=0.01, momentum_decay=0.01, eps=1e-6,
+                       foreach=False), 10, "constant", 0),
+    ("nadam,lr=3e-3,momentum_decay=0", lambda p: O.NAdam(p, lr=3e-3, momentum_decay=0, foreach=False), 10,
+     "constant", 0),
+    ("nadam,lr=3e-3,beta2=0.99,weight_decay=0.1,momentum_decay=0.02",
+     lambda p: O.NAdam(p, lr=3e-3, betas=(0.9, 0.99), weight_decay=0.1, momentum_decay=0.02, foreach=False), 10,
+     "constant", 0),
+    ("nadam,lr=1e-2,momentum_decay=0.05", lambda p: O.NAdam(p, lr=1e-2, momentum_decay=0.05, foreach=False), 2,
+     "cosine,warmup=20", 1.0),
+    ("radam,lr=1e-3", lambda p: O.RAdam(p, lr=1e-3, foreach=False), 2, "constant", 0),
+    ("radam,lr=1e-3,weight_decay=0.1", lambda p: O.RAdam(p, lr=1e-3, weight_decay=0.1, foreach=False), 10,
+     "constant", 0),
+    ("radam,lr=1e-3,beta1=0.85,beta2=0.9,weight_decay=0.05",
+     lambda p: O.RAdam(p, lr=1e-3, betas=(0.85, 0.9), weight_decay=0.05, foreach=False), 2, "constant", 0),
+    ("radam,lr=1e-2", lambda p: O.RAdam(p, lr=1e-2, foreach=False), 2, "constant", 1.0),
+    ("radam,lr=5e-3,weight_decay=0.1", lambda p: O.RAdam(p, lr=5e-3, weight_decay=0.1, foreach=False), 10,
+     "constant", 1.0),
+    ("radam,lr=3e-3,beta2=0.99,eps=1e-6", lambda p: O.RAdam(p, lr=3e-3, betas=(0.9, 0.99), eps=1e-6, foreach=False),
+     10, "linear,warmup=10", 1.0),
+    ("adamax,lr=1e-2", lambda p: O.Adamax(p, lr=1e-2, foreach=False), 2, "constant", 0),
+    ("adamax,lr=2e-2,beta1=0.8,beta2=0.99,weight_decay=0.1,eps=1e-6",
+     lambda p: O.Adamax(p, lr=2e-2, betas=(0.8, 0.99), weight_decay=0.1, eps=1e-6, foreach=False), 10, "constant", 0),
+    ("adamax,lr=2e-3", lambda p: O.Adamax(p, lr=2e-3, foreach=False), 10, "cosine,warmup=50,min_lr=1e-4", 5.0),
+]
 
 # ---- tensor-aware optimizers on Rosenbrock (x is one vector tensor) ----
 TENSOR_CASES = [
