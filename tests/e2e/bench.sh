@@ -18,6 +18,12 @@ test "$(sqlite3 :memory: "SELECT json_extract('$(sed -n 1p "$dir/rows")', '\$.by
 test "$(sqlite3 :memory: "SELECT json_extract('$(sed -n 3p "$dir/rows")', '\$.bytes_per_param')")" = 20
 test "$(sqlite3 :memory: "SELECT json_extract('$(sed -n 5p "$dir/rows")', '\$.bytes_per_param')")" = 12
 "$OPTBENCH" bench --n 1e5 --threads 1 --repeats 2 | grep -q '^adamw *100000'
+# nadam, radam and adamax keep two slots: AdamW's 28 bytes per parameter
+"$OPTBENCH" bench --optimizer nadam,radam,adamax --n 1e5 --threads 1 --repeats 2 --warmup 1 --json >"$dir/adam_family"
+test "$(wc -l <"$dir/adam_family")" -eq 3
+while IFS= read -r row; do
+    test "$(sqlite3 :memory: "SELECT json_extract('$row', '\$.bytes_per_param')")" = 28
+done <"$dir/adam_family"
 code=0; "$OPTBENCH" bench --optimizer nope 2>/dev/null || code=$?
 test "$code" -eq 2
 code=0; "$OPTBENCH" bench --n 0 2>/dev/null || code=$?
