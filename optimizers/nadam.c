@@ -33,7 +33,9 @@ static double mu_at(const double *hp, long t)
 /* mu_1 * ... * mu_t as torch keeps it: a float32 scalar, each product
  * rounded. The product of a run is recomputed from its step; the last one
  * of this thread is remembered, so that the steps t = 1, 2, ... of a run cost
- * one multiplication each. */
+ * one multiplication each, and the loop stops once the product underflows
+ * to 0 (every mu_t <= beta1 < 1), so that groups with different schedules
+ * stepped in turn cost at most that many each. */
 static float mu_product(const double *hp, long t)
 {
     static _Thread_local struct {
@@ -47,7 +49,8 @@ static float mu_product(const double *hp, long t)
         last.t = 0;
         last.product = 1.0f;
     }
-    for (; last.t < t; last.t++) last.product *= (float)mu_at(hp, last.t + 1);
+    for (; last.t < t && last.product != 0; last.t++) last.product *= (float)mu_at(hp, last.t + 1);
+    if (last.product == 0) last.t = t; /* underflowed: 0 from here on */
     return last.product;
 }
 
