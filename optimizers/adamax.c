@@ -51,6 +51,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_adamax = {
     .name = "adamax",
+    .flops_per_param = 12, /* d 2, m 3, u 4, update 3 */
     .summary = "Adamax: Adam with the infinity norm (torch.optim.Adamax)",
     .hparams = hparams,
     .n_hparams = N_HP,

@@ -94,6 +94,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_nadam = {
     .name = "nadam",
+    .flops_per_param = 18, /* d 2, m 3, v 4, denom 3, two addcdiv 6 */
     .summary = "NAdam: Adam with a Nesterov momentum schedule (torch.optim.NAdam)",
     .hparams = hparams,
     .n_hparams = N_HP,

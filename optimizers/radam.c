@@ -65,6 +65,7 @@ static int step_cuda(const double *hp, float *const *state, float *p, const floa
 
 const OptimizerDef opt_radam = {
     .name = "radam",
+    .flops_per_param = 18, /* d 2, m 3, v 4, m/bc1*lr 2, adaptive 4, rect 2, update 1 */
     .summary = "RAdam: Adam with variance rectification (torch.optim.RAdam)",
     .hparams = hparams,
     .n_hparams = N_HP,
