@@ -70,8 +70,8 @@ Test(config, unknown_names_list_the_known_ones)
     RunConfig cfg;
     char err[ERRMSG_MAX];
     config_defaults(&cfg);
-    cr_expect_neq(config_set_optimizer(&cfg, "adamax", err, sizeof err), 0);
-    cr_expect(strstr(err, "unknown optimizer 'adamax'") && strstr(err, "lion"), "%s", err);
+    cr_expect_neq(config_set_optimizer(&cfg, "adamq", err, sizeof err), 0);
+    cr_expect(strstr(err, "unknown optimizer 'adamq'") && strstr(err, "lion"), "%s", err);
     cr_expect_neq(config_set_problem(&cfg, "rastrigin", err, sizeof err), 0);
     cr_expect(strstr(err, "unknown problem 'rastrigin'") && strstr(err, "rosenbrock"), "%s", err);
     cr_expect_neq(config_set_problem(&cfg, "rosenbrock,dim=1", err, sizeof err), 0);
