@@ -227,3 +227,63 @@ Test(merge, refuses_foreign_files_and_other_versions_output_unchanged)
     free(before);
     free(after);
 }
+
+/* Runs sql on the database at path. */
+static void exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+Test(merge, copies_the_machine_and_flop_columns)
+{
+    char out[128], a[128], err[ERRMSG_MAX];
+    MergeCounts c;
+    snprintf(out, sizeof out, "%s", in_dir("out.db"));
+    snprintf(a, sizeof a, "%s", in_dir("a.db"));
+    add_run(a, "s", "spec", 0.1, RUN_DONE, 1.0, 3);
+    exec(a, "UPDATE sweeps SET machine = '{\"cpu\":\"X\",\"cores\":2}';"
+            "UPDATE runs SET threads = 2, flops_per_step = 1e6, flops_per_eval = 2e5, gflops = 3.5, "
+            "sgemm_gflops = 70");
+    char *shards[] = {a};
+    cr_assert_eq(merge(out, shards, 1, &c, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(text(out, "SELECT machine FROM sweeps"), "{\"cpu\":\"X\",\"cores\":2}");
+    cr_expect_str_eq(text(out, "SELECT threads || ' ' || flops_per_step || ' ' || flops_per_eval || ' ' || gflops "
+                               "|| ' ' || sgemm_gflops FROM runs"),
+                     "2 1000000.0 200000.0 3.5 70.0");
+}
+
+Test(merge, a_shard_of_an_older_schema_version_leaves_the_newer_columns_null)
+{
+    char out[128], v1[128], v2[128], err[ERRMSG_MAX];
+    MergeCounts c;
+    snprintf(out, sizeof out, "%s", in_dir("out.db"));
+    snprintf(v1, sizeof v1, "%s", in_dir("v1.db"));
+    snprintf(v2, sizeof v2, "%s", in_dir("v2.db"));
+    add_run(out, "s", "spec", 0.3, RUN_DONE, 1.0, 2);
+    add_run(v2, "s", "spec", 0.1, RUN_DONE, 2.0, 3);
+    add_run(v1, "s", "spec", 0.2, RUN_DONE, 3.0, 4);
+    /* what version 3 added, and for version 1 what version 2 added too */
+    static const char downgrade[] =
+        "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "
+        "ALTER TABLE runs DROP COLUMN flops_per_step; ALTER TABLE runs DROP COLUMN flops_per_eval; "
+        "ALTER TABLE runs DROP COLUMN gflops; ALTER TABLE runs DROP COLUMN sgemm_gflops; ";
+    exec(v2, downgrade);
+    exec(v2, "PRAGMA user_version = 2");
+    exec(v1, downgrade);
+    exec(v1, "ALTER TABLE runs DROP COLUMN owner; PRAGMA user_version = 1");
+    char *shards[] = {v2, v1};
+    cr_assert_eq(merge(out, shards, 2, &c, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(c.runs_added, 1);
+    cr_expect_str_eq(text(out, "SELECT group_concat(final_loss || ':' || "
+                               "(SELECT count(*) FROM metrics m WHERE m.run_id = r.id), ' ') "
+                               "FROM (SELECT * FROM runs ORDER BY final_loss) r"),
+                     "1.0:2 2.0:3 3.0:4");
+    cr_expect_str_eq(text(out, "SELECT count(*) FROM runs WHERE flops_per_step IS NULL AND threads IS NULL "
+                               "AND gflops IS NULL AND sgemm_gflops IS NULL AND flops_per_eval IS NULL"),
+                     "2");
+    cr_expect_str_eq(text(out, "PRAGMA user_version"), "3");
+    cr_expect_str_eq(text(v1, "PRAGMA user_version"), "1"); /* a shard is only read */
+}

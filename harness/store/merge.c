@@ -84,15 +84,18 @@ cleanup:
     return rc;
 }
 
-/* The columns of main's table, but those named in skip (" a b "), as
- * "prefix.col, ..." in buf; -1 when they do not fit. */
+/* The columns of main's table that the attached shard's table has too
+ * (a shard of an older schema version lacks the newer ones, which stay
+ * NULL), but those named in skip (" a b "), as "prefix.col, ..." in buf;
+ * -1 when they do not fit. */
 static int column_list(sqlite3 *db, const char *table, const char *skip, const char *prefix, char *buf,
                        size_t len)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT group_concat(?3 || name, ', ') FROM pragma_table_info(?1, 'main') "
-                                "WHERE instr(?2, ' ' || name || ' ') = 0",
+                                "WHERE instr(?2, ' ' || name || ' ') = 0 "
+                                "AND name IN (SELECT name FROM pragma_table_info(?1, 'shard'))",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
@@ -108,6 +111,11 @@ static int column_list(sqlite3 *db, const char *table, const char *skip, const c
     sqlite3_finalize(st);
     return rc == SQLITE_OK ? 0 : -1;
 }
+
+/* Copies the shard's sweeps that main lacks; %s: their columns, twice. */
+static const char sweeps_sql[] =
+    "INSERT INTO main.sweeps (%s) SELECT %s FROM shard.sweeps "
+    "WHERE name NOT IN (SELECT name FROM main.sweeps) ORDER BY id";
 
 /* What each run of the shard becomes: 1 added, 2 replaces the unfinished
  * run `old`, 0 kept out. Sweeps are already in main. */
@@ -137,33 +145,32 @@ static const char copy_sql[] =
 
 int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char *err, size_t errlen)
 {
-    char run_cols[2048], run_src[2048], metric_cols[512], metric_src[512];
-    char *copy = NULL;
+    char sweep_cols[512], run_cols[2048], run_src[2048], metric_cols[512], metric_src[512];
+    char *sweeps = NULL, *copy = NULL;
     sqlite3_stmt *st = NULL;
     int attached = 0, began = 0, rc = -1;
     *counts = (MergeCounts){0};
-    /* owner is this machine's claim of an unfinished run: never copied
-     * (and absent from a version-1 shard) */
-    if (column_list(out, "runs", " id sweep_id owner ", "", run_cols, sizeof run_cols) ||
-        column_list(out, "runs", " id sweep_id owner ", "r.", run_src, sizeof run_src) ||
-        column_list(out, "metrics", " run_id ", "", metric_cols, sizeof metric_cols) ||
-        column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
-        !(copy = sqlite3_mprintf(copy_sql, run_cols, run_src, metric_cols, metric_src)))
-        goto cleanup;
+    if (errlen) err[0] = '\0';
     if (sqlite3_prepare_v2(out, "ATTACH DATABASE ? AS shard", -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sqlite3_bind_text(st, 1, shard_path, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) goto cleanup;
     attached = 1;
     sqlite3_finalize(st);
     st = NULL;
+    /* owner is this machine's claim of an unfinished run: never copied */
+    if (column_list(out, "sweeps", " id ", "", sweep_cols, sizeof sweep_cols) ||
+        column_list(out, "runs", " id sweep_id owner ", "", run_cols, sizeof run_cols) ||
+        column_list(out, "runs", " id sweep_id owner ", "r.", run_src, sizeof run_src) ||
+        column_list(out, "metrics", " run_id ", "", metric_cols, sizeof metric_cols) ||
+        column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
+        !(sweeps = sqlite3_mprintf(sweeps_sql, sweep_cols, sweep_cols)) ||
+        !(copy = sqlite3_mprintf(copy_sql, run_cols, run_src, metric_cols, metric_src))) {
+        snprintf(err, errlen, "%s: merging: cannot read the columns of the output and the shard", shard_path);
+        goto cleanup;
+    }
     if (sqlite3_exec(out, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
     began = 1;
-    if (sqlite3_exec(out,
-                     "INSERT INTO main.sweeps (name, spec, created_at, version, host, device_name) "
-                     "SELECT name, spec, created_at, version, host, device_name FROM shard.sweeps "
-                     "WHERE name NOT IN (SELECT name FROM main.sweeps) ORDER BY id",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        goto cleanup;
+    if (sqlite3_exec(out, sweeps, NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
     counts->sweeps_added = sqlite3_changes(out);
     if (sqlite3_exec(out, plan_sql, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(out, counts_sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
@@ -179,10 +186,11 @@ int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char 
     began = 0;
     rc = 0;
 cleanup:
-    if (rc) snprintf(err, errlen, "%s: merging: %s", shard_path, copy ? sqlite3_errmsg(out) : "cannot read the output's columns");
+    if (rc && !err[0]) snprintf(err, errlen, "%s: merging: %s", shard_path, sqlite3_errmsg(out));
     sqlite3_finalize(st);
     if (began) sqlite3_exec(out, "ROLLBACK", NULL, NULL, NULL);
     if (attached) sqlite3_exec(out, "DETACH DATABASE shard", NULL, NULL, NULL);
+    sqlite3_free(sweeps);
     sqlite3_free(copy);
     return rc;
 }

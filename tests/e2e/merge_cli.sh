@@ -2,6 +2,7 @@
 # merge_cli.sh — `optbench merge` and `optbench slurm` end to end: a sweep
 # run as 4 local shards and merged holds the same keys and bit-identical
 # losses as the whole sweep run with --jobs 2; merging again adds nothing;
+# a version-2 shard merges with the newer columns NULL;
 # a foreign shard is refused with the output unchanged; the sbatch script
 # of `optbench slurm` has the array, resources and shard command.
 set -eu
@@ -29,6 +30,20 @@ grep -q "shard-0.db: 1 sweep (1 new), runs: 3 added, 0 replaced, 0 kept" "$tmp/o
 [ "$(grep -c "runs: 0 added, 0 replaced" "$tmp/out")" = 4 ] || fail "second merge: $(cat "$tmp/out")"
 [ "$(sqlite3 "$tmp/all.db" "select count(*) from runs; select count(*) from metrics")" = "10
 210" ] || fail "second merge added rows"
+
+# a shard of schema version 2 (no sweeps.machine, no FLOP columns) merges;
+# what it lacks stays NULL, what it has (the machine of a version-3 shard) is copied
+cp "$tmp/shard-0.db" "$tmp/v2.db"
+sqlite3 "$tmp/v2.db" "alter table sweeps drop column machine; alter table runs drop column threads;
+    alter table runs drop column flops_per_step; alter table runs drop column flops_per_eval;
+    alter table runs drop column gflops; alter table runs drop column sgemm_gflops; pragma user_version = 2"
+"$OPTBENCH" merge "$tmp/from-v2.db" "$tmp/shard-1.db" "$tmp/v2.db" >"$tmp/out" || fail "version-2 shard: $(cat "$tmp/out")"
+[ "$(sqlite3 "$tmp/from-v2.db" "select count(*) || '/' || count(flops_per_step) from runs;
+    select count(*) from metrics where run_id in (select id from runs where flops_per_step is null)")" = "6/3
+63" ] || fail "version-2 shard rows"
+[ "$(sqlite3 "$tmp/from-v2.db" "select machine from sweeps")" = "$(sqlite3 "$tmp/shard-1.db" "select machine from sweeps")" ] \
+    || fail "sweeps.machine not copied"
+[ -n "$(sqlite3 "$tmp/shard-1.db" "select machine from sweeps")" ] || fail "the shard records no machine"
 
 # a file that is not an optbench database: exit 2, the output unchanged
 sum=$(cksum <"$tmp/all.db")
