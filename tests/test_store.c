@@ -100,6 +100,44 @@ Test(store, round_trip)
     cr_expect_eq(scalar("PRAGMA application_id"), STORE_APPLICATION_ID);
 }
 
+Test(store, many_rows_in_batches_and_the_rest_round_trip_exactly)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char err[ERRMSG_MAX];
+    int64_t sweep, run;
+    RunConfig cfg = rosenbrock_adam();
+    enum { N = 70 }; /* two whole multi-row batches and six rows one by one */
+    MetricRow rows[N];
+    for (int i = 0; i < N; i++)
+        rows[i] = (MetricRow){2 * i + 1, 1.0 / (i + 3), i % 5 ? NAN : 0.1 * i, i % 5 ? NAN : 0.5, 0.01 / (i + 1), 0.001 * i};
+    RunSummary s = {.status = RUN_DONE, .steps_done = 2 * N - 1, .final_loss = rows[N - 1].loss, .eval_loss = NAN,
+                    .eval_accuracy = NAN, .seconds_to_target = NAN};
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
+    cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &s, rows, N, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed FROM metrics "
+                                        "WHERE run_id = ? ORDER BY step", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, run);
+    int n = 0;
+    for (; sqlite3_step(st) == SQLITE_ROW && n < N; n++) {
+        const MetricRow *r = &rows[n];
+        cr_expect_eq(sqlite3_column_int64(st, 0), r->step);
+        cr_expect_eq(sqlite3_column_double(st, 1), r->loss, "row %d", n);
+        cr_expect_eq(sqlite3_column_type(st, 2) == SQLITE_NULL, isnan(r->eval_loss) != 0, "row %d", n);
+        if (!isnan(r->eval_loss)) cr_expect_eq(sqlite3_column_double(st, 2), r->eval_loss, "row %d", n);
+        if (!isnan(r->eval_accuracy)) cr_expect_eq(sqlite3_column_double(st, 3), r->eval_accuracy, "row %d", n);
+        cr_expect_eq(sqlite3_column_double(st, 4), r->lr, "row %d", n);
+        cr_expect_eq(sqlite3_column_double(st, 5), r->elapsed, "row %d", n);
+    }
+    cr_expect_eq(n, N);
+    sqlite3_finalize(st);
+    store_close(db);
+}
+
 Test(store, unfinished_runs_are_claimed_again)
 {
     sqlite3 *db;

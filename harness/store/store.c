@@ -795,9 +795,44 @@ int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, s
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+#define METRIC_COLUMNS 7 /* run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed */
+#define METRIC_BATCH 32  /* rows per multi-row INSERT: one statement step for 32 rows */
+
 static const char insert_metric_sql[] =
     "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed) "
     "VALUES (?,?,?,?,?,?,?)";
+
+/* insert_metric_sql with METRIC_BATCH rows of values, built on first use
+ * (a fixed address, as cached_statement wants). Storing a run's metrics
+ * through it halves the parent's instructions per row (BENCHMARKS.md). */
+static const char *insert_metric_batch_sql(void)
+{
+    static char sql[sizeof insert_metric_sql + METRIC_BATCH * sizeof ",(?,?,?,?,?,?,?)"];
+    if (!sql[0]) {
+        size_t len = (size_t)snprintf(sql, sizeof sql, "%s", insert_metric_sql);
+        const char *values = strrchr(insert_metric_sql, '(');
+        for (int i = 1; i < METRIC_BATCH; i++) len += (size_t)snprintf(sql + len, sizeof sql - len, ",%s", values);
+    }
+    return sql;
+}
+
+/* Binds rows[0..n) of run_id to st's parameters from 1 on; an SQLite result code. */
+static int bind_metrics(sqlite3_stmt *st, int64_t run_id, const MetricRow *rows, long n)
+{
+    int rc = SQLITE_OK;
+    for (long i = 0; i < n && rc == SQLITE_OK; i++) {
+        const MetricRow *r = &rows[i];
+        const int at = (int)i * METRIC_COLUMNS;
+        rc = sqlite3_bind_int64(st, at + 1, run_id);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, at + 2, r->step);
+        if (rc == SQLITE_OK) rc = bind_real(st, at + 3, r->loss);
+        if (rc == SQLITE_OK) rc = bind_real(st, at + 4, r->eval_loss);
+        if (rc == SQLITE_OK) rc = bind_real(st, at + 5, r->eval_accuracy);
+        if (rc == SQLITE_OK) rc = bind_real(st, at + 6, r->lr);
+        if (rc == SQLITE_OK) rc = bind_real(st, at + 7, r->elapsed);
+    }
+    return rc;
+}
 
 static const char update_run_sql[] =
     "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", owner = NULL, steps_done = ?, "
@@ -811,19 +846,22 @@ static const char update_run_sql[] =
 int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
                        long n_rows, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = cached_statement(db, insert_metric_sql);
-    int rc = st ? SQLITE_OK : SQLITE_ERROR;
-    for (long i = 0; i < n_rows && rc == SQLITE_OK; i++) {
-        const MetricRow *r = &rows[i];
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int64(st, 2, r->step);
-        bind_real(st, 3, r->loss);
-        bind_real(st, 4, r->eval_loss);
-        bind_real(st, 5, r->eval_accuracy);
-        bind_real(st, 6, r->lr);
-        bind_real(st, 7, r->elapsed);
-        rc = sqlite3_step(st);
+    sqlite3_stmt *st = NULL;
+    const char *prepared = NULL; /* the text st was taken for */
+    int rc = SQLITE_OK;
+    /* whole batches through the multi-row statement, the rest row by row */
+    for (long i = 0; i < n_rows && rc == SQLITE_OK;) {
+        const long n = n_rows - i >= METRIC_BATCH ? METRIC_BATCH : 1;
+        const char *sql = n == METRIC_BATCH ? insert_metric_batch_sql() : insert_metric_sql;
+        if (sql != prepared) {
+            if (st) release_statement(db, st);
+            prepared = sql;
+            if (!(st = cached_statement(db, sql))) rc = SQLITE_ERROR;
+        }
+        if (rc == SQLITE_OK) rc = bind_metrics(st, run_id, rows + i, n);
+        if (rc == SQLITE_OK) rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_reset(st);
+        i += n;
     }
     if (st) release_statement(db, st);
     st = NULL;
