@@ -5,6 +5,9 @@
 #   make data       write data/kjv.txt (the transformer's default corpus) from Debian's bible-kjv, if missing
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make fuzz       libFuzzer targets of tests/fuzz/ (sweep files, spec strings, CSV, LIBSVM, IDX,
+#                   golden files) built with clang under ASan and UBSan, each run FUZZ_TIME seconds
+#                   (default 60) from a corpus seeded with the files of tests/ (make deps-fuzz: clang)
 #   make test-slurm submit a small sweep as a Slurm job array to a one-node cluster started
 #                   for the test (installs slurmctld, slurmd, slurm-client, munge; root only)
 #   make test-torch compare Rosenbrock trajectories and logreg runs with parameter groups with torch
@@ -53,6 +56,8 @@ NVCCFLAGS += -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=co
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
 OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SAN),fuzz)
+OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Wno-pass-failed
 endif
 
 CFLAGS   += -std=gnu11 $(OPT_FLAGS) -g -fopenmp -Wall -Wextra -MMD -MP -I. \
@@ -82,7 +87,7 @@ CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: all deps data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
+.PHONY: all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -102,6 +107,14 @@ deps:
 	  echo "deps: installing$$missing"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+# clang with libFuzzer's runtime and OpenMP, for make fuzz only.
+FUZZ_PKGS := clang libclang-rt-dev libomp-dev
+deps-fuzz:
+	@missing=""; for p in $(FUZZ_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then $(APT_INSTALL) $$missing; fi
 
 # The King James Bible as plain text, 80 columns, from Debian's bible-kjv
 # (public domain; about 4.3 MB, git-ignored).
@@ -164,6 +177,17 @@ test: $(BIN) $(TEST_BIN)
 test-asan:
 	ASAN_OPTIONS=protect_shadow_gap=0 $(MAKE) BUILD=build-asan SAN=1 test
 
+FUZZ_TARGETS := sweep spec csv libsvm idx golden
+FUZZ_TIME    ?= 60
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/liboptbench.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/liboptbench.a $(LDLIBS)
+
+fuzz: deps-fuzz
+	$(MAKE) BUILD=build-fuzz SAN=fuzz CC=clang CUDA=0 fuzz-bins
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_TARGETS)" sh tests/fuzz/run.sh build-fuzz
+
 test-slurm: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) sh tests/slurm/array.sh
 
@@ -222,6 +246,6 @@ install: $(BIN)
 
 # BUILD=DIR cleans that build; the default build also takes test-asan's.
 clean:
-	rm -rf $(BUILD) $(BIN) $(if $(filter build,$(BUILD)),build-asan)
+	rm -rf $(BUILD) $(BIN) $(if $(filter build,$(BUILD)),build-asan build-fuzz)
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -19,7 +19,7 @@
 #define DATA_MAX_CLASSES 65536 /* most classes a label may name */
 #define DATA_MAX_BYTES ((size_t)256 << 20)  /* most bytes of a data file or corpus (after gunzip) */
 #define DATA_MAX_FEATURES (1 << 20)          /* most features (columns; the largest LIBSVM index) */
-#define DATA_MAX_VALUES ((size_t)1 << 28)    /* most rows x features of a dataset (1 GiB of floats) */
+#define DATA_MAX_VALUES ((size_t)1 << 26)    /* most rows x features of a dataset (256 MiB of floats) */
 
 typedef struct {
     float *x;        /* rows x features, row-major */

@@ -124,7 +124,7 @@ ParameterizedTestParameters(data, errors)
         {"csv", "hex_feature.csv", "", "hex_feature.csv:2: field 1: '0x10' is not a number"},
         {"csv", "counted_features.csv", "", "counted_features.csv:2: 3 fields, the header (line 1, field 2) says 1000000000000"},
         {"csv", "binary.csv", "", "binary.csv: byte 8: NUL byte: not a text file"},
-        {"libsvm", "svm_values.svm", "", "svm_values.svm: 300 rows x 1048576 features, more than the 268435456 values"},
+        {"libsvm", "svm_values.svm", "", "svm_values.svm: 65 rows x 1048576 features, more than the 67108864 values"},
         {"libsvm", "svm_huge_index.svm", "", "svm_huge_index.svm:1: field 2: index 2000000000 above 1048576"},
         {"libsvm", "svm_hex.svm", "", "svm_hex.svm:1: field 2: '0x1p-3' is not a number"},
         {"libsvm", "svm_nan.svm", "", "svm_nan.svm:1: field 2: 'nan' is not a number"},

@@ -1,13 +1,20 @@
 /* golden.c — loading and replaying golden update vectors. */
 #include "harness/check/golden.h"
 
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "optimizers/opt_run.h"
+#include "harness/core/file.h"
 #include "harness/core/memory.h"
+#include "harness/core/number.h"
 #include "harness/core/spec.h"
 
 void golden_free(Golden *g)
@@ -26,10 +33,14 @@ static int read_vector(char *line, const char *tag, float *dst, size_t n)
     if (strncmp(p, tag, tl) != 0 || (p[tl] != ' ' && p[tl] != '\t')) return -1;
     p += tl;
     for (size_t i = 0; i < n; i++) {
-        char *end;
-        dst[i] = strtof(p, &end);
-        if (end == p) return -1;
-        p = end;
+        const char *end;
+        double v;
+        p += strspn(p, " \t");
+        const NumberStatus st = number_scan(p, &end, &v); /* decimal only, finite */
+        if ((st != NUMBER_OK && st != NUMBER_TINY) || (*end && !strchr(" \t\r\n", *end)) || fabs(v) > FLT_MAX)
+            return -1;
+        dst[i] = (float)v;
+        p = (char *)end;
     }
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
     return *p ? -1 : 0;
@@ -90,18 +101,36 @@ static int configure(Golden *g, char *msg, size_t len)
 int golden_load(const char *path, Golden *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
+    struct stat st;
+    const int fd = file_open_input(path, GOLDEN_MAX_BYTES, err, errlen);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f || fstat(fd, &st) != 0) {
+        if (fd >= 0) snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        if (f) fclose(f);
+        else if (fd >= 0) close(fd);
         return -1;
     }
     size_t cap = 0;
     char *line = NULL, msg[ERRMSG_MAX];
     long lineno = 0, vectors = 0, hp_line = 0, opt_line = 0; /* vectors read: p0, g1, p1, g2, ... */
     int rc = 0, declared = -1;                              /* declared: the `tensors K` count */
+    int seen = 0;                                           /* bit h: header line h read */
     while (rc == 0 && getline(&line, &cap, f) > 0) {
         lineno++;
         if (line[0] == '#' || line[0] == '\n') continue;
+        /* the header lines, each once and before the vectors: a second n
+         * after steps would size the vectors differently from their buffers */
+        static const char *const header[] = {"optimizer ", "hparams ", "n ", "steps "};
+        int h = 0;
+        while (h < 4 && strncmp(line, header[h], strlen(header[h]))) h++;
+        if (h < 4 && (seen & (1 << h) || g->p0)) {
+            snprintf(err, errlen, "%s:%ld: '%.*s' given twice or after 'steps'", path, lineno,
+                     (int)strlen(header[h]) - 1, header[h]);
+            rc = -1;
+            break;
+        }
+        if (h < 4) seen |= 1 << h;
+        long n = 0;
         if (sscanf(line, "optimizer %63s", g->optimizer) == 1) {
             opt_line = lineno;
             continue;
@@ -134,10 +163,20 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
             }
             continue;
         }
-        if (sscanf(line, "n %zu", &g->n) == 1) continue;
+        if (h == 2 && sscanf(line, "n %ld", &n) == 1 && n >= 1 && n <= 100000000) {
+            g->n = (size_t)n;
+            continue;
+        }
         if (sscanf(line, "steps %ld", &g->steps) == 1) {
             if (!g->n || g->steps < 1 || g->n > 100000000 || g->steps > 100000 || g->p0) {
                 snprintf(err, errlen, "%s:%ld: 'steps' needs a positive n before it, once", path, lineno);
+                rc = -1;
+                break;
+            }
+            /* each of the (2 steps + 1) x n numbers takes two bytes at least */
+            if ((double)(2 * g->steps + 1) * (double)g->n * 2 > (double)st.st_size) {
+                snprintf(err, errlen, "%s:%ld: n %zu and steps %ld need %.0f numbers; the file's %jd bytes cannot hold them",
+                         path, lineno, g->n, g->steps, (double)(2 * g->steps + 1) * (double)g->n, (intmax_t)st.st_size);
                 rc = -1;
                 break;
             }

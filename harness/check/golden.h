@@ -19,6 +19,7 @@
 
 #define GOLDEN_TOL 1e-5
 #define GOLDEN_MAX_TENSORS 64 /* most tensor lines of one file */
+#define GOLDEN_MAX_BYTES ((size_t)64 << 20) /* largest golden file */
 
 typedef struct {
     char optimizer[64];             /* optimizer name */

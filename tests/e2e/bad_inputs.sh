@@ -53,7 +53,7 @@ want="$d/truncated.csv.gz: byte " refused run --problem "logreg,dataset=csv:$d/t
 want="$d/empty.csv:1: no data rows" refused run --problem "logreg,dataset=csv:$d/empty.csv"
 want="$d/svm_huge_index.svm:1: field 2: index 2000000000 above 1048576" refused run --problem "logreg,dataset=libsvm:$d/svm_huge_index.svm"
 want="$d/svm_hex.svm:1: field 2: '0x1p-3' is not a number" refused run --problem "logreg,dataset=libsvm:$d/svm_hex.svm"
-want="$d/svm_values.svm: 300 rows x 1048576 features" refused run --problem "mlp,dataset=libsvm:$d/svm_values.svm"
+want="$d/svm_values.svm: 65 rows x 1048576 features" refused run --problem "mlp,dataset=libsvm:$d/svm_values.svm"
 mkdir "$tmp/fm"
 cp $d/overflow-images.idx "$tmp/fm/train-images-idx3-ubyte.gz"
 cp $d/good-labels.idx "$tmp/fm/train-labels-idx1-ubyte.gz"
