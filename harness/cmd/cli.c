@@ -9,13 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Prints "optbench: <message>" and a newline to stderr, with any control
+ * character of the message (from a file name, a spec or a key the user
+ * gave) written \n, \t or \xNN, so that every message is one line. */
+static void print_message(const char *fmt, va_list ap)
+{
+    char msg[4096], shown[16384];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "optbench: %s\n", params_printable(msg, shown, sizeof shown));
+}
+
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("optbench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    print_message(fmt, ap);
     va_end(ap);
     fputs(usage, stderr);
     return EXIT_USAGE;
@@ -25,9 +33,7 @@ int cli_fail(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("optbench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    print_message(fmt, ap);
     va_end(ap);
     return code;
 }

@@ -42,6 +42,11 @@ want="--sweep: empty" refused run --sweep ""
 want="--sweep: 'a\\nb' holds a control character" refused run --sweep "a
 b"
 want="dataset = 'csv:a\\tb': not a valid value" refused run --problem "logreg,dataset=csv:a	b"
+want="unknown optimizer 'ad\\nam'" refused run --optimizer "ad
+am"
+want="unknown key 'l\\x1br'" refused run --optimizer "adam,l$(printf '\033')r=1"
+want="unknown problem 'rosen\\nbrock'" refused run --problem "rosen
+brock"
 
 # data files
 d=tests/data
