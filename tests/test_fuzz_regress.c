@@ -77,3 +77,13 @@ Test(fuzz_regress, every_kept_input)
         unlink(f);
     }
 }
+
+/* The golden input above overflowed no buffer that ASan watches (it wrote
+ * inside the gradients' buffer), so its fix is checked by its message. */
+Test(fuzz_regress, golden_n_after_steps_is_refused)
+{
+    Golden g;
+    char err[ERRMSG_MAX];
+    cr_assert_eq(golden_load("tests/fuzz/regress/golden/n-after-steps.txt", &g, err, sizeof err), -1);
+    cr_expect(strstr(err, "n-after-steps.txt:45: 'n' given twice or after 'steps'") != NULL, "%s", err);
+}
