@@ -340,6 +340,35 @@ static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errle
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* Records the journal mode a PRAGMA journal_mode answers. */
+static int note_mode(void *arg, int ncol, char **val, char **name)
+{
+    (void)name;
+    if (ncol > 0 && val[0]) snprintf(arg, 16, "%s", val[0]);
+    return 0;
+}
+
+/* WAL, normal sync and foreign keys for a writer. Leaving rollback mode
+ * needs the file to itself, and SQLite answers "database is locked" at once,
+ * without the busy handler, while another connection reads it (two sweeps
+ * starting together on a new file): retry for as long as a lock is waited
+ * for elsewhere. An SQLite result code. */
+static int set_write_mode(sqlite3 *db)
+{
+    const double start = now_seconds();
+    char mode[16];
+    int rc;
+    for (;;) {
+        mode[0] = 0;
+        rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", note_mode, mode, NULL);
+        if (rc == SQLITE_OK && strcmp(mode, "wal") == 0) break;
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
+        if (now_seconds() - start >= STORE_LOCK_WAIT_S) return rc == SQLITE_OK ? SQLITE_BUSY : rc;
+        usleep(10000);
+    }
+    return sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+}
+
 /* Opens and checks a database; writable ones are created when missing. */
 static int open_checked(const char *path, int writable, sqlite3 **out, char *err, size_t errlen)
 {
@@ -393,8 +422,7 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
     if (check_identity(path, &id, err, errlen)) goto cleanup;
     if (store_bytes(path) <= STORE_QUICK_CHECK_MAX_BYTES && store_quick_check(db, path, err, errlen)) goto cleanup;
     if (writable && id.version < STORE_SCHEMA_VERSION && upgrade_schema(db, path, err, errlen)) goto cleanup;
-    if (writable && sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
-                                 NULL, NULL, NULL) != SQLITE_OK) {
+    if (writable && set_write_mode(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         goto cleanup;
     }

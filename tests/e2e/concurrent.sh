@@ -95,11 +95,16 @@ db="$tmp/lock.db"
 "$OPTBENCH" sweep "$tmp/other.yaml" --db "$db" --jobs 1 --quiet >/dev/null
 q "$db" "delete from metrics; delete from runs"
 mkfifo "$tmp/fifo"
-sqlite3 "$db" <"$tmp/fifo" >/dev/null 2>&1 & holder=$!
+# the holder waits for a lock itself: the probe below may hold one for an instant
+sqlite3 -cmd ".timeout 10000" "$db" <"$tmp/fifo" >/dev/null 2>&1 & holder=$!
 exec 3>"$tmp/fifo"
 echo "BEGIN IMMEDIATE; SELECT 1;" >&3
 # the holder has the lock once a write from here times out at once
-until ! sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; do sleep 0.05; done
+tries=0
+until ! sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; do
+    tries=$((tries + 1)); [ "$tries" -lt 400 ] || fail "the sqlite3 shell never took the lock"
+    sleep 0.05
+done
 "$OPTBENCH" sweep "$tmp/other.yaml" --db "$db" --jobs 1 >"$tmp/w.out" 2>"$tmp/w.err" & w=$!
 "$OPTBENCH" run --problem rosenbrock --optimizer adam --steps 5 --db "$db" >"$tmp/r.out" 2>"$tmp/r.err" & r=$!
 for job in w r; do
