@@ -23,10 +23,14 @@ static const char usage[] =
     "  --device D       run every configuration on cpu or cuda, whatever the file says\n"
     "  --db PATH        result database (default " STORE_DEFAULT_PATH ")\n"
     "  --dry-run        print the expanded runs and write nothing\n"
+    "  --force          resume even when the file differs from the one the sweep was\n"
+    "                   recorded from: record the new file, keep the old runs\n"
     "  --quiet          no progress output\n"
     "Runs already done or diverged in the database are skipped, so re-running a\n"
-    "sweep resumes it. Sweeps may run at once on one database: each run is claimed\n"
-    "by one of them, and a sweep waits for the runs another one has claimed.\n"
+    "sweep resumes it. A sweep whose file changed since it was recorded is refused\n"
+    "(exit 2, naming the first differing setting) unless --force. Sweeps may run at\n"
+    "once on one database: each run is claimed by one of them, and a sweep waits for\n"
+    "the runs another one has claimed.\n"
     "Exit 0 when every run is done or diverged, 2 on an input error (also a corrupt\n"
     "or read-only database), 3 when some failed or timed out, 130 after Ctrl-C\n"
     "(SIGINT), 143 after SIGTERM.\n";
@@ -38,6 +42,7 @@ typedef struct {
     int device_given;   /* 1: --device overrides the file */
     const char *db;     /* database path */
     int dry_run;        /* print only */
+    int force;          /* resume a sweep whose file changed */
     int quiet;          /* no progress */
     const char *file;   /* the sweep file */
 } SweepArgs;
@@ -47,7 +52,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
     static const struct option opts[] = {
         {"jobs", required_argument, 0, 'j'}, {"shard", required_argument, 0, 's'},
         {"device", required_argument, 0, 'D'}, {"db", required_argument, 0, 'd'},
-        {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
+        {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'}, {"force", no_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
@@ -71,6 +76,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
         case 'd': a->db = optarg; break;
         case 'n': a->dry_run = 1; break;
         case 'q': a->quiet = 1; break;
+        case 'F': a->force = 1; break;
         case 'h': {
             char keys[4096];
             fputs(usage, stdout);
@@ -142,6 +148,33 @@ static int check_threads(SweepArgs *a, const SweepSpec *spec)
     return 0;
 }
 
+/* Whether the sweep is already recorded in the database from another file:
+ * EXIT_OK (with *changed set when it is and force allows it), or EXIT_USAGE
+ * with a message naming the first differing setting. Reads only. */
+static int check_resume(const SweepArgs *a, const SweepSpec *spec, int *changed)
+{
+    sqlite3 *db = NULL;
+    char *stored = NULL, err[ERRMSG_MAX], key[256], was[128], now[128];
+    int rc = EXIT_OK;
+    *changed = 0;
+    if (access(a->db, F_OK) != 0) return EXIT_OK;
+    if (store_open_readonly(a->db, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
+    int found = store_sweep_spec(db, spec->name, &stored);
+    if (found < 0) rc = cli_fail(EXIT_RUNTIME, "%s: %s", a->db, sqlite3_errmsg(db));
+    else if (found == 0 && sweep_spec_difference(stored, spec->text, key, sizeof key, was, now, sizeof was)) {
+        *changed = 1;
+        if (!a->force)
+            rc = cli_fail(EXIT_USAGE,
+                          "%s: sweep '%s' in %s was recorded from another file: first difference at '%s' "
+                          "(recorded %s, now %s); nothing written. Give the sweep a new name, or --force to "
+                          "record this file and run its configurations beside the old runs",
+                          a->file, spec->name, a->db, key, was, now);
+    }
+    free(stored);
+    store_close(db);
+    return rc;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     SweepArgs a;
@@ -149,6 +182,7 @@ int cmd_sweep(int argc, char **argv)
     RunConfig *runs = NULL;
     sqlite3 *db = NULL;
     long n = 0, kept = 0;
+    int changed = 0;
     int64_t sweep_id;
     char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "", machine[1024];
     ExecCounts counts;
@@ -177,6 +211,8 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_OK;
         goto cleanup;
     }
+    if ((rc = check_resume(&a, spec, &changed)) != EXIT_OK) goto cleanup;
+    rc = EXIT_USAGE;
     if (store_open(a.db, &db, err, sizeof err)) {
         cli_fail(EXIT_USAGE, "%s", err);
         goto cleanup;
@@ -187,6 +223,7 @@ int cmd_sweep(int argc, char **argv)
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         store_sweep_machine(db, sweep_id, machine, err, sizeof err) ||
+        (changed && store_set_sweep_spec(db, sweep_id, spec->text, err, sizeof err)) ||
         execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
         goto cleanup;

@@ -10,6 +10,8 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

@@ -19,6 +19,8 @@ static const Command commands[] = {
     {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
     {"list", cmd_list, "list sweeps or runs of a database"},
     {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
+    {"rm", cmd_rm, "remove a sweep with its runs and metrics"},
+    {"rename", cmd_rename, "rename a sweep"},
     {"merge", cmd_merge, "combine shard databases into one, idempotently"},
     {"check", cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem"},
     {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},

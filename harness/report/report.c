@@ -672,7 +672,8 @@ static void section_problem(Report *r, int p)
     snprintf(base, sizeof base, "p%d", p + 1);
     snprintf(h, sizeof h, "Problem %d: %s", p + 1, label);
     heading(r, 2, h);
-    para(r, "Options %s; target loss %g.", d->problems[p].options, d->problems[p].target);
+    para(r, "Options %s; run settings %s; target loss %g.", d->problems[p].options, d->problems[p].settings,
+         d->problems[p].target);
     for (int o = 0; o < d->n_optimizers; o++) {
         int runs, diverged, failed;
         outcome_counts(d, p, o, &runs, &diverged, &failed);

@@ -16,7 +16,8 @@ static const char runs_sql[] =
     "json_extract(r.hyperparameters, '$.lr'), json_extract(r.hyperparameters, '$.weight_decay'), r.target_loss, "
     /* the parameter groups' overrides, "vectors.weight_decay=0 ..." (the nested objects of the JSON) */
     "(SELECT group_concat(g.key || '.' || e.key || '=' || CAST(e.value AS TEXT), ' ') "
-    " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s "
+    " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s, "
+    "json_object('steps', r.steps, 'schedule', json(r.schedule), 'clip', r.clip, 'accum', r.accum, 'device', r.device) "
     "FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
 
 static double col_real(sqlite3_stmt *st, int i)
@@ -68,10 +69,13 @@ int report_optimizer_index(const ReportData *d, const char *name)
 int report_best(const ReportData *d, int p, int o) { return d->best[p * d->n_optimizers + o]; }
 
 /* Finds or appends a problem instance. */
-static int problem_index(ReportData *d, const char *name, const char *options, double target, int *cap)
+static int problem_index(ReportData *d, const char *name, const char *options, const char *settings, double target,
+                         int *cap)
 {
     for (int i = 0; i < d->n_problems; i++)
-        if (!strcmp(d->problems[i].name, name) && !strcmp(d->problems[i].options, options)) return i;
+        if (!strcmp(d->problems[i].name, name) && !strcmp(d->problems[i].options, options) &&
+            !strcmp(d->problems[i].settings, settings))
+            return i;
     if (d->n_problems == *cap) {
         *cap = *cap ? 2 * *cap : 8;
         ReportProblem *p = realloc(d->problems, (size_t)*cap * sizeof *p);
@@ -82,6 +86,7 @@ static int problem_index(ReportData *d, const char *name, const char *options, d
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     snprintf(p->options, sizeof p->options, "%s", options);
+    snprintf(p->settings, sizeof p->settings, "%s", settings);
     p->target = target;
     return d->n_problems++;
 }
@@ -111,19 +116,22 @@ static int config_index(ReportData *d, int problem, const char *optimizer, const
     return d->n_configs++;
 }
 
-/* "rosenbrock dim=10": the name and the options that tell its instances
- * apart (and dataset or task, which always help a reader). */
+/* "rosenbrock dim=10": the name and the options and run settings that tell
+ * its instances apart (and dataset or task, which always help a reader). */
 static void label_problems(sqlite3 *db, ReportData *d)
 {
     sqlite3_stmt *each = NULL, *get = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT key, CAST(value AS TEXT) FROM json_each(?)", -1, &each, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT CAST(json_extract(?1, '$.' || ?2) AS TEXT) IS ?3", -1, &get, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT key, CAST(value AS TEXT) FROM json_each(json_patch(?1, ?2))", -1, &each, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT CAST(json_extract(json_patch(?1, ?4), '$.' || ?2) AS TEXT) IS ?3", -1, &get,
+                           NULL) != SQLITE_OK)
         goto cleanup;
     for (int i = 0; i < d->n_problems; i++) {
         ReportProblem *p = &d->problems[i];
         size_t used = (size_t)snprintf(p->label, sizeof p->label, "%s", p->name);
         sqlite3_reset(each);
         sqlite3_bind_text(each, 1, p->options, -1, SQLITE_STATIC);
+        sqlite3_bind_text(each, 2, p->settings, -1, SQLITE_STATIC);
         while (sqlite3_step(each) == SQLITE_ROW && used < sizeof p->label) {
             const char *key = col_text(each, 0), *value = col_text(each, 1);
             int differs = !strcmp(key, "dataset") || !strcmp(key, "task");
@@ -133,6 +141,7 @@ static void label_problems(sqlite3 *db, ReportData *d)
                 sqlite3_bind_text(get, 1, d->problems[j].options, -1, SQLITE_STATIC);
                 sqlite3_bind_text(get, 2, key, -1, SQLITE_STATIC);
                 sqlite3_bind_text(get, 3, value, -1, SQLITE_STATIC);
+                sqlite3_bind_text(get, 4, d->problems[j].settings, -1, SQLITE_STATIC);
                 differs = sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int(get, 0) == 0;
             }
             if (differs) used += (size_t)snprintf(p->label + used, sizeof p->label - used, " %s=%s", key, value);
@@ -248,7 +257,7 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
             if (!r) goto cleanup;
             out->runs = r;
         }
-        int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_real(st, 19), &cap_problems);
+        int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_text(st, 23), col_real(st, 19), &cap_problems);
         int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18),
                                               col_text(st, 20), &cap_configs);
         if (c < 0) goto cleanup;

@@ -1,8 +1,10 @@
 /* report_data.h — a sweep's runs loaded for a report, grouped the way a
  * comparison reads them.
  *
- * A problem instance is a problem with its options (rosenbrock dim 2 and
- * dim 10 are two). A configuration is an optimizer with its hyperparameters
+ * A problem instance is a problem with its options and the run settings
+ * (steps, schedule, clip, accum, device) of its runs: rosenbrock dim 2 and
+ * dim 10 are two, and so are runs of 300 and 400 steps, which are never
+ * pooled as seeds. A configuration is an optimizer with its hyperparameters
  * on one problem instance; its seeds are its runs. A run's score is its
  * held-out loss where the problem has held-out data, else its final training
  * loss. A configuration's best is the lowest mean score over its seeds among
@@ -41,6 +43,7 @@ typedef struct {
 typedef struct {
     char name[REPORT_NAME_MAX];     /* problem name */
     char options[REPORT_JSON_MAX];  /* its options as JSON */
+    char settings[REPORT_JSON_MAX]; /* run settings its runs share: steps, schedule, clip, accum, device (JSON) */
     char label[REPORT_JSON_MAX];    /* "rosenbrock dim=10" for titles */
     double target;                  /* target loss of its runs */
 } ReportProblem;

@@ -104,6 +104,20 @@ int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const Run
                      int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
                      size_t errlen);
 
+/* The stored spec of sweep `name` (malloc'ed, free it): 0, 1 when there is
+ * no such sweep, -1 on an SQLite error (store_sweeps.c). */
+int store_sweep_spec(sqlite3 *db, const char *name, char **spec);
+
+/* Replaces a sweep's stored spec (a resume with --force). 0 or -1. */
+int store_set_sweep_spec(sqlite3 *db, int64_t sweep_id, const char *spec, char *err, size_t errlen);
+
+/* Removes sweep `name` with its runs and metrics in one transaction; the
+ * runs removed in *n_runs. 0, 1 when there is no such sweep, -1. */
+int store_remove_sweep(sqlite3 *db, const char *name, long *n_runs, char *err, size_t errlen);
+
+/* Renames a sweep. 0, 1 when old_name is missing or new_name is taken, -1. */
+int store_rename_sweep(sqlite3 *db, const char *old_name, const char *new_name, char *err, size_t errlen);
+
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
 int store_begin(sqlite3 *db, char *err, size_t errlen);

@@ -76,4 +76,12 @@ void sweep_free(SweepSpec *spec);
  * Returns 0, or -1 with a located message (e.g. an invalid combination). */
 int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err, size_t errlen);
 
+/* Compares a sweep's stored file text with a new one as YAML (comments, key
+ * order and spellings of one number do not count). Returns 0 when they say
+ * the same; 1 with the path of the first differing setting in key
+ * ("steps", "optimizers.adamw.lr[2]") and the two values there (or
+ * "(absent)"); an unreadable stored text differs at "(the whole file)". */
+int sweep_spec_difference(const char *stored, const char *text, char *key, size_t keylen, char *old_value,
+                          char *new_value, size_t valuelen);
+
 #endif
