@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cmd/cli.h"
@@ -83,6 +84,10 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
             if (settings_help(SETTING_SWEEP, keys, sizeof keys) == 0)
                 printf("Run settings of a sweep file (top-level keys, beside name, seeds, search, samples,\n"
                        "search_seed, problems and optimizers):\n%s", keys);
+            printf("A problem entry may set its own");
+            for (int i = 0, k = 0; i < n_run_settings; i++)
+                if (run_settings[i].scope & SETTING_PROBLEM) printf("%s %s", k++ ? "," : "", run_settings[i].def.name);
+            printf(" for its runs.\n");
             exit(EXIT_OK);
         }
         default: return cli_usage_error(usage, "sweep: unknown or incomplete option '%s'", argv[optind - 1]);
@@ -157,7 +162,8 @@ static int check_resume(const SweepArgs *a, const SweepSpec *spec, int *changed)
     char *stored = NULL, err[ERRMSG_MAX], key[256], was[128], now[128];
     int rc = EXIT_OK;
     *changed = 0;
-    if (access(a->db, F_OK) != 0) return EXIT_OK;
+    struct stat st;
+    if (stat(a->db, &st) != 0 || st.st_size == 0) return EXIT_OK; /* nothing recorded yet */
     if (store_open_readonly(a->db, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     int found = store_sweep_spec(db, spec->name, &stored);
     if (found < 0) rc = cli_fail(EXIT_RUNTIME, "%s: %s", a->db, sqlite3_errmsg(db));

@@ -16,6 +16,8 @@ enum {
     RNG_STREAM_BATCH = 3,    /* minibatch order */
     RNG_STREAM_SAMPLE = 4,   /* sampling for checks and searches */
     RNG_STREAM_SPLIT = 5,    /* the fixed train/test split of a dataset */
+    RNG_STREAM_SCRAMBLE = 6, /* digit permutations of a scrambled Halton search */
+    RNG_STREAM_BOOTSTRAP = 7, /* bootstrap resamples of a report's seed statistics */
 };
 
 /* 64 random bits for (seed, stream, counter). */

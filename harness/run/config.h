@@ -54,6 +54,7 @@ typedef struct {
 enum {
     SETTING_RUN = 1,   /* a flag of `optbench run` (--key, '_' written '-') */
     SETTING_SWEEP = 2, /* a top-level key of a sweep file */
+    SETTING_PROBLEM = 4, /* also a key of a sweep file's problem entry, for that problem's runs */
 };
 
 /* The C type of a setting's field in RunConfig. */
@@ -72,7 +73,7 @@ typedef struct {
     const char *shown_default; /* the default as --help says it, where the value alone says
                                   too little (NULL: the value) */
     const char *sweep_default; /* default in a sweep file where it differs (NULL: the same) */
-    int scope;                 /* SETTING_RUN | SETTING_SWEEP */
+    int scope;                 /* SETTING_RUN | SETTING_SWEEP | SETTING_PROBLEM */
     size_t offset;             /* offsetof the field in RunConfig */
     SettingStore store;        /* its type */
     /* STORE_SPEC: sets the field from a spec string; 0, or -1 with a message. */

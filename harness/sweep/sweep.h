@@ -5,7 +5,7 @@
  * list of problems and a map of optimizers. Inside a problem or optimizer
  * entry, each key holds an axis: a scalar (one value), a list (a grid axis),
  * {log: [a, b], num: k} or {linear: [a, b], num: k} (spaced axes), and with
- * `search: random` also {log_uniform: [a, b]}, {uniform: [a, b]} and
+ * `search: random` or `search: quasirandom` also {log_uniform: [a, b]}, {uniform: [a, b]} and
  * {choice: [...]}. The whole file is checked before anything is written;
  * every error names file:line:column and the key.
  */
@@ -43,6 +43,8 @@ typedef struct {
 typedef struct {
     const ProblemDef *problem;     /* set for a problem entry */
     const OptimizerDef *optimizer; /* set for an optimizer entry */
+    RunConfig base;                /* problem entry: the shared settings with its own steps,
+                                      log_every, eval_every and target applied */
     int n_axes;                    /* axes used */
     Axis axes[PARAMS_MAX];         /* one per key given */
     int line, column;              /* where the entry starts */
@@ -55,7 +57,8 @@ typedef struct {
     RunConfig base;           /* steps, device, schedule, clip, ... shared by every run */
     int n_seeds;              /* seeds per configuration */
     long seeds[SWEEP_MAX_SEEDS]; /* the seeds */
-    int random;               /* 1: random search, 0: grid */
+    int random;               /* 1: random or quasirandom search, 0: grid */
+    int quasirandom;          /* 1: the random search draws a scrambled Halton sequence */
     long samples;             /* random search: configurations per problem x optimizer */
     uint64_t search_seed;     /* random search: seed of the draws */
     int n_problems;           /* problem entries */

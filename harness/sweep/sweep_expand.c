@@ -85,31 +85,83 @@ oom:
     return -1;
 }
 
-/* spec->samples random points of an optimizer entry. Draw k of axis a of
- * entry o comes from counter (o, k, a), so the same points serve every
- * problem. */
+/* The first primes: the Halton base of each axis of an entry. */
+static const unsigned halton_primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53};
+_Static_assert(sizeof halton_primes / sizeof halton_primes[0] >= PARAMS_MAX, "a Halton base for every axis of an entry");
+#define HALTON_DIGITS 24 /* base-b digits of an index read (2^24 samples and more in any base) */
+
+#define HALTON_BASE_MAX 53 /* the largest of them */
+
+/* Halton digit permutations of one axis: perm[digit][d]. */
+typedef unsigned char HaltonPerm[HALTON_DIGITS][HALTON_BASE_MAX];
+
+/* Draws axis a of optimizer entry o's permutations of 0..b-1, one per digit
+ * position (Fisher-Yates on counters of search_seed, o, a, position). */
+static void halton_scramble(uint64_t search_seed, int o, int a, HaltonPerm perm)
+{
+    const unsigned b = halton_primes[a];
+    for (int digit = 0; digit < HALTON_DIGITS; digit++) {
+        unsigned char *p = perm[digit];
+        for (unsigned i = 0; i < b; i++) p[i] = (unsigned char)i;
+        for (unsigned i = b - 1; i > 0; i--) {
+            uint64_t counter = (((uint64_t)o * PARAMS_MAX + (uint64_t)a) * HALTON_DIGITS + (uint64_t)digit) * 256u + i;
+            unsigned j = (unsigned)(rng_uniform(search_seed, RNG_STREAM_SCRAMBLE, counter) * (i + 1));
+            unsigned char t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+    }
+}
+
+/* Point k in [0, 1) of a scrambled Halton sequence in base b: the radical
+ * inverse of k with each digit passed through its position's permutation.
+ * The permutations keep the sequence's stratification: the first b^m points
+ * fill the b^m intervals of width b^-m one each. */
+static double halton_point(const HaltonPerm perm, unsigned b, long k)
+{
+    double scale = 1.0 / b, u = 0;
+    unsigned long rest = (unsigned long)k;
+    for (int digit = 0; digit < HALTON_DIGITS; digit++, scale /= b) {
+        u += perm[digit][rest % b] * scale;
+        rest /= b;
+    }
+    return u;
+}
+
+/* spec->samples random or quasirandom points of an optimizer entry. A
+ * random draw k of axis a of entry o comes from counter (o, k, a); a
+ * quasirandom one is point k of entry o's scrambled Halton sequence along
+ * axis a; either way the same points serve every problem. */
 static int expand_random(const SweepSpec *spec, int o, const SweepEntry *e, const ParamSet *tmpl, const char *entry,
                          Points *pts, char *err, size_t errlen)
 {
+    HaltonPerm *perm = spec->quasirandom ? malloc(sizeof *perm * (size_t)(e->n_axes ? e->n_axes : 1)) : NULL;
+    int rc = -1;
+    if (spec->quasirandom && !perm) goto oom;
+    for (int a = 0; a < e->n_axes && perm; a++) halton_scramble(spec->search_seed, o, a, perm[a]);
     for (long k = 0; k < spec->samples; k++) {
         ParamSet ps = *tmpl;
         char text[PARAM_TEXT_MAX];
         for (int a = 0; a < e->n_axes; a++) {
             const Axis *ax = &e->axes[a];
             uint64_t counter = ((uint64_t)o * 1000003u + (uint64_t)k) * PARAMS_MAX + (uint64_t)a;
-            double u = rng_uniform(spec->search_seed, RNG_STREAM_SAMPLE, counter);
+            double u = perm ? halton_point(perm[a], halton_primes[a], k)
+                            : rng_uniform(spec->search_seed, RNG_STREAM_SAMPLE, counter);
             if (ax->kind == AXIS_LOG_UNIFORM || ax->kind == AXIS_UNIFORM)
                 axis_number(ax, params_def(tmpl, ax->key), u, text, sizeof text);
             else
                 axis_point(ax, params_def(tmpl, ax->key), (int)(u * axis_size(ax)), text, sizeof text);
-            if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) return -1;
+            if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) goto cleanup;
         }
-        if (points_push(pts, &ps)) {
-            snprintf(err, errlen, "%s: out of memory expanding %s", spec->path, entry);
-            return -1;
-        }
+        if (points_push(pts, &ps)) goto oom;
     }
-    return 0;
+    rc = 0;
+    goto cleanup;
+oom:
+    snprintf(err, errlen, "%s: out of memory expanding %s", spec->path, entry);
+cleanup:
+    free(perm);
+    return rc;
 }
 
 /* Orders run indices by key, then by position, to find duplicates. */
@@ -223,7 +275,7 @@ int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err,
                 for (long k = 0; k < opts[o].n; k++)
                     for (int s = 0; s < spec->n_seeds; s++) {
                         RunConfig *r = &runs[n++];
-                        *r = spec->base;
+                        *r = spec->problems[p].base;
                         r->problem = spec->problems[p].problem;
                         r->problem_opts = probs[p].sets[i];
                         r->optimizer = spec->optimizers[o].optimizer;

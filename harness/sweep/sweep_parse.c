@@ -180,7 +180,7 @@ static int parse_axis(Parser *ps, const char *entry, const ParamSet *tmpl, const
     int spaced = axis->kind == AXIS_LOG || axis->kind == AXIS_LINEAR;
     if (spaced && num < 0) return fail_at(ps, node, what, "'%s' needs num: k", form);
     if (!spaced && num >= 0) return fail_at(ps, node, what, "'num' belongs to log and linear axes");
-    if (!spaced && !ps->spec->random) return fail_at(ps, node, what, "'%s' needs search: random", form);
+    if (!spaced && !ps->spec->random) return fail_at(ps, node, what, "'%s' needs search: random or quasirandom", form);
     if (!spaced && !strncmp(entry, "problems.", 9))
         return fail_at(ps, node, what, "'%s' applies to optimizer hyperparameters only", form);
     axis->num = spaced ? (int)num : 0;
@@ -189,6 +189,49 @@ static int parse_axis(Parser *ps, const char *entry, const ParamSet *tmpl, const
         format_number(b ? axis->hi : axis->lo, bound, sizeof bound);
         if (check_value(ps, range, what, tmpl, key, bound)) return -1;
     }
+    return 0;
+}
+
+/* A top-level number in [lo, hi]; integer when whole is set. */
+static int parse_number(Parser *ps, const yaml_node_t *node, const char *key, double lo, double hi, int whole,
+                        double *out)
+{
+    if (scalar_number(node, out) || *out < lo || *out > hi || (whole && *out != floor(*out))) {
+        char l[32], h[32];
+        format_number(lo, l, sizeof l);
+        format_number(hi, h, sizeof h);
+        return fail_at(ps, node, key, "'%s' is not %s in [%s, %s]", scalar(node) ? scalar(node) : "(not a scalar)",
+                       whole ? "an integer" : "a number", l, h);
+    }
+    return 0;
+}
+
+/* A run setting (run_settings of config.h) from a scalar into cfg (the
+ * sweep's shared settings, or a problem entry's own), named `key` in a
+ * message; the schedule also as {name: NAME, key: value, ...}. */
+static int parse_setting(Parser *ps, const RunSetting *set, const yaml_node_t *node, const char *key, RunConfig *cfg)
+{
+    char text[1024], err[ERRMSG_MAX];
+    if (node->type == YAML_SCALAR_NODE) {
+        snprintf(text, sizeof text, "%s", scalar(node));
+    } else if (node->type == YAML_MAPPING_NODE && set->store == STORE_SPEC) {
+        const char *name = NULL;
+        char rest[900] = "";
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+            const char *k = scalar(node_at(ps, p->key)), *v = scalar(node_at(ps, p->value));
+            if (!k || !v) return fail_at(ps, node, key, "expected key: value pairs");
+            if (!strcmp(k, "name")) name = v;
+            else if (strlen(rest) + strlen(k) + strlen(v) + 3 < sizeof rest)
+                strcat(strcat(strcat(strcat(rest, ","), k), "="), v);
+        }
+        if (!name) return fail_at(ps, node, key, "needs name: %s", set->def.help);
+        snprintf(text, sizeof text, "%s%s", name, rest);
+    } else if (set->store == STORE_SPEC) {
+        return fail_at(ps, node, key, "expected a name or {name: ..., key: value}");
+    } else {
+        return fail_at(ps, node, key, "expected one value, not a list or mapping");
+    }
+    if (setting_apply(set, cfg, text, err, sizeof err)) return fail_at(ps, node, key, "%s", err);
     return 0;
 }
 
@@ -222,6 +265,14 @@ static int parse_entry_axes(Parser *ps, const char *entry, const ParamSet *tmpl,
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
         const char *key = scalar(node_at(ps, p->key));
         const yaml_node_t *v = node_at(ps, p->value);
+        const RunSetting *set = out->problem && key ? setting_find(key) : NULL;
+        if (set && (set->scope & SETTING_PROBLEM)) {
+            /* the problem's own steps, log_every, eval_every or target */
+            char what[160];
+            snprintf(what, sizeof what, "%s.%s", entry, key);
+            if (parse_setting(ps, set, v, what, &out->base)) return -1;
+            continue;
+        }
         if (tmpl->grouped && key && group_parse(key) >= 0) {
             char prefix[64], what[160];
             snprintf(prefix, sizeof prefix, "%s.", key);
@@ -256,6 +307,7 @@ static int parse_problems(Parser *ps, const yaml_node_t *node)
         if (spec->n_problems == SWEEP_MAX_ENTRIES) return fail_at(ps, item, "problems", "too many problems");
         SweepEntry *e = &spec->problems[spec->n_problems++];
         e->problem = def;
+        e->base = spec->base;
         e->line = (int)name_node->start_mark.line + 1;
         e->column = (int)name_node->start_mark.column + 1;
         char entry[96];
@@ -293,35 +345,6 @@ static int parse_optimizers(Parser *ps, const yaml_node_t *node)
     return 0;
 }
 
-/* A run setting (run_settings of config.h) from a scalar; the schedule also
- * as {name: NAME, key: value, ...}. */
-static int parse_setting(Parser *ps, const RunSetting *set, const yaml_node_t *node)
-{
-    char text[1024], err[ERRMSG_MAX];
-    const char *key = set->def.name;
-    if (node->type == YAML_SCALAR_NODE) {
-        snprintf(text, sizeof text, "%s", scalar(node));
-    } else if (node->type == YAML_MAPPING_NODE && set->store == STORE_SPEC) {
-        const char *name = NULL;
-        char rest[900] = "";
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-            const char *k = scalar(node_at(ps, p->key)), *v = scalar(node_at(ps, p->value));
-            if (!k || !v) return fail_at(ps, node, key, "expected key: value pairs");
-            if (!strcmp(k, "name")) name = v;
-            else if (strlen(rest) + strlen(k) + strlen(v) + 3 < sizeof rest)
-                strcat(strcat(strcat(strcat(rest, ","), k), "="), v);
-        }
-        if (!name) return fail_at(ps, node, key, "needs name: %s", set->def.help);
-        snprintf(text, sizeof text, "%s%s", name, rest);
-    } else if (set->store == STORE_SPEC) {
-        return fail_at(ps, node, key, "expected a name or {name: ..., key: value}");
-    } else {
-        return fail_at(ps, node, key, "expected one value, not a list or mapping");
-    }
-    if (setting_apply(set, &ps->spec->base, text, err, sizeof err)) return fail_at(ps, node, key, "%s", err);
-    return 0;
-}
-
 static int parse_seeds(Parser *ps, const yaml_node_t *node)
 {
     SweepSpec *spec = ps->spec;
@@ -343,20 +366,6 @@ static int parse_seeds(Parser *ps, const yaml_node_t *node)
             return fail_at(ps, s, "seeds", "%s", err);
         if (spec->n_seeds == SWEEP_MAX_SEEDS) return fail_at(ps, s, "seeds", "more than %d seeds", SWEEP_MAX_SEEDS);
         spec->seeds[spec->n_seeds++] = (long)scratch.seed;
-    }
-    return 0;
-}
-
-/* A top-level number in [lo, hi]; integer when whole is set. */
-static int parse_number(Parser *ps, const yaml_node_t *node, const char *key, double lo, double hi, int whole,
-                        double *out)
-{
-    if (scalar_number(node, out) || *out < lo || *out > hi || (whole && *out != floor(*out))) {
-        char l[32], h[32];
-        format_number(lo, l, sizeof l);
-        format_number(hi, h, sizeof h);
-        return fail_at(ps, node, key, "'%s' is not %s in [%s, %s]", scalar(node) ? scalar(node) : "(not a scalar)",
-                       whole ? "an integer" : "a number", l, h);
     }
     return 0;
 }
@@ -384,13 +393,15 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             if (params_check_name(where, scalar(vn), SWEEP_NAME_MAX, ps->err, ps->errlen) != 0) return -1;
             snprintf(spec->name, sizeof spec->name, "%s", scalar(vn));
         } else if ((set = setting_find(key)) && (set->scope & SETTING_SWEEP)) {
-            rc = parse_setting(ps, set, vn);
+            rc = parse_setting(ps, set, vn, key, &spec->base);
         } else if (!strcmp(key, "seeds")) {
             rc = parse_seeds(ps, vn);
         } else if (!strcmp(key, "search")) {
             const char *s = scalar(vn);
-            if (!s || (strcmp(s, "grid") && strcmp(s, "random"))) return fail_at(ps, vn, key, "expected grid or random");
-            spec->random = !strcmp(s, "random");
+            if (!s || (strcmp(s, "grid") && strcmp(s, "random") && strcmp(s, "quasirandom")))
+                return fail_at(ps, vn, key, "expected grid, random or quasirandom");
+            spec->quasirandom = !strcmp(s, "quasirandom");
+            spec->random = spec->quasirandom || !strcmp(s, "random");
         } else if (!strcmp(key, "samples")) {
             rc = parse_number(ps, vn, key, 1, 1e6, 1, &v);
             spec->samples = (long)v;
@@ -413,8 +424,9 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
     if (!spec->name[0]) return fail_at(ps, root, "name", "missing: every sweep needs a name");
     if (!problems) return fail_at(ps, root, "problems", "missing: list at least one problem");
     if (!optimizers) return fail_at(ps, root, "optimizers", "missing: name at least one optimizer");
-    if (spec->random && spec->samples < 1) return fail_at(ps, root, "samples", "search: random needs samples: N");
-    if (!spec->random && spec->samples) return fail_at(ps, root, "samples", "samples needs search: random");
+    if (spec->random && spec->samples < 1)
+        return fail_at(ps, root, "samples", "search: %s needs samples: N", spec->quasirandom ? "quasirandom" : "random");
+    if (!spec->random && spec->samples) return fail_at(ps, root, "samples", "samples needs search: random or quasirandom");
     return parse_problems(ps, problems) || parse_optimizers(ps, optimizers) ? -1 : 0;
 }
 
