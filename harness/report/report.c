@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/report/report_plots.h"
 #include "harness/store/queries.h"
 #include "harness/store/store.h"
+#include "optimizers/optimizer.h"
 
 #define PROFILE_POINTS 200 /* tau values of the performance profile */
+#define REPORT_MANIFEST ".optbench-files" /* in the output folder: the files the last report wrote, one a line */
 
 /* Where the report is being written. */
 typedef struct {
@@ -24,6 +27,7 @@ typedef struct {
     const ReportData *d;  /* what is reported */
     const char *dir;      /* output folder */
     FILE *html, *md;      /* report.html and report.md */
+    FILE *manifest;       /* REPORT_MANIFEST: every file this report writes */
     char *err;            /* message of the first failure */
     size_t errlen;        /* its room */
     int failed;           /* a file or plot failed */
@@ -118,9 +122,34 @@ static void table_end(Report *r)
     fputs("\n", r->md);
 }
 
+/* Records that the report writes dir/name, so that the next report into the
+ * folder removes it first. */
+static void note_file(Report *r, const char *name)
+{
+    if (r->manifest) fprintf(r->manifest, "%s\n", name);
+}
+
+/* Removes the files the previous report into dir wrote (and only those: the
+ * names its manifest lists), so that no stale plot survives a rewrite. */
+static void remove_stale(const char *dir)
+{
+    char path[4096], name[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, REPORT_MANIFEST);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(name, sizeof name, f)) {
+        name[strcspn(name, "\n")] = 0;
+        if (!name[0] || name[0] == '.' || strchr(name, '/')) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        unlink(path);
+    }
+    fclose(f);
+}
+
 /* Opens dir/name for writing a data file. */
 static FILE *data_file(Report *r, const char *name)
 {
+    note_file(r, name);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
     FILE *f = fopen(path, "w");
@@ -131,6 +160,18 @@ static FILE *data_file(Report *r, const char *name)
     return f;
 }
 
+/* Removes from an SVG line a <title> (a browser's tooltip) that names
+ * gnuplot's internals: "Gnuplot", "gnuplot_plot_3", or the plot command of
+ * an untitled series; a series' own name stays. */
+static void drop_internal_title(char *line)
+{
+    char *t = strstr(line, "<title>"), *end = t ? strstr(t, "</title>") : NULL;
+    if (!end) return;
+    const char *text = t + 7;
+    if (strncmp(text, "Gnuplot<", 8) && strncmp(text, "gnuplot_plot_", 13) && *text != '"') return;
+    memmove(t, end + 8, strlen(end + 8) + 1);
+}
+
 /* Copies dir/base.svg into the HTML (without its XML prolog). */
 static void embed_svg(Report *r, const char *base)
 {
@@ -139,8 +180,10 @@ static void embed_svg(Report *r, const char *base)
     FILE *f = fopen(path, "r");
     if (!f) return;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "<?xml", 5) && strncmp(line, "<!DOCTYPE", 9) && strncmp(line, " \"http://www.w3.org/Graphics", 28))
+        if (strncmp(line, "<?xml", 5) && strncmp(line, "<!DOCTYPE", 9) && strncmp(line, " \"http://www.w3.org/Graphics", 28)) {
+            drop_internal_title(line);
             fputs(line, r->html);
+        }
     fclose(f);
 }
 
@@ -150,6 +193,11 @@ static void figure(Report *r, const char *template, const char *base, const char
 {
     char err[512] = "";
     if (r->failed) return;
+    for (int i = 0; i < 3; i++) {
+        char file[256];
+        snprintf(file, sizeof file, "%s.%s", base, (const char *[]){"gp", "svg", "png"}[i]);
+        note_file(r, file);
+    }
     if (plot_render(r->dir, template, base, subs, n, err, sizeof err) != 0) {
         snprintf(r->err, r->errlen, "%s", err);
         r->failed = 1;
@@ -184,11 +232,36 @@ static void fmt_num(double x, char *buf, size_t len)
     else snprintf(buf, len, "%.4g", x);
 }
 
-static void mean_pm(double mean, double std, char *buf, size_t len)
+/* "0.1234 [0.1201, 0.1270] (n=3)": mean and 95% bootstrap interval over
+ * seeds, times scale; "0.1234 (n=1)" for one seed. */
+static void fmt_interval(const Interval *iv, double scale, char *buf, size_t len)
 {
-    if (!isfinite(mean)) snprintf(buf, len, "–");
-    else if (isfinite(std) && std > 0) snprintf(buf, len, "%.4g ± %.2g", mean, std);
-    else snprintf(buf, len, "%.4g", mean);
+    if (iv->n == 0 || !isfinite(iv->mean)) snprintf(buf, len, "–");
+    else if (iv->n == 1) snprintf(buf, len, "%.4g (n=1)", scale * iv->mean);
+    else snprintf(buf, len, "%.4g [%.4g, %.4g] (n=%d)", scale * iv->mean, scale * iv->lo, scale * iv->hi, iv->n);
+}
+
+/* "1 seed", "3 seeds". */
+static const char *plural(int n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+/* The gnuplot linetype (colour) of an optimizer, the same in every report:
+ * the registry's optimizers sorted by name take linetypes 1, 2, ...; a
+ * name the registry lacks takes the last one (common.gp defines 8). */
+static int palette_type(const char *name)
+{
+    int below = 0, known = 0;
+    for (int i = 0; optimizer_registry[i]; i++) {
+        below += strcmp(optimizer_registry[i]->name, name) < 0;
+        known |= !strcmp(optimizer_registry[i]->name, name);
+    }
+    return known && below < 7 ? below + 1 : 8;
+}
+
+/* Appends the linetype of optimizer name to a space-separated list. */
+static void palette_append(char *buf, size_t len, const char *name)
+{
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%s%d", used ? " " : "", palette_type(name));
 }
 
 /* "adamw lr=0.003 wd=0.1 vectors.weight_decay=0" */
@@ -280,7 +353,7 @@ static void loss_block(Report *r, FILE *f, int c)
     for (long i = 0; i < d->n_runs && n < MAX_SEEDS; i++)
         if (d->runs[i].config == c) ids[n++] = d->runs[i].id;
     config_label(&d->configs[c], label, sizeof label);
-    snprintf(head, sizeof head, "%s (%d seeds)", label, n);
+    snprintf(head, sizeof head, "%s (%d %s)", label, n, plural(n, "seed", "seeds"));
     plot_data_string(f, head);
     fputs(" step elapsed mean min max\n", f);
     cv.n = n;
@@ -309,7 +382,7 @@ cleanup:
 static void section_loss(Report *r, int p, const char *base, const char *label)
 {
     const ReportData *d = r->d;
-    char name[128], title[1400], count[16];
+    char name[128], title[1400], count[16], types[256] = "";
     int blocks = 0;
     snprintf(name, sizeof name, "%s_loss.dat", base);
     FILE *f = data_file(r, name);
@@ -317,6 +390,7 @@ static void section_loss(Report *r, int p, const char *base, const char *label)
     for (int o = 0; o < d->n_optimizers; o++)
         if (report_best(d, p, o) >= 0) {
             loss_block(r, f, report_best(d, p, o));
+            palette_append(types, sizeof types, d->optimizers[o]);
             blocks++;
         }
     fclose(f);
@@ -329,11 +403,12 @@ static void section_loss(Report *r, int p, const char *base, const char *label)
     snprintf(step_base, sizeof step_base, "%s_loss_step", base);
     snprintf(time_base, sizeof time_base, "%s_loss_time", base);
     snprintf(title, sizeof title, "%s: training loss of each optimizer's best configuration", label);
-    const char *const by_step[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"X", "1"}, {"XLABEL", "step"}};
-    figure(r, "loss_curve.gp", step_base, "(a) Training loss against step: mean over seeds, min-max band.", by_step, 5);
+    const char *const by_step[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"X", "1"}, {"XLABEL", "step"},
+                                      {"LT", types}};
+    figure(r, "loss_curve.gp", step_base, "(a) Training loss against step: mean over seeds, min-max band.", by_step, 6);
     const char *const by_time[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"X", "2"},
-                                      {"XLABEL", "training seconds (mean over seeds)"}};
-    figure(r, "loss_curve.gp", time_base, "(a) Training loss against wall time.", by_time, 5);
+                                      {"XLABEL", "training seconds (mean over seeds)"}, {"LT", types}};
+    figure(r, "loss_curve.gp", time_base, "(a) Training loss against wall time.", by_time, 6);
 }
 
 /* ---- (b) learning-rate sensitivity, (c) lr x weight decay ---------------- */
@@ -364,9 +439,10 @@ static void section_lr(Report *r, int p, const char *base, const char *label)
 {
     const ReportData *d = r->d;
     enum { MAX_LR = 64 };
-    char name[128], title[1400], count[16], plot[160];
+    char name[128], title[1400], count[16], plot[160], types[256] = "";
     double top = 0;
     int any_acc = 0, any_score = 0;
+    for (int o = 0; o < d->n_optimizers; o++) palette_append(types, sizeof types, d->optimizers[o]);
     for (int c = 0; c < d->n_configs; c++)
         if (d->configs[c].problem == p && isfinite(d->configs[c].score_mean)) top = fmax(top, d->configs[c].score_mean);
     snprintf(name, sizeof name, "%s_lr.dat", base);
@@ -376,20 +452,22 @@ static void section_lr(Report *r, int p, const char *base, const char *label)
         double lrs[MAX_LR];
         int n = distinct(d, p, o, 0, lrs, MAX_LR);
         plot_data_string(f, d->optimizers[o]);
-        fputs(" lr score diverged accuracy\n", f);
+        fputs(" lr score diverged accuracy score_lo score_hi\n", f);
         for (int i = 0; i < n; i++) {
             double best = NAN, acc = NAN;
+            Interval iv = {NAN, NAN, NAN, 0};
             for (int c = 0; c < d->n_configs; c++) {
                 const ReportConfig *cf = &d->configs[c];
                 if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o]) || cf->lr != lrs[i] ||
                     cf->n_done != cf->n_runs)
                     continue;
-                if (!(cf->score_mean >= best)) best = cf->score_mean;
+                if (!(cf->score_mean >= best)) best = cf->score_mean, iv = cf->score_iv;
                 if (!(cf->acc_mean <= acc)) acc = cf->acc_mean;
             }
             any_score |= isfinite(best);
             any_acc |= isfinite(acc);
-            fprintf(f, "%.9g %.9g %.9g %.9g\n", lrs[i], best, isfinite(best) ? NAN : (top > 0 ? 3 * top : 1), acc);
+            fprintf(f, "%.9g %.9g %.9g %.9g %.9g %.9g\n", lrs[i], best, isfinite(best) ? NAN : (top > 0 ? 3 * top : 1), acc,
+                    iv.lo, iv.hi);
         }
         fputs("\n\n", f);
     }
@@ -402,15 +480,18 @@ static void section_lr(Report *r, int p, const char *base, const char *label)
     snprintf(title, sizeof title, "%s: learning-rate sensitivity", label);
     snprintf(plot, sizeof plot, "%s_lr_score", base);
     const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"COL", "2"},
-                                   {"YLABEL", "final score (best over other hyperparameters)"}, {"LOGY", "set logscale y"}};
+                                   {"YLABEL", "final score (best over other hyperparameters)"}, {"LOGY", "set logscale y"},
+                                   {"LO", "5"}, {"HI", "6"}, {"LT", types}};
     figure(r, "lr_sensitivity.gp", plot,
-           "(b) Final score against learning rate (best over the other hyperparameters; x: every run diverged or failed).",
-           subs, 6);
+           "(b) Final score against learning rate (best over the other hyperparameters; bars: 95% bootstrap interval over "
+           "seeds; x: every run diverged or failed).",
+           subs, 9);
     if (!any_acc) return;
     snprintf(plot, sizeof plot, "%s_lr_accuracy", base);
     const char *const acc[][2] = {{"TITLE", title}, {"DATA", name}, {"N", count}, {"COL", "4"},
-                                  {"YLABEL", "held-out accuracy (best over other hyperparameters)"}, {"LOGY", ""}};
-    figure(r, "lr_sensitivity.gp", plot, "(b) Held-out accuracy against learning rate.", acc, 6);
+                                  {"YLABEL", "held-out accuracy (best over other hyperparameters)"}, {"LOGY", ""},
+                                  {"LO", "4"}, {"HI", "4"}, {"LT", types}};
+    figure(r, "lr_sensitivity.gp", plot, "(b) Held-out accuracy against learning rate.", acc, 9);
 }
 
 static void section_heatmaps(Report *r, int p, const char *base, const char *label)
@@ -464,11 +545,11 @@ static void bars(Report *r, const char *base, const char *suffix, const char *ti
     snprintf(name, sizeof name, "%s.dat", plot);
     FILE *f = data_file(r, name);
     if (!f) return;
-    fprintf(f, "# optimizer value\n");
+    fprintf(f, "# optimizer value linetype\n");
     for (int o = 0; o < d->n_optimizers; o++)
         if (isfinite(values[o])) {
             plot_data_string(f, d->optimizers[o]);
-            fprintf(f, " %.9g\n", values[o]);
+            fprintf(f, " %.9g %d\n", values[o], palette_type(d->optimizers[o]));
             any = 1;
         }
     fclose(f);
@@ -496,7 +577,7 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
         fmt_num(state[o], a, sizeof a);
         fmt_num(peak[o], b, sizeof b);
         fmt_num(opt_ns[o], c, sizeof c);
-        mean_pm(best >= 0 ? d->configs[best].tt_mean : NAN, best >= 0 ? d->configs[best].tt_std : NAN, e, sizeof e);
+        fmt_interval(best >= 0 ? &d->configs[best].tt_iv : &(Interval){NAN, NAN, NAN, 0}, 1, e, sizeof e);
         fmt_num(best >= 0 ? d->configs[best].steps_tt_mean : NAN, g, sizeof g);
         fmt_num(cf->gflops_mean, gf, sizeof gf);
         if (isfinite(cf->mfu_mean)) snprintf(mfu, sizeof mfu, "%.1f%%", 100 * cf->mfu_mean);
@@ -570,95 +651,157 @@ static void section_profile(Report *r)
     fclose(f);
     char count[16];
     snprintf(count, sizeof count, "%d", d->n_optimizers);
-    const char *const subs[][2] = {{"TITLE", "Performance profile: time to target"}, {"DATA", "profile.dat"}, {"N", count}};
+    char types[256] = "";
+    for (int o = 0; o < d->n_optimizers; o++) palette_append(types, sizeof types, d->optimizers[o]);
+    const char *const subs[][2] = {{"TITLE", "Performance profile: time to target"}, {"DATA", "profile.dat"}, {"N", count},
+                                   {"LT", types}};
     para(r, "For each optimizer, the fraction of the %d problems on which the best configuration reached the target "
-            "(with every seed) within tau times the fastest optimizer's time; %d of them were reached by some optimizer.",
-         d->n_problems, solvable);
-    figure(r, "profile.gp", "profile", "Performance profile over problems (AlgoPerf's sense).", subs, 3);
+            "(with every seed) within tau times the fastest optimizer's time; some optimizer reached it on %d of %d %s.",
+         d->n_problems, solvable, d->n_problems, plural(d->n_problems, "problem", "problems"));
+    figure(r, "profile.gp", "profile", "Performance profile over problems (AlgoPerf's sense).", subs, 4);
+}
+
+/* "lr=0.01 is the top of its grid; wd=0 is the bottom of its grid" for configuration c ("" when none). */
+static void edges_text(const ReportConfig *c, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->n_edges && used < len; i++) {
+        char one[128];
+        report_edge_text(&c->edges[i], one, sizeof one);
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "; " : "", one);
+    }
+}
+
+/* One paragraph per grid edge of a best configuration. */
+static void section_edges(Report *r)
+{
+    const ReportData *d = r->d;
+    int any = 0;
+    for (int p = 0; p < d->n_problems; p++)
+        for (int o = 0; o < d->n_optimizers; o++) {
+            int b = report_best(d, p, o);
+            for (int i = 0; b >= 0 && i < d->configs[b].n_edges; i++) {
+                char one[128];
+                if (!any++) {
+                    heading(r, 2, "Grid edges");
+                    para(r, "A best configuration whose hyperparameter is the lowest or highest value searched may "
+                            "have its optimum outside the grid: widen the grid on that side and run again.");
+                }
+                report_edge_text(&d->configs[b].edges[i], one, sizeof one);
+                para(r, "grid edge: %s %s on %s; widen it.", d->optimizers[o], one, d->problems[p].label);
+            }
+        }
 }
 
 static void section_summary(Report *r)
 {
     const ReportData *d = r->d;
-    char cells[4096], score[64], acc[64], tt[64], label[256];
+    char cells[4096], score[96], acc[64], tt[96], edges[512];
     heading(r, 2, "Summary: best configuration per problem and optimizer");
-    para(r, "Score: held-out loss where the problem has held-out data, else the final training loss; mean ± standard "
-            "deviation over seeds of the configuration with the lowest mean score among those whose seeds all finished.");
+    para(r, "Score: held-out loss where the problem has held-out data, else the final training loss; the mean over "
+            "seeds with its 95%% bootstrap interval (the seed is the unit resampled, n seeds) of the configuration "
+            "with the lowest mean score among those whose seeds all finished.");
     table_start(r);
-    table_row(r, 1, "problem\toptimizer\tbest configuration\tscore\tseeds\theld-out accuracy\tseconds to target\t"
-                    "runs\tdiverged\tfailed");
+    table_row(r, 1, "problem\toptimizer\tbest configuration\tscore, mean [95% interval]\tseeds\theld-out accuracy\t"
+                    "seconds to target\truns\tdiverged\tfailed\tgrid edge");
     for (int p = 0; p < d->n_problems; p++)
         for (int o = 0; o < d->n_optimizers; o++) {
             int b = report_best(d, p, o), runs, diverged, failed;
             outcome_counts(d, p, o, &runs, &diverged, &failed);
             if (runs == 0) continue;
             const ReportConfig *cf = b >= 0 ? &d->configs[b] : NULL;
-            mean_pm(cf ? cf->score_mean : NAN, cf ? cf->score_std : NAN, score, sizeof score);
+            const Interval none = {NAN, NAN, NAN, 0};
+            fmt_interval(cf ? &cf->score_iv : &none, 1, score, sizeof score);
             fmt_num(cf ? cf->acc_mean : NAN, acc, sizeof acc);
-            mean_pm(cf && cf->n_reached == cf->n_runs ? cf->tt_mean : NAN, cf ? cf->tt_std : NAN, tt, sizeof tt);
-            if (cf) config_label(cf, label, sizeof label);
-            snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d", d->problems[p].label, d->optimizers[o],
-                     cf ? cf->hparams : (diverged == runs ? "all runs diverged" : "none finished"), score,
-                     cf ? cf->n_runs : 0, acc, tt, runs, diverged, failed);
+            fmt_interval(cf && cf->n_reached == cf->n_runs ? &cf->tt_iv : &none, 1, tt, sizeof tt);
+            if (cf) edges_text(cf, edges, sizeof edges);
+            snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s", d->problems[p].label,
+                     d->optimizers[o], cf ? cf->hparams : (diverged == runs ? "all runs diverged" : "none finished"),
+                     score, cf ? cf->n_runs : 0, acc, tt, runs, diverged, failed, cf && cf->n_edges ? edges : "");
             table_row(r, 0, cells);
         }
     table_end(r);
 }
 
-/* Winner of a lower-is-better comparison: 0 = a, 1 = b, 2 = tie, 3 = neither
- * has a value. A tie when the means differ by no more than the larger
- * standard deviation over seeds. */
-static int compare_lower(double ma, double sa, double mb, double sb)
+/* One verdict cell comparing best configurations a and b (either may be
+ * NULL) of optimizers A and B on `what`, lower is better: the winner only
+ * when the paired 95% interval of the difference over shared seeds
+ * excludes zero, else "no significant difference (n=...)". `mine` says
+ * whether each side has a result at all (every seed reached the target, for
+ * time to target); scale and unit dress the numbers. */
+static void verdict_cell(const ReportData *d, int ca, int cb, ReportValue what, const int mine[2], double scale,
+                         char *buf, size_t len)
 {
-    if (!isfinite(ma) && !isfinite(mb)) return 3;
-    if (!isfinite(mb)) return 0;
-    if (!isfinite(ma)) return 1;
-    double spread = fmax(isfinite(sa) ? sa : 0, isfinite(sb) ? sb : 0);
-    if (fabs(ma - mb) <= spread) return 2;
-    return ma < mb ? 0 : 1;
+    const char *A = d->optimizers[0], *B = d->optimizers[1];
+    const ReportConfig *a = ca >= 0 ? &d->configs[ca] : NULL, *b = cb >= 0 ? &d->configs[cb] : NULL;
+    const Interval none = {NAN, NAN, NAN, 0};
+    const Interval *ia = a ? (what == VALUE_SCORE ? &a->score_iv : what == VALUE_TIME_TO_TARGET ? &a->tt_iv : &a->step_time_iv) : &none;
+    const Interval *ib = b ? (what == VALUE_SCORE ? &b->score_iv : what == VALUE_TIME_TO_TARGET ? &b->tt_iv : &b->step_time_iv) : &none;
+    char va[96], vb[96], head[256];
+    fmt_interval(mine[0] ? ia : &none, scale, va, sizeof va);
+    fmt_interval(mine[1] ? ib : &none, scale, vb, sizeof vb);
+    if (!mine[0] && !mine[1]) {
+        snprintf(buf, len, "%s (%s: %s; %s: %s)", what == VALUE_TIME_TO_TARGET ? "neither reached it" : "no result", A, va, B, vb);
+        return;
+    }
+    if (!mine[0] || !mine[1]) {
+        snprintf(head, sizeof head, "%s (only %s has a result)", mine[0] ? A : B, mine[0] ? A : B);
+    } else {
+        ReportPaired pr = report_paired(d, ca, cb, what);
+        char pval[48] = "";
+        if (isfinite(pr.p)) snprintf(pval, sizeof pval, ", Wilcoxon p=%.2g", pr.p);
+        if (pr.diff.n == 0)
+            snprintf(head, sizeof head, "no shared seeds to compare");
+        else if (!stats_excludes_zero(&pr.diff))
+            snprintf(head, sizeof head, "no significant difference (n=%d; %s − %s = %.3g [%.3g, %.3g]%s)", pr.diff.n, A,
+                     B, scale * pr.diff.mean, scale * pr.diff.lo, scale * pr.diff.hi, pval);
+        else
+            snprintf(head, sizeof head, "%s (%s − %s = %.3g [%.3g, %.3g], n=%d paired%s)", pr.diff.mean < 0 ? A : B, A,
+                     B, scale * pr.diff.mean, scale * pr.diff.lo, scale * pr.diff.hi, pr.diff.n, pval);
+    }
+    snprintf(buf, len, "%s; %s: %s; %s: %s", head, A, va, B, vb);
 }
 
 static void section_verdict(Report *r)
 {
     const ReportData *d = r->d;
     const char *A = d->optimizers[0], *B = d->optimizers[1];
-    char h[256], cells[4096], va[96], vb[96];
+    char h[256], cells[8192];
     snprintf(h, sizeof h, "Verdict: %s vs %s", A, B);
     heading(r, 2, h);
-    para(r, "Each cell names the winner with both best configurations' numbers (mean ± std over seeds, seed count). "
-            "A difference no larger than the larger standard deviation over seeds is a tie. Lower is better throughout.");
+    para(r, "Each cell names a winner only when the 95%% paired bootstrap interval of the difference between the two "
+            "best configurations, over the seeds both ran (n), excludes zero; else it says \"no significant "
+            "difference\". The Wilcoxon signed-rank p is given from %d pairs on. Each optimizer's mean and 95%% "
+            "interval over its seeds follow. Lower is better throughout.", STATS_WILCOXON_MIN);
     table_start(r);
-    snprintf(h, sizeof h, "problem\tfinal score\ttime to target (s)\tstate bytes/param\tstep time (ms)");
-    table_row(r, 1, h);
-    const char *names[4] = {A, B, "tie", "no result"};
+    table_row(r, 1, "problem\tfinal score\ttime to target (s)\tstate bytes/param\tstep time (ms)\tgrid edge");
     for (int p = 0; p < d->n_problems; p++) {
         int ba = report_best(d, p, 0), bb = report_best(d, p, 1);
-        const ReportConfig *a = ba >= 0 ? &d->configs[ba] : NULL, *b = bb >= 0 ? &d->configs[bb] : NULL;
-        char col[4][512];
-        /* final score */
-        int w = compare_lower(a ? a->score_mean : NAN, a ? a->score_std : NAN, b ? b->score_mean : NAN, b ? b->score_std : NAN);
-        mean_pm(a ? a->score_mean : NAN, a ? a->score_std : NAN, va, sizeof va);
-        mean_pm(b ? b->score_mean : NAN, b ? b->score_std : NAN, vb, sizeof vb);
-        snprintf(col[0], sizeof col[0], "%s (%s: %s, n=%d; %s: %s, n=%d)", names[w], A, va, a ? a->n_runs : 0, B, vb, b ? b->n_runs : 0);
-        /* time to target: every seed must reach it */
-        double ta = time_to_target(d, p, 0), tb = time_to_target(d, p, 1);
-        w = compare_lower(isfinite(ta) ? ta : NAN, a ? a->tt_std : NAN, isfinite(tb) ? tb : NAN, b ? b->tt_std : NAN);
-        mean_pm(isfinite(ta) ? ta : NAN, a ? a->tt_std : NAN, va, sizeof va);
-        mean_pm(isfinite(tb) ? tb : NAN, b ? b->tt_std : NAN, vb, sizeof vb);
-        snprintf(col[1], sizeof col[1], "%s (%s: %s, %d of %d seeds; %s: %s, %d of %d)", w == 3 ? "neither reached it" : names[w], A,
-                 va, a ? a->n_reached : 0, a ? a->n_runs : 0, B, vb, b ? b->n_reached : 0, b ? b->n_runs : 0);
+        char col[5][1024];
+        const int score_ok[2] = {ba >= 0, bb >= 0};
+        verdict_cell(d, ba, bb, VALUE_SCORE, score_ok, 1, col[0], sizeof col[0]);
+        /* time to target: a side counts only when every seed reached it */
+        const int reached[2] = {isfinite(time_to_target(d, p, 0)), isfinite(time_to_target(d, p, 1))};
+        verdict_cell(d, ba, bb, VALUE_TIME_TO_TARGET, reached, 1, col[1], sizeof col[1]);
         /* memory: exact, no spread */
         int ca = any_config(d, p, 0), cb = any_config(d, p, 1);
         double sa = ca >= 0 ? d->configs[ca].state_per_param : NAN, sb = cb >= 0 ? d->configs[cb].state_per_param : NAN;
-        w = compare_lower(sa, 0, sb, 0);
-        snprintf(col[2], sizeof col[2], "%s (%s: %g; %s: %g)", names[w], A, sa, B, sb);
-        /* step time */
-        w = compare_lower(a ? a->step_time_mean : NAN, a ? a->step_time_std : NAN, b ? b->step_time_mean : NAN,
-                          b ? b->step_time_std : NAN);
-        mean_pm(a ? 1e3 * a->step_time_mean : NAN, a ? 1e3 * a->step_time_std : NAN, va, sizeof va);
-        mean_pm(b ? 1e3 * b->step_time_mean : NAN, b ? 1e3 * b->step_time_std : NAN, vb, sizeof vb);
-        snprintf(col[3], sizeof col[3], "%s (%s: %s; %s: %s)", names[w], A, va, B, vb);
-        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%s", d->problems[p].label, col[0], col[1], col[2], col[3]);
+        const char *w = !isfinite(sa) && !isfinite(sb) ? "no result" : !isfinite(sb) || sa < sb ? A : !isfinite(sa) || sb < sa ? B : "equal";
+        snprintf(col[2], sizeof col[2], "%s (%s: %g; %s: %g)", w, A, sa, B, sb);
+        verdict_cell(d, ba, bb, VALUE_STEP_TIME, score_ok, 1e3, col[3], sizeof col[3]);
+        size_t used = 0;
+        col[4][0] = 0;
+        for (int o = 0; o < 2; o++) {
+            int b = o ? bb : ba;
+            for (int i = 0; b >= 0 && i < d->configs[b].n_edges; i++) {
+                char one[128];
+                report_edge_text(&d->configs[b].edges[i], one, sizeof one);
+                used += (size_t)snprintf(col[4] + used, sizeof col[4] - used, "%sgrid edge: %s %s; widen it",
+                                         used ? "; " : "", d->optimizers[o], one);
+            }
+        }
+        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%s\t%s", d->problems[p].label, col[0], col[1], col[2], col[3], col[4]);
         table_row(r, 0, cells);
     }
     table_end(r);
@@ -706,7 +849,18 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
-    if (plot_begin(dir, err, errlen)) return -1;
+    remove_stale(dir);
+    snprintf(path, sizeof path, "%s/%s", dir, REPORT_MANIFEST);
+    if (!(r.manifest = fopen(path, "w"))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *fixed[] = {"common.gp", "gnuplot.log", "report.html", "report.md"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) note_file(&r, fixed[i]);
+    if (plot_begin(dir, err, errlen)) {
+        r.failed = 1;
+        goto cleanup;
+    }
     snprintf(path, sizeof path, "%s/report.html", dir);
     r.html = fopen(path, "w");
     snprintf(path, sizeof path, "%s/report.md", dir);
@@ -727,12 +881,14 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
     }
     char opts[16 * (REPORT_NAME_MAX + 2)] = "";
     for (int o = 0; o < d->n_optimizers; o++) strcat(strcat(opts, o ? ", " : ""), d->optimizers[o]);
-    para(&r, "%d runs of %d configurations on %d problems; optimizers %s. %d done, %d diverged, %d failed or timed out, "
-             "%d unfinished.", total, d->n_configs, d->n_problems, opts, done, diverged, failed,
-         total - done - diverged - failed);
+    para(&r, "%d %s of %d %s on %d %s; %s %s. %d done, %d diverged, %d failed or timed out, %d unfinished.", total,
+         plural(total, "run", "runs"), d->n_configs, plural(d->n_configs, "configuration", "configurations"),
+         d->n_problems, plural(d->n_problems, "problem", "problems"), plural(d->n_optimizers, "optimizer", "optimizers"),
+         opts, done, diverged, failed, total - done - diverged - failed);
     if (diverged == total) para(&r, "Every run of this sweep diverged: there is no loss to compare.");
     if (d->machine[0]) para(&r, "Machine: %s.", d->machine);
     if (d->verdict) section_verdict(&r);
+    section_edges(&r);
     section_summary(&r);
     section_profile(&r);
     for (int p = 0; p < d->n_problems; p++) section_problem(&r, p);
@@ -740,5 +896,9 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
 cleanup:
     if (r.html) fclose(r.html);
     if (r.md) fclose(r.md);
+    if (r.manifest && fclose(r.manifest) != 0 && !r.failed) {
+        snprintf(err, errlen, "%s/%s: %s", dir, REPORT_MANIFEST, strerror(errno));
+        r.failed = 1;
+    }
     return r.failed ? -1 : 0;
 }

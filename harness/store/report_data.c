@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optimizers/optimizer.h"
+
+#define PARAMS_JSON_KEYS 32 /* members of a hyperparameter object read for grid edges */
+
 /* %s: the FLOP columns of schema version 3, or NULLs before it */
 static const char runs_sql[] =
     "SELECT r.id, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, r.status, "
@@ -165,6 +169,108 @@ static void mean_std(const double *v, int n, double *mean, double *std)
     *std = k > 1 ? sqrt(ss / (k - 1)) : (k ? 0 : NAN);
 }
 
+double report_run_value(const ReportRun *r, ReportValue what)
+{
+    switch (what) {
+    case VALUE_SCORE: return !strcmp(r->status, "done") ? r->score : NAN;
+    case VALUE_TIME_TO_TARGET: return r->steps_to_target > 0 ? r->seconds_to_target : NAN;
+    default: return r->step_time;
+    }
+}
+
+/* The values `what` of configuration c's runs into v (seeds in seeds); their count. */
+static int config_values(const ReportData *d, int c, ReportValue what, double *v, long *seeds)
+{
+    int k = 0;
+    for (long r = 0; r < d->n_runs; r++)
+        if (d->runs[r].config == c) {
+            if (seeds) seeds[k] = d->runs[r].seed;
+            v[k++] = report_run_value(&d->runs[r], what);
+        }
+    return k;
+}
+
+ReportPaired report_paired(const ReportData *d, int a, int b, ReportValue what)
+{
+    ReportPaired out = {{NAN, NAN, NAN, 0}, NAN};
+    int na = d->configs[a].n_runs, nb = d->configs[b].n_runs, n = 0;
+    double *va = malloc(sizeof(double) * (size_t)(na + nb + 1)), *vb = va ? va + na : NULL;
+    double *diff = calloc((size_t)(na + 1), sizeof(double));
+    long *sa = malloc(sizeof(long) * (size_t)(na + nb + 1)), *sb = sa ? sa + na : NULL;
+    if (!va || !diff || !sa) goto cleanup;
+    config_values(d, a, what, va, sa);
+    config_values(d, b, what, vb, sb);
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (sa[i] == sb[j] && isfinite(va[i]) && isfinite(vb[j])) diff[n++] = va[i] - vb[j];
+    out.diff = stats_mean_interval(diff, n);
+    if (n >= STATS_WILCOXON_MIN) out.p = stats_wilcoxon_p(diff, n);
+cleanup:
+    free(va);
+    free(diff);
+    free(sa);
+    return out;
+}
+
+void report_edge_text(const ReportEdge *e, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s=%g is the %s of its grid", e->key, e->value, e->top ? "top" : "bottom");
+}
+
+/* The numeric members of a flat JSON object ({"lr":0.001,"amsgrad":false})
+ * into keys and values; their count. */
+static int json_numbers(const char *json, char (*keys)[32], double *values, int max)
+{
+    int n = 0;
+    const char *p = strchr(json, '{');
+    while (p && n < max) {
+        const char *k = strchr(p, '"'), *ke = k ? strchr(k + 1, '"') : NULL;
+        if (!ke || ke[1] != ':') break;
+        const char *v = ke + 2;
+        if (*v == '"') { /* a text value: skip it */
+            const char *ve = strchr(v + 1, '"');
+            p = ve ? ve + 1 : NULL;
+            continue;
+        }
+        char *end;
+        double x = strtod(v, &end);
+        if (end != v && (*end == ',' || *end == '}') && (size_t)(ke - k - 1) < sizeof keys[0]) {
+            snprintf(keys[n], sizeof keys[0], "%.*s", (int)(ke - k - 1), k + 1);
+            values[n++] = x;
+        }
+        p = strpbrk(v, ",}");
+        if (p && *p == '}') break;
+    }
+    return n;
+}
+
+/* Notes every grid edge of each best configuration (see the header). */
+static void find_edges(ReportData *d)
+{
+    for (int slot = 0; slot < d->n_problems * d->n_optimizers; slot++) {
+        if (d->best[slot] < 0) continue;
+        ReportConfig *best = &d->configs[d->best[slot]];
+        char keys[PARAMS_JSON_KEYS][32], other_keys[PARAMS_JSON_KEYS][32];
+        double values[PARAMS_JSON_KEYS], other[PARAMS_JSON_KEYS];
+        int n = json_numbers(best->hparams, keys, values, PARAMS_JSON_KEYS);
+        for (int i = 0; i < n && best->n_edges < REPORT_EDGES_MAX; i++) {
+            double lo = values[i], hi = values[i];
+            for (int c = 0; c < d->n_configs; c++) {
+                const ReportConfig *cf = &d->configs[c];
+                if (cf->problem != best->problem || strcmp(cf->optimizer, best->optimizer)) continue;
+                int m = json_numbers(cf->hparams, other_keys, other, PARAMS_JSON_KEYS);
+                for (int j = 0; j < m; j++)
+                    if (!strcmp(other_keys[j], keys[i])) lo = fmin(lo, other[j]), hi = fmax(hi, other[j]);
+            }
+            if (lo == hi || (values[i] != lo && values[i] != hi)) continue;
+            ReportEdge *e = &best->edges[best->n_edges++];
+            memcpy(e->key, keys[i], sizeof e->key); /* both hold 32 characters */
+            e->value = values[i];
+            e->top = values[i] == hi;
+        }
+    }
+}
+
 /* Fills the aggregate fields of every configuration. */
 static int aggregate(ReportData *d)
 {
@@ -208,6 +314,9 @@ static int aggregate(ReportData *d)
         mean_std(ot, k, &cf->opt_time_mean, &unused);
         mean_std(gf, k, &cf->gflops_mean, &unused);
         mean_std(mfu, k, &cf->mfu_mean, &unused);
+        cf->score_iv = stats_mean_interval(score, k);
+        cf->tt_iv = stats_mean_interval(tt, k);
+        cf->step_time_iv = stats_mean_interval(st, k);
     }
     free(score), free(acc), free(tt), free(steps), free(st), free(ot), free(gf), free(mfu);
     return rc;
@@ -285,10 +394,28 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         rc = 1;
         goto cleanup;
     }
+    for (const char *w = only; w && *w;) {
+        /* every listed name must be an optimizer with runs in this sweep */
+        const char *comma = strchr(w, ',');
+        char word[REPORT_NAME_MAX];
+        snprintf(word, sizeof word, "%.*s", (int)(comma ? (size_t)(comma - w) : strlen(w)), w);
+        if (!optimizer_find(word)) {
+            snprintf(err, errlen, "--optimizers: unknown optimizer '%s' (known: %s)", word, optimizer_names());
+            rc = 1;
+            goto cleanup;
+        }
+        if (report_optimizer_index(out, word) < 0) {
+            snprintf(err, errlen, "--optimizers: sweep '%s' has no runs of %s", name, word);
+            rc = 1;
+            goto cleanup;
+        }
+        w = comma ? comma + 1 : NULL;
+    }
     if (only) order_as_listed(out, only);
     out->verdict = out->n_optimizers == 2 || (only && out->n_optimizers >= 2);
     label_problems(db, out);
     if (aggregate(out) || choose_best(out)) goto cleanup;
+    find_edges(out);
     rc = 0;
 cleanup:
     if (rc < 0) snprintf(err, errlen, "reading sweep '%s': %s", name, sqlite3_errmsg(db));

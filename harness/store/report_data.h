@@ -10,6 +10,9 @@
  * loss. A configuration's best is the lowest mean score over its seeds among
  * configurations whose seeds all finished without diverging (if none did,
  * no best). Diverged, failed and timed-out runs are counted, never averaged.
+ * A best configuration whose numeric hyperparameter sits at the lowest or
+ * highest value searched for it (over every configuration of that problem
+ * and optimizer) is on a grid edge: the optimum may lie outside the grid.
  */
 #ifndef OPTBENCH_REPORT_DATA_H
 #define OPTBENCH_REPORT_DATA_H
@@ -18,8 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/report/stats.h"
+
 #define REPORT_NAME_MAX 64
 #define REPORT_JSON_MAX 1024
+#define REPORT_EDGES_MAX 8 /* grid edges noted per configuration */
 
 typedef struct {
     int64_t id;             /* runs.id */
@@ -48,6 +54,14 @@ typedef struct {
     double target;                  /* target loss of its runs */
 } ReportProblem;
 
+/* A numeric hyperparameter of a best configuration at the lowest or highest
+ * value searched for its problem and optimizer. */
+typedef struct {
+    char key[32];                   /* hyperparameter */
+    double value;                   /* the best configuration's value */
+    int top;                        /* 1: the highest value searched, 0: the lowest */
+} ReportEdge;
+
 typedef struct {
     int problem;                    /* index into ReportData.problems */
     char optimizer[REPORT_NAME_MAX]; /* optimizer name */
@@ -69,7 +83,25 @@ typedef struct {
     double n_params;                /* parameters */
     double gflops_mean;             /* achieved GFLOP/s, mean over seeds */
     double mfu_mean;                /* gflops / sgemm_gflops, mean over seeds (NAN: no products) */
+    Interval score_iv;              /* mean score of done seeds, 95% bootstrap interval */
+    Interval tt_iv;                 /* seconds to target of the seeds that reached it */
+    Interval step_time_iv;          /* median step seconds over seeds */
+    int n_edges;                    /* grid edges of this configuration (best ones only) */
+    ReportEdge edges[REPORT_EDGES_MAX]; /* them */
 } ReportConfig;
+
+/* What a comparison reads of each run. */
+typedef enum {
+    VALUE_SCORE,          /* score of a done run */
+    VALUE_TIME_TO_TARGET, /* seconds to target of a run that reached it */
+    VALUE_STEP_TIME,      /* median whole-step seconds */
+} ReportValue;
+
+/* Two configurations compared on the seeds both have a value for. */
+typedef struct {
+    Interval diff;        /* mean of a - b over the shared seeds, paired bootstrap interval */
+    double p;             /* Wilcoxon signed-rank p, NAN below STATS_WILCOXON_MIN pairs */
+} ReportPaired;
 
 typedef struct {
     char sweep[128];                /* sweep name */
@@ -98,5 +130,14 @@ int report_optimizer_index(const ReportData *d, const char *name);
 
 /* The best configuration of optimizer o on problem p, or -1. */
 int report_best(const ReportData *d, int p, int o);
+
+/* The value `what` of a run (NAN when it has none). */
+double report_run_value(const ReportRun *r, ReportValue what);
+
+/* Configuration a against b on their shared seeds. */
+ReportPaired report_paired(const ReportData *d, int a, int b, ReportValue what);
+
+/* "lr=0.01 is the top of its grid" for edge e. */
+void report_edge_text(const ReportEdge *e, char *buf, size_t len);
 
 #endif

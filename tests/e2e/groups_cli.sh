@@ -56,5 +56,5 @@ printf 'name: g\nsteps: 5\nproblems:\n  - logreg: {dataset: iris}\noptimizers:\n
 "$OPTBENCH" sweep "$tmp/g.yaml" --db "$tmp/g.db" --quiet >/dev/null
 [ "$(sqlite3 "$tmp/g.db" "select count(*) from runs")" = 2 ] || fail "the group axis did not give two runs"
 "$OPTBENCH" report --sweep g --db "$tmp/g.db" --out "$tmp/rep" >/dev/null
-grep -q '"adamw lr=0.01 wd=0.01 vectors.weight_decay=0.5 (1 seeds)"' "$tmp"/rep/*.dat || fail "report label: $(grep -h seeds "$tmp"/rep/*.dat)"
+grep -q '"adamw lr=0.01 wd=0.01 vectors.weight_decay=0.5 (1 seed)"' "$tmp"/rep/*.dat || fail "report label: $(grep -h seed "$tmp"/rep/*.dat)"
 echo ok

@@ -42,8 +42,8 @@ done
 [ "$(grep -c '^[0-9]' "$tmp/rep/p1_lr.dat")" = 4 ] || fail "lr rows"
 [ "$(grep -c '^[0-9]' "$tmp/rep/p1_heat_lion.dat")" = 4 ] || fail "heat rows"
 # memory measured from the buffers: 8 bytes per parameter for adamw, 4 for lion
-grep -q '^"adamw" 8$' "$tmp/rep/p1_state.dat" || fail "adamw state bytes: $(cat "$tmp/rep/p1_state.dat")"
-grep -q '^"lion" 4$' "$tmp/rep/p1_state.dat" || fail "lion state bytes"
+grep -q '^"adamw" 8 ' "$tmp/rep/p1_state.dat" || fail "adamw state bytes: $(cat "$tmp/rep/p1_state.dat")"
+grep -q '^"lion" 4 ' "$tmp/rep/p1_state.dat" || fail "lion state bytes"
 # two optimizers: a verdict table; every plot inline in the HTML
 grep -q "Verdict: adamw vs lion" "$tmp/rep/report.html" || fail "verdict"
 [ "$(grep -c '<svg' "$tmp/rep/report.html")" = "$(ls "$tmp/rep"/*.svg | wc -l)" ] || fail "inline svg count"
