@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/cmd/best_out.h"
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
 #include "harness/core/device.h"
@@ -27,6 +28,8 @@ static const char usage[] =
     "  --force          resume even when the file differs from the one the sweep was\n"
     "                   recorded from: record the new file, keep the old runs\n"
     "  --quiet          no progress output\n"
+    "  --json           print the closing summary (counts, best configuration per\n"
+    "                   problem x optimizer with its flags) as one JSON object\n"
     "Runs already done or diverged in the database are skipped, so re-running a\n"
     "sweep resumes it. A sweep whose file changed since it was recorded is refused\n"
     "(exit 2, naming the first differing setting) unless --force. Sweeps may run at\n"
@@ -44,6 +47,7 @@ typedef struct {
     const char *db;     /* database path */
     int dry_run;        /* print only */
     int force;          /* resume a sweep whose file changed */
+    int json;           /* the closing summary as JSON */
     int quiet;          /* no progress */
     const char *file;   /* the sweep file */
 } SweepArgs;
@@ -54,6 +58,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
         {"jobs", required_argument, 0, 'j'}, {"shard", required_argument, 0, 's'},
         {"device", required_argument, 0, 'D'}, {"db", required_argument, 0, 'd'},
         {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'}, {"force", no_argument, 0, 'F'},
+        {"json", no_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
@@ -78,6 +83,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
         case 'n': a->dry_run = 1; break;
         case 'q': a->quiet = 1; break;
         case 'F': a->force = 1; break;
+        case 'J': a->json = 1; break;
         case 'h': {
             char keys[4096];
             fputs(usage, stdout);
@@ -151,6 +157,39 @@ static int check_threads(SweepArgs *a, const SweepSpec *spec)
         return -1;
     }
     return 0;
+}
+
+/* The end of a sweep: how its runs ended, then the best configuration per
+ * problem x optimizer with its flags; as one JSON object with --json. */
+static void print_summary(sqlite3 *db, const char *name, const ExecCounts *counts, int json)
+{
+    ReportData data = {0};
+    char err[ERRMSG_MAX];
+    int have_best = report_load(db, name, NULL, &data, err, sizeof err) == 0;
+    if (json) {
+        printf("{\"sweep\":");
+        cli_json_string(stdout, name);
+        printf(",\"runs\":%ld,\"done\":%ld,\"diverged\":%ld,\"failed\":%ld,\"timeout\":%ld,\"already_done\":%ld,"
+               "\"elsewhere\":%ld,\"interrupted\":%s,\"best\":",
+               counts->total, counts->done, counts->diverged, counts->failed, counts->timeout, counts->already,
+               counts->elsewhere,
+               counts->interrupted ? "true" : "false");
+        if (have_best) best_print_json(&data, stdout);
+        else printf("[]\n");
+        printf("}\n");
+    } else {
+        char elsewhere[96] = "";
+        if (counts->elsewhere)
+            snprintf(elsewhere, sizeof elsewhere, ", %ld finished by another optbench process", counts->elsewhere);
+        if (counts->already == counts->total)
+            printf("sweep %s: %ld of %ld runs already done\n", name, counts->already, counts->total);
+        else
+            printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s%s\n", name,
+                   counts->total, counts->done, counts->diverged, counts->failed, counts->timeout, counts->already,
+                   elsewhere, counts->interrupted ? "; interrupted, re-run to resume" : "");
+        if (have_best) best_print_text(&data, stdout);
+    }
+    report_free(&data);
 }
 
 /* Whether the sweep is already recorded in the database from another file:
@@ -234,15 +273,7 @@ int cmd_sweep(int argc, char **argv)
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);
         goto cleanup;
     }
-    char elsewhere[96] = "";
-    if (counts.elsewhere)
-        snprintf(elsewhere, sizeof elsewhere, ", %ld finished by another optbench process", counts.elsewhere);
-    if (counts.already == counts.total)
-        printf("sweep %s: %ld of %ld runs already done\n", spec->name, counts.already, counts.total);
-    else
-        printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s%s\n",
-               spec->name, counts.total, counts.done, counts.diverged, counts.failed, counts.timeout, counts.already,
-               elsewhere, counts.interrupted ? "; interrupted, re-run to resume" : "");
+    print_summary(db, spec->name, &counts, a.json);
     rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);

@@ -12,6 +12,8 @@ int cmd_merge(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_best(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

@@ -19,6 +19,8 @@ static const Command commands[] = {
     {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
     {"list", cmd_list, "list sweeps or runs of a database"},
     {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
+    {"best", cmd_best, "print a sweep's best configuration per problem and optimizer, with flags"},
+    {"show", cmd_show, "print one run's configuration, summary and a sparkline of its loss"},
     {"rm", cmd_rm, "remove a sweep with its runs and metrics"},
     {"rename", cmd_rename, "rename a sweep"},
     {"merge", cmd_merge, "combine shard databases into one, idempotently"},

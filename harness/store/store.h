@@ -118,6 +118,15 @@ int store_remove_sweep(sqlite3 *db, const char *name, long *n_runs, char *err, s
 /* Renames a sweep. 0, 1 when old_name is missing or new_name is taken, -1. */
 int store_rename_sweep(sqlite3 *db, const char *old_name, const char *new_name, char *err, size_t errlen);
 
+/* Run run_id's row with its sweep's name as the first column ("sweep",
+ * then every column of runs), stepped once: 0 with the statement in *out
+ * (finalize it), 1 when there is no such run, -1 (store_runs.c). */
+int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out);
+
+/* The logged training losses of a run in step order (malloc'ed arrays of
+ * *n; free both). 0 or -1. */
+int store_run_losses(sqlite3 *db, int64_t run_id, long **steps, double **loss, long *n);
+
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
 int store_begin(sqlite3 *db, char *err, size_t errlen);

@@ -1,0 +1,138 @@
+/* cmd_show.c — `optbench show RUN`: one run's configuration and summary,
+ * with a text sparkline of its training loss; and `optbench best --sweep
+ * NAME`: the best configuration per problem x optimizer. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cmd/best_out.h"
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/store/store.h"
+
+#define SPARK_WIDTH 64 /* columns of the loss sparkline */
+
+static const char show_usage[] =
+    "usage: optbench show RUN [--db PATH]\n"
+    "  Prints run RUN (its id, as `optbench list runs` shows) field by field: the\n"
+    "  configuration, the outcome and the summary, then a sparkline of its logged\n"
+    "  training loss (log scale when every loss is positive).\n";
+
+static const char best_usage[] =
+    "usage: optbench best --sweep NAME [--db PATH] [--json]\n"
+    "  The best configuration of each problem x optimizer of a sweep (lowest mean\n"
+    "  score among configurations whose seeds all finished), with the 95% bootstrap\n"
+    "  interval over seeds and its flags: grid edges, diverged and failed runs.\n";
+
+/* Prints the losses as one line of eighth-blocks, SPARK_WIDTH columns at
+ * most (each the mean of its share of the rows). */
+static void sparkline(const long *steps, const double *loss, long n)
+{
+    static const char *const blocks[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    double col[SPARK_WIDTH], lo = INFINITY, hi = -INFINITY;
+    int logy = 1, w = n < SPARK_WIDTH ? (int)n : SPARK_WIDTH;
+    for (long i = 0; i < n; i++) logy &= loss[i] > 0;
+    for (int c = 0; c < w; c++) {
+        long a = c * n / w, b = (c + 1) * n / w;
+        double s = 0;
+        int k = 0;
+        for (long i = a; i < b; i++)
+            if (isfinite(loss[i])) s += logy ? log10(loss[i]) : loss[i], k++;
+        col[c] = k ? s / k : NAN;
+        if (isfinite(col[c])) lo = fmin(lo, col[c]), hi = fmax(hi, col[c]);
+    }
+    printf("loss %s, steps %ld to %ld: %.4g -> %.4g\n  ", logy ? "(log scale)" : "", steps[0], steps[n - 1], loss[0],
+           loss[n - 1]);
+    for (int c = 0; c < w; c++) {
+        int level = !isfinite(col[c]) ? -1 : hi > lo ? (int)floor(7.999 * (col[c] - lo) / (hi - lo)) : 0;
+        fputs(level < 0 ? " " : blocks[level], stdout);
+    }
+    fputc('\n', stdout);
+}
+
+/* Reads --db (and --sweep, --json for best). */
+static int parse(int argc, char **argv, const char *usage, const char **db_path, const char **sweep, int *json)
+{
+    static const struct option opts[] = {
+        {"sweep", required_argument, 0, 's'}, {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+        case 'j':
+            if (!sweep) return cli_usage_error(usage, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+            if (c == 's') *sweep = optarg;
+            else *json = 1;
+            break;
+        case 'd': *db_path = optarg; break;
+        case 'h': fputs(usage, stdout); return -1;
+        default: return cli_usage_error(usage, "%s: unknown or incomplete option '%s'", argv[0], argv[optind - 1]);
+        }
+    }
+    return EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv)
+{
+    const char *db_path = STORE_DEFAULT_PATH;
+    char err[ERRMSG_MAX];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long id, *steps = NULL, n = 0;
+    double *loss = NULL;
+    int rc = parse(argc, argv, show_usage, &db_path, NULL, NULL);
+    if (rc < 0) return EXIT_OK;
+    if (rc != EXIT_OK) return rc;
+    if (optind != argc - 1) return cli_usage_error(show_usage, "show: expected one run id");
+    if (cli_long("RUN", argv[optind], 1, 1L << 62, &id)) return EXIT_USAGE;
+    if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
+    int found = store_run_row(db, id, &st);
+    if (found != 0) {
+        rc = found > 0 ? cli_fail(EXIT_USAGE, "%s: no run %ld", db_path, id)
+                       : cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        if (v) printf("%-18s %s\n", sqlite3_column_name(st, i), v);
+    }
+    if (store_run_losses(db, id, &steps, &loss, &n)) {
+        rc = cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    if (n > 0) sparkline(steps, loss, n);
+    else printf("no logged loss\n");
+    rc = EXIT_OK;
+cleanup:
+    free(steps);
+    free(loss);
+    sqlite3_finalize(st);
+    store_close(db);
+    return rc;
+}
+
+int cmd_best(int argc, char **argv)
+{
+    const char *db_path = STORE_DEFAULT_PATH, *sweep = NULL;
+    char err[ERRMSG_MAX];
+    sqlite3 *db = NULL;
+    ReportData data = {0};
+    int json = 0, rc = parse(argc, argv, best_usage, &db_path, &sweep, &json);
+    if (rc < 0) return EXIT_OK;
+    if (rc != EXIT_OK) return rc;
+    if (!sweep || optind != argc) return cli_usage_error(best_usage, "best: expected --sweep NAME");
+    if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
+    rc = report_load(db, sweep, NULL, &data, err, sizeof err);
+    if (rc != 0) rc = cli_fail(rc > 0 ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s", db_path, err);
+    else if (json) best_print_json(&data, stdout);
+    else best_print_text(&data, stdout);
+    report_free(&data);
+    store_close(db);
+    return rc;
+}

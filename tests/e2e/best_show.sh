@@ -1,0 +1,58 @@
+#!/bin/sh
+# best_show.sh — the end of a sweep prints the best configuration per
+# problem x optimizer with its flags (also as JSON with --json); `optbench
+# best` prints the same from the database; `optbench show RUN` prints one
+# run's fields and a sparkline of its loss.
+set -eu
+: "${OPTBENCH:?set OPTBENCH to the optbench binary}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat >"$tmp/b.yaml" <<'YAML'
+name: bs
+steps: 50
+seeds: 2
+log_every: 5
+problems:
+  - rosenbrock: {dim: 4}
+optimizers:
+  adam: {lr: [1e-3, 1e-2, 3e-2]}
+  sgd: {lr: [3e-4, 1e-3, 1e-2]}
+YAML
+out=$("$OPTBENCH" sweep "$tmp/b.yaml" --db "$tmp/b.db" --jobs 2 --quiet)
+echo "$out" | grep -q '^  rosenbrock  adam  {.*"lr":0.03.*}  score [0-9.e+-]* \[[0-9.e+-]*, [0-9.e+-]*\] (n=2)  \[grid edge: lr=0.03 is the top of its grid; widen it\]$' \
+    || fail "sweep summary: $out"
+# sgd at 1e-2 diverges on rosenbrock: the line says how many runs did
+echo "$out" | grep -q '^  rosenbrock  sgd  .*\[2 of 6 runs diverged, 0 failed\]' || fail "diverged flag: $out"
+[ "$("$OPTBENCH" best --sweep bs --db "$tmp/b.db")" = "$(echo "$out" | tail -n +2)" ] || fail "best differs from the sweep's summary"
+json=$("$OPTBENCH" sweep "$tmp/b.yaml" --db "$tmp/b.db" --quiet --json)
+echo "$json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["sweep"] == "bs" and d["runs"] == 12 and d["already_done"] == 12, d
+adam = [b for b in d["best"] if b["optimizer"] == "adam"][0]
+assert adam["hyperparameters"]["lr"] == 0.03 and adam["seeds"] == 2, adam
+assert adam["grid_edges"] == [{"key": "lr", "value": 0.03, "side": "top"}], adam
+assert adam["score_lo"] <= adam["score"] <= adam["score_hi"], adam
+' || fail "sweep --json: $json"
+"$OPTBENCH" best --sweep bs --db "$tmp/b.db" --json | python3 -c 'import json, sys; assert len(json.load(sys.stdin)) == 2' \
+    || fail "best --json"
+set +e
+"$OPTBENCH" best --sweep nosuch --db "$tmp/b.db" 2>/dev/null
+code=$?
+set -e
+[ "$code" = 2 ] || fail "best of a missing sweep exited $code"
+
+show=$("$OPTBENCH" show 1 --db "$tmp/b.db")
+echo "$show" | grep -q '^sweep  *bs$' || fail "show: sweep"
+echo "$show" | grep -q '^status  *done$' || fail "show: status"
+echo "$show" | grep -q '^hyperparameters  *{.*"lr":0.001' || fail "show: hyperparameters"
+echo "$show" | grep -q '^loss (log scale), steps 1 to 50: ' || fail "show: sparkline header: $show"
+[ "$(echo "$show" | tail -n 1 | tr -d ' ' | wc -m)" -gt 5 ] || fail "show: sparkline"
+set +e
+"$OPTBENCH" show 999 --db "$tmp/b.db" 2>/dev/null
+code=$?
+set -e
+[ "$code" = 2 ] || fail "show of a missing run exited $code"
+echo ok
