@@ -19,6 +19,7 @@
 #include "optimizers/optimizer.h"
 
 #define PROFILE_POINTS 200 /* tau values of the performance profile */
+#define PROFILE_TAU_MAX 4.0 /* AlgoPerf's bound on the ratio to the fastest time */
 #define REPORT_MANIFEST ".optbench-files" /* in the output folder: the files the last report wrote, one a line */
 
 /* Where the report is being written. */
@@ -608,6 +609,44 @@ static double time_to_target(const ReportData *d, int p, int o)
     return b >= 0 && d->configs[b].n_reached == d->configs[b].n_runs ? d->configs[b].tt_mean : INFINITY;
 }
 
+/* AlgoPerf's scores per optimizer: the performance profile integrated over
+ * tau in [1, PROFILE_TAU_MAX] and divided by the interval's length (a
+ * problem whose ratio to the fastest exceeds the bound counts as not
+ * reached), which for a step function is the mean over problems of
+ * (tau_max - ratio) / (tau_max - 1); and the geometric mean over the
+ * problems both solved of the first optimizer's time to target over this
+ * one's (above 1: faster than the first). */
+static void section_scores(Report *r)
+{
+    const ReportData *d = r->d;
+    const char *base = d->optimizers[0];
+    char cells[1024], h[256], speed[64];
+    para(r, "AlgoPerf scores: the profile's integral over tau from 1 to %g divided by %g (1: fastest on every "
+            "problem; 0: never within %g times the fastest), and the geometric-mean speed-up in time to target "
+            "over %s on the problems both reached.", PROFILE_TAU_MAX, PROFILE_TAU_MAX - 1, PROFILE_TAU_MAX, base);
+    table_start(r);
+    snprintf(h, sizeof h, "optimizer	problems reached	performance-profile score	speed-up over %s (problems)", base);
+    table_row(r, 1, h);
+    for (int o = 0; o < d->n_optimizers; o++) {
+        double score = 0, log_speed = 0;
+        int reached = 0, shared = 0;
+        for (int p = 0; p < d->n_problems; p++) {
+            double best = INFINITY, t = time_to_target(d, p, o), t0 = time_to_target(d, p, 0);
+            for (int q = 0; q < d->n_optimizers; q++) best = fmin(best, time_to_target(d, p, q));
+            if (!isfinite(t)) continue;
+            reached++;
+            if (t / best <= PROFILE_TAU_MAX) score += (PROFILE_TAU_MAX - t / best) / (PROFILE_TAU_MAX - 1);
+            if (isfinite(t0) && t > 0 && t0 > 0) log_speed += log(t0 / t), shared++;
+        }
+        if (shared) snprintf(speed, sizeof speed, "%.3g (%d)", exp(log_speed / shared), shared);
+        else snprintf(speed, sizeof speed, "– (0)");
+        snprintf(cells, sizeof cells, "%s\t%d of %d\t%.3f\t%s", d->optimizers[o], reached, d->n_problems,
+                 score / d->n_problems, speed);
+        table_row(r, 0, cells);
+    }
+    table_end(r);
+}
+
 static void section_profile(Report *r)
 {
     const ReportData *d = r->d;
@@ -659,6 +698,7 @@ static void section_profile(Report *r)
             "(with every seed) within tau times the fastest optimizer's time; some optimizer reached it on %d of %d %s.",
          d->n_problems, solvable, d->n_problems, plural(d->n_problems, "problem", "problems"));
     figure(r, "profile.gp", "profile", "Performance profile over problems (AlgoPerf's sense).", subs, 4);
+    section_scores(r);
 }
 
 /* "lr=0.01 is the top of its grid; wd=0 is the bottom of its grid" for configuration c ("" when none). */

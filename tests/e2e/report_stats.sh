@@ -48,6 +48,7 @@ name: clear
 steps: 60
 seeds: 3
 log_every: 10
+target: 2000
 problems:
   - rosenbrock: {dim: 4}
 optimizers:
@@ -57,6 +58,11 @@ YAML
 "$OPTBENCH" sweep "$tmp/clear.yaml" --db "$tmp/r.db" --jobs 2 --quiet >/dev/null
 "$OPTBENCH" report --sweep clear --db "$tmp/r.db" --out "$tmp/clear" --optimizers adam,sgd >/dev/null
 grep '^| rosenbrock |' "$tmp/clear/report.md" | grep -q "^| rosenbrock | sgd (adam − sgd = [0-9]" || fail "clear winner: $(grep '^| rosenbrock |' "$tmp/clear/report.md")"
+# AlgoPerf scores: within [0, 1], the fastest on the one problem scores 1, the first is its own baseline
+scores=$(sed -n '/^| optimizer | problems reached | performance-profile score | speed-up over adam/,/^$/p' "$tmp/clear/report.md")
+echo "$scores" | grep -q '^| adam | 1 of 1 | [01]\.[0-9]* | 1 (1) |$' || fail "adam's scores: $scores"
+echo "$scores" | grep -q '^| sgd | 1 of 1 | [01]\.[0-9]* | [0-9.e+-]* (1) |$' || fail "sgd's scores: $scores"
+echo "$scores" | grep -q '| 1\.000 |' || fail "nobody scores 1: $scores"
 # adam keeps its colour whatever the other optimizers are
 [ "$(awk '$1 == "\"adam\"" { print $3 }' "$tmp/clear/p1_state.dat")" = "$(awk '$1 == "\"adam\"" { print $3 }' "$tmp/rep/p1_state.dat")" ] \
     || fail "adam's colour changed between reports"
