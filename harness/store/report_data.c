@@ -217,8 +217,8 @@ void report_edge_text(const ReportEdge *e, char *buf, size_t len)
     snprintf(buf, len, "%s=%g is the %s of its grid", e->key, e->value, e->top ? "top" : "bottom");
 }
 
-/* The numeric members of a flat JSON object ({"lr":0.001,"amsgrad":false})
- * into keys and values; their count. */
+/* The numeric top-level members of a JSON object ({"lr":0.001,
+ * "amsgrad":false,"vectors":{...}}) into keys and values; their count. */
 static int json_numbers(const char *json, char (*keys)[32], double *values, int max)
 {
     int n = 0;
@@ -230,6 +230,13 @@ static int json_numbers(const char *json, char (*keys)[32], double *values, int 
         if (*v == '"') { /* a text value: skip it */
             const char *ve = strchr(v + 1, '"');
             p = ve ? ve + 1 : NULL;
+            continue;
+        }
+        if (*v == '{' || *v == '[') { /* a nested object (a parameter group's overrides) or list: skip it */
+            int depth = 0;
+            do depth += (*v == '{' || *v == '[') - (*v == '}' || *v == ']');
+            while (*++v && depth > 0);
+            p = v;
             continue;
         }
         char *end;
