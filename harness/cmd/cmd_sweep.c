@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cmd/best_out.h"
@@ -192,19 +191,17 @@ static void print_summary(sqlite3 *db, const char *name, const ExecCounts *count
     report_free(&data);
 }
 
-/* Whether the sweep is already recorded in the database from another file:
- * EXIT_OK (with *changed set when it is and force allows it), or EXIT_USAGE
- * with a message naming the first differing setting. Reads only. */
-static int check_resume(const SweepArgs *a, const SweepSpec *spec, int *changed)
+/* Whether the sweep is already recorded in db from another file: EXIT_OK
+ * (with *changed set when it is and --force allows it), or EXIT_USAGE with a
+ * message naming the first differing setting. Reads only, through the
+ * writer's connection (which waits for another process's lock), before
+ * anything is written. */
+static int check_resume(sqlite3 *db, const SweepArgs *a, const SweepSpec *spec, int *changed)
 {
-    sqlite3 *db = NULL;
-    char *stored = NULL, err[ERRMSG_MAX], key[256], was[128], now[128];
+    char *stored = NULL, key[256], was[128], now[128];
     int rc = EXIT_OK;
-    *changed = 0;
-    struct stat st;
-    if (stat(a->db, &st) != 0 || st.st_size == 0) return EXIT_OK; /* nothing recorded yet */
-    if (store_open_readonly(a->db, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     int found = store_sweep_spec(db, spec->name, &stored);
+    *changed = 0;
     if (found < 0) rc = cli_fail(EXIT_RUNTIME, "%s: %s", a->db, sqlite3_errmsg(db));
     else if (found == 0 && sweep_spec_difference(stored, spec->text, key, sizeof key, was, now, sizeof was)) {
         *changed = 1;
@@ -216,7 +213,6 @@ static int check_resume(const SweepArgs *a, const SweepSpec *spec, int *changed)
                           a->file, spec->name, a->db, key, was, now);
     }
     free(stored);
-    store_close(db);
     return rc;
 }
 
@@ -256,12 +252,11 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_OK;
         goto cleanup;
     }
-    if ((rc = check_resume(&a, spec, &changed)) != EXIT_OK) goto cleanup;
-    rc = EXIT_USAGE;
     if (store_open(a.db, &db, err, sizeof err)) {
         cli_fail(EXIT_USAGE, "%s", err);
         goto cleanup;
     }
+    if ((rc = check_resume(db, &a, spec, &changed)) != EXIT_OK) goto cleanup;
     host_cpu_name(cpu, sizeof cpu);
     host_machine_json(machine, sizeof machine, (int)a.jobs, spec->base.threads);
     ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet};
