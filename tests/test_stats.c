@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "harness/report/stats.h"
+#include "harness/core/stats.h"
 
 Test(stats, bootstrap_interval_is_reproducible_and_holds_the_mean)
 {

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "harness/report/report_data.h"
+#include "harness/store/report_data.h"
 
 /* Text: one line per problem x optimizer. */
 void best_print_text(const ReportData *d, FILE *out);

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/report/stats.h"
+#include "harness/core/stats.h"
 
 #define REPORT_NAME_MAX 64
 #define REPORT_JSON_MAX 1024

@@ -1,5 +1,5 @@
 /* stats.c — bootstrap intervals over seeds and the Wilcoxon signed-rank test. */
-#include "harness/report/stats.h"
+#include "harness/core/stats.h"
 
 #include <math.h>
 #include <stdint.h>
