@@ -3,10 +3,14 @@
  * row and column means on 2-D tensors, update clipping by its RMS, and
  * decoupled weight decay. State per R x C tensor: R + C floats (the row and
  * column factors); per other tensor one float per parameter.
- * Reductions are summed in double in index order (thread-count independent). */
+ * Reductions are summed in double in index order (thread-count independent).
+ * The CUDA step (optimizers/cuda/adafactor_cuda.cu) makes the same passes
+ * with the same functions (optimizers/tensor_impl.h). */
 #include <math.h>
 
+#include "optimizers/cuda/tensor_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/tensor_impl.h"
 
 enum { LR, BETA2_DECAY, EPS1, EPS2, D, WEIGHT_DECAY, N_HP };
 
@@ -35,77 +39,85 @@ static size_t state_floats(const double *hp, const TensorView *v)
     return factored(v, &rows, &cols) ? rows + cols : tensor_numel(v);
 }
 
-/* sqrt(sum of x^2 / n) in double. */
-static double rms(const float *x, size_t n)
+/* The step's constants of a group at its lr. */
+static AdafactorCoef coef(const double *hp, double lr, long t)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
-    return sqrt(s / (double)n);
+    return (AdafactorCoef){
+        .w = (float)pow((double)t, hp[BETA2_DECAY]), .floor_sq = (float)(hp[EPS1] * hp[EPS1]),
+        .eps1 = (float)hp[EPS1], .decay = (float)(1 - lr * hp[WEIGHT_DECAY]),
+        .rho = fmin(lr, 1 / sqrt((double)t)), .eps2 = hp[EPS2], .d = hp[D],
+    };
 }
 
-/* The update of element (i, j): g / sqrt(max(V, eps1^2)), V from the
- * factors (row[i] col[j] / row_mean) or from the full moment. */
-static inline float update_at(float g, float v, float floor_sq)
-{
-    return g / sqrtf(v > floor_sq ? v : floor_sq);
-}
-
-/* One tensor's step: rho and w are the step's relative size and 1 - beta2_t. */
-static void tensor_step(const double *hp, double lr, double rho, double w, OptTensor *t)
+/* One tensor's step on the CPU: the passes of tensor_impl.h, in order. */
+static void tensor_step(const AdafactorCoef *c, OptTensor *t)
 {
     const size_t n = tensor_numel(t->view);
     size_t R, C;
     const int fact = factored(t->view, &R, &C);
     float *restrict p = t->p, *restrict st = t->state;
     const float *restrict g = t->g;
-    const double alpha = fmax(hp[EPS2], rms(p, n)) * rho; /* RMS before the decay */
-    const float wf = (float)w, floor_sq = (float)(hp[EPS1] * hp[EPS1]);
-    if (hp[WEIGHT_DECAY] != 0) {
-        const float decay = (float)(1 - lr * hp[WEIGHT_DECAY]);
-        for (size_t i = 0; i < n; i++) p[i] *= decay;
-    }
-    double sumsq = 0; /* of the update, for its RMS */
+    double p_sumsq = 0, u_sumsq = 0;
+    for (size_t i = 0; i < n; i++) p_sumsq += (double)p[i] * p[i];
     if (fact) {
         float *restrict row = st, *restrict col = st + R;
         double row_sum = 0;
         for (size_t i = 0; i < R; i++) {
             double s = 0;
             for (size_t j = 0; j < C; j++) s += (double)g[i * C + j] * g[i * C + j];
-            row[i] = opt_lerp(row[i], (float)(s / (double)C), wf);
-            row_sum += row[i];
+            row[i] = adafactor_factor(c, row[i], s, C);
         }
         for (size_t j = 0; j < C; j++) {
             double s = 0;
             for (size_t i = 0; i < R; i++) s += (double)g[i * C + j] * g[i * C + j];
-            col[j] = opt_lerp(col[j], (float)(s / (double)R), wf);
+            col[j] = adafactor_factor(c, col[j], s, R);
         }
-        const float row_mean = (float)(row_sum / (double)R);
-        const float denom = row_mean > (float)hp[EPS1] ? row_mean : (float)hp[EPS1];
+        for (size_t i = 0; i < R; i++) row_sum += row[i];
+        const float denom = adafactor_denom(c, row_sum, R);
         for (size_t i = 0; i < R; i++)
             for (size_t j = 0; j < C; j++) {
-                const float u = update_at(g[i * C + j], row[i] * col[j] / denom, floor_sq);
-                sumsq += (double)u * u;
+                const float u = adafactor_factored_u(c, g[i * C + j], row[i], col[j], denom);
+                u_sumsq += (double)u * u;
             }
-        const float step = (float)(-alpha / fmax(1, sqrt(sumsq / (double)n) / hp[D]));
+        const float step = adafactor_step(c, p_sumsq, u_sumsq, n);
         for (size_t i = 0; i < R; i++)
             for (size_t j = 0; j < C; j++)
-                p[i * C + j] += step * update_at(g[i * C + j], row[i] * col[j] / denom, floor_sq);
+                p[i * C + j] = adafactor_apply(c, p[i * C + j], step,
+                                               adafactor_factored_u(c, g[i * C + j], row[i], col[j], denom));
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        st[i] = opt_lerp(st[i], g[i] * g[i], wf);
-        const float u = update_at(g[i], st[i], floor_sq);
-        sumsq += (double)u * u;
+        st[i] = adafactor_moment(c, st[i], g[i]);
+        const float u = adafactor_u(c, g[i], st[i]);
+        u_sumsq += (double)u * u;
     }
-    const float step = (float)(-alpha / fmax(1, sqrt(sumsq / (double)n) / hp[D]));
-    for (size_t i = 0; i < n; i++) p[i] += step * update_at(g[i], st[i], floor_sq);
+    const float step = adafactor_step(c, p_sumsq, u_sumsq, n);
+    for (size_t i = 0; i < n; i++) p[i] = adafactor_apply(c, p[i], step, adafactor_u(c, g[i], st[i]));
 }
 
 static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
 {
-    const double rho = fmin(grp->lr, 1 / sqrt((double)t)), w = pow((double)t, grp->hp[BETA2_DECAY]);
-    for (int j = 0; j < n_tensors; j++) tensor_step(grp->hp, grp->lr, rho, w, &tensors[j]);
+    const AdafactorCoef c = coef(grp->hp, grp->lr, t);
+    for (int j = 0; j < n_tensors; j++) tensor_step(&c, &tensors[j]);
 }
+
+#ifdef OPTBENCH_CUDA
+/* The CUDA step: each tensor's passes through adafactor_cuda. */
+static int step_cuda(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+{
+    const AdafactorCoef c = coef(grp->hp, grp->lr, t);
+    for (int j = 0; j < n_tensors; j++) {
+        size_t R, C;
+        const int fact = factored(tensors[j].view, &R, &C);
+        if (!fact) { /* unfactored: numel elements, as R = numel rows of one */
+            R = tensor_numel(tensors[j].view);
+            C = 1;
+        }
+        if (adafactor_cuda(&c, tensors[j].p, tensors[j].g, tensors[j].state, R, C, fact, grp->sums) != 0) return -1;
+    }
+    return 0;
+}
+#endif
 
 const OptimizerDef opt_adafactor = {
     .name = "adafactor",
@@ -116,4 +128,7 @@ const OptimizerDef opt_adafactor = {
     .state_doc = "R+C floats per RxC matrix (2-D tensor), 1 float per parameter of other tensors",
     .state_floats = state_floats,
     .step_tensors = step,
+#ifdef OPTBENCH_CUDA
+    .step_tensors_cuda = step_cuda,
+#endif
 };

@@ -4,12 +4,16 @@
  * adjust_lr, with decoupled weight decay; every `embedding` and `vector`
  * tensor takes AdamW with the adam_* hyperparameters at
  * lr = adam_lr x (the group's scheduled lr / lr). State: 1 float per
- * parameter of a matrix (the momentum), 2 elsewhere (AdamW's m and v). */
+ * parameter of a matrix (the momentum), 2 elsewhere (AdamW's m and v).
+ * The CUDA step (optimizers/cuda/muon_cuda.cu) makes the same passes, the
+ * iteration through cuBLAS sgemm. */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#include "optimizers/cuda/tensor_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/tensor_impl.h"
 
 enum {
     LR, WEIGHT_DECAY, MOMENTUM, NESTEROV, NS_STEPS, EPS, ADJUST_LR,
@@ -33,9 +37,6 @@ static const ParamDef hparams[N_HP] = {
     {"adam_weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "AdamW's weight decay on the other tensors"},
 };
 
-/* The quintic iteration's coefficients (Keller Jordan's). */
-static const float NS_A = 3.4445f, NS_B = -4.7750f, NS_C = 2.0315f;
-
 extern const OptimizerDef opt_adamw;
 
 /* A matrix tensor as R x C (a tensor of more dimensions: R x the rest). */
@@ -54,7 +55,7 @@ static size_t state_floats(const double *hp, const TensorView *v)
 }
 
 /* X and its next iterate (R*C each), X X^T and the polynomial (m*m each,
- * m the short side). */
+ * m the short side); the same on the device. */
 static size_t scratch_floats(const double *hp, const TensorView *v)
 {
     (void)hp;
@@ -75,32 +76,36 @@ static double tensor_flops(const double *hp, const TensorView *v)
     return hp[NS_STEPS] * (4 * m * m * n + 2 * m * m * m);
 }
 
-/* Orthogonalises u (R x C, row-major) by ns_steps Newton-Schulz iterations
- * on X = u (u^T when R > C, so that X X^T is the small Gram matrix),
- * normalised by max(||X||_F, eps). Returns the final X, inside scratch (of
- * scratch_floats); u may lie in scratch's second R*C floats. */
-static const float *newton_schulz(const float *u, size_t R, size_t C, int steps, double eps, float *scratch)
+/* The step's constants of a matrix tensor R x C at the group's lr. */
+static MuonCoef coef(const double *hp, double lr, size_t R, size_t C)
 {
-    const int tall = R > C;
-    const size_t n = R * C, m = tall ? C : R, k = tall ? R : C; /* X is m x k, m <= k */
+    const double scale = hp[ADJUST_LR] == ADJUST_ORIGINAL ? sqrt(fmax(1, (double)R / (double)C))
+                                                          : 0.2 * sqrt((double)(R > C ? R : C));
+    return (MuonCoef){
+        .mom = (float)hp[MOMENTUM], .w = (float)(1 - hp[MOMENTUM]), .eps = (float)hp[EPS],
+        .decay = (float)(1 - lr * hp[WEIGHT_DECAY]), .neg_lr = (float)(-lr * scale), .nesterov = hp[NESTEROV] != 0,
+    };
+}
+
+/* Orthogonalises X (m x k, m <= k, row-major, in scratch) by `steps`
+ * Newton-Schulz iterations after normalising it by max(||X||_F, eps).
+ * Returns the final X, inside scratch (of scratch_floats). */
+static const float *newton_schulz(const MuonCoef *c, size_t m, size_t k, int steps, float *scratch)
+{
+    const size_t n = m * k;
     float *x = scratch, *next = x + n, *a = next + n, *b = a + m * m;
-    if (tall)
-        for (size_t i = 0; i < R; i++)
-            for (size_t j = 0; j < C; j++) x[j * R + i] = u[i * C + j];
-    else
-        memcpy(x, u, n * sizeof(float));
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
-    const float norm = (float)sqrt(s), div = norm > (float)eps ? norm : (float)eps;
+    const float div = muon_norm_div(c, s);
     for (size_t i = 0; i < n; i++) x[i] /= div;
     const int M = (int)m, K = (int)k;
     for (int it = 0; it < steps; it++) {
         /* A = X X^T; B = b A + c A A; X = a X + B X */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, M, K, 1.0f, x, K, x, K, 0.0f, a, M);
         memcpy(b, a, m * m * sizeof(float));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, M, M, NS_C, a, M, a, M, NS_B, b, M);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, M, M, MUON_NS_C, a, M, a, M, MUON_NS_B, b, M);
         memcpy(next, x, n * sizeof(float));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, K, M, 1.0f, b, M, x, K, NS_A, next, K);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, K, M, 1.0f, b, M, x, K, MUON_NS_A, next, K);
         float *t = x;
         x = next;
         next = t;
@@ -108,33 +113,22 @@ static const float *newton_schulz(const float *u, size_t R, size_t C, int steps,
     return x;
 }
 
-/* One matrix tensor's step at the group's lr. */
+/* One matrix tensor's step at the group's lr: the momentum into X (U, or
+ * U^T when R > C, so that X X^T is the small Gram matrix), its
+ * orthogonalisation, and the update. */
 static void matrix_step(const double *hp, double lr, float *scratch, OptTensor *t)
 {
     size_t R, C;
     as_matrix(t->view, &R, &C);
-    const size_t n = R * C;
-    float *restrict buf = t->state, *restrict p = t->p;
+    const MuonCoef c = coef(hp, lr, R, C);
+    float *restrict buf = t->state, *restrict p = t->p, *restrict x = scratch;
     const float *restrict g = t->g;
-    const float mom = (float)hp[MOMENTUM], w = (float)(1 - hp[MOMENTUM]);
-    for (size_t i = 0; i < n; i++) buf[i] = opt_lerp(buf[i], g[i], w);
-    const float *u = buf;
-    if (hp[NESTEROV] != 0) { /* the look-ahead, built where newton_schulz allows */
-        float *ahead = scratch + n;
-        for (size_t i = 0; i < n; i++) ahead[i] = opt_lerp(g[i], buf[i], mom);
-        u = ahead;
-    }
-    const float *o = newton_schulz(u, R, C, (int)hp[NS_STEPS], hp[EPS], scratch);
-    const double scale = hp[ADJUST_LR] == ADJUST_ORIGINAL ? sqrt(fmax(1, (double)R / (double)C))
-                                                          : 0.2 * sqrt((double)(R > C ? R : C));
-    const float decay = (float)(1 - lr * hp[WEIGHT_DECAY]), neg_lr = (float)(-lr * scale);
     const int tall = R > C;
     for (size_t i = 0; i < R; i++)
-        for (size_t j = 0; j < C; j++) {
-            const size_t e = i * C + j;
-            const float pi = p[e] * decay;
-            p[e] = pi + neg_lr * o[tall ? j * R + i : e];
-        }
+        for (size_t j = 0; j < C; j++) x[tall ? j * R + i : i * C + j] = muon_momentum(&c, g[i * C + j], &buf[i * C + j]);
+    const float *o = newton_schulz(&c, tall ? C : R, tall ? R : C, (int)hp[NS_STEPS], scratch);
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = 0; j < C; j++) p[i * C + j] = muon_apply(&c, p[i * C + j], o[tall ? j * R + i : i * C + j]);
 }
 
 /* AdamW's values (in its table's order) from the adam_* hyperparameters. */
@@ -151,23 +145,50 @@ static void adam_values(const double *hp, double *out)
     memcpy(out, ps.num, (size_t)ps.n * sizeof(double));
 }
 
-static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+/* The step of one group on the CPU or, with cuda set, on the device: the
+ * matrices through matrix_step (muon_matrix_cuda), the rest through AdamW's
+ * fused pass. 0, or -1 with the reason in device_error(). */
+static int group_step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t, int cuda)
 {
     double adam[PARAMS_MAX];
     adam_values(grp->hp, adam);
     const double adam_lr = grp->hp[ADAM_LR] * (grp->lr / grp->hp[LR]);
     for (int j = 0; j < n_tensors; j++) {
         OptTensor *tj = &tensors[j];
-        size_t R, C;
-        if (as_matrix(tj->view, &R, &C)) {
-            matrix_step(grp->hp, grp->lr, grp->scratch, tj);
-            continue;
-        }
         const size_t n = tensor_numel(tj->view);
         float *slots[OPT_MAX_STATE] = {tj->state, tj->state + n, NULL};
-        opt_adamw.step_cpu(adam, slots, tj->p, tj->g, n, t, adam_lr);
+        size_t R, C;
+        int rc = 0;
+        if (!as_matrix(tj->view, &R, &C)) {
+            if (!cuda) opt_adamw.step_cpu(adam, slots, tj->p, tj->g, n, t, adam_lr);
+#ifdef OPTBENCH_CUDA
+            else rc = opt_adamw.step_cuda(adam, slots, tj->p, tj->g, n, t, adam_lr);
+#endif
+        } else if (!cuda) {
+            matrix_step(grp->hp, grp->lr, grp->scratch, tj);
+        }
+#ifdef OPTBENCH_CUDA
+        else {
+            const MuonCoef c = coef(grp->hp, grp->lr, R, C);
+            rc = muon_matrix_cuda(&c, tj->p, tj->g, tj->state, R, C, (int)grp->hp[NS_STEPS], grp->scratch, grp->sums);
+        }
+#endif
+        if (rc != 0) return -1;
     }
+    return 0;
 }
+
+static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+{
+    group_step(grp, tensors, n_tensors, t, 0);
+}
+
+#ifdef OPTBENCH_CUDA
+static int step_cuda(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+{
+    return group_step(grp, tensors, n_tensors, t, 1);
+}
+#endif
 
 const OptimizerDef opt_muon = {
     .name = "muon",
@@ -180,4 +201,7 @@ const OptimizerDef opt_muon = {
     .state_floats = state_floats,
     .scratch_floats = scratch_floats,
     .step_tensors = step,
+#ifdef OPTBENCH_CUDA
+    .step_tensors_cuda = step_cuda,
+#endif
 };

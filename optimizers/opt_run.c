@@ -7,6 +7,11 @@
 #include <string.h>
 
 #include "harness/core/memory.h"
+#ifdef OPTBENCH_CUDA
+#include "harness/core/cuda/harness_kernels.h"
+#include "harness/core/device.h"
+#include "optimizers/cuda/tensor_steps.h"
+#endif
 
 /* Whether groups a and b have the same values and lr_scale. */
 static int same_group(const OptRun *r, int a, int b)
@@ -139,7 +144,7 @@ void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
     }
     for (int m = 0, gr = 0; gr < N_ROLES; m += r->has[gr], gr++) {
         if (!r->has[gr]) continue;
-        const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->scratch};
+        const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->scratch, NULL};
         for (int i = 0; i < r->has[gr]; i++) {
             const TensorView *v = &r->views[r->order[m + i]];
             r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, r->state + r->state_at[r->order[m + i]]};
@@ -173,20 +178,51 @@ size_t opt_run_group_state_bytes(const OptRun *r, int g)
 }
 
 #ifdef OPTBENCH_CUDA
-int opt_run_step_cuda(const OptRun *r, float *state, float *p, const float *g, long t, const double *lr)
+int opt_run_alloc_cuda(OptRun *r)
 {
+    if (r->opt->step_cpu) return 0;
+    if (r->scratch_floats && !(r->dev_scratch = (float *)dev_alloc(r->scratch_floats * sizeof(float)))) return -1;
+    return (r->dev_sums = (double *)dev_alloc((OPT_SUMS + REDUCE_SCRATCH) * sizeof(double))) ? 0 : -1;
+}
+
+int opt_run_step_cuda(OptRun *r, float *state, float *p, const float *g, long t, const double *lr)
+{
+    const OptimizerDef *opt = r->opt;
     float *slots[OPT_MAX_STATE];
     if (r->flat) {
         const int fg = r->flat_group;
         slots_of(r, state, -1, slots);
-        return r->opt->step_cuda(r->hp[fg], slots, p, g, r->n, t, lr[fg] * r->lr_scale[fg]);
+        return opt->step_cuda(r->hp[fg], slots, p, g, r->n, t, lr[fg] * r->lr_scale[fg]);
     }
+    if (opt->step_cuda) {
+        for (int k = 0; k < r->n_views; k++) {
+            const TensorView *v = &r->views[k];
+            slots_of(r, state, k, slots);
+            if (opt->step_cuda(r->hp[v->role], slots, p + v->offset, g + v->offset, tensor_numel(v), t,
+                               lr[v->role] * r->lr_scale[v->role]) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    for (int m = 0, gr = 0; gr < N_ROLES; m += r->has[gr], gr++) {
+        if (!r->has[gr]) continue;
+        const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->dev_scratch, r->dev_sums};
+        for (int i = 0; i < r->has[gr]; i++) {
+            const TensorView *v = &r->views[r->order[m + i]];
+            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, state + r->state_at[r->order[m + i]]};
+        }
+        if (opt->step_tensors_cuda(&grp, r->tensors + m, r->has[gr], t) != 0) return -1;
+    }
+    return 0;
+}
+
+int opt_run_swap_eval_cuda(OptRun *r, float *state, float *p)
+{
+    if (!r->opt->swap_eval_cuda) return 0;
     for (int k = 0; k < r->n_views; k++) {
         const TensorView *v = &r->views[k];
-        slots_of(r, state, k, slots);
-        if (r->opt->step_cuda(r->hp[v->role], slots, p + v->offset, g + v->offset, tensor_numel(v), t,
-                              lr[v->role] * r->lr_scale[v->role]) != 0)
-            return -1;
+        const OptTensor t = {v, p + v->offset, NULL, state + r->state_at[k]};
+        if (r->opt->swap_eval_cuda(r->hp[v->role], &t) != 0) return -1;
     }
     return 0;
 }
@@ -199,5 +235,9 @@ void opt_run_free(OptRun *r)
     free(r->tensors);
     mem_free(r->state);
     mem_free(r->scratch);
+#ifdef OPTBENCH_CUDA
+    dev_free(r->dev_scratch);
+    dev_free(r->dev_sums);
+#endif
     memset(r, 0, sizeof *r);
 }

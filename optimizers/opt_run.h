@@ -37,6 +37,8 @@ typedef struct {
     double scalars[N_ROLES][OPT_MAX_SCALARS]; /* each group's per-run scalars */
     float *state;                   /* host state block (opt_run_alloc), NULL when none */
     float *scratch;                 /* host scratch (opt_run_alloc), NULL when none */
+    float *dev_scratch;             /* device scratch of a CUDA run (opt_run_alloc_cuda), NULL when none */
+    double *dev_sums;               /* device sums of a tensor-aware CUDA step (OptGroup.sums), or NULL */
 } OptRun;
 
 /* Resolves the groups of hp over views and lays out the state; allocates
@@ -63,10 +65,19 @@ size_t opt_run_state_bytes(const OptRun *r);
 size_t opt_run_group_state_bytes(const OptRun *r, int g);
 
 #ifdef OPTBENCH_CUDA
+/* Allocates what a tensor-aware CUDA step needs beside the state block:
+ * the device scratch and sums (nothing for an elementwise optimizer). 0,
+ * or -1 with the reason in device_error(). */
+int opt_run_alloc_cuda(OptRun *r);
+
 /* The CUDA step t with a device state block (state_floats floats, copied
  * from the host block after opt_run_alloc) and device p, g; 0, or -1 with
- * the reason in device_error(). */
-int opt_run_step_cuda(const OptRun *r, float *state, float *p, const float *g, long t, const double *lr);
+ * the reason in device_error(). A tensor-aware step updates the groups'
+ * scalars on the host. */
+int opt_run_step_cuda(OptRun *r, float *state, float *p, const float *g, long t, const double *lr);
+
+/* opt_run_swap_eval on the device state block and device p; 0, or -1. */
+int opt_run_swap_eval_cuda(OptRun *r, float *state, float *p);
 #endif
 
 /* Frees every buffer (a zeroed or freed OptRun is ignored). */

@@ -15,7 +15,9 @@
  * Tensor-aware (step_tensors): one call per parameter group and step with
  * the group's tensors (pointer, shape, role), its values, its scheduled lr
  * and its scalars; each tensor has a state block of any size
- * (state_floats), e.g. adafactor's row and column factors.
+ * (state_floats), e.g. adafactor's row and column factors. Its CUDA twin
+ * (step_tensors_cuda) takes the same arguments in device memory; the
+ * arithmetic both share is in optimizers/tensor_impl.h.
  *
  * Memory traffic: an elementwise step reads p, g and every state slot and
  * writes p and every state slot, once each (AdamW: 4 reads, 3 writes = 28
@@ -51,12 +53,6 @@
     OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if ((n) >= OPT_PARALLEL_MIN)) \
     for (size_t i = 0; i < (n); i++)
 
-/* a + w*(b - a) with torch.lerp's rounding: from b's side when w >= 0.5. */
-static inline float opt_lerp(float a, float b, float w)
-{
-    return w < 0.5f ? a + w * (b - a) : b - (b - a) * (1 - w);
-}
-
 typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
                           const float *restrict g, size_t n, long t, double lr);
 
@@ -80,10 +76,20 @@ typedef struct {
     double lr;        /* the group's scheduled lr, its lr_scale applied */
     double *scalars;  /* the group's per-run scalars: n_scalars doubles, zero at the start */
     float *scratch;   /* room for scratch_floats of the group's largest tensor */
+    double *sums;     /* CUDA steps: OPT_SUMS result doubles (optimizers/cuda/tensor_steps.h),
+                         then REDUCE_SCRATCH doubles of reduction scratch
+                         (harness/core/cuda/harness_kernels.h), device memory; NULL on the CPU */
 } OptGroup;
 
 /* The tensor-aware CPU step of one group: its n tensors at step t. */
 typedef void (*OptTensorStepFn)(const OptGroup *grp, OptTensor *tensors, int n, long t);
+
+/* Its CUDA twin: the same arguments, with each tensor's p, g and state and
+ * grp->scratch and grp->sums in device memory (grp->hp and grp->scalars
+ * stay on the host). It queues its kernels and cuBLAS calls on the default
+ * stream, copies nothing between host and device, and returns 0, or -1
+ * with the reason in device_error(). */
+typedef int (*OptTensorStepCudaFn)(const OptGroup *grp, OptTensor *tensors, int n, long t);
 
 typedef struct {
     const char *name;          /* registry name, as in specs and sweep files */
@@ -108,11 +114,15 @@ typedef struct {
     void (*init_tensor)(const double *hp, const OptTensor *t);      /* NULL: zeros */
     int n_scalars;                /* per-group scalars (at most OPT_MAX_SCALARS) */
     OptTensorStepFn step_tensors; /* the CPU step of one group */
+    OptTensorStepCudaFn step_tensors_cuda; /* its CUDA twin; NULL when built without CUDA */
     /* NULL: held-out evaluation is taken at the parameters. Else it
      * exchanges each tensor's parameters with the point evaluation is taken
      * at (schedule-free: x, while training runs at y); called once before
      * an evaluation and once after, it restores the parameters exactly. */
     void (*swap_eval)(const double *hp, const OptTensor *t);
+    /* Its CUDA twin on device p and state (with swap_eval; NULL without
+     * CUDA): queued on the default stream; 0, or -1 (device_error()). */
+    int (*swap_eval_cuda)(const double *hp, const OptTensor *t);
 } OptimizerDef;
 
 /* Every optimizer, in listing order; NULL-terminated. */
@@ -120,6 +130,9 @@ extern const OptimizerDef *const optimizer_registry[];
 
 /* Looks up by name; NULL when unknown. */
 const OptimizerDef *optimizer_find(const char *name);
+
+/* 1 when opt has a CUDA step in this build (elementwise or tensor-aware). */
+int optimizer_has_cuda(const OptimizerDef *opt);
 
 /* The defaults of opt in a grouped set (GROUP.KEY accepted). */
 void optimizer_defaults(const OptimizerDef *opt, ParamSet *out);

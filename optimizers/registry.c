@@ -22,6 +22,8 @@ const OptimizerDef *optimizer_find(const char *name)
     return NULL;
 }
 
+int optimizer_has_cuda(const OptimizerDef *opt) { return opt->step_cuda || opt->step_tensors_cuda; }
+
 void optimizer_defaults(const OptimizerDef *opt, ParamSet *out)
 {
     params_init(out, opt->hparams, opt->n_hparams);

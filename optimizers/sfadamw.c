@@ -4,11 +4,14 @@
  * final score) uses, v the second moment. Per tensor 3 state slots z, v, x
  * (z = x = p0 at the start); per group the scalars lr_max and weight_sum.
  * Tensor-aware only for its per-group scalars: each tensor's update is
- * elementwise. */
+ * elementwise, sfadamw_update (optimizers/tensor_impl.h), which the CUDA
+ * step (optimizers/cuda/sfadamw_cuda.cu) applies too. */
 #include <math.h>
 #include <string.h>
 
+#include "optimizers/cuda/tensor_steps.h"
 #include "optimizers/optimizer.h"
+#include "optimizers/tensor_impl.h"
 
 enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, WARMUP_STEPS, R, WEIGHT_LR_POWER, N_HP };
 enum { LR_MAX, WEIGHT_SUM, N_SCALARS }; /* the group's scalars */
@@ -40,9 +43,10 @@ static void init_tensor(const double *hp, const OptTensor *t)
     memcpy(t->state + X * n, t->p, n * sizeof(float));
 }
 
-/* lr_max starts at 0, not the reference's -1: lr_t is never negative, so
+/* The step's constants of a group, after its scalars are brought to step
+ * t. lr_max starts at 0, not the reference's -1: lr_t is never negative, so
  * max(lr_max, lr_t) is the same from the first step on. */
-static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+static SfadamwCoef coef(const OptGroup *grp, long t)
 {
     const double *hp = grp->hp;
     const double k = (double)(t - 1), warmup = hp[WARMUP_STEPS];
@@ -53,24 +57,22 @@ static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
     const double weight = pow(k + 1, hp[R]) * pow(sc[LR_MAX], hp[WEIGHT_LR_POWER]);
     sc[WEIGHT_SUM] += weight;
     const double ckp1 = sc[WEIGHT_SUM] > 0 ? weight / sc[WEIGHT_SUM] : 0;
-    const float b1 = (float)hp[BETA1], one_m_b1 = (float)(1 - hp[BETA1]), b2 = (float)hp[BETA2];
-    const float one_m_b2 = (float)(1 - hp[BETA2]), eps = (float)hp[EPS], lr = (float)lr_t;
-    const float decay = (float)(lr_t * hp[WEIGHT_DECAY]), c = (float)ckp1, one_m_c = (float)(1 - ckp1);
+    return (SfadamwCoef){
+        .b1 = (float)hp[BETA1], .one_m_b1 = (float)(1 - hp[BETA1]), .b2 = (float)hp[BETA2],
+        .one_m_b2 = (float)(1 - hp[BETA2]), .eps = (float)hp[EPS], .lr = (float)lr_t,
+        .decay = (float)(lr_t * hp[WEIGHT_DECAY]), .c = (float)ckp1, .one_m_c = (float)(1 - ckp1),
+    };
+}
+
+static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+{
+    const SfadamwCoef c = coef(grp, t);
     for (int j = 0; j < n_tensors; j++) {
         const size_t n = tensor_numel(tensors[j].view);
         float *restrict y = tensors[j].p, *restrict z = tensors[j].state + Z * n;
         float *restrict v = tensors[j].state + V * n, *restrict x = tensors[j].state + X * n;
         const float *restrict g = tensors[j].g;
-        OPT_FOR_EACH(i, n) {
-            float zi = z[i] - decay * y[i];
-            float vi = v[i] * b2 + one_m_b2 * (g[i] * g[i]);
-            zi = zi - lr * (g[i] / (sqrtf(vi) + eps));
-            float xi = x[i] * one_m_c + c * zi;
-            v[i] = vi;
-            z[i] = zi;
-            x[i] = xi;
-            y[i] = xi * b1 + one_m_b1 * zi;
-        }
+        OPT_FOR_EACH_WITH(c, i, n) y[i] = sfadamw_update(&c, y[i], g[i], &z[i], &v[i], &x[i]);
     }
 }
 
@@ -87,6 +89,25 @@ static void swap_eval(const double *hp, const OptTensor *t)
     }
 }
 
+#ifdef OPTBENCH_CUDA
+/* The CUDA step: each tensor's pass through sfadamw_cuda (slots z, v, x). */
+static int step_cuda(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)
+{
+    const SfadamwCoef c = coef(grp, t);
+    for (int j = 0; j < n_tensors; j++)
+        if (sfadamw_cuda(&c, tensors[j].p, tensors[j].g, tensors[j].state, tensor_numel(tensors[j].view)) != 0)
+            return -1;
+    return 0;
+}
+
+static int swap_eval_cuda(const double *hp, const OptTensor *t)
+{
+    (void)hp;
+    const size_t n = tensor_numel(t->view);
+    return swap_cuda(t->p, t->state + X * n, n);
+}
+#endif
+
 const OptimizerDef opt_sfadamw = {
     .name = "sfadamw",
     .flops_per_param = 20,
@@ -99,4 +120,8 @@ const OptimizerDef opt_sfadamw = {
     .n_scalars = N_SCALARS,
     .step_tensors = step,
     .swap_eval = swap_eval,
+#ifdef OPTBENCH_CUDA
+    .step_tensors_cuda = step_cuda,
+    .swap_eval_cuda = swap_eval_cuda,
+#endif
 };

@@ -20,6 +20,7 @@
 #include "harness/core/memory.h"
 #include "harness/core/rng.h"
 #include "harness/run/runner.h"
+#include "optimizers/opt_run.h"
 #include "problems/cuda/layers_cuda.h"
 #include "problems/layers.h"
 #include "tests/golden_cases.h"
@@ -43,21 +44,25 @@ Test(cuda, probe_names_a_device_or_says_none)
     cr_expect(strstr(err, "built without CUDA") == NULL, "%s", err);
 }
 
-/* Every elementwise optimizer has a CUDA step in a CUDA build; a
- * tensor-aware one without a kernel is refused by name; every problem has a
- * twin or says why not. */
-Test(cuda, every_elementwise_optimizer_and_problem_has_a_twin)
+/* Every optimizer has a CUDA step of its kind in a CUDA build (an
+ * evaluation point has its device exchange too), so that a CUDA run of any
+ * of them gets as far as looking for the device; every problem has a twin
+ * or says why not. */
+Test(cuda, every_optimizer_and_problem_has_a_twin)
 {
-    for (int i = 0; optimizer_registry[i]; i++)
-        if (optimizer_registry[i]->step_cpu)
-            cr_expect_not_null(optimizer_registry[i]->step_cuda, "%s", optimizer_registry[i]->name);
-    RunConfig cfg;
-    char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX];
-    config_defaults(&cfg);
-    cr_assert_eq(config_set_optimizer(&cfg, "muon", err, sizeof err), 0, "%s", err);
-    cfg.device = DEVICE_CUDA;
-    cr_expect_neq(config_check_device(&cfg, gpu, sizeof gpu, err, sizeof err), 0);
-    cr_expect(strstr(err, "no CUDA kernel for muon") != NULL, "%s", err);
+    for (int i = 0; optimizer_registry[i]; i++) {
+        const OptimizerDef *o = optimizer_registry[i];
+        cr_expect(o->step_cpu ? o->step_cuda != NULL : o->step_tensors_cuda != NULL, "%s", o->name);
+        cr_expect(!o->swap_eval == !o->swap_eval_cuda, "%s", o->name);
+        RunConfig cfg;
+        char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX] = "";
+        config_defaults(&cfg);
+        cr_assert_eq(config_set_optimizer(&cfg, o->name, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(config_set_problem(&cfg, "transformer,task=modadd,layers=1", err, sizeof err), 0, "%s", err);
+        cfg.device = DEVICE_CUDA;
+        if (config_check_device(&cfg, gpu, sizeof gpu, err, sizeof err) != 0)
+            cr_expect(strstr(err, "CUDA device") != NULL, "%s: %s", o->name, err);
+    }
     /* every registered problem: a twin, or a written reason why not */
     for (int i = 0; problem_registry[i]; i++) {
         const ProblemDef *p = problem_registry[i];
@@ -79,7 +84,7 @@ ParameterizedTest(GoldenCase *c, cuda, golden)
     cr_assert_eq(golden_load(path, &g, err, sizeof err), 0, "%s", err);
     const OptimizerDef *opt = optimizer_find(g.optimizer);
     cr_assert_not_null(opt, "%s: unknown optimizer %s", c->file, g.optimizer);
-    if (!opt->step_cuda) {
+    if (!optimizer_has_cuda(opt)) {
         golden_free(&g);
         cr_skip_test("%s: no CUDA kernel for %s", c->file, opt->name);
     }
@@ -390,6 +395,89 @@ Test(cuda_layers, residual)
     dev_free(d_x); dev_free(d_y); dev_free(d_out);
 }
 
+/* ---- the tensor-aware optimizers: device step against CPU step ---- */
+
+#define TENSOR_TOL 1e-5 /* largest |gpu - cpu| / (1 + |cpu|) of a parameter or state float */
+
+ParameterizedTestParameters(cuda, tensor_step_matches_cpu)
+{
+    static OptCase cases[] = {
+        {"adafactor"}, {"adafactor,weight_decay=0.1,d=0.5,vectors.lr=0.05"},
+        {"muon,lr=0.02"}, {"muon,nesterov=0,adjust_lr=match_rms_adamw,ns_steps=3,vectors.adam_lr=1e-2"},
+        {"sfadamw,lr=0.01"}, {"sfadamw,weight_decay=0.01,warmup_steps=3,r=1,matrices.lr=0.02"},
+    };
+    return cr_make_param_array(OptCase, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A tall and a wide matrix (muon transposes the tall one, adafactor factors
+ * both), a vector and an embedding with a tail of odd sizes: 12 steps of
+ * the device step give the CPU step's parameters and state within
+ * TENSOR_TOL (the reductions add in another order; muon's products are
+ * cuBLAS's), and the evaluation point's exchange is exact. */
+ParameterizedTest(OptCase *c, cuda, tensor_step_matches_cpu)
+{
+    enum { STEPS = 12 };
+    static const TensorView views[] = {
+        {"tall", 0, 2, {37, 5}, ROLE_MATRIX},
+        {"bias", 185, 1, {13}, ROLE_VECTOR},
+        {"wide", 198, 2, {6, 41}, ROLE_MATRIX},
+        {"wte", 444, 2, {9, 7}, ROLE_EMBEDDING},
+    };
+    const size_t n = 507;
+    const int n_views = sizeof views / sizeof views[0];
+    const OptimizerDef *opt;
+    ParamSet hp;
+    Spec spec;
+    OptRun cpu, gpu;
+    double lr[N_ROLES];
+    char err[ERRMSG_MAX];
+    need_device();
+    cr_assert_eq(spec_parse(c->spec, &spec, err, sizeof err), 0, "%s", err);
+    cr_assert_not_null(opt = optimizer_find(spec.name));
+    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&cpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&gpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
+    for (int r = 0; r < N_ROLES; r++) lr[r] = cpu.hp[r][0];
+    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *back = malloc(n * sizeof *back);
+    cr_assert(p && g && back);
+    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    cr_assert_eq(opt_run_alloc(&cpu, p), 0);
+    cr_assert_eq(opt_run_alloc(&gpu, p), 0);
+    const size_t sbytes = cpu.state_floats * sizeof(float);
+    float *dp = to_dev(p, n * sizeof(float)), *dg = dev_alloc(n * sizeof(float));
+    float *ds = to_dev(gpu.state, sbytes), *sback = malloc(sbytes);
+    cr_assert(dg && sback && opt_run_alloc_cuda(&gpu) == 0, "%s", device_error());
+    for (long t = 1; t <= STEPS; t++) {
+        for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
+        cr_assert(CUDA_OK(cudaMemcpy(dg, g, n * sizeof(float), cudaMemcpyHostToDevice)));
+        opt_run_step(&cpu, p, g, t, lr);
+        cr_assert_eq(opt_run_step_cuda(&gpu, ds, dp, dg, t, lr), 0, "%s", device_error());
+    }
+    for (int swap = 0; swap <= 1; swap++) { /* at the parameters, then at the evaluation point */
+        cr_assert(CUDA_OK(cudaMemcpy(back, dp, n * sizeof(float), cudaMemcpyDeviceToHost)));
+        cr_assert(CUDA_OK(cudaMemcpy(sback, ds, sbytes, cudaMemcpyDeviceToHost)));
+        for (size_t i = 0; i < n; i++)
+            cr_expect(fabs((double)back[i] - p[i]) <= TENSOR_TOL * (1 + fabs((double)p[i])),
+                      "%s%s: p[%zu] gpu %.9g cpu %.9g", c->spec, swap ? " at x" : "", i, (double)back[i], (double)p[i]);
+        for (size_t i = 0; i < cpu.state_floats; i++)
+            cr_expect(fabs((double)sback[i] - cpu.state[i]) <= TENSOR_TOL * (1 + fabs((double)cpu.state[i])),
+                      "%s: state[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)sback[i], (double)cpu.state[i]);
+        opt_run_swap_eval(&cpu, p);
+        cr_assert_eq(opt_run_swap_eval_cuda(&gpu, ds, dp), 0, "%s", device_error());
+    }
+    for (int k = 0; k < N_ROLES; k++)
+        for (int j = 0; j < OPT_MAX_SCALARS; j++) cr_expect_eq(gpu.scalars[k][j], cpu.scalars[k][j]);
+    free(p);
+    free(g);
+    free(back);
+    free(sback);
+    dev_free(dp);
+    dev_free(dg);
+    dev_free(ds);
+    opt_run_free(&cpu);
+    opt_run_free(&gpu);
+}
+
 typedef struct {
     char problem[96];   /* problem spec */
     char optimizer[64]; /* optimizer spec */
@@ -407,6 +495,12 @@ static const RunCase run_cases[] = {
     {"mlp,dataset=wine,hidden=[16,16],activation=tanh,batch=0", "rmsprop,lr=1e-3", 0, 3},
     {"transformer,corpus=tests/data/corpus.txt,layers=2,d_model=32,heads=4,context=16,batch=8", "adamw,lr=1e-3", 0, 1},
     {"transformer,task=modadd,p=13,layers=2,d_model=32,heads=4,batch=32", "adamw,lr=1e-3", 1.0, 2},
+    /* the tensor-aware optimizers, and schedule-free's evaluation point
+     * (held out on logreg, the final loss on rosenbrock) */
+    {"mlp,dataset=digits,hidden=[64,32],activation=relu", "adafactor", 0, 1},
+    {"transformer,corpus=tests/data/corpus.txt,layers=2,d_model=32,heads=4,context=16,batch=8", "muon,lr=0.02", 1.0, 1},
+    {"logreg,dataset=digits", "sfadamw,lr=0.01", 0, 1},
+    {"rosenbrock,dim=10", "sfadamw,lr=0.01,warmup_steps=10", 0, 2},
 };
 
 ParameterizedTestParameters(cuda, gradient_matches_cpu)
@@ -498,6 +592,8 @@ ParameterizedTest(RunCase *c, cuda, run_agrees_with_cpu)
                       "%s step %ld: eval gpu %.9g cpu %.9g", c->problem, cpu.rows[i].step, gpu.rows[i].eval_loss,
                       cpu.rows[i].eval_loss);
     }
+    cr_expect(fabs(s_gpu.final_loss - s_cpu.final_loss) <= AGREE_TOL * fabs(s_cpu.final_loss),
+              "%s x %s: final loss gpu %.9g cpu %.9g", c->problem, c->optimizer, s_gpu.final_loss, s_cpu.final_loss);
     cr_expect_gt(s_gpu.device_peak_bytes, s_gpu.param_bytes + s_gpu.grad_bytes + s_gpu.state_bytes - 1);
     cr_expect_gt(s_gpu.device_used_bytes, 0);
     cr_expect_gt(s_gpu.step_median, 0);

@@ -259,7 +259,7 @@ int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size
     double lr[N_ROLES];
     float *p = NULL;
     int rc = -1;
-    if (dev == DEVICE_CUDA && !opt->step_cuda) {
+    if (dev == DEVICE_CUDA && !optimizer_has_cuda(opt)) {
         snprintf(err, errlen, "no CUDA kernel for %s", opt->name);
         return -1;
     }

@@ -80,7 +80,7 @@ int cmd_verify(int argc, char **argv)
             free(names[i]);
             continue;
         }
-        if (dev == DEVICE_CUDA && !optimizer_find(g.optimizer)->step_cuda) {
+        if (dev == DEVICE_CUDA && !optimizer_has_cuda(optimizer_find(g.optimizer))) {
             printf("SKIP      %-28s %-8s no CUDA kernel for %s\n", names[i], g.optimizer, g.optimizer);
             skipped++;
         } else if (golden_check(&g, dev, &r, err, sizeof err) != 0) {

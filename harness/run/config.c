@@ -285,7 +285,7 @@ int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, 
     if (len) gpu[0] = 0;
     if (cfg->device != DEVICE_CUDA) return 0;
 #ifdef OPTBENCH_CUDA /* what this build lacks first, whatever the machine */
-    if (!cfg->optimizer->step_cuda) {
+    if (!optimizer_has_cuda(cfg->optimizer)) {
         snprintf(err, errlen, "no CUDA kernel for %s (run it with --device cpu)", cfg->optimizer->name);
         return -1;
     }

@@ -7,15 +7,16 @@
 #include "harness/core/device.h"
 
 /* Replays g on the device from p and the run's host state block: both are
- * copied over, each step's gradient goes over and its parameters come back
- * into p for the comparison. */
+ * copied over (with the device scratch of a tensor-aware step, freed with
+ * run), each step's gradient goes over and its parameters come back into p
+ * for the comparison. */
 int golden_replay_cuda(OptRun *run, const Golden *g, const double *lr, float *p, GoldenResult *res, char *err,
                        size_t errlen)
 {
     const size_t bytes = g->n * sizeof(float), sbytes = run->state_floats * sizeof(float);
     float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes);
     float *ds = sbytes ? (float *)dev_upload(run->state, sbytes) : NULL;
-    int rc = -1, ok = dp && dg && (!sbytes || ds);
+    int rc = -1, ok = dp && dg && (!sbytes || ds) && opt_run_alloc_cuda(run) == 0;
     for (long s = 1; ok && s <= g->steps; s++) {
         ok = dev_upload_to(dg, g->grads + (size_t)(s - 1) * g->n, bytes) == 0 &&
              opt_run_step_cuda(run, ds, dp, dg, s, lr) == 0 &&

@@ -73,6 +73,7 @@ static Backend *create(const RunConfig *cfg, Problem *pb, OptRun *opt, char *err
              (b->losses = (double *)dev_alloc(ring * sizeof(double))) &&
              (b->scratch = (double *)dev_alloc(REDUCE_SCRATCH * sizeof(double)));
     if (ok && opt->state_floats) ok = (b->state = (float *)dev_alloc(opt->state_floats * sizeof(float))) != NULL;
+    ok = ok && opt_run_alloc_cuda(opt) == 0; /* freed with opt by the loop */
     if (!ok) {
         snprintf(err, errlen, "device memory for %zu parameters: %s", n, device_error());
         goto cleanup;
@@ -158,9 +159,13 @@ static double seconds(Backend *b, int k, int from, int to)
     return CUDA_OK(cudaEventElapsedTime(&ms, b->ev[k][from], b->ev[k][to])) ? 1e-3 * ms : NAN;
 }
 
+/* At the optimizer's evaluation point: the parameters are exchanged with
+ * it before and after. */
 static int eval(Backend *b, double *loss, double *accuracy)
 {
-    return b->cfg->problem->cuda->eval(b->tw, b->params, loss, accuracy);
+    if (opt_run_swap_eval_cuda(b->opt, b->state, b->params) != 0) return -1;
+    const int rc = b->cfg->problem->cuda->eval(b->tw, b->params, loss, accuracy);
+    return opt_run_swap_eval_cuda(b->opt, b->state, b->params) != 0 ? -1 : rc;
 }
 
 static void memory(Backend *b, RunSummary *out)
@@ -171,12 +176,22 @@ static void memory(Backend *b, RunSummary *out)
     out->device_peak_bytes = (long)dev_peak();
 }
 
-/* Nothing closes a device run: its threads stay 0 and its sgemm rate NAN
- * (an optimizer with an evaluation point has no CUDA kernel). */
+/* A device run's threads stay 0 and its sgemm rate NAN. An optimizer with
+ * an evaluation point on a problem without held-out data: the final score
+ * is the last minibatch's loss at that point, as on the CPU. */
 static void finish(Backend *b, RunSummary *out)
 {
-    (void)b;
-    (void)out;
+    const RunConfig *cfg = b->cfg;
+    double *losses = NULL, loss = 0;
+    if (out->status != RUN_DONE || !cfg->optimizer->swap_eval_cuda || !isnan(out->eval_loss)) return;
+    out->final_loss = NAN; /* unless it is measured */
+    if (!(losses = (double *)malloc((size_t)cfg->accum * sizeof *losses))) return;
+    if (opt_run_swap_eval_cuda(b->opt, b->state, b->params) == 0 && loss_and_grad(b, cfg->steps, 0) == 0 &&
+        read_losses(b, 0, 1, losses) == 0 && opt_run_swap_eval_cuda(b->opt, b->state, b->params) == 0) {
+        for (int a = 0; a < cfg->accum; a++) loss += losses[a];
+        out->final_loss = loss / cfg->accum;
+    }
+    free(losses);
 }
 
 static const char *error(Backend *b) { return b->error[0] ? b->error : device_error(); }
