@@ -1,12 +1,13 @@
--- schema.sql — the optbench result database (schema version 3).
+-- schema.sql — the optbench result database (schema version 4).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 3. Older versions are
+-- ('OPTB') and its schema by PRAGMA user_version = 4. Older versions are
 -- read as they are and brought to this one, by adding the columns they
 -- lack at the end of their tables, when optbench first writes them:
 -- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
--- columns from threads on.
+-- columns from threads on, version 3 the status 'pruned' (the CHECK of
+-- runs.status is widened in place, no row is rewritten).
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -41,8 +42,8 @@ CREATE TABLE runs (
     log_every       INTEGER NOT NULL,
     eval_every      INTEGER NOT NULL,
     status          TEXT NOT NULL CHECK (status IN
-                        ('pending','running','done','diverged','failed','timeout')),
-    error           TEXT,               -- reason of failed/timeout/diverged
+                        ('pending','running','done','diverged','failed','timeout','pruned')),
+    error           TEXT,               -- reason of failed/timeout/diverged/pruned
     started_at      TEXT,
     finished_at     TEXT,
     steps_done      INTEGER,            -- steps whose loss was computed

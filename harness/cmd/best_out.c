@@ -6,38 +6,26 @@
 
 #include "harness/cmd/cli.h"
 
-/* Runs, diverged and failed of optimizer o on problem p over every configuration. */
-static void outcomes(const ReportData *d, int p, int o, int *runs, int *diverged, int *failed)
-{
-    *runs = *diverged = *failed = 0;
-    for (int c = 0; c < d->n_configs; c++) {
-        const ReportConfig *cf = &d->configs[c];
-        if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o])) continue;
-        *runs += cf->n_runs;
-        *diverged += cf->n_diverged;
-        *failed += cf->n_failed;
-    }
-}
-
 void best_print_text(const ReportData *d, FILE *out)
 {
     fprintf(out, "best configuration per problem and optimizer (score: mean [95%% bootstrap interval] over seeds):\n");
     for (int p = 0; p < d->n_problems; p++)
         for (int o = 0; o < d->n_optimizers; o++) {
-            int b = report_best(d, p, o), runs, diverged, failed;
-            outcomes(d, p, o, &runs, &diverged, &failed);
-            if (!runs) continue;
+            const int b = report_best(d, p, o);
+            const ReportOutcomes oc = report_outcomes(d, p, o);
+            if (!oc.runs) continue;
             fprintf(out, "  %s  %s  ", d->problems[p].label, d->optimizers[o]);
             if (b < 0) {
-                fprintf(out, "no configuration finished every seed (%d runs: %d diverged, %d failed)\n", runs, diverged,
-                        failed);
+                fprintf(out, "no configuration finished every seed (%d runs: %d diverged, %d failed, %d pruned)\n",
+                        oc.runs, oc.diverged, oc.failed, oc.pruned);
                 continue;
             }
             const ReportConfig *c = &d->configs[b];
             fprintf(out, "%s  score %.4g", c->hparams, c->score_iv.mean);
             if (c->score_iv.n > 1) fprintf(out, " [%.4g, %.4g]", c->score_iv.lo, c->score_iv.hi);
             fprintf(out, " (n=%d)", c->score_iv.n);
-            if (diverged || failed) fprintf(out, "  [%d of %d runs diverged, %d failed]", diverged, runs, failed);
+            if (oc.diverged || oc.failed) fprintf(out, "  [%d of %d runs diverged, %d failed]", oc.diverged, oc.runs, oc.failed);
+            if (oc.pruned) fprintf(out, "  [%d of %d runs pruned]", oc.pruned, oc.runs);
             for (int i = 0; i < c->n_edges; i++) {
                 char edge[128];
                 report_edge_text(&c->edges[i], edge, sizeof edge);
@@ -60,9 +48,9 @@ void best_print_json(const ReportData *d, FILE *out)
     fputc('[', out);
     for (int p = 0; p < d->n_problems; p++)
         for (int o = 0; o < d->n_optimizers; o++) {
-            int b = report_best(d, p, o), runs, diverged, failed;
-            outcomes(d, p, o, &runs, &diverged, &failed);
-            if (!runs) continue;
+            const int b = report_best(d, p, o);
+            const ReportOutcomes oc = report_outcomes(d, p, o);
+            if (!oc.runs) continue;
             const ReportConfig *c = b >= 0 ? &d->configs[b] : NULL;
             fprintf(out, "%s{\"problem\":", first ? "" : ",");
             first = 0;
@@ -79,7 +67,8 @@ void best_print_json(const ReportData *d, FILE *out)
             json_number(out, c ? c->score_iv.hi : NAN);
             fprintf(out, ",\"seeds\":%d,\"eval_accuracy\":", c ? c->score_iv.n : 0);
             json_number(out, c ? c->acc_mean : NAN);
-            fprintf(out, ",\"runs\":%d,\"diverged\":%d,\"failed\":%d,\"grid_edges\":[", runs, diverged, failed);
+            fprintf(out, ",\"runs\":%d,\"diverged\":%d,\"failed\":%d,\"pruned\":%d,\"grid_edges\":[", oc.runs, oc.diverged,
+                    oc.failed, oc.pruned);
             for (int i = 0; c && i < c->n_edges; i++) {
                 fprintf(out, "%s{\"key\":", i ? "," : "");
                 cli_json_string(out, c->edges[i].key);

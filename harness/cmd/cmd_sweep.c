@@ -169,9 +169,9 @@ static void print_summary(sqlite3 *db, const char *name, const ExecCounts *count
         printf("{\"sweep\":");
         cli_json_string(stdout, name);
         printf(",\"runs\":%ld,\"done\":%ld,\"diverged\":%ld,\"failed\":%ld,\"timeout\":%ld,\"already_done\":%ld,"
-               "\"elsewhere\":%ld,\"interrupted\":%s,\"best\":",
+               "\"elsewhere\":%ld,\"pruned\":%ld,\"steps_budget\":%ld,\"steps_saved\":%ld,\"interrupted\":%s,\"best\":",
                counts->total, counts->done, counts->diverged, counts->failed, counts->timeout, counts->already,
-               counts->elsewhere,
+               counts->elsewhere, counts->pruned, counts->steps_budget, counts->steps_saved,
                counts->interrupted ? "true" : "false");
         if (have_best) best_print_json(&data, stdout);
         else printf("[]\n");
@@ -186,6 +186,10 @@ static void print_summary(sqlite3 *db, const char *name, const ExecCounts *count
             printf("sweep %s: %ld runs: %ld done, %ld diverged, %ld failed, %ld timeout, %ld already done%s%s\n", name,
                    counts->total, counts->done, counts->diverged, counts->failed, counts->timeout, counts->already,
                    elsewhere, counts->interrupted ? "; interrupted, re-run to resume" : "");
+        if (counts->pruned)
+            printf("pruning stopped %ld run%s early: %ld of the %ld steps asked for were not run (%.0f%%)\n",
+                   counts->pruned, counts->pruned == 1 ? "" : "s", counts->steps_saved, counts->steps_budget,
+                   100.0 * (double)counts->steps_saved / (double)counts->steps_budget);
         if (have_best) best_print_text(&data, stdout);
     }
     report_free(&data);
@@ -259,7 +263,8 @@ int cmd_sweep(int argc, char **argv)
     if ((rc = check_resume(db, &a, spec, &changed)) != EXIT_OK) goto cleanup;
     host_cpu_name(cpu, sizeof cpu);
     host_machine_json(machine, sizeof machine, (int)a.jobs, spec->base.threads);
-    ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet};
+    ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet, .prune = spec->prune,
+                       .order_seed = spec->search_seed};
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         store_sweep_machine(db, sweep_id, machine, err, sizeof err) ||

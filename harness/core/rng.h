@@ -18,6 +18,7 @@ enum {
     RNG_STREAM_SPLIT = 5,    /* the fixed train/test split of a dataset */
     RNG_STREAM_SCRAMBLE = 6, /* digit permutations of a scrambled Halton search */
     RNG_STREAM_BOOTSTRAP = 7, /* bootstrap resamples of a report's seed statistics */
+    RNG_STREAM_ORDER = 8,    /* the order in which a pruned sweep runs its configurations */
 };
 
 /* 64 random bits for (seed, stream, counter). */

@@ -274,19 +274,6 @@ static void config_label(const ReportConfig *c, char *buf, size_t len)
     if (c->groups[0] && used < len) snprintf(buf + used, len - used, " %.200s", c->groups);
 }
 
-/* Runs, diverged and failed of optimizer o on problem p, all configurations. */
-static void outcome_counts(const ReportData *d, int p, int o, int *runs, int *diverged, int *failed)
-{
-    *runs = *diverged = *failed = 0;
-    for (int c = 0; c < d->n_configs; c++) {
-        const ReportConfig *cf = &d->configs[c];
-        if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o])) continue;
-        *runs += cf->n_runs;
-        *diverged += cf->n_diverged;
-        *failed += cf->n_failed;
-    }
-}
-
 /* A configuration of (p, o) to describe memory when none is best. */
 static int any_config(const ReportData *d, int p, int o)
 {
@@ -485,7 +472,7 @@ static void section_lr(Report *r, int p, const char *base, const char *label)
                                    {"LO", "5"}, {"HI", "6"}, {"LT", types}};
     figure(r, "lr_sensitivity.gp", plot,
            "(b) Final score against learning rate (best over the other hyperparameters; bars: 95% bootstrap interval over "
-           "seeds; x: every run diverged or failed).",
+           "seeds; x: no configuration at that rate finished every seed: diverged, failed or pruned).",
            subs, 9);
     if (!any_acc) return;
     snprintf(plot, sizeof plot, "%s_lr_accuracy", base);
@@ -744,21 +731,22 @@ static void section_summary(Report *r)
             "with the lowest mean score among those whose seeds all finished.");
     table_start(r);
     table_row(r, 1, "problem\toptimizer\tbest configuration\tscore, mean [95% interval]\tseeds\theld-out accuracy\t"
-                    "seconds to target\truns\tdiverged\tfailed\tgrid edge");
+                    "seconds to target\truns\tdiverged\tfailed\tpruned\tgrid edge");
     for (int p = 0; p < d->n_problems; p++)
         for (int o = 0; o < d->n_optimizers; o++) {
-            int b = report_best(d, p, o), runs, diverged, failed;
-            outcome_counts(d, p, o, &runs, &diverged, &failed);
-            if (runs == 0) continue;
+            const int b = report_best(d, p, o);
+            const ReportOutcomes oc = report_outcomes(d, p, o);
+            if (oc.runs == 0) continue;
             const ReportConfig *cf = b >= 0 ? &d->configs[b] : NULL;
             const Interval none = {NAN, NAN, NAN, 0};
             fmt_interval(cf ? &cf->score_iv : &none, 1, score, sizeof score);
             fmt_num(cf ? cf->acc_mean : NAN, acc, sizeof acc);
             fmt_interval(cf && cf->n_reached == cf->n_runs ? &cf->tt_iv : &none, 1, tt, sizeof tt);
             if (cf) edges_text(cf, edges, sizeof edges);
-            snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s", d->problems[p].label,
-                     d->optimizers[o], cf ? cf->hparams : (diverged == runs ? "all runs diverged" : "none finished"),
-                     score, cf ? cf->n_runs : 0, acc, tt, runs, diverged, failed, cf && cf->n_edges ? edges : "");
+            snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%s", d->problems[p].label,
+                     d->optimizers[o], cf ? cf->hparams : (oc.diverged == oc.runs ? "all runs diverged" : "none finished"),
+                     score, cf ? cf->n_runs : 0, acc, tt, oc.runs, oc.diverged, oc.failed, oc.pruned,
+                     cf && cf->n_edges ? edges : "");
             table_row(r, 0, cells);
         }
     table_end(r);
@@ -858,11 +846,10 @@ static void section_problem(Report *r, int p)
     para(r, "Options %s; run settings %s; target loss %g.", d->problems[p].options, d->problems[p].settings,
          d->problems[p].target);
     for (int o = 0; o < d->n_optimizers; o++) {
-        int runs, diverged, failed;
-        outcome_counts(d, p, o, &runs, &diverged, &failed);
-        if (runs && report_best(d, p, o) < 0)
-            para(r, "%s: no configuration finished all its seeds without diverging (%d runs: %d diverged, %d failed).",
-                 d->optimizers[o], runs, diverged, failed);
+        const ReportOutcomes oc = report_outcomes(d, p, o);
+        if (oc.runs && report_best(d, p, o) < 0)
+            para(r, "%s: no configuration finished all its seeds without diverging (%d runs: %d diverged, %d failed, "
+                    "%d pruned).", d->optimizers[o], oc.runs, oc.diverged, oc.failed, oc.pruned);
     }
     section_loss(r, p, base, label);
     section_lr(r, p, base, label);
@@ -883,7 +870,7 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
 {
     Report r = {.db = db, .d = d, .dir = dir, .err = err, .errlen = errlen};
     char path[4096], h[256];
-    int total = 0, done = 0, diverged = 0, failed = 0;
+    int total = 0, done = 0, diverged = 0, failed = 0, pruned = 0;
     err[0] = 0;
     if (store_make_parent_dirs(dir) != 0 || (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -918,13 +905,14 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
         done += !strcmp(d->runs[i].status, "done");
         diverged += !strcmp(d->runs[i].status, "diverged");
         failed += !strcmp(d->runs[i].status, "failed") || !strcmp(d->runs[i].status, "timeout");
+        pruned += !strcmp(d->runs[i].status, "pruned");
     }
     char opts[16 * (REPORT_NAME_MAX + 2)] = "";
     for (int o = 0; o < d->n_optimizers; o++) strcat(strcat(opts, o ? ", " : ""), d->optimizers[o]);
-    para(&r, "%d %s of %d %s on %d %s; %s %s. %d done, %d diverged, %d failed or timed out, %d unfinished.", total,
-         plural(total, "run", "runs"), d->n_configs, plural(d->n_configs, "configuration", "configurations"),
+    para(&r, "%d %s of %d %s on %d %s; %s %s. %d done, %d diverged, %d failed or timed out, %d pruned, %d unfinished.",
+         total, plural(total, "run", "runs"), d->n_configs, plural(d->n_configs, "configuration", "configurations"),
          d->n_problems, plural(d->n_problems, "problem", "problems"), plural(d->n_optimizers, "optimizer", "optimizers"),
-         opts, done, diverged, failed, total - done - diverged - failed);
+         opts, done, diverged, failed, pruned, total - done - diverged - failed - pruned);
     if (diverged == total) para(&r, "Every run of this sweep diverged: there is no loss to compare.");
     if (d->machine[0]) para(&r, "Machine: %s.", d->machine);
     if (d->verdict) section_verdict(&r);

@@ -6,7 +6,7 @@
 
 const char *run_status_name(RunStatus s)
 {
-    static const char *const names[] = {"pending", "running", "done", "diverged", "failed", "timeout"};
+    static const char *const names[] = {"pending", "running", "done", "diverged", "failed", "timeout", "pruned"};
     return names[s];
 }
 

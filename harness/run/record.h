@@ -18,6 +18,7 @@ typedef enum {
     RUN_DIVERGED, /* stopped at a non-finite or exploding loss */
     RUN_FAILED,   /* stopped by an error (out of memory, device, crash) */
     RUN_TIMEOUT,  /* stopped by the sweep's timeout_s */
+    RUN_PRUNED,   /* stopped early by the sweep's pruning rule */
 } RunStatus;
 
 /* Status as stored in the database ("done", ...). */

@@ -123,7 +123,7 @@ static const char plan_sql[] =
     "DROP TABLE IF EXISTS temp.merge_plan;"
     "CREATE TEMP TABLE merge_plan AS SELECT r.id AS src, ms.id AS sweep_id, r.key AS key, o.id AS old, "
     "CASE WHEN o.id IS NULL THEN 1 "
-    "WHEN r.status IN ('done', 'diverged') AND o.status NOT IN ('done', 'diverged') THEN 2 ELSE 0 END AS action "
+    "WHEN r.status IN ('done', 'diverged', 'pruned') AND o.status NOT IN ('done', 'diverged', 'pruned') THEN 2 ELSE 0 END AS action "
     "FROM shard.runs r JOIN shard.sweeps ss ON ss.id = r.sweep_id JOIN main.sweeps ms ON ms.name = ss.name "
     "LEFT JOIN main.runs o ON o.sweep_id = ms.id AND o.key = r.key";
 

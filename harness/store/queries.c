@@ -7,7 +7,8 @@
 static const char sweeps_sql[] =
     "SELECT s.id, s.name, s.created_at, s.device_name AS device, count(r.id) AS runs, "
     "sum(r.status = 'done') AS done, sum(r.status = 'diverged') AS diverged, "
-    "sum(r.status IN ('failed', 'timeout')) AS failed, sum(r.status IN ('pending', 'running')) AS unfinished "
+    "sum(r.status IN ('failed', 'timeout')) AS failed, sum(r.status = 'pruned') AS pruned, "
+    "sum(r.status IN ('pending', 'running')) AS unfinished "
     "FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id GROUP BY s.id ORDER BY s.id";
 
 static const char runs_sql[] =

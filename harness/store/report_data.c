@@ -169,6 +169,20 @@ static void mean_std(const double *v, int n, double *mean, double *std)
     *std = k > 1 ? sqrt(ss / (k - 1)) : (k ? 0 : NAN);
 }
 
+ReportOutcomes report_outcomes(const ReportData *d, int p, int o)
+{
+    ReportOutcomes out = {0};
+    for (int c = 0; c < d->n_configs; c++) {
+        const ReportConfig *cf = &d->configs[c];
+        if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o])) continue;
+        out.runs += cf->n_runs;
+        out.diverged += cf->n_diverged;
+        out.failed += cf->n_failed;
+        out.pruned += cf->n_pruned;
+    }
+    return out;
+}
+
 double report_run_value(const ReportRun *r, ReportValue what)
 {
     switch (what) {
@@ -298,6 +312,7 @@ static int aggregate(ReportData *d)
             cf->n_done += done;
             cf->n_diverged += !strcmp(run->status, "diverged");
             cf->n_failed += !strcmp(run->status, "failed") || !strcmp(run->status, "timeout");
+            cf->n_pruned += !strcmp(run->status, "pruned");
             cf->n_params = run->n_params;
             if (run->n_params > 0 && isfinite(run->state_bytes)) cf->state_per_param = run->state_bytes / run->n_params;
             if (!(run->peak_bytes <= cf->peak_bytes)) cf->peak_bytes = run->peak_bytes;

@@ -69,7 +69,7 @@ typedef struct {
     char groups[REPORT_JSON_MAX];   /* its parameter groups' overrides, "vectors.weight_decay=0 ...", or "" */
     double lr, weight_decay;        /* their lr and weight_decay (NAN when absent) */
     int n_runs;                     /* seeds recorded */
-    int n_done, n_diverged, n_failed; /* by outcome (failed includes timeout) */
+    int n_done, n_diverged, n_failed, n_pruned; /* by outcome (failed includes timeout) */
     double score_mean, score_std;   /* over done seeds (NAN if none) */
     double acc_mean;                /* mean held-out accuracy of done seeds */
     double tt_mean, tt_std;         /* seconds to target over seeds that reached it */
@@ -130,6 +130,16 @@ int report_optimizer_index(const ReportData *d, const char *name);
 
 /* The best configuration of optimizer o on problem p, or -1. */
 int report_best(const ReportData *d, int p, int o);
+
+/* How the runs of optimizer o on problem p ended, over all its configurations. */
+typedef struct {
+    int runs;      /* runs recorded */
+    int diverged;  /* ended diverged */
+    int failed;    /* ended failed or timeout */
+    int pruned;    /* stopped by the sweep's pruning rule */
+} ReportOutcomes;
+
+ReportOutcomes report_outcomes(const ReportData *d, int p, int o);
 
 /* The value `what` of a run (NAN when it has none). */
 double report_run_value(const ReportRun *r, ReportValue what);

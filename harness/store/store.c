@@ -317,7 +317,26 @@ static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
     [2] = "ALTER TABLE sweeps ADD COLUMN machine TEXT; ALTER TABLE runs ADD COLUMN threads INTEGER; "
           "ALTER TABLE runs ADD COLUMN flops_per_step REAL; ALTER TABLE runs ADD COLUMN flops_per_eval REAL; "
           "ALTER TABLE runs ADD COLUMN gflops REAL; ALTER TABLE runs ADD COLUMN sgemm_gflops REAL",
+    /* the status 'pruned': the CHECK of runs.status is widened in place, by
+     * SQLite's documented procedure for loosening a constraint (the table's
+     * text in sqlite_master is rewritten, then the schema cookie bumped by
+     * upgrade_schema); every stored row satisfies the wider one, so no row
+     * is touched */
+    [3] = "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, '''timeout'')', "
+          "'''timeout'',''pruned'')') WHERE type = 'table' AND name = 'runs'; PRAGMA writable_schema = OFF",
 };
+
+/* Tells every connection that sqlite_master was rewritten (the last step
+ * of SQLite's procedure for changing a table's text in place). */
+static int bump_schema_cookie(sqlite3 *db, char **msg)
+{
+    long long cookie = 0;
+    char sql[128];
+    int rc = query_int(db, "PRAGMA schema_version", &cookie);
+    snprintf(sql, sizeof sql, "PRAGMA writable_schema = ON; PRAGMA schema_version = %lld; PRAGMA writable_schema = OFF",
+             cookie + 1);
+    return rc == SQLITE_OK ? sqlite3_exec(db, sql, NULL, NULL, msg) : rc;
+}
 
 /* Brings an older database to this version, in one transaction. */
 static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
@@ -329,6 +348,7 @@ static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errle
     from = version;
     for (; rc == SQLITE_OK && version >= STORE_OLDEST_VERSION && version < STORE_SCHEMA_VERSION; version++)
         rc = sqlite3_exec(db, upgrade_sql[version], NULL, NULL, &msg);
+    if (rc == SQLITE_OK && from < 4) rc = bump_schema_cookie(db, &msg);
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
@@ -685,7 +705,7 @@ typedef struct {
 /* What an existing row of status/owner means for `owner`. */
 static ClaimState existing_state(const char *status, const char *row_owner, const char *owner)
 {
-    if (!strcmp(status, "done") || !strcmp(status, "diverged")) return CLAIM_FINISHED;
+    if (!strcmp(status, "done") || !strcmp(status, "diverged") || !strcmp(status, "pruned")) return CLAIM_FINISHED;
     if ((!strcmp(status, "pending") || !strcmp(status, "running")) && row_owner && strcmp(row_owner, owner) &&
         host_process_alive(row_owner))
         return CLAIM_BUSY;

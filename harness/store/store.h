@@ -19,8 +19,8 @@
 #include "harness/run/config.h"
 #include "harness/run/record.h"
 
-#define STORE_SCHEMA_VERSION 3
-#define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added) when opened to write */
+#define STORE_SCHEMA_VERSION 4
+#define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added, status pruned) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
 #define STORE_QUICK_CHECK_MAX_BYTES (64L << 20) /* larger files skip PRAGMA quick_check at open (BENCHMARKS.md) */

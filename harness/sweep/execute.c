@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness/core/hostinfo.h"
+#include "harness/core/rng.h"
 #include "harness/core/timing.h"
 #include "harness/store/store.h"
 #include "harness/sweep/pool.h"
@@ -49,6 +50,9 @@ typedef struct {
     const ExecOptions *opt;  /* caller's options */
     ExecCounts *counts;      /* outcome counts */
     Progress *progress;      /* what is printed */
+    Pruner *pruner;          /* the pruning rule's state, NULL without one */
+    int *group;              /* per run: the group it competes in (problem instance and budget) */
+    long *seen;              /* per run: rows already shown to the pruner */
     double last_write;       /* when results were last committed */
     int failed;              /* a database write failed */
     char err[ERRMSG_MAX];    /* its message */
@@ -115,8 +119,61 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
     ex->counts->diverged += sum->status == RUN_DIVERGED;
     ex->counts->failed += sum->status == RUN_FAILED;
     ex->counts->timeout += sum->status == RUN_TIMEOUT;
+    ex->counts->pruned += sum->status == RUN_PRUNED;
+    ex->counts->steps_budget += ex->todo[task].steps;
+    if (sum->status == RUN_PRUNED) ex->counts->steps_saved += ex->todo[task].steps - sum->steps_done;
+    if (ex->pruner && sum->status == RUN_DONE) pruner_done(ex->pruner, ex->group[task], rows, n_rows);
     progress_update(ex->progress, sum->status);
     if (now_seconds() - ex->last_write > COMMIT_SECONDS) write_pending(ex, 0);
+}
+
+/* New rows of a run in flight: 1 when the pruning rule stops it. */
+static int exec_rows(void *ctx, long task, const MetricRow *rows, long n_rows)
+{
+    Exec *ex = ctx;
+    int prune = 0;
+    for (long i = ex->seen[task]; i < n_rows && !prune; i++)
+        prune = pruner_observe(ex->pruner, task, ex->group[task], ex->todo[task].steps, &rows[i]);
+    ex->seen[task] = n_rows;
+    return prune;
+}
+
+/* Shuffles the runs (with their ids) into a fixed order drawn from seed.
+ * Under pruning, the order in which runs reach a rung decides which go on;
+ * a sweep file lists a grid in sorted order (every lr better than the one
+ * before it, say), which would let ASHA promote nearly every run, so a
+ * pruned sweep runs its configurations in a seeded random order instead, as
+ * a random search would draw them. */
+static void shuffle_runs(RunConfig *todo, int64_t *ids, long n, uint64_t seed)
+{
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(rng_uniform(seed, RNG_STREAM_ORDER, (uint64_t)i) * (double)(i + 1));
+        RunConfig c = todo[i];
+        int64_t id = ids[i];
+        todo[i] = todo[j], ids[i] = ids[j];
+        todo[j] = c, ids[j] = id;
+    }
+}
+
+/* The group of each run: runs of one problem instance with one step budget
+ * (and logging and evaluation steps) compete with each other. Returns the number of groups, -1 when out of memory. */
+static int group_runs(const RunConfig *todo, long n, int *group)
+{
+    char (*keys)[CONFIG_TEXT_MAX] = malloc(sizeof *keys * (size_t)(n ? n : 1));
+    int n_groups = 0;
+    if (!keys) return -1;
+    for (long i = 0; i < n; i++) {
+        char opts[CONFIG_TEXT_MAX - 64], key[CONFIG_TEXT_MAX];
+        params_json(&todo[i].problem_opts, opts, sizeof opts);
+        snprintf(key, sizeof key, "%s %s %ld %ld %ld", todo[i].problem->name, opts, todo[i].steps, todo[i].log_every,
+                 todo[i].eval_every);
+        int g = 0;
+        while (g < n_groups && strcmp(keys[g], key)) g++;
+        if (g == n_groups) memcpy(keys[n_groups++], key, sizeof key);
+        group[i] = g;
+    }
+    free(keys);
+    return n_groups;
 }
 
 /* Shows a wait for another process's database lock on the progress line. */
@@ -135,14 +192,22 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
     Exec ex = {.db = db, .todo = todo, .ids = ids, .n = n, .opt = opt, .counts = counts, .progress = progress,
                .last_write = now_seconds()};
     int rc = -1;
+    const int pruning = opt->prune.method != PRUNE_NONE;
+    int n_groups = 0;
     ex.started = calloc((size_t)(n ? n : 1), 1);
     ex.starts = malloc((size_t)(n ? n : 1) * sizeof *ex.starts);
-    if (!ex.started || !ex.starts) {
+    ex.group = pruning ? malloc((size_t)(n ? n : 1) * sizeof *ex.group) : NULL;
+    ex.seen = pruning ? calloc((size_t)(n ? n : 1), sizeof *ex.seen) : NULL;
+    if (pruning && ex.group && (n_groups = group_runs(todo, n, ex.group)) >= 0)
+        ex.pruner = pruner_new(&opt->prune, n, n_groups);
+    if (!ex.started || !ex.starts || (pruning && (!ex.seen || !ex.pruner))) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
     PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
-                      .on_finish = exec_finish, .ctx = &ex, .stop = &stop_requested};
+                      .on_finish = exec_finish, .on_rows = pruning ? exec_rows : NULL,
+                      .prune = pruning ? &opt->prune : NULL,
+                      .ctx = &ex, .stop = &stop_requested};
     const int pool_rc = pool_run(todo, n, &po);
     write_pending(&ex, 1);
     if (ex.failed) snprintf(err, errlen, "%s", ex.err);
@@ -152,6 +217,9 @@ cleanup:
     free(ex.ended);
     free(ex.started);
     free(ex.starts);
+    free(ex.group);
+    free(ex.seen);
+    pruner_free(ex.pruner);
     return rc;
 }
 
@@ -225,6 +293,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     progress_note(&progress, "");
     for (;;) {
         progress_add(&progress, c.n_todo);
+        if (opt->prune.method != PRUNE_NONE) shuffle_runs(c.todo, c.todo_ids, c.n_todo, opt->order_seed);
         if (c.n_todo && (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, opt, counts, &progress, err, errlen)))
             break;
         if (c.n_busy == 0 || stop_requested) break;

@@ -10,11 +10,14 @@
 #include <sqlite3.h>
 
 #include "harness/run/record.h"
+#include "harness/sweep/prune.h"
 
 typedef struct {
     int jobs;            /* worker processes */
     double timeout_s;    /* per-run limit; 0 = none */
     int quiet;           /* no progress output */
+    PruneSpec prune;     /* stopping hopeless runs early (PRUNE_NONE: never) */
+    uint64_t order_seed; /* with pruning: runs go in an order shuffled from this seed */
     /* Called in the parent for every run that ended, after it is stored. */
     void (*on_result)(void *ctx, const RunConfig *cfg, int64_t run_id, const RunSummary *sum);
     void *ctx;           /* passed to on_result */
@@ -28,6 +31,9 @@ typedef struct {
     long diverged;       /* ended diverged */
     long failed;         /* ended failed (crashed, or an error) */
     long timeout;        /* ended past the sweep's timeout_s */
+    long pruned;         /* stopped early by the pruning rule */
+    long steps_budget;   /* steps asked for by the runs that ended in this call */
+    long steps_saved;    /* steps the pruned ones did not run */
     int interrupted;     /* the signal (SIGINT, SIGTERM) that stopped it, or 0 */
 } ExecCounts;
 

@@ -25,10 +25,10 @@
 #define FLUSH_SECONDS 1.0     /* a worker writes its rows at least this often */
 #define QUEUE_BELOW_SECONDS 0.05 /* runs shorter than this on average are queued two deep */
 
-enum { REC_ROW = 1, REC_SUMMARY = 2 };
+enum { REC_ROW = 1, REC_SUMMARY = 2, REC_WAIT = 3 };
 
 typedef struct {
-    int type;  /* REC_ROW or REC_SUMMARY */
+    int type;  /* REC_ROW, REC_SUMMARY or REC_WAIT (at a pruning checkpoint; nothing follows) */
     int count; /* rows that follow (REC_ROW), or 1 */
 } RecordHeader;
 
@@ -37,6 +37,10 @@ typedef struct {
 /* Rows waiting in a worker to be written to the parent. */
 typedef struct {
     int fd;                             /* result pipe */
+    int task_fd;                        /* the parent's answers at pruning checkpoints come here */
+    const PruneSpec *prune;             /* the pruning rule, NULL for none */
+    long steps;                         /* the current run's budget */
+    int next_rung;                      /* its next ASHA rung */
     int n;                              /* rows held */
     double last_flush;                  /* when rows were last written */
     MetricRow rows[WORKER_ROW_BUFFER];  /* the rows */
@@ -58,13 +62,6 @@ static void flush_rows(RowStream *rs)
     rs->last_flush = now_seconds();
 }
 
-static void stream_row(void *ctx, const MetricRow *row)
-{
-    RowStream *rs = ctx;
-    rs->rows[rs->n++] = *row;
-    if (rs->n == WORKER_ROW_BUFFER || now_seconds() - rs->last_flush > FLUSH_SECONDS) flush_rows(rs);
-}
-
 /* Reads exactly len bytes; 0 at a clean end of input, 1 when read. */
 static int read_all(int fd, void *buf, size_t len)
 {
@@ -79,9 +76,25 @@ static int read_all(int fd, void *buf, size_t len)
     return 1;
 }
 
+static void stream_row(void *ctx, const MetricRow *row)
+{
+    RowStream *rs = ctx;
+    rs->rows[rs->n++] = *row;
+    if (rs->prune && prune_checkpoint(rs->prune, rs->steps, row->step, &rs->next_rung)) {
+        /* the parent decides now: a byte to go on, or SIGKILL */
+        char go;
+        RecordHeader h = {REC_WAIT, 1};
+        flush_rows(rs);
+        send_up(rs->fd, &h, sizeof h);
+        if (!read_all(rs->task_fd, &go, 1)) _exit(3);
+        return;
+    }
+    if (rs->n == WORKER_ROW_BUFFER || now_seconds() - rs->last_flush > FLUSH_SECONDS) flush_rows(rs);
+}
+
 /* A worker: runs each configuration read from task_fd on its threads (or
  * on its share of the cores among n_workers), streaming records up. */
-static void worker_main(int task_fd, int result_fd, int n_workers)
+static void worker_main(int task_fd, int result_fd, int n_workers, const PruneSpec *prune)
 {
     static RowStream rs; /* static: too large for the stack */
     static RunConfig cfg;
@@ -93,8 +106,12 @@ static void worker_main(int task_fd, int result_fd, int n_workers)
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C stops */
     rs.fd = result_fd;
+    rs.task_fd = task_fd;
+    rs.prune = prune;
     while (read_all(task_fd, &cfg, sizeof cfg)) {
         rs.n = 0;
+        rs.steps = cfg.steps;
+        rs.next_rung = 0;
         rs.last_flush = now_seconds();
         const int share = host_cores() / n_workers;
         omp_set_num_threads(cfg.threads > 0 ? cfg.threads : share > 1 ? share : 1);
@@ -120,9 +137,10 @@ typedef struct {
     size_t in_len, in_cap; /* bytes held, room */
     MetricRow *rows;    /* rows of the current run */
     long n_rows, cap_rows; /* held, room */
+    int waiting;        /* it waits at a pruning checkpoint for the parent's answer */
 } Worker;
 
-static int spawn(Worker *w, int n_workers, Worker *all)
+static int spawn(Worker *w, int n_workers, Worker *all, const PruneSpec *prune)
 {
     int task[2], result[2];
     if (pipe(task) != 0) return -1;
@@ -141,7 +159,7 @@ static int spawn(Worker *w, int n_workers, Worker *all)
             if (all[i].pid) close(all[i].task_fd), close(all[i].result_fd);
         close(task[1]);
         close(result[0]);
-        worker_main(task[0], result[1], n_workers);
+        worker_main(task[0], result[1], n_workers, prune);
     }
     close(task[0]);
     close(result[1]);
@@ -213,12 +231,18 @@ static int parse_inbox(Worker *w, RunSummary *sum)
     while (w->in_len - off >= sizeof(RecordHeader)) {
         RecordHeader h;
         memcpy(&h, w->inbox + off, sizeof h);
-        size_t need = h.type == REC_ROW ? (size_t)h.count * sizeof(MetricRow) : sizeof(RunSummary);
-        if ((h.type != REC_ROW && h.type != REC_SUMMARY) || h.count < 1 || h.count > WORKER_ROW_BUFFER) return -1;
+        size_t need = h.type == REC_ROW    ? (size_t)h.count * sizeof(MetricRow)
+                      : h.type == REC_WAIT ? 0
+                                           : sizeof(RunSummary);
+        if ((h.type != REC_ROW && h.type != REC_SUMMARY && h.type != REC_WAIT) || h.count < 1 ||
+            h.count > WORKER_ROW_BUFFER)
+            return -1;
         if (w->in_len - off - sizeof h < need) break;
         const char *payload = w->inbox + off + sizeof h;
         if (h.type == REC_ROW) {
             if (append_rows(w, (const MetricRow *)(const void *)payload, h.count)) return -1;
+        } else if (h.type == REC_WAIT) {
+            w->waiting = 1; /* nothing more comes before the parent answers */
         } else {
             memcpy(sum, payload, sizeof *sum);
             finished = 1;
@@ -267,6 +291,7 @@ static void start(Worker *wk, long task, const PoolOptions *opt)
     wk->task = task;
     wk->started = now_seconds();
     wk->n_rows = 0;
+    wk->waiting = 0;
     if (opt->on_start) opt->on_start(opt->ctx, task);
 }
 
@@ -275,7 +300,7 @@ static void start(Worker *wk, long task, const PoolOptions *opt)
  * pipe and starts the moment the current run ends. */
 static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt)
 {
-    if (!w[i].pid && spawn(&w[i], jobs, w) != 0) {
+    if (!w[i].pid && spawn(&w[i], jobs, w, opt->prune) != 0) {
         perror("optbench: starting a worker");
         return -1;
     }
@@ -323,7 +348,8 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
             rc = 1;
             break;
         }
-        const int queue = ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
+        /* under pruning a worker's pipe carries answers, so runs are not queued behind one another */
+        const int queue = !opt->prune && ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
         if (feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
         int busy = 0, timeout_ms = 200;
         for (int i = 0; i < jobs; i++) {
@@ -355,6 +381,15 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 } else if (state < 0) {
                     describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
                     lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
+                } else if (w[i].waiting && opt->on_rows(opt->ctx, w[i].task, w[i].rows, w[i].n_rows)) {
+                    /* pruned: the worker is stopped where it waits, a fresh one takes the next run */
+                    w[i].waiting = 0;
+                    reap(&w[i], 1, &ru);
+                    lost_summary(cfg, &w[i], RUN_PRUNED, "pruned", &ru, &sum);
+                } else if (w[i].waiting) {
+                    w[i].waiting = 0;
+                    (void)write_all(w[i].task_fd, "c", 1); /* go on; a worker that died is noticed by its stream */
+                    break;
                 } else if (opt->timeout_s > 0 && now_seconds() - w[i].started > opt->timeout_s) {
                     reap(&w[i], 1, &ru);
                     snprintf(why, sizeof why, "exceeded timeout_s = %g", opt->timeout_s);

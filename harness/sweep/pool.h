@@ -7,6 +7,10 @@
  * only the worker and its current run: the run is reported failed/timeout
  * with the reason and the rows it had sent, and a fresh worker takes the
  * next one. The parent alone touches the database, through the callbacks.
+ * Under a pruning rule a worker stops at each checkpoint of its run and
+ * waits for the parent's word (go on, or be killed as pruned), so that every
+ * decision reads the same rows whatever the timing: with one worker, a
+ * pruned sweep repeats exactly.
  */
 #ifndef OPTBENCH_POOL_H
 #define OPTBENCH_POOL_H
@@ -14,6 +18,7 @@
 #include <signal.h>
 
 #include "harness/run/record.h"
+#include "harness/sweep/prune.h"
 
 typedef struct {
     int jobs;           /* worker processes at most */
@@ -22,6 +27,12 @@ typedef struct {
     void (*on_start)(void *ctx, long task);
     /* A run ended (done, diverged, failed or timeout) with its rows. */
     void (*on_finish)(void *ctx, long task, const RunSummary *sum, const MetricRow *rows, long n_rows);
+    /* With prune set: a run reached a checkpoint of the pruning rule (see
+     * prune_checkpoint) and its worker waits for the answer; rows holds all
+     * of its rows so far. Returning 1 stops the run (the worker is killed),
+     * which ends as pruned with those rows; 0 lets it go on. */
+    int (*on_rows)(void *ctx, long task, const MetricRow *rows, long n_rows);
+    const PruneSpec *prune; /* the pruning rule, NULL for none: its checkpoints make a worker wait */
     void *ctx;          /* passed to the callbacks */
     volatile sig_atomic_t *stop; /* when it becomes non-zero, workers are killed and pool_run returns */
 } PoolOptions;

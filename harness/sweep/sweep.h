@@ -13,6 +13,7 @@
 #define OPTBENCH_SWEEP_H
 
 #include "harness/run/config.h"
+#include "harness/sweep/prune.h"
 
 #define SWEEP_MAX_ENTRIES 32  /* problems or optimizers in one file */
 #define SWEEP_MAX_VALUES 64   /* values on one listed axis */
@@ -61,6 +62,7 @@ typedef struct {
     int quasirandom;          /* 1: the random search draws a scrambled Halton sequence */
     long samples;             /* random search: configurations per problem x optimizer */
     uint64_t search_seed;     /* random search: seed of the draws */
+    PruneSpec prune;          /* stopping hopeless runs early (method PRUNE_NONE: never) */
     int n_problems;           /* problem entries */
     SweepEntry problems[SWEEP_MAX_ENTRIES];
     int n_optimizers;         /* optimizer entries */

@@ -113,7 +113,8 @@ int sweep_spec_difference(const char *stored, const char *text, char *key, size_
     int have_a = load(stored, &a) == 0, have_b = have_a && load(text, &b) == 0, rc = 1;
     Walk w = {.a = &a, .b = &b, .key = key, .keylen = keylen, .old_value = old_value, .new_value = new_value,
               .valuelen = valuelen};
-    yaml_node_t *ra = have_b ? yaml_document_get_root_node(&a) : NULL, *rb = have_b ? yaml_document_get_root_node(&b) : NULL;
+    yaml_node_t *ra = have_b ? yaml_document_get_root_node(&a) : NULL;
+    yaml_node_t *rb = have_b ? yaml_document_get_root_node(&b) : NULL;
     if (!ra || !rb) differ(&w, "", NULL, NULL);
     else rc = walk(&w, "", ra, rb);
     if (have_b) yaml_document_delete(&b);

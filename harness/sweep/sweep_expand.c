@@ -87,7 +87,7 @@ oom:
 
 /* The first primes: the Halton base of each axis of an entry. */
 static const unsigned halton_primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53};
-_Static_assert(sizeof halton_primes / sizeof halton_primes[0] >= PARAMS_MAX, "a Halton base for every axis of an entry");
+_Static_assert(sizeof halton_primes / sizeof halton_primes[0] >= PARAMS_MAX, "a Halton base for every axis");
 #define HALTON_DIGITS 24 /* base-b digits of an index read (2^24 samples and more in any base) */
 
 #define HALTON_BASE_MAX 53 /* the largest of them */

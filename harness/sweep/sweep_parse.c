@@ -370,6 +370,52 @@ static int parse_seeds(Parser *ps, const yaml_node_t *node)
     return 0;
 }
 
+/* prune: {method: asha, min_steps: K, reduction: R} or {method: median, after: K}. */
+static int parse_prune(Parser *ps, const yaml_node_t *node)
+{
+    PruneSpec *pr = &ps->spec->prune;
+    const char *method = NULL;
+    double v;
+    if (node->type != YAML_MAPPING_NODE)
+        return fail_at(ps, node, "prune",
+                       "expected {method: asha, min_steps: K, reduction: 3} or {method: median, after: K}");
+    pr->reduction = 3;
+    pr->min_steps = pr->after = -1;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn = node_at(ps, p->key), *vn = node_at(ps, p->value);
+        const char *key = scalar(kn);
+        char what[64];
+        snprintf(what, sizeof what, "prune.%s", key ? key : "?");
+        if (!key) return fail_at(ps, kn, "prune", "keys must be plain names");
+        if (!strcmp(key, "method")) {
+            method = scalar(vn);
+            if (!method || (strcmp(method, "asha") && strcmp(method, "median")))
+                return fail_at(ps, vn, what, "expected asha or median");
+            pr->method = !strcmp(method, "asha") ? PRUNE_ASHA : PRUNE_MEDIAN;
+        } else if (!strcmp(key, "min_steps")) {
+            if (parse_number(ps, vn, what, 1, 1e9, 1, &v)) return -1;
+            pr->min_steps = (long)v;
+        } else if (!strcmp(key, "reduction")) {
+            if (parse_number(ps, vn, what, 2, 100, 1, &v)) return -1;
+            pr->reduction = (int)v;
+        } else if (!strcmp(key, "after")) {
+            if (parse_number(ps, vn, what, 0, 1e9, 1, &v)) return -1;
+            pr->after = (long)v;
+        } else {
+            return fail_at(ps, kn, what, "unknown key (known: method, min_steps, reduction, after)");
+        }
+    }
+    if (!method) return fail_at(ps, node, "prune", "needs method: asha or median");
+    if (pr->method == PRUNE_ASHA && pr->min_steps < 0)
+        return fail_at(ps, node, "prune", "method asha needs min_steps: K");
+    if (pr->method == PRUNE_ASHA && pr->after >= 0)
+        return fail_at(ps, node, "prune", "'after' belongs to method median");
+    if (pr->method == PRUNE_MEDIAN && pr->after < 0) return fail_at(ps, node, "prune", "method median needs after: K");
+    if (pr->method == PRUNE_MEDIAN && pr->min_steps >= 0)
+        return fail_at(ps, node, "prune", "'min_steps' belongs to method asha");
+    return 0;
+}
+
 /* Every top-level key; problems and optimizers are read after the rest so
  * that `search: random` is known whatever the key order. */
 static int parse_root(Parser *ps, const yaml_node_t *root)
@@ -408,6 +454,8 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
         } else if (!strcmp(key, "search_seed")) {
             rc = parse_number(ps, vn, key, 0, 9007199254740992.0, 1, &v);
             spec->search_seed = (uint64_t)v;
+        } else if (!strcmp(key, "prune")) {
+            rc = parse_prune(ps, vn);
         } else if (!strcmp(key, "problems")) {
             problems = vn;
         } else if (!strcmp(key, "optimizers")) {
@@ -416,7 +464,7 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             char known[512] = "name, seeds";
             for (int i = 0; i < n_run_settings; i++)
                 if (run_settings[i].scope & SETTING_SWEEP) strcat(strcat(known, ", "), run_settings[i].def.name);
-            return fail_at(ps, kn, key, "unknown key (known: %s, search, samples, search_seed, problems, optimizers)",
+            return fail_at(ps, kn, key, "unknown key (known: %s, search, samples, search_seed, prune, problems, optimizers)",
                            known);
         }
         if (rc) return -1;
