@@ -122,20 +122,24 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
     ex->counts->pruned += sum->status == RUN_PRUNED;
     ex->counts->steps_budget += ex->todo[task].steps;
     if (sum->status == RUN_PRUNED) ex->counts->steps_saved += ex->todo[task].steps - sum->steps_done;
-    if (ex->pruner && sum->status == RUN_DONE) pruner_done(ex->pruner, ex->group[task], rows, n_rows);
+    if (ex->pruner) pruner_end(ex->pruner, task);
     progress_update(ex->progress, sum->status);
     if (now_seconds() - ex->last_write > COMMIT_SECONDS) write_pending(ex, 0);
 }
 
-/* New rows of a run in flight: 1 when the pruning rule stops it. */
-static int exec_rows(void *ctx, long task, const MetricRow *rows, long n_rows)
+/* New rows of a run in flight at a checkpoint: the pruning rule's verdict. */
+static PruneVerdict exec_rows(void *ctx, long task, const MetricRow *rows, long n_rows)
 {
     Exec *ex = ctx;
-    int prune = 0;
-    for (long i = ex->seen[task]; i < n_rows && !prune; i++)
-        prune = pruner_observe(ex->pruner, task, ex->group[task], ex->todo[task].steps, &rows[i]);
+    for (long i = ex->seen[task]; i < n_rows; i++) {
+        if (pruner_observe(ex->pruner, task, ex->todo[task].steps, &rows[i]) == 0) continue;
+        snprintf(ex->err, sizeof ex->err, "out of memory for the pruning rule's losses of %ld runs", ex->n);
+        ex->failed = 1;
+        stop_requested = SIGTERM; /* nothing more can be decided or stored */
+        return PRUNE_GO;
+    }
     ex->seen[task] = n_rows;
-    return prune;
+    return pruner_decide(ex->pruner, task);
 }
 
 /* Shuffles the runs (with their ids) into a fixed order drawn from seed.
@@ -156,12 +160,12 @@ static void shuffle_runs(RunConfig *todo, int64_t *ids, long n, uint64_t seed)
 }
 
 /* The group of each run: runs of one problem instance with one step budget
- * (and logging and evaluation steps) compete with each other. Returns the number of groups, -1 when out of memory. */
+ * (and logging and evaluation steps) compete with each other. 0, or -1
+ * when out of memory. */
 static int group_runs(const RunConfig *todo, long n, int *group)
 {
-    char (*keys)[CONFIG_TEXT_MAX] = malloc(sizeof *keys * (size_t)(n ? n : 1));
-    int n_groups = 0;
-    if (!keys) return -1;
+    char (*keys)[CONFIG_TEXT_MAX] = NULL; /* each group's key */
+    int n_groups = 0, cap = 0, rc = -1;
     for (long i = 0; i < n; i++) {
         char opts[CONFIG_TEXT_MAX - 64], key[CONFIG_TEXT_MAX];
         params_json(&todo[i].problem_opts, opts, sizeof opts);
@@ -169,11 +173,18 @@ static int group_runs(const RunConfig *todo, long n, int *group)
                  todo[i].eval_every);
         int g = 0;
         while (g < n_groups && strcmp(keys[g], key)) g++;
+        if (g == n_groups && n_groups == cap) {
+            void *grown = realloc(keys, sizeof *keys * (size_t)(cap = cap ? 2 * cap : 8));
+            if (!grown) goto cleanup;
+            keys = grown;
+        }
         if (g == n_groups) memcpy(keys[n_groups++], key, sizeof key);
         group[i] = g;
     }
+    rc = 0;
+cleanup:
     free(keys);
-    return n_groups;
+    return rc;
 }
 
 /* Shows a wait for another process's database lock on the progress line. */
@@ -193,13 +204,11 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
                .last_write = now_seconds()};
     int rc = -1;
     const int pruning = opt->prune.method != PRUNE_NONE;
-    int n_groups = 0;
     ex.started = calloc((size_t)(n ? n : 1), 1);
     ex.starts = malloc((size_t)(n ? n : 1) * sizeof *ex.starts);
     ex.group = pruning ? malloc((size_t)(n ? n : 1) * sizeof *ex.group) : NULL;
     ex.seen = pruning ? calloc((size_t)(n ? n : 1), sizeof *ex.seen) : NULL;
-    if (pruning && ex.group && (n_groups = group_runs(todo, n, ex.group)) >= 0)
-        ex.pruner = pruner_new(&opt->prune, n, n_groups);
+    if (pruning && ex.group && group_runs(todo, n, ex.group) == 0) ex.pruner = pruner_new(&opt->prune, n, ex.group);
     if (!ex.started || !ex.starts || (pruning && (!ex.seen || !ex.pruner))) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;

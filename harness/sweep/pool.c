@@ -285,6 +285,16 @@ typedef struct {
 static int backlog_empty(const Backlog *b) { return b->n_retry == 0 && b->next >= b->n; }
 static long backlog_take(Backlog *b) { return b->n_retry ? b->retry[--b->n_retry] : b->next++; }
 
+/* The pruning rule's verdict on worker wk's run where it waits at a
+ * checkpoint (PRUNE_WAIT while not yet known, and when it does not wait). */
+static PruneVerdict answer(Worker *wk, const PoolOptions *opt)
+{
+    if (!wk->waiting) return PRUNE_WAIT;
+    const PruneVerdict v = opt->on_rows(opt->ctx, wk->task, wk->rows, wk->n_rows);
+    if (v != PRUNE_WAIT) wk->waiting = 0;
+    return v;
+}
+
 /* Marks run `task` as started on worker wk. */
 static void start(Worker *wk, long task, const PoolOptions *opt)
 {
@@ -334,6 +344,7 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     Backlog backlog = {.n = n, .retry = calloc((size_t)jobs, sizeof(long))};
     int rc = -1;
     long ended = 0;          /* runs that ended, for the mean run time */
+    int moved = 0;           /* the last pass read records, answered a worker or ended a run */
     double ended_wall = 0;   /* their wall seconds */
     RunSummary sum;
     struct rusage ru;
@@ -351,9 +362,10 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
         /* under pruning a worker's pipe carries answers, so runs are not queued behind one another */
         const int queue = !opt->prune && ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
         if (feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
-        int busy = 0, timeout_ms = 200;
+        int busy = 0, timeout_ms = 200, waits = 0;
         for (int i = 0; i < jobs; i++) {
             busy |= w[i].task >= 0;
+            waits |= w[i].task >= 0 && w[i].waiting;
             pfd[i].fd = w[i].task >= 0 ? w[i].result_fd : -1;
             pfd[i].events = POLLIN;
             if (w[i].task >= 0 && opt->timeout_s > 0) {
@@ -366,13 +378,21 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
             rc = 0;
             break;
         }
+        /* a run that waits for an earlier one is asked again at once after
+         * anything changed, not at the next event */
+        if (waits && moved) timeout_ms = 0;
+        moved = 0;
         if (poll(pfd, (nfds_t)jobs, timeout_ms) < 0 && errno != EINTR) {
             perror("optbench: poll");
             goto cleanup;
         }
         for (int i = 0; i < jobs; i++) {
             int state = 0;
-            if (w[i].task >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) state = drain(&w[i], &sum);
+            PruneVerdict verdict;
+            if (w[i].task >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                state = drain(&w[i], &sum);
+                moved = 1;
+            }
             /* one read may bring the ends of several short runs */
             while (w[i].task >= 0) {
                 const RunConfig *cfg = &cfgs[w[i].task];
@@ -381,14 +401,13 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 } else if (state < 0) {
                     describe_exit(reap(&w[i], 0, &ru), why, sizeof why);
                     lost_summary(cfg, &w[i], RUN_FAILED, why, &ru, &sum);
-                } else if (w[i].waiting && opt->on_rows(opt->ctx, w[i].task, w[i].rows, w[i].n_rows)) {
+                } else if ((verdict = answer(&w[i], opt)) == PRUNE_STOP) {
                     /* pruned: the worker is stopped where it waits, a fresh one takes the next run */
-                    w[i].waiting = 0;
                     reap(&w[i], 1, &ru);
                     lost_summary(cfg, &w[i], RUN_PRUNED, "pruned", &ru, &sum);
-                } else if (w[i].waiting) {
-                    w[i].waiting = 0;
+                } else if (verdict == PRUNE_GO) {
                     (void)write_all(w[i].task_fd, "c", 1); /* go on; a worker that died is noticed by its stream */
+                    moved = 1;
                     break;
                 } else if (opt->timeout_s > 0 && now_seconds() - w[i].started > opt->timeout_s) {
                     reap(&w[i], 1, &ru);
@@ -412,6 +431,7 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 w[i].queued = -1;
                 ended++;
                 ended_wall += sum.wall_seconds;
+                moved = 1;
                 if (!(opt->stop && *opt->stop) && feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
                 opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
                 state = w[i].task >= 0 ? parse_inbox(&w[i], &sum) : 0;

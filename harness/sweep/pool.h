@@ -8,9 +8,9 @@
  * with the reason and the rows it had sent, and a fresh worker takes the
  * next one. The parent alone touches the database, through the callbacks.
  * Under a pruning rule a worker stops at each checkpoint of its run and
- * waits for the parent's word (go on, or be killed as pruned), so that every
- * decision reads the same rows whatever the timing: with one worker, a
- * pruned sweep repeats exactly.
+ * waits for the parent's word (go on, or be killed as pruned; the word may
+ * wait for other runs to get further), so that every decision reads the
+ * rows the rule asks for whatever the timing.
  */
 #ifndef OPTBENCH_POOL_H
 #define OPTBENCH_POOL_H
@@ -29,9 +29,11 @@ typedef struct {
     void (*on_finish)(void *ctx, long task, const RunSummary *sum, const MetricRow *rows, long n_rows);
     /* With prune set: a run reached a checkpoint of the pruning rule (see
      * prune_checkpoint) and its worker waits for the answer; rows holds all
-     * of its rows so far. Returning 1 stops the run (the worker is killed),
-     * which ends as pruned with those rows; 0 lets it go on. */
-    int (*on_rows)(void *ctx, long task, const MetricRow *rows, long n_rows);
+     * of its rows so far. PRUNE_STOP stops the run (the worker is killed),
+     * which ends as pruned with those rows; PRUNE_GO lets it go on;
+     * PRUNE_WAIT keeps it waiting, to be asked again after any other
+     * worker's records arrive or a run ends. */
+    PruneVerdict (*on_rows)(void *ctx, long task, const MetricRow *rows, long n_rows);
     const PruneSpec *prune; /* the pruning rule, NULL for none: its checkpoints make a worker wait */
     void *ctx;          /* passed to the callbacks */
     volatile sig_atomic_t *stop; /* when it becomes non-zero, workers are killed and pool_run returns */

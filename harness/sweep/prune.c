@@ -1,4 +1,5 @@
-/* prune.c — ASHA rungs and the median rule over streamed losses. */
+/* prune.c — ASHA rungs and the median rule over streamed losses, each
+ * decision read from the runs before it in the sweep's order (prune.h). */
 #include "harness/sweep/prune.h"
 
 #include <math.h>
@@ -7,75 +8,69 @@
 
 #define PRUNE_RUNGS 40 /* rungs at most (min_steps * 2^40 is past any budget) */
 
-/* A growable list of doubles. */
+/* One run's part in the decisions. */
 typedef struct {
-    double *v;    /* values */
-    long n, cap;  /* held, room */
-} Values;
-
-/* A done run's logged losses, for the median rule. */
-typedef struct {
-    long *steps;  /* logged steps, increasing */
-    double *loss; /* their losses */
-    long n;       /* rows */
-} Curve;
-
-/* One group's state. */
-typedef struct {
-    Values rung[PRUNE_RUNGS]; /* asha: the losses each rung has seen */
-    Curve *done;              /* median: the curves of its done runs */
-    long n_done, cap_done;    /* held, room */
-} Group;
+    int ended;                      /* it ended: it gets no further */
+    int next_rung;                  /* asha: rungs its rows have passed (prune_checkpoint's count) */
+    int decided;                    /* asha: rungs it has been let past */
+    int reported;                   /* asha: rungs whose value is in rung_value */
+    double rung_value[PRUNE_RUNGS]; /* asha: its value at each rung it reached */
+    long pending_step;              /* the checkpoint awaiting a verdict, 0 when none */
+    double pending;                 /* its value there */
+    long last_step;                 /* median: the last step observed */
+    long *steps;                    /* median: its checkpoint steps, increasing */
+    double *values;                 /* median: its values there */
+    long n, cap;                    /* median: checkpoints held, room */
+} Task;
 
 struct Pruner {
     PruneSpec spec;  /* the rule */
-    int *next_rung;  /* asha: per task, the rung it has yet to pass */
-    Group *groups;   /* per group */
-    int n_groups;    /* how many */
+    long n_tasks;    /* runs */
+    Task *tasks;     /* per run */
+    const int *group_of; /* per run: its group (the caller's array) */
+    long *members;   /* the runs of each group in order, groups one after another */
+    long *first;     /* per group: where its runs start in members (n_groups + 1 entries) */
+    double *scratch; /* room for one value per run */
 };
 
-Pruner *pruner_new(const PruneSpec *spec, long n_tasks, int n_groups)
+Pruner *pruner_new(const PruneSpec *spec, long n_tasks, const int *group)
 {
     Pruner *p = calloc(1, sizeof *p);
+    const size_t room = (size_t)(n_tasks > 0 ? n_tasks : 1);
+    int n_groups = 0;
     if (!p) return NULL;
+    for (long t = 0; t < n_tasks; t++)
+        if (group[t] + 1 > n_groups) n_groups = group[t] + 1;
     p->spec = *spec;
-    p->n_groups = n_groups;
-    p->next_rung = calloc((size_t)(n_tasks > 0 ? n_tasks : 1), sizeof *p->next_rung);
-    p->groups = calloc((size_t)(n_groups > 0 ? n_groups : 1), sizeof *p->groups);
-    if (!p->next_rung || !p->groups) {
+    p->n_tasks = n_tasks;
+    p->group_of = group;
+    p->tasks = calloc(room, sizeof *p->tasks);
+    p->members = malloc(room * sizeof *p->members);
+    p->first = calloc((size_t)n_groups + 2, sizeof *p->first);
+    p->scratch = malloc(room * sizeof *p->scratch);
+    if (!p->tasks || !p->members || !p->first || !p->scratch) {
         pruner_free(p);
         return NULL;
     }
+    /* counting sort of the runs by group, keeping their order */
+    for (long t = 0; t < n_tasks; t++) p->first[group[t] + 2]++;
+    for (int g = 0; g < n_groups; g++) p->first[g + 2] += p->first[g + 1];
+    for (long t = 0; t < n_tasks; t++) p->members[p->first[group[t] + 1]++] = t;
     return p;
 }
 
 void pruner_free(Pruner *p)
 {
     if (!p) return;
-    for (int g = 0; p->groups && g < p->n_groups; g++) {
-        for (int r = 0; r < PRUNE_RUNGS; r++) free(p->groups[g].rung[r].v);
-        for (long i = 0; i < p->groups[g].n_done; i++) {
-            free(p->groups[g].done[i].steps);
-            free(p->groups[g].done[i].loss);
-        }
-        free(p->groups[g].done);
+    for (long t = 0; p->tasks && t < p->n_tasks; t++) {
+        free(p->tasks[t].steps);
+        free(p->tasks[t].values);
     }
-    free(p->groups);
-    free(p->next_rung);
+    free(p->tasks);
+    free(p->members);
+    free(p->first);
+    free(p->scratch);
     free(p);
-}
-
-static int push(Values *v, double x)
-{
-    if (v->n == v->cap) {
-        long cap = v->cap ? 2 * v->cap : 16;
-        double *grown = realloc(v->v, sizeof *grown * (size_t)cap);
-        if (!grown) return -1;
-        v->v = grown;
-        v->cap = cap;
-    }
-    v->v[v->n++] = x;
-    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -84,56 +79,32 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Whether loss, just added to rung values v, is among the best 1/reduction
+/* Whether loss, one of the n rung values v, is among the best 1/reduction
  * of them (the best one while there are fewer than reduction). A non-finite
- * loss never is. */
-static int promotable(const Values *v, double loss, int reduction)
+ * loss never is. Sorts v. */
+static int promotable(double *v, long n, double loss, int reduction)
 {
-    if (!isfinite(loss)) return 0;
-    double *sorted = malloc(sizeof *sorted * (size_t)v->n);
-    if (!sorted) return 1;
     long k = 0;
-    for (long i = 0; i < v->n; i++)
-        if (isfinite(v->v[i])) sorted[k++] = v->v[i];
-    qsort(sorted, (size_t)k, sizeof *sorted, cmp_double);
-    long keep = v->n / reduction;
+    if (!isfinite(loss)) return 0;
+    for (long i = 0; i < n; i++)
+        if (isfinite(v[i])) v[k++] = v[i];
+    qsort(v, (size_t)k, sizeof *v, cmp_double);
+    long keep = n / reduction;
     keep = keep < 1 ? 1 : keep > k ? k : keep;
-    double bound = sorted[keep - 1];
-    free(sorted);
-    return loss <= bound;
+    return loss <= v[keep - 1];
 }
 
-/* The loss curve c logged at `step`, or NAN. */
-static double curve_at(const Curve *c, long step)
+/* Task t's value at `step`, or NAN where it logged none there. */
+static double value_at(const Task *t, long step)
 {
-    long lo = 0, hi = c->n - 1;
+    long lo = 0, hi = t->n - 1;
     while (lo <= hi) {
         long mid = (lo + hi) / 2;
-        if (c->steps[mid] == step) return c->loss[mid];
-        if (c->steps[mid] < step) lo = mid + 1;
+        if (t->steps[mid] == step) return t->values[mid];
+        if (t->steps[mid] < step) lo = mid + 1;
         else hi = mid - 1;
     }
     return NAN;
-}
-
-/* The median rule at one logged step. */
-static int median_prunes(const Group *g, long step, double loss)
-{
-    double *at = malloc(sizeof *at * (size_t)(g->n_done ? g->n_done : 1));
-    long k = 0;
-    int prune = 0;
-    if (!at) return 0;
-    for (long i = 0; i < g->n_done; i++) {
-        double x = curve_at(&g->done[i], step);
-        if (isfinite(x)) at[k++] = x;
-    }
-    if (k > 0) {
-        qsort(at, (size_t)k, sizeof *at, cmp_double);
-        double median = k % 2 ? at[k / 2] : 0.5 * (at[k / 2 - 1] + at[k / 2]);
-        prune = !(loss <= median);
-    }
-    free(at);
-    return prune;
 }
 
 /* What a row says of its run: held-out loss where evaluated, else training loss. */
@@ -150,39 +121,79 @@ int prune_checkpoint(const PruneSpec *spec, long steps, long step, int *next_run
     return passed;
 }
 
-int pruner_observe(Pruner *p, long task, int group, long steps, const MetricRow *row)
+int pruner_observe(Pruner *p, long task, long steps, const MetricRow *row)
 {
-    Group *g = &p->groups[group];
-    const double loss = row_value(row);
-    const int first = p->next_rung[task], passed = prune_checkpoint(&p->spec, steps, row->step, &p->next_rung[task]);
-    if (p->spec.method == PRUNE_MEDIAN) return passed && median_prunes(g, row->step, loss);
-    for (int r = first; r < first + passed; r++) {
-        if (push(&g->rung[r], loss)) return 0;
-        if (!promotable(&g->rung[r], loss, p->spec.reduction)) return 1;
+    Task *t = &p->tasks[task];
+    if (!prune_checkpoint(&p->spec, steps, row->step, &t->next_rung)) return 0;
+    t->pending_step = row->step;
+    t->pending = row_value(row);
+    /* the first rung's value is known to the runs after it at once; a
+     * further rung passed by the same row only once this one is let past */
+    if (p->spec.method == PRUNE_ASHA && t->reported == t->decided) t->rung_value[t->reported++] = t->pending;
+    if (p->spec.method != PRUNE_MEDIAN) return 0;
+    t->last_step = row->step;
+    if (t->n == t->cap) {
+        long cap = t->cap ? 2 * t->cap : 64;
+        long *steps_grown = realloc(t->steps, sizeof *steps_grown * (size_t)cap);
+        if (steps_grown) t->steps = steps_grown;
+        double *values_grown = steps_grown ? realloc(t->values, sizeof *values_grown * (size_t)cap) : NULL;
+        if (!values_grown) return -1;
+        t->values = values_grown;
+        t->cap = cap;
     }
+    t->steps[t->n] = row->step;
+    t->values[t->n++] = t->pending;
     return 0;
 }
 
-void pruner_done(Pruner *p, int group, const MetricRow *rows, long n)
+/* ASHA: the verdicts at the rungs task has passed and not yet been let past. */
+static PruneVerdict asha_decide(Pruner *p, long task, const long *before, long n_before)
 {
-    Group *g = &p->groups[group];
-    if (p->spec.method != PRUNE_MEDIAN || n == 0) return;
-    if (g->n_done == g->cap_done) {
-        long cap = g->cap_done ? 2 * g->cap_done : 16;
-        Curve *grown = realloc(g->done, sizeof *grown * (size_t)cap);
-        if (!grown) return;
-        g->done = grown;
-        g->cap_done = cap;
+    Task *t = &p->tasks[task];
+    for (; t->decided < t->next_rung; t->decided++) {
+        const int r = t->decided;
+        long k = 0;
+        if (t->reported == r) t->rung_value[t->reported++] = t->pending;
+        for (long i = 0; i < n_before; i++) {
+            const Task *u = &p->tasks[before[i]];
+            if (u->reported > r) p->scratch[k++] = u->rung_value[r];
+            else if (!u->ended) return PRUNE_WAIT;
+        }
+        p->scratch[k++] = t->pending;
+        if (!promotable(p->scratch, k, t->pending, p->spec.reduction)) return PRUNE_STOP;
     }
-    Curve *c = &g->done[g->n_done];
-    c->steps = malloc(sizeof *c->steps * (size_t)n);
-    c->loss = malloc(sizeof *c->loss * (size_t)n);
-    if (!c->steps || !c->loss) {
-        free(c->steps);
-        free(c->loss);
-        return;
-    }
-    for (long i = 0; i < n; i++) c->steps[i] = rows[i].step, c->loss[i] = row_value(&rows[i]);
-    c->n = n;
-    g->n_done++;
+    return PRUNE_GO;
 }
+
+/* The median rule at task's pending step. */
+static PruneVerdict median_decide(Pruner *p, long task, const long *before, long n_before)
+{
+    const Task *t = &p->tasks[task];
+    long k = 0;
+    for (long i = 0; i < n_before; i++) {
+        const Task *u = &p->tasks[before[i]];
+        if (u->last_step < t->pending_step && !u->ended) return PRUNE_WAIT;
+        const double x = value_at(u, t->pending_step);
+        if (isfinite(x)) p->scratch[k++] = x;
+    }
+    if (k == 0) return PRUNE_GO;
+    qsort(p->scratch, (size_t)k, sizeof *p->scratch, cmp_double);
+    const double median = k % 2 ? p->scratch[k / 2] : 0.5 * (p->scratch[k / 2 - 1] + p->scratch[k / 2]);
+    return t->pending <= median ? PRUNE_GO : PRUNE_STOP;
+}
+
+PruneVerdict pruner_decide(Pruner *p, long task)
+{
+    Task *t = &p->tasks[task];
+    const int g = p->group_of[task];
+    const long *before = p->members + p->first[g];
+    long n_before = 0;
+    if (!t->pending_step) return PRUNE_GO;
+    while (p->first[g] + n_before < p->first[g + 1] && before[n_before] < task) n_before++;
+    const PruneVerdict v = p->spec.method == PRUNE_ASHA ? asha_decide(p, task, before, n_before)
+                                                         : median_decide(p, task, before, n_before);
+    if (v == PRUNE_GO) t->pending_step = 0;
+    return v;
+}
+
+void pruner_end(Pruner *p, long task) { p->tasks[task].ended = 1; }
