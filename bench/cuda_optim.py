@@ -16,8 +16,9 @@ build of torch. In one run it
    warm-up steps, and a plain device-to-device copy (torch's
    Tensor.copy_, 8 bytes per float) as a second bandwidth reference;
 3. runs `optbench run --device cuda` for 200 steps of rosenbrock, logreg,
-   mlp and the transformer and reads their median step, forward+backward
-   and optimizer times from the result database;
+   mlp and the transformer (AdamW or Lion; adafactor on the MLP, muon and
+   sfadamw on the transformer) and reads their median step,
+   forward+backward and optimizer times from the result database;
 4. times the transformer's training step in torch on the same GPU (the
    model of transformer_step_torch.py, fused AdamW, CUDA events) at the
    bench configuration (2 layers, d_model 128, context 64, batch 16) and a
@@ -131,7 +132,12 @@ def training_steps(optbench, steps, corpus):
         ("logreg,dataset=digits", "adamw,lr=1e-2"),
         ("mlp,dataset=digits,hidden=[256,128]", "adamw,lr=1e-3"),
         ("mlp,dataset=fashion_mnist,hidden=[256,128],batch=128", "lion,lr=1e-4"),
-    ] + [(transformer_spec(corpus, *cfg), "adamw,lr=1e-3") for cfg in TRANSFORMERS]
+    ] + [(transformer_spec(corpus, *cfg), "adamw,lr=1e-3") for cfg in TRANSFORMERS] + [
+        # the tensor-aware optimizers' CUDA steps
+        ("mlp,dataset=digits,hidden=[256,128]", "adafactor"),
+        (transformer_spec(corpus, *TRANSFORMERS[0]), "muon,lr=0.02"),
+        (transformer_spec(corpus, *TRANSFORMERS[0]), "sfadamw,lr=1e-3"),
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "steps.db")
@@ -230,7 +236,8 @@ def main():
         print("| layers | d_model | heads | context | batch | optbench ms | torch ms (fused AdamW) | optbench/torch |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for cfg in TRANSFORMERS:
-            ours = next((r[2] for r in steps if r[0] == transformer_spec(corpus, *cfg)), None)
+            ours = next((r[2] for r in steps if r[0] == transformer_spec(corpus, *cfg) and r[1].startswith("adamw")),
+                        None)
             theirs = torch_transformer_seconds(*cfg, args.steps, args.warmup)
             ratio = f"{ours / theirs:.2f}" if ours else "-"
             ours_ms = f"{1e3 * ours:.3f}" if ours else "failed"

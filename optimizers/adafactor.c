@@ -56,43 +56,36 @@ static void tensor_step(const AdafactorCoef *c, OptTensor *t)
     size_t R, C;
     const int fact = factored(t->view, &R, &C);
     float *restrict p = t->p, *restrict st = t->state;
-    const float *restrict g = t->g;
+    const float *restrict g = t->g, *row = NULL, *col = NULL, *v = st;
     double p_sumsq = 0, u_sumsq = 0;
+    float denom = 0;
     for (size_t i = 0; i < n; i++) p_sumsq += (double)p[i] * p[i];
     if (fact) {
-        float *restrict row = st, *restrict col = st + R;
         double row_sum = 0;
         for (size_t i = 0; i < R; i++) {
             double s = 0;
             for (size_t j = 0; j < C; j++) s += (double)g[i * C + j] * g[i * C + j];
-            row[i] = adafactor_factor(c, row[i], s, C);
+            st[i] = adafactor_factor(c, st[i], s, C);
         }
         for (size_t j = 0; j < C; j++) {
             double s = 0;
             for (size_t i = 0; i < R; i++) s += (double)g[i * C + j] * g[i * C + j];
-            col[j] = adafactor_factor(c, col[j], s, R);
+            st[R + j] = adafactor_factor(c, st[R + j], s, R);
         }
-        for (size_t i = 0; i < R; i++) row_sum += row[i];
-        const float denom = adafactor_denom(c, row_sum, R);
-        for (size_t i = 0; i < R; i++)
-            for (size_t j = 0; j < C; j++) {
-                const float u = adafactor_factored_u(c, g[i * C + j], row[i], col[j], denom);
-                u_sumsq += (double)u * u;
-            }
-        const float step = adafactor_step(c, p_sumsq, u_sumsq, n);
-        for (size_t i = 0; i < R; i++)
-            for (size_t j = 0; j < C; j++)
-                p[i * C + j] = adafactor_apply(c, p[i * C + j], step,
-                                               adafactor_factored_u(c, g[i * C + j], row[i], col[j], denom));
-        return;
+        for (size_t i = 0; i < R; i++) row_sum += st[i];
+        denom = adafactor_denom(c, row_sum, R);
+        row = st;
+        col = st + R;
+        v = NULL;
+    } else {
+        for (size_t i = 0; i < n; i++) st[i] = adafactor_moment(c, st[i], g[i]);
     }
-    for (size_t i = 0; i < n; i++) {
-        st[i] = adafactor_moment(c, st[i], g[i]);
-        const float u = adafactor_u(c, g[i], st[i]);
+    for (size_t e = 0; e < n; e++) {
+        const float u = adafactor_u_at(c, g, row, col, v, denom, e, C);
         u_sumsq += (double)u * u;
     }
     const float step = adafactor_step(c, p_sumsq, u_sumsq, n);
-    for (size_t i = 0; i < n; i++) p[i] = adafactor_apply(c, p[i], step, adafactor_u(c, g[i], st[i]));
+    for (size_t e = 0; e < n; e++) p[e] = adafactor_apply(c, p[e], step, adafactor_u_at(c, g, row, col, v, denom, e, C));
 }
 
 static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)

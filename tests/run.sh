@@ -7,7 +7,9 @@
 # machine without one, say) is never counted as passed.
 # Environment: OPTBENCH (the binary under test), TEST_BINS (the suites of
 # this build, space-separated: a suite left from another build is not run),
-# E2E_SCRIPTS (the end-to-end scripts to run; default every tests/e2e/*.sh).
+# E2E_SCRIPTS (the end-to-end scripts to run; default every tests/e2e/*.sh),
+# TEST_LOG_DIR (when set, each suite's whole verbose output goes to
+# TEST_LOG_DIR/SUITE.log).
 set -u
 passed=0
 failed=0
@@ -16,6 +18,7 @@ for suite in $TEST_BINS; do
     [ -x "$suite" ] || continue
     out=$("$suite" --jobs 2 --verbose 2>&1)
     code=$?
+    [ -z "${TEST_LOG_DIR:-}" ] || printf '%s\n' "$out" >"$TEST_LOG_DIR/$(basename "$suite").log"
     # the outcome lines, and the message of every failed assertion ("[----]   text")
     printf '%s\n' "$out" | grep -v -E '^\[(RUN |PASS)\]' |
         grep -E 'Synthesis|FAIL|fail|Assert|CRASH|signal|SKIP|^\[----\]   +[^ ]' |

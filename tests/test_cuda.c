@@ -582,8 +582,10 @@ ParameterizedTest(RunCase *c, cuda, run_agrees_with_cpu)
     cr_assert_eq(s_gpu.status, s_cpu.status, "%s: gpu %s (%s), cpu %s", c->problem, run_status_name(s_gpu.status),
                  s_gpu.error, run_status_name(s_cpu.status));
     cr_assert_eq(gpu.n, cpu.n);
+    double worst = 0;
     for (int i = 0; i < cpu.n; i++) {
         const double a = gpu.rows[i].loss, b = cpu.rows[i].loss;
+        worst = fmax(worst, fabs(a - b) / fabs(b));
         cr_expect_eq(gpu.rows[i].step, cpu.rows[i].step);
         cr_expect(fabs(a - b) <= AGREE_TOL * fabs(b), "%s x %s step %ld: gpu %.9g cpu %.9g", c->problem,
                   c->optimizer, cpu.rows[i].step, a, b);
@@ -592,6 +594,8 @@ ParameterizedTest(RunCase *c, cuda, run_agrees_with_cpu)
                       "%s step %ld: eval gpu %.9g cpu %.9g", c->problem, cpu.rows[i].step, gpu.rows[i].eval_loss,
                       cpu.rows[i].eval_loss);
     }
+    cr_log_info("agreement: %s x %s: loss curves within %.2e relative over %d steps", c->problem, c->optimizer,
+                worst, cpu.n);
     cr_expect(fabs(s_gpu.final_loss - s_cpu.final_loss) <= AGREE_TOL * fabs(s_cpu.final_loss),
               "%s x %s: final loss gpu %.9g cpu %.9g", c->problem, c->optimizer, s_gpu.final_loss, s_cpu.final_loss);
     cr_expect_gt(s_gpu.device_peak_bytes, s_gpu.param_bytes + s_gpu.grad_bytes + s_gpu.state_bytes - 1);

@@ -167,6 +167,34 @@ Test(groups, muon_keeps_one_slot_on_matrices_two_elsewhere)
     cr_expect_lt(rows.rows[rows.n - 1].loss, rows.rows[0].loss);
 }
 
+/* Muon on the transformer: it trains (the held-out loss falls from the
+ * first evaluation to the last) and keeps 4 bytes per parameter on the
+ * matrices (the momentum), 8 on embeddings and vectors (AdamW's m and v). */
+Test(groups, muon_trains_the_transformer_with_4_bytes_per_matrix_parameter)
+{
+    RunSummary s;
+    RunConfig cfg = test_config("transformer,corpus=tests/data/corpus.txt,layers=2,d_model=32,heads=4,context=16,"
+                                "batch=8", "muon,lr=0.02,adam_lr=0.003", 40);
+    cfg.eval_every = 20;
+    rows.n = 0;
+    runner_run(&cfg, keep_row, &rows, &s);
+    cr_assert_eq(s.status, RUN_DONE, "%s", s.error);
+    double first = NAN, last = NAN;
+    for (int i = 0; i < rows.n; i++)
+        if (!isnan(rows.rows[i].eval_loss)) {
+            if (isnan(first)) first = rows.rows[i].eval_loss;
+            last = rows.rows[i].eval_loss;
+        }
+    cr_expect_lt(last, first - 0.1, "held-out loss %.4g -> %.4g", first, last);
+    cr_expect_eq(s.eval_loss, last);
+    cr_expect_gt(s.group_params[ROLE_MATRIX], 0);
+    cr_expect_eq(s.group_state_bytes[ROLE_MATRIX], 4 * s.group_params[ROLE_MATRIX]);
+    cr_expect_eq(s.group_state_bytes[ROLE_EMBEDDING], 8 * s.group_params[ROLE_EMBEDDING]);
+    cr_expect_eq(s.group_state_bytes[ROLE_VECTOR], 8 * s.group_params[ROLE_VECTOR]);
+    cr_expect_eq(s.state_bytes, s.group_state_bytes[ROLE_MATRIX] + s.group_state_bytes[ROLE_EMBEDDING] +
+                                    s.group_state_bytes[ROLE_VECTOR]);
+}
+
 /* sfadamw trains at y and evaluates at x: the held-out loss must be the
  * loss at x, which the run reports after swapping y back. */
 Test(groups, sfadamw_evaluates_at_its_average)

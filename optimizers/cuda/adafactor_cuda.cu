@@ -51,8 +51,7 @@ struct AdafactorU {
     size_t R, C;           /* the shape */
     __device__ float operator()(size_t e) const
     {
-        if (!row) return adafactor_u(&c, g[e], v[e]);
-        return adafactor_factored_u(&c, g[e], row[e / C], col[e % C], adafactor_denom(&c, *row_sum, R));
+        return adafactor_u_at(&c, g, row, col, v, row ? adafactor_denom(&c, *row_sum, R) : 0.0f, e, C);
     }
 };
 

@@ -12,17 +12,11 @@
 #include "harness/core/cuda/reduce.cuh"
 #include "optimizers/cuda/tensor_steps.h"
 
-/* Index in X of element e of the R x C tensor. */
-static __device__ inline size_t x_index(size_t e, size_t R, size_t C, int tall)
-{
-    return tall ? (e % C) * R + e / C : e;
-}
-
 __global__ void muon_momentum_kernel(MuonCoef c, const float *__restrict__ g, float *__restrict__ buf,
                                      float *__restrict__ x, size_t R, size_t C, int tall)
 {
     for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < R * C; e += (size_t)gridDim.x * blockDim.x)
-        x[x_index(e, R, C, tall)] = muon_momentum(&c, g[e], &buf[e]);
+        x[muon_x_index(e, R, C, tall)] = muon_momentum(&c, g[e], &buf[e]);
 }
 
 __global__ void muon_normalise(MuonCoef c, float *__restrict__ x, size_t n, const double *sumsq)
@@ -36,7 +30,7 @@ __global__ void muon_update(MuonCoef c, float *__restrict__ p, const float *__re
                             int tall)
 {
     for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < R * C; e += (size_t)gridDim.x * blockDim.x)
-        p[e] = muon_apply(&c, p[e], x[x_index(e, R, C, tall)]);
+        p[e] = muon_apply(&c, p[e], x[muon_x_index(e, R, C, tall)]);
 }
 
 extern "C" int muon_matrix_cuda(const MuonCoef *c, float *p, const float *g, float *buf, size_t rows, size_t cols,

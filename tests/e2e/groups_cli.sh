@@ -48,7 +48,7 @@ grep -q "x.txt:6: unknown role 'bias'" "$tmp/out" || fail "role error: $(cat "$t
 
 # state formulas, and exact state bytes of adafactor (below 1 byte per parameter on the MLP)
 "$OPTBENCH" optimizers | grep -q "R+C floats per RxC matrix" || fail "adafactor's state formula"
-"$OPTBENCH" run --problem mlp,dataset=digits --optimizer adafactor --steps 20 --db "$db" --quiet
+"$OPTBENCH" run --problem mlp,dataset=digits --optimizer adafactor --steps 500 --db "$db" --quiet
 [ "$(sqlite3 "$db" "select state_bytes * 1.0 / n_params < 1 from runs where optimizer = 'adafactor'")" = 1 ] ||
     fail "adafactor state bytes: $(sqlite3 "$db" "select state_bytes, n_params from runs where optimizer = 'adafactor'")"
 # a sweep with a nested group axis; the report's configuration labels show the groups
