@@ -82,23 +82,19 @@ static int read_tensor(const char *line, TensorView *v, char *msg, size_t len)
     return 0;
 }
 
-/* Checks the optimizer and hyperparameters read so far into g->hp. */
-static int configure(Golden *g, char *msg, size_t len)
+void golden_set_flat(Golden *g, size_t n)
 {
-    const OptimizerDef *opt = optimizer_find(g->optimizer);
-    char spec_text[PARAM_TEXT_MAX + 80];
-    Spec spec;
-    if (!opt) {
-        snprintf(msg, len, "unknown optimizer '%s' (known: %s)", g->optimizer, optimizer_names());
-        return -1;
-    }
-    snprintf(spec_text, sizeof spec_text, "%s%s%s", g->optimizer, g->hparams[0] ? "," : "", g->hparams);
-    if (spec_parse(spec_text, &spec, msg, len) != 0 || optimizer_configure(opt, &spec, &g->hp, msg, len) != 0)
-        return -1;
-    return 0;
+    memset(g->tensors, 0, sizeof g->tensors[0]);
+    snprintf(g->tensors[0].name, sizeof g->tensors[0].name, "p");
+    g->tensors[0].ndim = 1;
+    g->tensors[0].shape[0] = n;
+    g->tensors[0].role = ROLE_VECTOR;
+    g->n_tensors = 1;
+    g->n = n;
+    g->flat = 1;
 }
 
-int golden_load(const char *path, Golden *g, char *err, size_t errlen)
+int golden_read(const char *path, Golden *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
     struct stat st;
@@ -112,7 +108,7 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
     }
     size_t cap = 0;
     char *line = NULL, msg[ERRMSG_MAX];
-    long lineno = 0, vectors = 0, hp_line = 0, opt_line = 0; /* vectors read: p0, g1, p1, g2, ... */
+    long lineno = 0, vectors = 0; /* vectors read: p0, g1, p1, g2, ... */
     int rc = 0, declared = -1;                              /* declared: the `tensors K` count */
     int seen = 0;                                           /* bit h: header line h read */
     while (rc == 0 && getline(&line, &cap, f) > 0) {
@@ -132,12 +128,22 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
         if (h < 4) seen |= 1 << h;
         long n = 0;
         if (sscanf(line, "optimizer %63s", g->optimizer) == 1) {
-            opt_line = lineno;
+            g->opt_line = lineno;
             continue;
         }
-        if (sscanf(line, "hparams %255s", g->hparams) == 1) {
+        if (h == 1) {
+            const char *v = line + strlen(header[1]);
+            v += strspn(v, " \t");
+            const size_t l = strcspn(v, " \t\r\n");
+            if (l == 0 || l >= sizeof g->hparams) {
+                snprintf(err, errlen, "%s:%ld: 'hparams' needs 1 to %zu characters of k=v,... (or -)", path, lineno,
+                         sizeof g->hparams - 1);
+                rc = -1;
+                break;
+            }
+            snprintf(g->hparams, sizeof g->hparams, "%.*s", (int)l, v);
             if (!strcmp(g->hparams, "-")) g->hparams[0] = 0;
-            hp_line = lineno;
+            g->hp_line = lineno;
             continue;
         }
         if (sscanf(line, "tensors %d", &declared) == 1) {
@@ -163,12 +169,12 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
             }
             continue;
         }
-        if (h == 2 && sscanf(line, "n %ld", &n) == 1 && n >= 1 && n <= 100000000) {
+        if (h == 2 && sscanf(line, "n %ld", &n) == 1 && n >= 1 && n <= GOLDEN_MAX_N) {
             g->n = (size_t)n;
             continue;
         }
         if (sscanf(line, "steps %ld", &g->steps) == 1) {
-            if (!g->n || g->steps < 1 || g->n > 100000000 || g->steps > 100000 || g->p0) {
+            if (!g->n || g->steps < 1 || g->steps > GOLDEN_MAX_STEPS || g->p0) {
                 snprintf(err, errlen, "%s:%ld: 'steps' needs a positive n before it, once", path, lineno);
                 rc = -1;
                 break;
@@ -220,41 +226,145 @@ int golden_load(const char *path, Golden *g, char *err, size_t errlen)
                  g->tensors[g->n_tensors - 1].offset + tensor_numel(&g->tensors[g->n_tensors - 1]), g->n);
         rc = -1;
     }
-    if (rc == 0 && !g->n_tensors) { /* one vector of n floats */
-        snprintf(g->tensors[0].name, sizeof g->tensors[0].name, "p");
-        g->tensors[0].ndim = 1;
-        g->tensors[0].shape[0] = g->n;
-        g->tensors[0].role = ROLE_VECTOR;
-        g->n_tensors = 1;
-    }
-    if (rc == 0 && configure(g, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "%s:%ld: %s", path, optimizer_find(g->optimizer) ? hp_line : opt_line, msg);
-        rc = -1;
-    }
+    if (rc == 0 && !g->n_tensors) golden_set_flat(g, g->n);
     free(line);
     fclose(f);
     if (rc != 0) golden_free(g);
     return rc;
 }
 
+/* Applies the file's hyperparameters to g->hp of g->opt (another optimizer
+ * than the file's when other): each key g->opt lacks is left out when the
+ * file's optimizer `own` has it at its default (named in note), else an
+ * error. */
+static int apply_file_hparams(Golden *g, const OptimizerDef *own, int other, char *note, size_t notelen, char *msg,
+                              size_t len)
+{
+    char text[GOLDEN_HPARAMS_MAX + 8];
+    Spec file;
+    ParamSet own_hp;
+    snprintf(text, sizeof text, "x%s%s", g->hparams[0] ? "," : "", g->hparams);
+    if (spec_parse(text, &file, msg, len) != 0) return -1;
+    if (!other) return spec_apply(&file, &g->hp, msg, len);
+    if (own) optimizer_defaults(own, &own_hp);
+    for (int k = 0; k < file.n; k++) {
+        const char *key = file.key[k], *dot = strchr(key, '.');
+        if (params_def(&g->hp, key)) {
+            if (params_set(&g->hp, key, file.value[k], msg, len) != 0) return -1;
+            continue;
+        }
+        /* a key of the file's optimizer that the replaying one lacks (lr_scale is every optimizer's) */
+        const char *sub = dot ? dot + 1 : key;
+        const int i = own ? params_index(&own_hp, sub) : -1;
+        int at_default = 0;
+        if (i >= 0) {
+            ParamSet probe = own_hp;
+            if (params_set(&probe, sub, file.value[k], msg, len) == 0)
+                at_default = probe.num[i] == own_hp.num[i] && !strcmp(probe.text[i], own_hp.text[i]);
+        }
+        if (!at_default) {
+            snprintf(msg, len, "%s=%s: %s has no key '%s', and the value is not %s's default: %s cannot replay this "
+                     "configuration", key, file.value[k], g->opt->name, key, own ? own->name : g->optimizer,
+                     g->opt->name);
+            return -1;
+        }
+        const size_t used = strlen(note);
+        snprintf(note + used, notelen - used, "%s%s=%s", used ? "," : "", key, file.value[k]);
+    }
+    return 0;
+}
+int golden_configure(Golden *g, const char *path, const char *spec, char *note, size_t notelen, char *err,
+                     size_t errlen)
+{
+    const OptimizerDef *own = optimizer_find(g->optimizer);
+    char msg[ERRMSG_MAX];
+    Spec sp;
+    int rc = -1;
+    long line = g->hp_line;
+    if (note) note[0] = 0;
+    if (spec && spec_parse(spec, &sp, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "--optimizer: %s", msg);
+        return -1;
+    }
+    g->opt = spec ? optimizer_find(sp.name) : own;
+    if (!g->opt) {
+        if (spec) snprintf(err, errlen, "--optimizer: unknown optimizer '%s' (known: %s)", sp.name, optimizer_names());
+        else snprintf(err, errlen, "%s:%ld: unknown optimizer '%s' (known: %s)", path, g->opt_line, g->optimizer,
+                      optimizer_names());
+        return -1;
+    }
+    optimizer_defaults(g->opt, &g->hp);
+    char dropped[GOLDEN_HPARAMS_MAX] = "";
+    if (apply_file_hparams(g, own, g->opt != own, dropped, sizeof dropped, msg, sizeof msg) != 0) goto done;
+    if (spec) line = 0; /* from here on a message is about the spec's values */
+    if (spec && spec_apply(&sp, &g->hp, msg, sizeof msg) != 0) goto done;
+    if (optimizer_check(g->opt, &g->hp, msg, sizeof msg) != 0) goto done;
+    if (note && dropped[0])
+        snprintf(note, notelen, "keys %s lacks, left out at %s's defaults: %s", g->opt->name, own->name, dropped);
+    rc = 0;
+done:
+    if (rc != 0 && line) snprintf(err, errlen, "%s:%ld: %s", path, line, msg);
+    else if (rc != 0) snprintf(err, errlen, "%s: --optimizer %s: %s", path, spec ? spec : "", msg);
+    return rc;
+}
+
+int golden_load(const char *path, Golden *g, char *err, size_t errlen)
+{
+    if (golden_read(path, g, err, errlen) != 0) return -1;
+    if (golden_configure(g, path, NULL, NULL, 0, err, errlen) == 0) return 0;
+    golden_free(g);
+    return -1;
+}
+
 void golden_compare_step(GoldenResult *res, long s, const float *p, const float *want, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double e = fabs((double)p[i] - want[i]) / (1 + fabs((double)want[i]));
+        if (isnan(e)) e = INFINITY;
         if (!(e <= res->worst_err)) {
-            res->worst_err = isnan(e) ? INFINITY : e;
+            res->worst_err = e;
             res->worst_step = s;
             res->worst_index = i;
             res->got = p[i];
             res->expected = want[i];
         }
+        if (e <= GOLDEN_TOL) continue;
+        res->n_bad++;
+        if (res->first_step) continue;
+        res->first_step = s;
+        res->first_index = i;
+        res->first_err = e;
+        res->first_got = p[i];
+        res->first_expected = want[i];
     }
 }
 
+void golden_locate(const Golden *g, size_t index, char *buf, size_t len)
+{
+    int k = 0;
+    while (k + 1 < g->n_tensors && index >= g->tensors[k + 1].offset) k++;
+    const TensorView *v = &g->tensors[k];
+    size_t rest = index - v->offset, at[TENSOR_MAX_DIMS];
+    for (int d = v->ndim - 1; d >= 0; d--) {
+        at[d] = rest % v->shape[d];
+        rest /= v->shape[d];
+    }
+    size_t used = (size_t)snprintf(buf, len, "%s[", v->name);
+    for (int d = 0; d < v->ndim && used < len; d++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%zu", d ? "," : "", at[d]);
+    if (used < len) snprintf(buf + used, len - used, "]");
+}
+
+int golden_plan(const Golden *g, OptRun *run, double *lr, char *err, size_t errlen)
+{
+    if (opt_run_plan(run, g->opt, &g->hp, g->tensors, g->n_tensors, g->n, err, errlen) != 0) return -1;
+    for (int r = 0; r < N_ROLES; r++) lr[r] = run->hp[r][0]; /* constant: no schedule */
+    return 0;
+}
 
 int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size_t errlen)
 {
-    const OptimizerDef *opt = optimizer_find(g->optimizer);
+    const OptimizerDef *opt = g->opt;
     OptRun run;
     double lr[N_ROLES];
     float *p = NULL;
@@ -263,8 +373,7 @@ int golden_check(const Golden *g, Device dev, GoldenResult *res, char *err, size
         snprintf(err, errlen, "no CUDA kernel for %s", opt->name);
         return -1;
     }
-    if (opt_run_plan(&run, opt, &g->hp, g->tensors, g->n_tensors, g->n, err, errlen) != 0) return -1;
-    for (int r = 0; r < N_ROLES; r++) lr[r] = run.hp[r][0]; /* constant: no schedule */
+    if (golden_plan(g, &run, lr, err, errlen) != 0) return -1;
     if (!(p = mem_alloc(g->n * sizeof(float)))) {
         snprintf(err, errlen, "out of memory");
         goto cleanup;

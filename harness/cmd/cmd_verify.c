@@ -1,4 +1,6 @@
-/* cmd_verify.c — `optbench verify`: every golden vector file, OK or MISMATCH. */
+/* cmd_verify.c — `optbench verify`: golden vector files (every file of a
+ * folder, or the files named), each OK or MISMATCH, replayed through the
+ * file's optimizer or through another one named with --optimizer. */
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,25 +15,75 @@
 #include "harness/core/hostinfo.h"
 
 static const char usage[] =
-    "usage: optbench verify [--dir DIR] [--device cpu|cuda]\n"
-    "  Replays every golden update vector file (*.txt) of DIR through its optimizer's\n"
-    "  step on the device (cpu, or cuda: the fused GPU kernel, default cpu)\n"
-    "  and prints OK or MISMATCH with the worst error (SKIP on cuda for an optimizer\n"
-    "  without a CUDA kernel). DIR defaults to tests/golden of the source tree, else\n"
-    "  PREFIX/share/optbench/golden of an installed optbench. Exit 1 on any mismatch.\n";
+    "usage: optbench verify [--dir DIR | FILE...] [--optimizer SPEC] [--device cpu|cuda]\n"
+    "  Replays golden update vector files through an optimizer's step on the device\n"
+    "  (cpu, or cuda: the fused GPU kernel, default cpu) and prints OK or MISMATCH with\n"
+    "  the first value beyond the tolerance and the worst (SKIP on cuda for an optimizer\n"
+    "  without a CUDA kernel). The files: those named, else every *.txt of DIR, which\n"
+    "  defaults to tests/golden of the source tree, else PREFIX/share/optbench/golden of\n"
+    "  an installed optbench.\n"
+    "  --optimizer SPEC  replay with this optimizer instead of each file's own: the file's\n"
+    "                    hyperparameters, then SPEC's keys over them (a file key SPEC's\n"
+    "                    optimizer lacks is left out only at its default)\n"
+    "  Exit 1 on any mismatch, 2 on a file or spec that cannot be used.\n";
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Checks one file (shown: its name in the OK lines); adds to the counts. */
+static void verify_file(const char *path, const char *shown, const char *spec, Device dev, int *mismatches,
+                        int *errors, int *skipped)
+{
+    static Golden g; /* the tensor table is large for a stack */
+    GoldenResult r;
+    char err[ERRMSG_MAX], note[ERRMSG_MAX], first[96], worst[96], name[160], hp[GOLDEN_HPARAMS_MAX];
+    if (golden_read(path, &g, err, sizeof err) != 0) {
+        printf("ERROR     %s\n", err);
+        (*errors)++;
+        return;
+    }
+    if (golden_configure(&g, path, spec, note, sizeof note, err, sizeof err) != 0) {
+        printf("ERROR     %s\n", err);
+        (*errors)++;
+        golden_free(&g);
+        return;
+    }
+    if (note[0]) printf("NOTE      %s: %s\n", path, note);
+    if (strcmp(g.opt->name, g.optimizer)) snprintf(name, sizeof name, "%s (file: %s)", g.opt->name, g.optimizer);
+    else snprintf(name, sizeof name, "%s", g.optimizer);
+    /* the values replayed: as the file writes them, or with --optimizer the replaying optimizer's */
+    if (!spec) snprintf(hp, sizeof hp, "%s", g.hparams[0] ? g.hparams : "-");
+    else if (params_spec_text(&g.hp, hp, sizeof hp) != 0 || !hp[0]) snprintf(hp, sizeof hp, "%s", "-");
+    if (dev == DEVICE_CUDA && !optimizer_has_cuda(g.opt)) {
+        printf("SKIP      %-28s %-8s no CUDA kernel for %s\n", shown, name, g.opt->name);
+        (*skipped)++;
+    } else if (golden_check(&g, dev, &r, err, sizeof err) != 0) {
+        printf("ERROR     %s: %s\n", path, err);
+        (*errors)++;
+    } else if (r.ok) {
+        printf("OK        %-28s %-8s %-60s worst %.2e\n", shown, name, hp, r.worst_err);
+    } else {
+        golden_locate(&g, r.first_index, first, sizeof first);
+        golden_locate(&g, r.worst_index, worst, sizeof worst);
+        printf("MISMATCH  %s: %s %s: first at step %ld, index %zu: got %.9g, expected %.9g (%s, error %.2e > %.0e); "
+               "worst at step %ld, index %zu (%s): got %.9g, expected %.9g (error %.2e); %zu of %ld values beyond\n",
+               path, name, hp, r.first_step, r.first_index, (double)r.first_got,
+               (double)r.first_expected, first, r.first_err, GOLDEN_TOL, r.worst_step, r.worst_index, worst,
+               (double)r.got, (double)r.expected, r.worst_err, r.n_bad, (long)g.n * g.steps);
+        (*mismatches)++;
+    }
+    golden_free(&g);
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"dir", required_argument, 0, 'd'}, {"device", required_argument, 0, 'D'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"optimizer", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
-    const char *dir = NULL;
+    const char *dir = NULL, *spec = NULL;
     char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX], golden_dir[1024];
     Device dev = DEVICE_CPU;
     int c;
@@ -40,6 +92,7 @@ int cmd_verify(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
+        case 'o': spec = optarg; break;
         case 'D':
             if (cli_device(optarg, &dev) != EXIT_OK) return EXIT_USAGE;
             break;
@@ -47,55 +100,51 @@ int cmd_verify(int argc, char **argv)
         default: return cli_usage_error(usage, "verify: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_usage_error(usage, "verify: unexpected argument '%s'", argv[optind]);
+    const int n_files = argc - optind;
+    if (n_files && dir) return cli_fail(EXIT_USAGE, "verify: give --dir or FILE arguments, not both");
+    if (spec && !n_files && !dir)
+        return cli_fail(EXIT_USAGE, "verify: --optimizer needs the files to replay (FILE... or --dir DIR)");
+    if (spec) { /* the spec alone, before any file: its optimizer, keys and ranges (the cross-key
+                   rules wait for each file's values) */
+        Spec sp;
+        ParamSet ps;
+        if (spec_parse(spec, &sp, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--optimizer: %s", err);
+        const OptimizerDef *opt = optimizer_find(sp.name);
+        if (!opt)
+            return cli_fail(EXIT_USAGE, "--optimizer: unknown optimizer '%s' (known: %s)", sp.name, optimizer_names());
+        optimizer_defaults(opt, &ps);
+        if (spec_apply(&sp, &ps, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--optimizer %s: %s", sp.name, err);
+    }
     if (dev == DEVICE_CUDA) {
         if (device_probe(gpu, sizeof gpu, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
         printf("# device: %s\n", gpu);
     }
-    if (!dir) {
-        host_find_shipped("tests/golden", "golden", golden_dir, sizeof golden_dir);
-        dir = golden_dir;
-    }
-    DIR *d = opendir(dir);
-    if (!d) return cli_fail(EXIT_USAGE, "%s: cannot open the golden vector folder", dir);
-    char *names[1024];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 1024) {
-        size_t l = strlen(e->d_name);
-        if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0) names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (n == 0) return cli_fail(EXIT_USAGE, "%s: no golden vector files (*.txt)", dir);
-    qsort(names, (size_t)n, sizeof names[0], cmp_str);
-    int mismatches = 0, errors = 0, skipped = 0;
-    for (int i = 0; i < n; i++) {
-        char path[4096];
-        Golden g;
-        GoldenResult r;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (golden_load(path, &g, err, sizeof err) != 0) {
-            printf("ERROR     %s\n", err);
-            errors++;
+    int mismatches = 0, errors = 0, skipped = 0, n = 0;
+    if (n_files) {
+        for (int i = optind; i < argc; i++) verify_file(argv[i], argv[i], spec, dev, &mismatches, &errors, &skipped);
+        n = n_files;
+    } else {
+        if (!dir) {
+            host_find_shipped("tests/golden", "golden", golden_dir, sizeof golden_dir);
+            dir = golden_dir;
+        }
+        DIR *d = opendir(dir);
+        if (!d) return cli_fail(EXIT_USAGE, "%s: cannot open the golden vector folder", dir);
+        char *names[1024];
+        struct dirent *e;
+        while ((e = readdir(d)) && n < 1024) {
+            size_t l = strlen(e->d_name);
+            if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0) names[n++] = strdup(e->d_name);
+        }
+        closedir(d);
+        if (n == 0) return cli_fail(EXIT_USAGE, "%s: no golden vector files (*.txt)", dir);
+        qsort(names, (size_t)n, sizeof names[0], cmp_str);
+        for (int i = 0; i < n; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            verify_file(path, names[i], spec, dev, &mismatches, &errors, &skipped);
             free(names[i]);
-            continue;
         }
-        if (dev == DEVICE_CUDA && !optimizer_has_cuda(optimizer_find(g.optimizer))) {
-            printf("SKIP      %-28s %-8s no CUDA kernel for %s\n", names[i], g.optimizer, g.optimizer);
-            skipped++;
-        } else if (golden_check(&g, dev, &r, err, sizeof err) != 0) {
-            printf("ERROR     %s: %s\n", path, err);
-            errors++;
-        } else if (r.ok) {
-            printf("OK        %-28s %-8s %-60s worst %.2e\n", names[i], g.optimizer, g.hparams, r.worst_err);
-        } else {
-            printf("MISMATCH  %s: %s %s: step %ld, index %zu: got %.9g, expected %.9g (error %.2e > %.0e)\n",
-                   path, g.optimizer, g.hparams, r.worst_step, r.worst_index, (double)r.got,
-                   (double)r.expected, r.worst_err, GOLDEN_TOL);
-            mismatches++;
-        }
-        golden_free(&g);
-        free(names[i]);
     }
     printf("verify: %d files, %d ok, %d mismatched, %d unreadable", n, n - mismatches - errors - skipped, mismatches,
            errors);

@@ -16,6 +16,7 @@ int cmd_show(int argc, char **argv);
 int cmd_best(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_golden(int argc, char **argv);
 
 int cmd_compare(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

@@ -375,6 +375,39 @@ static int group_json(const ParamSet *ps, int g, char *buf, size_t len)
     return n ? items_json(items, n, buf, len) : 0;
 }
 
+/* The spec text of a number, bool (0/1) or choice value of d. */
+static void number_text(const ParamDef *d, double num, char *val, size_t len)
+{
+    if (d->kind == PARAM_BOOL) snprintf(val, len, "%d", num != 0);
+    else if (d->kind == PARAM_CHOICE) choice_word(d->choices, (int)num, val, len);
+    else format_number(num, val, len);
+}
+
+int params_spec_text(const ParamSet *ps, char *buf, size_t len)
+{
+    size_t used = 0;
+    int rc = 0;
+    buf[0] = 0;
+    for (int i = 0; i < ps->n && rc == 0; i++) {
+        char val[PARAM_TEXT_MAX], item[PARAM_TEXT_MAX + 80];
+        const ParamDef *d = &ps->defs[i];
+        if (d->kind == PARAM_TEXT || d->kind == PARAM_LIST) snprintf(val, sizeof val, "%s", ps->text[i]);
+        else number_text(d, ps->num[i], val, sizeof val);
+        snprintf(item, sizeof item, "%s%s=%s", i ? "," : "", d->name, val);
+        rc = append(buf, len, &used, item);
+    }
+    for (int g = 0; g < N_ROLES && ps->grouped; g++)
+        for (int i = 0; i <= PARAMS_MAX && rc == 0; i++) {
+            char val[64], item[160];
+            if (!ps->group_given[g][i]) continue;
+            const ParamDef *d = i == PARAM_LR_SCALE ? &lr_scale_def : &ps->defs[i];
+            number_text(d, ps->group_num[g][i], val, sizeof val);
+            snprintf(item, sizeof item, "%s%s.%s=%s", used ? "," : "", group_name((TensorRole)g), d->name, val);
+            rc = append(buf, len, &used, item);
+        }
+    return rc;
+}
+
 int params_json(const ParamSet *ps, char *buf, size_t len)
 {
     JsonItem items[PARAMS_MAX + N_ROLES];

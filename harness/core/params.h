@@ -91,6 +91,12 @@ const char *params_text(const ParamSet *ps, const char *key);
  * "GROUP":{"key":value,...} among the keys, in the same sorted order. */
 int params_json(const ParamSet *ps, char *buf, size_t len);
 
+/* Writes every value as spec text into buf: "key=value,..." for each key
+ * in table order (bools 0/1, choices by name, numbers in their shortest
+ * exact form), then "GROUP.KEY=value" for each group override that is set;
+ * "" for a table without keys. Returns 0, or -1 when buf is too small. */
+int params_spec_text(const ParamSet *ps, char *buf, size_t len);
+
 /* Writes the allowed range of def (e.g. "[0, 1)") into buf. */
 void params_range_text(const ParamDef *def, char *buf, size_t len);
 

@@ -1,0 +1,138 @@
+/* cmd_golden.c — `optbench golden`: golden update vectors of any optimizer
+ * configuration from optbench's own steps, on synthetic gradients or on a
+ * problem's gradients along its trajectory, in the format `optbench verify`
+ * and python/optbench_golden.py read. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/check/golden.h"
+#include "harness/cmd/cli.h"
+#include "harness/cmd/commands.h"
+#include "harness/core/hostinfo.h"
+#include "harness/run/config.h"
+
+static const char usage[] =
+    "usage: optbench golden --optimizer SPEC [--n N | --tensors LIST | --problem SPEC]\n"
+    "                       [--steps N] [--seed N] [--out FILE]\n"
+    "  Writes golden update vectors of the optimizer configuration SPEC (hyperparameters\n"
+    "  and GROUP.KEY overrides) from optbench's own CPU step, constant lr, no clipping:\n"
+    "  --n N           one vector of N synthetic parameters (default 64)\n"
+    "  --tensors LIST  synthetic tensors NAME:ROLE:SHAPE,..., e.g. 'w:matrix:8x6,b:vector:6'\n"
+    "                  (ROLE matrix, embedding or vector: the parameter groups)\n"
+    "  --problem SPEC  the problem's tensors, initial parameters and gradients along the\n"
+    "                  trajectory the optimizer takes (step s: minibatch s-1 of the seed)\n"
+    "  --steps N       steps recorded (default 20)\n"
+    "  --seed N        seeds the synthetic values, or the problem's init and batches (default 0)\n"
+    "  --out FILE      write FILE (whole or not at all) instead of standard output\n"
+    "  `optbench verify FILE` replays the file; `optbench verify --optimizer OTHER FILE` checks\n"
+    "  another implementation against it.\n";
+
+/* Writes g to path through a temporary file beside it, renamed over path
+ * once complete. 0, or -1 with the reason printed. */
+static int write_file(const char *path, const Golden *g, const char *comment)
+{
+    char tmp[4096];
+    const int fd = snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) < (int)sizeof tmp ? mkstemp(tmp) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int rc = -1;
+    if (!f) {
+        cli_fail(EXIT_RUNTIME, "--out %s: cannot create a file beside it: %m", path);
+        if (fd >= 0) close(fd);
+        goto cleanup;
+    }
+    const int wrote = golden_write(f, g, comment);
+    if (fclose(f) != 0 || wrote != 0) {
+        cli_fail(EXIT_RUNTIME, "--out %s: write failed: %m", path);
+        goto cleanup;
+    }
+    if (rename(tmp, path) != 0) {
+        cli_fail(EXIT_RUNTIME, "--out %s: %m", path);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    if (rc != 0 && fd >= 0) unlink(tmp);
+    return rc;
+}
+
+int cmd_golden(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"optimizer", required_argument, 0, 'o'}, {"n", required_argument, 0, 'n'},
+        {"tensors", required_argument, 0, 't'},   {"problem", required_argument, 0, 'p'},
+        {"steps", required_argument, 0, 's'},     {"seed", required_argument, 0, 'S'},
+        {"out", required_argument, 0, 'O'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    static Golden g; /* the tensor table is large for a stack */
+    RunConfig cfg;
+    char err[ERRMSG_MAX], source[ERRMSG_MAX + 64] = "", shown[PARAM_TEXT_MAX];
+    const char *opt_spec = NULL, *out = NULL;
+    long n = 64, steps = 20;
+    int c, given[3] = {0, 0, 0}, rc = EXIT_OK; /* given: --n, --tensors, --problem */
+    memset(&g, 0, sizeof g);
+    config_defaults(&cfg);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (config_set_optimizer(&cfg, optarg, err, sizeof err) != 0)
+                return cli_fail(EXIT_USAGE, "--optimizer: %s", err);
+            opt_spec = optarg;
+            break;
+        case 'n':
+            if (cli_long("--n", optarg, 1, GOLDEN_MAX_N, &n)) return EXIT_USAGE;
+            snprintf(source, sizeof source, " --n %ld", n);
+            given[0] = 1;
+            break;
+        case 't':
+            if (golden_parse_tensors(optarg, &g, err, sizeof err) != 0)
+                return cli_fail(EXIT_USAGE, "--tensors: %s", err);
+            snprintf(source, sizeof source, " --tensors '%s'", params_printable(optarg, shown, sizeof shown));
+            given[1] = 1;
+            break;
+        case 'p':
+            if (config_set_problem(&cfg, optarg, err, sizeof err) != 0)
+                return cli_fail(EXIT_USAGE, "--problem: %s", err);
+            snprintf(source, sizeof source, " --problem %s", params_printable(optarg, shown, sizeof shown));
+            given[2] = 1;
+            break;
+        case 's':
+            if (cli_long("--steps", optarg, 1, GOLDEN_MAX_STEPS, &steps)) return EXIT_USAGE;
+            break;
+        case 'S':
+            if (setting_apply(setting_find("seed"), &cfg, optarg, err, sizeof err) != 0)
+                return cli_fail(EXIT_USAGE, "--seed: %s", err);
+            break;
+        case 'O': out = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return cli_usage_error(usage, "golden: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "golden: unexpected argument '%s'", argv[optind]);
+    if (!opt_spec) return cli_fail(EXIT_USAGE, "golden: --optimizer SPEC is required (optbench golden --help)");
+    if (given[0] + given[1] + given[2] > 1) return cli_fail(EXIT_USAGE, "golden: give one of --n, --tensors and --problem");
+    if (out && !*out) return cli_fail(EXIT_USAGE, "--out: empty path");
+    if (!g.n_tensors) golden_set_flat(&g, (size_t)n);
+    g.opt = cfg.optimizer;
+    g.hp = cfg.hparams;
+    g.steps = steps;
+    const GoldenSource src = {given[2] ? cfg.problem : NULL, &cfg.problem_opts, cfg.seed};
+    if (golden_make(&g, &src, err, sizeof err) != 0) {
+        rc = cli_fail(EXIT_USAGE, "golden: %s", err);
+        goto cleanup;
+    }
+    char comment[sizeof source + 2 * PARAM_TEXT_MAX + 160];
+    snprintf(comment, sizeof comment, " written by optbench %s: optbench golden --optimizer %s%s --steps %ld --seed %llu",
+             OPTBENCH_VERSION, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64", steps,
+             (unsigned long long)cfg.seed);
+    if (out) rc = write_file(out, &g, comment) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    else if (golden_write(stdout, &g, comment) != 0) rc = cli_fail(EXIT_RUNTIME, "golden: writing the output failed");
+cleanup:
+    golden_free(&g);
+    return rc;
+}
