@@ -1,13 +1,14 @@
--- schema.sql — the optbench result database (schema version 4).
+-- schema.sql — the optbench result database (schema version 5).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 4. Older versions are
+-- ('OPTB') and its schema by PRAGMA user_version = 5. Older versions are
 -- read as they are and brought to this one, by adding the columns they
 -- lack at the end of their tables, when optbench first writes them:
 -- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
 -- columns from threads on, version 3 the status 'pruned' (the CHECK of
--- runs.status is widened in place, no row is rewritten).
+-- runs.status is widened in place, no row is rewritten), version 4 the
+-- metrics columns from grad_norm on.
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -93,6 +94,11 @@ CREATE TABLE metrics (
     eval_accuracy REAL,                 -- held-out accuracy (NULL: none)
     lr            REAL,                 -- scheduled lr
     elapsed       REAL,                 -- training seconds through this step
+    grad_norm     REAL,                 -- L2 norms over every parameter: the step's gradient
+                                        --   before clipping,
+    clipped_grad_norm REAL,             --   the gradient the update used (after clipping),
+    update_norm   REAL,                 --   ||p_after - p_before|| of the step's update,
+    param_norm    REAL,                 --   the parameters after it (NULL: a row older than v5)
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 

@@ -62,7 +62,8 @@ static void add_run(const char *path, const char *sweep, const char *spec, doubl
     host_process_id((long)getpid(), owner, sizeof owner);
     cr_assert_eq(store_claim_runs(db, sweep_id, owner, &cfg, 1, &run_id, &state, busy, sizeof busy, err, sizeof err), 0,
                  "%s", err);
-    for (int i = 0; i < rows; i++) metric[i] = (MetricRow){i + 1, loss + rows - 1 - i, NAN, NAN, lr, 0.001 * (i + 1)};
+    for (int i = 0; i < rows; i++)
+        metric[i] = (MetricRow){i + 1, loss + rows - 1 - i, NAN, NAN, lr, 0.001 * (i + 1), {1, 1, 0.1, 2}};
     RunSummary s = {.status = status, .steps_done = rows, .final_loss = loss, .best_loss = loss, .first_loss = loss,
                     .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4, .seconds_to_target = NAN};
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
@@ -265,8 +266,10 @@ Test(merge, a_shard_of_an_older_schema_version_leaves_the_newer_columns_null)
     add_run(out, "s", "spec", 0.3, RUN_DONE, 1.0, 2);
     add_run(v2, "s", "spec", 0.1, RUN_DONE, 2.0, 3);
     add_run(v1, "s", "spec", 0.2, RUN_DONE, 3.0, 4);
-    /* what version 3 added, and for version 1 what version 2 added too */
+    /* what versions 3 and 4 added, and for version 1 what version 2 added too */
     static const char downgrade[] =
+        "ALTER TABLE metrics DROP COLUMN grad_norm; ALTER TABLE metrics DROP COLUMN clipped_grad_norm; "
+        "ALTER TABLE metrics DROP COLUMN update_norm; ALTER TABLE metrics DROP COLUMN param_norm; "
         "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "
         "ALTER TABLE runs DROP COLUMN flops_per_step; ALTER TABLE runs DROP COLUMN flops_per_eval; "
         "ALTER TABLE runs DROP COLUMN gflops; ALTER TABLE runs DROP COLUMN sgemm_gflops; ";
@@ -287,5 +290,6 @@ Test(merge, a_shard_of_an_older_schema_version_leaves_the_newer_columns_null)
     char version[16];
     snprintf(version, sizeof version, "%d", STORE_SCHEMA_VERSION);
     cr_expect_str_eq(text(out, "PRAGMA user_version"), version);
+    cr_expect_str_eq(text(out, "SELECT count(*) FROM metrics WHERE grad_norm IS NULL"), "7", "the shards' rows");
     cr_expect_str_eq(text(v1, "PRAGMA user_version"), "1"); /* a shard is only read */
 }

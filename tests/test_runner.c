@@ -111,7 +111,32 @@ Test(runner, clipped_sgd_moves_by_at_most_lr_times_clip)
     cr_expect_geq(moved, lr * cfg.clip - rounding, "a binding clip leaves a step of lr x clip (moved %.9g)", moved);
     /* and the run took that step: its step-2 loss is the loss there */
     cr_expect_eq(rows_a.rows[1].loss, cfg.problem->loss_and_grad(pb, p, g, cfg.seed, 1));
+    /* its row's diagnostics are that step's norms, by the same sums */
+    const double *got = rows_a.rows[0].norm;
+    cr_expect_eq(got[NORM_GRAD], norm, "gradient norm before clipping");
+    cr_expect(fabs(got[NORM_GRAD_CLIPPED] - cfg.clip) < 1e-6, "after clipping: %.9g", got[NORM_GRAD_CLIPPED]);
+    cr_expect(fabs(got[NORM_UPDATE] - moved) <= 1e-12 * moved, "update norm %.17g, moved %.17g", got[NORM_UPDATE], moved);
+    cr_expect_eq(got[NORM_PARAM], hypot(p[0], p[1]), "parameter norm after the update");
     cfg.problem->destroy(pb);
+}
+
+Test(runner, rows_without_clipping_have_one_gradient_norm_and_only_rows_are_diagnosed)
+{
+    RunConfig cfg = test_config("rosenbrock,dim=3", "adam,lr=0.01", 25);
+    RunSummary s;
+    cfg.log_every = 10;
+    cfg.eval_every = 0;
+    rows_a.n = 0;
+    runner_run(&cfg, keep_row, &rows_a, &s);
+    cr_assert_eq(s.status, RUN_DONE, "%s", s.error);
+    cr_assert_eq(rows_a.n, 4, "steps 1, 11, 21 and the last");
+    for (long i = 0; i < rows_a.n; i++) {
+        const double *nm = rows_a.rows[i].norm;
+        cr_expect_eq(nm[NORM_GRAD], nm[NORM_GRAD_CLIPPED], "row %ld", i);
+        cr_expect(nm[NORM_GRAD] > 0 && nm[NORM_UPDATE] > 0 && nm[NORM_PARAM] > 0, "row %ld", i);
+        /* Adam's first update moves each coordinate by about lr */
+        if (i == 0) cr_expect(fabs(nm[NORM_UPDATE] - 0.01 * sqrt(3.0)) < 1e-4, "update %.9g", nm[NORM_UPDATE]);
+    }
 }
 
 Test(runner, accumulation_averages_minibatch_gradients)

@@ -81,7 +81,8 @@ Test(store, round_trip)
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
     cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE status = 'pending'"), 1);
-    MetricRow rows[2] = {{1, 24.2, NAN, NAN, 0.01, 0.001}, {3, 20.5, 1.5, 0.75, 0.01, 0.003}};
+    MetricRow rows[2] = {{1, 24.2, NAN, NAN, 0.01, 0.001, {NAN, NAN, NAN, NAN}},
+                         {3, 20.5, 1.5, 0.75, 0.01, 0.003, {4, 2, 0.5, 9}}};
     RunSummary s = {.status = RUN_DONE, .steps_done = 3, .final_loss = 20.5, .best_loss = 20.5,
                     .first_loss = 24.2, .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4,
                     .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16};
@@ -110,7 +111,8 @@ Test(store, many_rows_in_batches_and_the_rest_round_trip_exactly)
     enum { N = 70 }; /* two whole multi-row batches and six rows one by one */
     MetricRow rows[N];
     for (int i = 0; i < N; i++)
-        rows[i] = (MetricRow){2 * i + 1, 1.0 / (i + 3), i % 5 ? NAN : 0.1 * i, i % 5 ? NAN : 0.5, 0.01 / (i + 1), 0.001 * i};
+        rows[i] = (MetricRow){2 * i + 1, 1.0 / (i + 3), i % 5 ? NAN : 0.1 * i, i % 5 ? NAN : 0.5, 0.01 / (i + 1), 0.001 * i,
+                              {1.0 / (i + 1), 0.5 / (i + 1), 1e-3 * i, 10 + i}};
     RunSummary s = {.status = RUN_DONE, .steps_done = 2 * N - 1, .final_loss = rows[N - 1].loss, .eval_loss = NAN,
                     .eval_accuracy = NAN, .seconds_to_target = NAN};
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
@@ -119,7 +121,8 @@ Test(store, many_rows_in_batches_and_the_rest_round_trip_exactly)
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_write_result(db, run, &s, rows, N, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed FROM metrics "
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed, grad_norm, "
+                                        "clipped_grad_norm, update_norm, param_norm FROM metrics "
                                         "WHERE run_id = ? ORDER BY step", -1, &st, NULL), SQLITE_OK);
     sqlite3_bind_int64(st, 1, run);
     int n = 0;
@@ -132,6 +135,7 @@ Test(store, many_rows_in_batches_and_the_rest_round_trip_exactly)
         if (!isnan(r->eval_accuracy)) cr_expect_eq(sqlite3_column_double(st, 3), r->eval_accuracy, "row %d", n);
         cr_expect_eq(sqlite3_column_double(st, 4), r->lr, "row %d", n);
         cr_expect_eq(sqlite3_column_double(st, 5), r->elapsed, "row %d", n);
+        for (int k = 0; k < N_NORMS; k++) cr_expect_eq(sqlite3_column_double(st, 6 + k), r->norm[k], "row %d", n);
     }
     cr_expect_eq(n, N);
     sqlite3_finalize(st);
@@ -194,8 +198,15 @@ Test(store, creating_a_sweep_twice_gives_one_row)
     cr_expect_eq(scalar("SELECT count(*) FROM sweeps"), 1);
 }
 
-/* The columns that version 3 added, dropped again: a version-2 database. */
+/* The columns that version 5 added, dropped again: a version-4 database
+ * (version 4's wider CHECK of runs.status is left: older files read the same). */
+#define DROP_VERSION_5                                                                                             \
+    "ALTER TABLE metrics DROP COLUMN grad_norm; ALTER TABLE metrics DROP COLUMN clipped_grad_norm; "             \
+    "ALTER TABLE metrics DROP COLUMN update_norm; ALTER TABLE metrics DROP COLUMN param_norm; "
+
+/* The columns that versions 3 and 5 added, dropped again: a version-2 database. */
 #define DROP_VERSION_3                                                                                             \
+    DROP_VERSION_5                                                                                                 \
     "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "                             \
     "ALTER TABLE runs DROP COLUMN flops_per_step; ALTER TABLE runs DROP COLUMN flops_per_eval; "                 \
     "ALTER TABLE runs DROP COLUMN gflops; ALTER TABLE runs DROP COLUMN sgemm_gflops; "
@@ -210,6 +221,32 @@ static void make_old(const char *drop)
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
     sqlite3_close(db);
+}
+
+Test(store, version_4_is_read_and_upgraded_when_written)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int64_t sweep, run;
+    RunConfig cfg = rosenbrock_adam();
+    RunSummary sum;
+    make_old(DROP_VERSION_5 "PRAGMA user_version = 4");
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_expect_eq(scalar("SELECT count(*) FROM pragma_table_info('metrics') WHERE name IN ('grad_norm', "
+                        "'clipped_grad_norm', 'update_norm', 'param_norm')"), 4);
+    /* and a run's rows with their norms go into the upgraded table */
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
+    run_summary_start(&cfg, &sum);
+    sum.status = RUN_DONE;
+    MetricRow row = {1, 2.5, NAN, NAN, 0.01, 0.001, {3, 1, 0.25, 7}};
+    cr_assert_eq(store_write_result(db, run, &sum, &row, 1, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE grad_norm = 3 AND clipped_grad_norm = 1 AND "
+                        "update_norm = 0.25 AND param_norm = 7"), 1);
 }
 
 Test(store, version_2_is_read_and_upgraded_when_written)
@@ -316,6 +353,9 @@ Test(store, check_accepts_older_versions)
 {
     char err[ERRMSG_MAX];
     int seen = 0;
+    make_old(DROP_VERSION_5 "PRAGMA user_version = 4");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 4 lacks only what version 5 adds");
+    unlink(path);
     make_old(DROP_VERSION_3 "PRAGMA user_version = 2");
     cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 2 lacks only what version 3 adds");
     unlink(path);

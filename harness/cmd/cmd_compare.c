@@ -1,5 +1,6 @@
 /* cmd_compare.c — `optbench compare BASE.db NEW.db`: runs matched by
- * (sweep, key), their differences, and exit 1 on a regression (compare.h). */
+ * (sweep, key), their differences, and exit 1 on a regression; with
+ * --curves, their logged steps compared one by one (compare.h). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,11 @@ static const char usage[] =
     "  --mem-tol X        relative tolerance of state and peak bytes (default 0: any growth)\n"
     "  --format table|json  (default table)\n"
     "  --allow-missing    runs of BASE absent from NEW do not fail the comparison\n"
+    "  --curves           compare each matched pair's logged steps instead: loss, held-out\n"
+    "                     loss and the norms (grad_norm, clipped_grad_norm, update_norm,\n"
+    "                     param_norm) of every step within max(loss-tol * |base|, loss-floor)\n"
+    "                     either way, and the same steps logged; names the first step that\n"
+    "                     differs in each pair (exit 1 when any pair differs)\n"
     "  Runs are matched by sweep name and key. A run regresses when a status falls\n"
     "  (done > diverged > failed/timeout: done -> diverged regresses), a loss rises or\n"
     "  the accuracy falls beyond max(loss-tol * |base|, loss-floor), a time rises beyond\n"
@@ -39,22 +45,25 @@ typedef struct {
     CompareTol tol;        /* tolerances */
     int json;              /* --format json */
     int allow_missing;     /* --allow-missing: runs only in BASE do not fail */
+    int curves;            /* --curves: compare the logged steps */
 } CompareArgs;
 
-/* The runs of both databases. */
+/* The runs of both databases, which stay open for their curves. */
 typedef struct {
-    CompareRun *base, *next; /* each ordered by (sweep, key) */
-    size_t n_base, n_next;   /* their counts */
+    sqlite3 *base_db, *next_db; /* the databases */
+    CompareRun *base, *next;    /* each ordered by (sweep, key) */
+    size_t n_base, n_next;      /* their counts */
 } RunLists;
 
 static int parse_args(int argc, char **argv, CompareArgs *a)
 {
-    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_ALLOW_MISSING, O_HELP };
+    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_ALLOW_MISSING, O_CURVES, O_HELP };
     static const struct option opts[] = {
         {"sweep", required_argument, 0, O_SWEEP}, {"loss-tol", required_argument, 0, O_LOSS},
         {"loss-floor", required_argument, 0, O_FLOOR}, {"time-tol", required_argument, 0, O_TIME},
         {"mem-tol", required_argument, 0, O_MEM}, {"format", required_argument, 0, O_FORMAT},
-        {"allow-missing", no_argument, 0, O_ALLOW_MISSING}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
+        {"allow-missing", no_argument, 0, O_ALLOW_MISSING}, {"curves", no_argument, 0, O_CURVES},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
     };
     int c;
     opterr = 0;
@@ -79,6 +88,7 @@ static int parse_args(int argc, char **argv, CompareArgs *a)
             a->json = !strcmp(optarg, "json");
             break;
         case O_ALLOW_MISSING: a->allow_missing = 1; break;
+        case O_CURVES: a->curves = 1; break;
         case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
         default: return cli_usage_error(usage, "compare: unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -89,24 +99,13 @@ static int parse_args(int argc, char **argv, CompareArgs *a)
     return EXIT_OK;
 }
 
-/* Loads the runs of one database; returns EXIT_OK or EXIT_USAGE. */
-static int load(const char *path, const char *sweep, CompareRun **runs, size_t *n)
+/* Opens one database into *db and loads its runs; EXIT_OK or EXIT_USAGE. */
+static int load(const char *path, const char *sweep, sqlite3 **db, CompareRun **runs, size_t *n)
 {
     char err[ERRMSG_MAX];
-    sqlite3 *db = NULL;
-    int rc = EXIT_USAGE;
-    if (store_open_readonly(path, &db, err, sizeof err) != 0) {
-        cli_fail(EXIT_USAGE, "%s", err);
-        goto cleanup;
-    }
-    if (compare_load(db, sweep, runs, n, err, sizeof err) != 0) {
-        cli_fail(EXIT_USAGE, "%s: %s", path, err);
-        goto cleanup;
-    }
-    rc = EXIT_OK;
-cleanup:
-    store_close(db);
-    return rc;
+    if (store_open_readonly(path, db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    if (compare_load(*db, sweep, runs, n, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s: %s", path, err);
+    return EXIT_OK;
 }
 
 /* A relative change as text: "+12.3%", "=" when equal, "-" when absent. */
@@ -184,21 +183,81 @@ static void print_only(const char *title, const CompareRun *runs, size_t n, cons
     if (json) putchar(']');
 }
 
-/* Walks the matched pairs; prints each and returns how many regressed. */
-static size_t print_pairs(const RunLists *l, const CompareTol *tol, int json, size_t *matched)
+/* A curve verdict, in the table or the JSON. */
+static void print_curve(const CompareRun *b, const CurveDiff *d, int json, int first)
 {
-    size_t i = 0, j = 0, bad = 0;
+    const char *what = d->value >= 0 ? curve_value_name(d->value) : "logged step";
+    if (json) {
+        printf("%s\n    {\"sweep\": ", first ? "" : ",");
+        cli_json_string(stdout, b->sweep);
+        printf(", \"key\": \"%s\", \"run\": ", b->key);
+        cli_json_string(stdout, b->label);
+        printf(", \"steps\": %ld, \"differs\": %s", d->steps, d->step ? "true" : "false");
+        if (d->step) {
+            printf(", \"first_step\": %ld, \"value\": \"%s\", \"base\": ", d->step, what);
+            json_number(d->base);
+            fputs(", \"new\": ", stdout);
+            json_number(d->next);
+        }
+        putchar('}');
+    } else if (d->step && d->value < 0) {
+        printf("DIFFERS   %s/%s  %s\n          first at step %ld: logged in one database only\n", b->sweep, b->key,
+               b->label, d->step);
+    } else if (d->step) {
+        printf("DIFFERS   %s/%s  %s\n          first at step %ld: %s %.17g -> %.17g\n", b->sweep, b->key, b->label,
+               d->step, what, d->base, d->next);
+    } else {
+        printf("ok        %s/%s  %s (%ld steps)\n", b->sweep, b->key, b->label, d->steps);
+    }
+}
+
+/* Compares the curves of one matched pair; 1 when they differ, 0 when
+ * not, -1 on an error (reported). */
+static int pair_curves(const RunLists *l, const CompareRun *b, const CompareRun *x, const CompareTol *tol, int json,
+                       int first)
+{
+    char err[ERRMSG_MAX];
+    CurveRow *rb = NULL, *rx = NULL;
+    long nb = 0, nx = 0;
+    CurveDiff d;
+    int rc = -1;
+    if (compare_load_curve(l->base_db, b->id, &rb, &nb, err, sizeof err) ||
+        compare_load_curve(l->next_db, x->id, &rx, &nx, err, sizeof err)) {
+        cli_fail(EXIT_RUNTIME, "%s/%s: %s", b->sweep, b->key, err);
+        goto cleanup;
+    }
+    compare_curves(rb, nb, rx, nx, tol, &d);
+    print_curve(b, &d, json, first);
+    rc = d.step != 0;
+cleanup:
+    free(rb);
+    free(rx);
+    return rc;
+}
+
+/* Walks the matched pairs; prints each and returns how many regressed (or
+ * with curves, differ), or -1 on an error. */
+static long print_pairs(const RunLists *l, const CompareTol *tol, int json, int curves, size_t *matched)
+{
+    size_t i = 0, j = 0;
+    long bad = 0;
     *matched = 0;
     if (json) printf("  \"runs\": [");
     while (i < l->n_base && j < l->n_next) {
         int c = compare_order(&l->base[i], &l->next[j]);
         if (c < 0) { i++; continue; }
         if (c > 0) { j++; continue; }
-        CompareVerdict v;
-        compare_runs(&l->base[i], &l->next[j], tol, &v);
-        if (json) print_pair_json(&l->base[i], &l->next[j], &v, *matched == 0);
-        else print_pair_table(&l->base[i], &l->next[j], &v);
-        bad += (size_t)v.any;
+        if (curves) {
+            const int differs = pair_curves(l, &l->base[i], &l->next[j], tol, json, *matched == 0);
+            if (differs < 0) return -1;
+            bad += differs;
+        } else {
+            CompareVerdict v;
+            compare_runs(&l->base[i], &l->next[j], tol, &v);
+            if (json) print_pair_json(&l->base[i], &l->next[j], &v, *matched == 0);
+            else print_pair_table(&l->base[i], &l->next[j], &v);
+            bad += v.any;
+        }
         ++*matched;
         i++, j++;
     }
@@ -210,12 +269,15 @@ int cmd_compare(int argc, char **argv)
 {
     CompareArgs a = {.tol = {.loss_tol = 1e-3, .loss_floor = 1e-6, .time_tol = -1, .mem_tol = 0}};
     RunLists l = {0};
-    size_t matched = 0, regressed = 0, missing = 0;
+    size_t matched = 0, missing = 0;
+    long regressed = 0;
+    const char *verb = "regressed"; /* what a bad pair did */
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
-    if ((rc = load(a.base_path, a.sweep, &l.base, &l.n_base)) != EXIT_OK ||
-        (rc = load(a.next_path, a.sweep, &l.next, &l.n_next)) != EXIT_OK)
+    if ((rc = load(a.base_path, a.sweep, &l.base_db, &l.base, &l.n_base)) != EXIT_OK ||
+        (rc = load(a.next_path, a.sweep, &l.next_db, &l.next, &l.n_next)) != EXIT_OK)
         goto cleanup;
+    if (a.curves) verb = "differ";
     if (a.sweep && l.n_base == 0 && l.n_next == 0) {
         rc = cli_fail(EXIT_USAGE, "no runs of sweep '%s' in %s or %s", a.sweep, a.base_path, a.next_path);
         goto cleanup;
@@ -227,22 +289,28 @@ int cmd_compare(int argc, char **argv)
         cli_json_string(stdout, a.next_path);
         printf(", \"loss_tol\": %g, \"loss_floor\": %g, \"time_tol\": ", a.tol.loss_tol, a.tol.loss_floor);
         json_number(a.tol.time_tol >= 0 ? a.tol.time_tol : NAN);
-        printf(", \"mem_tol\": %g,\n", a.tol.mem_tol);
+        printf(", \"mem_tol\": %g, \"curves\": %s,\n", a.tol.mem_tol, a.curves ? "true" : "false");
+    } else if (a.curves) {
+        printf("compare %s -> %s, curves step by step: loss, eval_loss and norms within tolerance %g (floor %g)\n",
+               a.base_path, a.next_path, a.tol.loss_tol, a.tol.loss_floor);
     } else {
         char time_tol[32] = "off (shown, not gated)";
         if (a.tol.time_tol >= 0) snprintf(time_tol, sizeof time_tol, "%g", a.tol.time_tol);
         printf("compare %s -> %s: loss tolerance %g (floor %g), time tolerance %s, memory tolerance %g\n",
                a.base_path, a.next_path, a.tol.loss_tol, a.tol.loss_floor, time_tol, a.tol.mem_tol);
     }
-    regressed = print_pairs(&l, &a.tol, a.json, &matched);
+    if ((regressed = print_pairs(&l, &a.tol, a.json, a.curves, &matched)) < 0) {
+        rc = EXIT_RUNTIME;
+        goto cleanup;
+    }
     print_only("only_in_base", l.base, l.n_base, l.next, l.n_next, a.json);
     print_only("only_in_new", l.next, l.n_next, l.base, l.n_base, a.json);
     missing = l.n_base - matched;
     if (a.json)
-        printf(",\n  \"matched\": %zu, \"regressed\": %zu, \"missing\": %zu, \"allow_missing\": %s}\n", matched,
+        printf(",\n  \"matched\": %zu, \"%s\": %ld, \"missing\": %zu, \"allow_missing\": %s}\n", matched, verb,
                regressed, missing, a.allow_missing ? "true" : "false");
     else
-        printf("compare: %zu matched, %zu regressed, %zu only in base, %zu only in new\n", matched, regressed,
+        printf("compare: %zu matched, %ld %s, %zu only in base, %zu only in new\n", matched, regressed, verb,
                missing, l.n_next - matched);
     rc = regressed ? EXIT_MISMATCH : EXIT_OK;
     if (matched == 0)
@@ -251,6 +319,8 @@ int cmd_compare(int argc, char **argv)
         rc = cli_fail(EXIT_MISMATCH, "%zu run%s of %s missing from %s (a regression; --allow-missing accepts it)",
                       missing, missing == 1 ? "" : "s", a.base_path, a.next_path);
 cleanup:
+    store_close(l.base_db);
+    store_close(l.next_db);
     free(l.base);
     free(l.next);
     return rc;

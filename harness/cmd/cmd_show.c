@@ -1,6 +1,7 @@
 /* cmd_show.c — `optbench show RUN`: one run's configuration and summary,
- * with a text sparkline of its training loss; and `optbench best --sweep
- * NAME`: the best configuration per problem x optimizer. */
+ * its model FLOP utilisation, and text sparklines of its training loss and
+ * per-step norms; and `optbench best --sweep NAME`: the best configuration
+ * per problem x optimizer. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,8 +18,11 @@
 static const char show_usage[] =
     "usage: optbench show RUN [--db PATH]\n"
     "  Prints run RUN (its id, as `optbench list runs` shows) field by field: the\n"
-    "  configuration, the outcome and the summary, then a sparkline of its logged\n"
-    "  training loss (log scale when every loss is positive).\n";
+    "  configuration, the outcome and the summary, its MFU (gflops / sgemm_gflops,\n"
+    "  the step's FLOP rate against the same run's sgemm rate on the problem's\n"
+    "  shapes), then sparklines of its logged training loss and of the norms of each\n"
+    "  logged step: gradient before and after clipping, update, parameters (log\n"
+    "  scale when every value is positive).\n";
 
 static const char best_usage[] =
     "usage: optbench best --sweep NAME [--db PATH] [--json]\n"
@@ -26,9 +30,9 @@ static const char best_usage[] =
     "  score among configurations whose seeds all finished), with the 95% bootstrap\n"
     "  interval over seeds and its flags: grid edges, diverged and failed runs.\n";
 
-/* Prints the losses as one line of eighth-blocks, SPARK_WIDTH columns at
- * most (each the mean of its share of the rows). */
-static void sparkline(const long *steps, const double *loss, long n)
+/* Prints the series `name` as one line of eighth-blocks, SPARK_WIDTH
+ * columns at most (each the mean of its share of the rows). */
+static void sparkline(const char *name, const long *steps, const double *loss, long n)
 {
     static const char *const blocks[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
     double col[SPARK_WIDTH], lo = INFINITY, hi = -INFINITY;
@@ -43,10 +47,12 @@ static void sparkline(const long *steps, const double *loss, long n)
         col[c] = k ? s / k : NAN;
         if (isfinite(col[c])) lo = fmin(lo, col[c]), hi = fmax(hi, col[c]);
     }
-    printf("loss %s, steps %ld to %ld: %.4g -> %.4g\n  ", logy ? "(log scale)" : "", steps[0], steps[n - 1], loss[0],
-           loss[n - 1]);
+    /* a series flat to rounding (a norm held at the clip) draws flat */
+    const int spread = hi - lo > 1e-6 * fmax(1, fmax(fabs(hi), fabs(lo)));
+    printf("%s%s, steps %ld to %ld: %.4g -> %.4g\n  ", name, logy ? " (log scale)" : "", steps[0], steps[n - 1],
+           loss[0], loss[n - 1]);
     for (int c = 0; c < w; c++) {
-        int level = !isfinite(col[c]) ? -1 : hi > lo ? (int)floor(7.999 * (col[c] - lo) / (hi - lo)) : 0;
+        int level = !isfinite(col[c]) ? -1 : spread ? (int)floor(7.999 * (col[c] - lo) / (hi - lo)) : 0;
         fputs(level < 0 ? " " : blocks[level], stdout);
     }
     fputc('\n', stdout);
@@ -78,14 +84,39 @@ static int parse(int argc, char **argv, const char *usage, const char **db_path,
     return EXIT_OK;
 }
 
+/* The run's MFU line from its gflops and sgemm_gflops columns, when both are known. */
+static void print_mfu(sqlite3_stmt *st)
+{
+    double gflops = NAN, sgemm = NAN;
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+        const int known = sqlite3_column_type(st, i) != SQLITE_NULL;
+        if (known && !strcmp(sqlite3_column_name(st, i), "gflops")) gflops = sqlite3_column_double(st, i);
+        if (known && !strcmp(sqlite3_column_name(st, i), "sgemm_gflops")) sgemm = sqlite3_column_double(st, i);
+    }
+    if (isfinite(gflops) && sgemm > 0)
+        printf("%-18s %.1f%% (%.3g of %.3g GFLOP/s)\n", "mfu", 100 * gflops / sgemm, gflops, sgemm);
+}
+
+/* The sparkline of one metrics column of run id, when it has values; 0 or -1. */
+static int print_series(sqlite3 *db, long id, const char *column)
+{
+    long *steps = NULL, n = 0;
+    double *values = NULL;
+    if (store_run_series(db, id, column, &steps, &values, &n)) return -1;
+    if (n > 0) sparkline(column, steps, values, n);
+    else if (!strcmp(column, "loss")) printf("no logged loss\n");
+    free(steps);
+    free(values);
+    return 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
     const char *db_path = STORE_DEFAULT_PATH;
     char err[ERRMSG_MAX];
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    long id, *steps = NULL, n = 0;
-    double *loss = NULL;
+    long id;
     int rc = parse(argc, argv, show_usage, &db_path, NULL, NULL);
     if (rc < 0) return EXIT_OK;
     if (rc != EXIT_OK) return rc;
@@ -102,16 +133,14 @@ int cmd_show(int argc, char **argv)
         const char *v = (const char *)sqlite3_column_text(st, i);
         if (v) printf("%-18s %s\n", sqlite3_column_name(st, i), v);
     }
-    if (store_run_losses(db, id, &steps, &loss, &n)) {
-        rc = cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
-        goto cleanup;
-    }
-    if (n > 0) sparkline(steps, loss, n);
-    else printf("no logged loss\n");
+    print_mfu(st);
+    for (int k = -1; k < N_NORMS; k++)
+        if (print_series(db, id, k < 0 ? "loss" : row_norm_name((RowNorm)k))) {
+            rc = cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
+            goto cleanup;
+        }
     rc = EXIT_OK;
 cleanup:
-    free(steps);
-    free(loss);
     sqlite3_finalize(st);
     store_close(db);
     return rc;

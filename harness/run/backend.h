@@ -4,8 +4,9 @@
  * The loop owns the order of a step and all its bookkeeping (divergence,
  * best loss, target, rows, evaluations, times); a backend owns the buffers
  * and the arithmetic. A step is queued as
- *     mark(START) loss_and_grad mark(GRAD) [clip] mark(CLIP) step mark(STEP)
- * into one of `ring` slots; the loop reads the losses of the queued steps
+ *     [snapshot] mark(START) loss_and_grad mark(GRAD) [clip] mark(CLIP) step mark(STEP) [diagnose]
+ * into one of `ring` slots (snapshot and diagnose on the steps that get a
+ * metrics row, outside the timed marks); the loop reads the losses of the queued steps
  * back (which waits for the device) when a step writes a row or evaluates,
  * and when the ring is full. The CPU backend computes each call at once
  * and has a ring of one; the CUDA backend queues on the default stream.
@@ -38,13 +39,23 @@ typedef struct {
     /* Loss and gradient of step s at the current parameters, averaged over
      * cfg->accum minibatches; its accum minibatch losses into slot k. */
     int (*loss_and_grad)(Backend *b, long s, int k);
-    /* Scales the gradient to global norm max_norm when it is larger. */
-    int (*clip)(Backend *b, double max_norm);
+    /* Scales the gradient to global norm max_norm when it is larger; the
+     * norm before into slot k's NORM_GRAD. */
+    int (*clip)(Backend *b, int k, double max_norm);
     /* Optimizer update s with each group's scheduled lr (lr[N_ROLES]). */
     int (*step)(Backend *b, long s, const double *lr);
+    /* Keeps a copy of the parameters, before a step that diagnose follows. */
+    int (*snapshot)(Backend *b);
+    /* After that step's update, into slot k: the norms of the gradient it
+     * used (NORM_GRAD_CLIPPED), of the parameters' change since snapshot
+     * (NORM_UPDATE) and of the parameters (NORM_PARAM), each from the
+     * shared terms of harness/core/norm_impl.h. */
+    int (*diagnose)(Backend *b, int k);
     /* Waits for the steps queued in slots k0 .. k0+count-1 and copies their
-     * minibatch losses (accum each) into losses[0 .. count*accum). */
-    int (*read_losses)(Backend *b, int k0, int count, double *losses);
+     * minibatch losses (accum each) into losses[0 .. count*accum) and their
+     * norms (N_NORMS each, RowNorm; what clip and diagnose left, else
+     * anything) into norms[0 .. count*N_NORMS) unless norms is NULL. */
+    int (*read_losses)(Backend *b, int k0, int count, double *losses, double *norms);
     /* Seconds between instants from and to of the step in slot k (after read_losses). */
     double (*seconds)(Backend *b, int k, int from, int to);
     /* Held-out loss and accuracy at the optimizer's evaluation point: 0, 1

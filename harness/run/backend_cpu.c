@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/core/memory.h"
+#include "harness/core/norm_impl.h"
 #include "harness/core/timing.h"
 #include "harness/run/backend.h"
 #include "harness/run/runner.h"
@@ -15,7 +16,7 @@
 
 #define NORM_CHUNK 65536 /* floats per partial sum of the gradient norm */
 
-double clip_grad_norm(float *g, size_t n, double max_norm)
+double l2_norm(const float *a, const float *b, size_t n)
 {
     const size_t chunks = (n + NORM_CHUNK - 1) / NORM_CHUNK;
     double sumsq = 0;
@@ -24,11 +25,19 @@ double clip_grad_norm(float *g, size_t n, double max_norm)
     for (size_t c = 0; c < chunks; c++) {
         double part = 0;
         size_t end = (c + 1) * NORM_CHUNK < n ? (c + 1) * NORM_CHUNK : n;
-        for (size_t i = c * NORM_CHUNK; i < end; i++) part += (double)g[i] * g[i];
+        if (b)
+            for (size_t i = c * NORM_CHUNK; i < end; i++) part += norm_diff_term(a[i], b[i]);
+        else
+            for (size_t i = c * NORM_CHUNK; i < end; i++) part += norm_term(a[i]);
         #pragma omp ordered
         sumsq += part;
     }
-    const double norm = sqrt(sumsq);
+    return sqrt(sumsq);
+}
+
+double clip_grad_norm(float *g, size_t n, double max_norm)
+{
+    const double norm = l2_norm(g, NULL, n);
     const double coef = max_norm / (norm + 1e-6);
     if (coef < 1) {
         const float c = (float)coef;
@@ -46,7 +55,9 @@ struct Backend {
     float *params;               /* n floats */
     float *grads;                /* n floats */
     float *micro;                /* n floats of one minibatch's gradient (accum > 1) */
+    float *before;               /* n floats: the parameters before a diagnosed step */
     double *losses;              /* accum minibatch losses of the step in the ring's one slot */
+    double norms[N_NORMS];       /* its diagnostics (RowNorm) */
     double marks[N_MARKS];       /* now_seconds() at each instant of that step */
     char error[ERRMSG_MAX];      /* reason of a failed upload */
 };
@@ -57,6 +68,7 @@ static void destroy(Backend *b)
     mem_free(b->params);
     mem_free(b->grads);
     mem_free(b->micro);
+    mem_free(b->before);
     mem_free(b->losses);
     free(b);
 }
@@ -74,8 +86,9 @@ static Backend *create(const RunConfig *cfg, Problem *pb, OptRun *opt, char *err
         b->params = mem_alloc(n * sizeof(float));
         b->grads = mem_alloc(n * sizeof(float));
         if (cfg->accum > 1) b->micro = mem_alloc(n * sizeof(float));
+        b->before = mem_alloc(n * sizeof(float));
         b->losses = mem_alloc((size_t)cfg->accum * sizeof(double));
-        ok = b->params && b->grads && (cfg->accum == 1 || b->micro) && b->losses;
+        ok = b->params && b->grads && (cfg->accum == 1 || b->micro) && b->before && b->losses;
     }
     if (!ok) {
         snprintf(err, errlen, "out of memory for %zu parameters", n);
@@ -122,9 +135,10 @@ static int loss_and_grad(Backend *b, long s, int k)
     return 0;
 }
 
-static int clip(Backend *b, double max_norm)
+static int clip(Backend *b, int k, double max_norm)
 {
-    clip_grad_norm(b->grads, b->n, max_norm);
+    (void)k;
+    b->norms[NORM_GRAD] = clip_grad_norm(b->grads, b->n, max_norm);
     return 0;
 }
 
@@ -134,11 +148,27 @@ static int step(Backend *b, long s, const double *lr)
     return 0;
 }
 
-static int read_losses(Backend *b, int k0, int count, double *losses)
+static int snapshot(Backend *b)
+{
+    memcpy(b->before, b->params, b->n * sizeof(float));
+    return 0;
+}
+
+static int diagnose(Backend *b, int k)
+{
+    (void)k;
+    b->norms[NORM_GRAD_CLIPPED] = l2_norm(b->grads, NULL, b->n);
+    b->norms[NORM_UPDATE] = l2_norm(b->params, b->before, b->n);
+    b->norms[NORM_PARAM] = l2_norm(b->params, NULL, b->n);
+    return 0;
+}
+
+static int read_losses(Backend *b, int k0, int count, double *losses, double *norms)
 {
     (void)k0;
     (void)count; /* the ring has one slot */
     memcpy(losses, b->losses, (size_t)b->cfg->accum * sizeof(double));
+    if (norms) memcpy(norms, b->norms, sizeof b->norms);
     return 0;
 }
 
@@ -210,5 +240,6 @@ static void finish(Backend *b, RunSummary *out)
 
 static const char *error(Backend *b) { return b->error; }
 
-const RunBackend backend_cpu = {NULL,        1,       create, upload, mark,    loss_and_grad, clip,   step,
-                                read_losses, seconds, eval,   memory, finish,  error,         destroy};
+const RunBackend backend_cpu = {NULL,     1,        create,      upload,  mark, loss_and_grad, clip,  step,
+                                snapshot, diagnose, read_losses, seconds, eval, memory,        finish, error,
+                                destroy};

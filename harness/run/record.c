@@ -10,6 +10,17 @@ const char *run_status_name(RunStatus s)
     return names[s];
 }
 
+const char *row_norm_name(RowNorm which)
+{
+    static const char *const names[N_NORMS] = {
+        [NORM_GRAD] = "grad_norm",
+        [NORM_GRAD_CLIPPED] = "clipped_grad_norm",
+        [NORM_UPDATE] = "update_norm",
+        [NORM_PARAM] = "param_norm",
+    };
+    return names[which];
+}
+
 void run_summary_start(const RunConfig *cfg, RunSummary *out)
 {
     memset(out, 0, sizeof *out);

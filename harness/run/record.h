@@ -24,6 +24,18 @@ typedef enum {
 /* Status as stored in the database ("done", ...). */
 const char *run_status_name(RunStatus s);
 
+/* The diagnostics of a logged step, each an L2 norm over every parameter. */
+typedef enum {
+    NORM_GRAD,         /* the step's gradient, before clipping */
+    NORM_GRAD_CLIPPED, /* the gradient the update used, after clipping (the same without) */
+    NORM_UPDATE,       /* ||p_after - p_before|| of the step's update */
+    NORM_PARAM,        /* the parameters after the update */
+    N_NORMS,
+} RowNorm;
+
+/* Column name of a norm in the metrics table ("grad_norm", ...). */
+const char *row_norm_name(RowNorm which);
+
 typedef struct {
     long step;            /* 1-based step */
     double loss;          /* training loss of that step's minibatch(es) */
@@ -31,6 +43,7 @@ typedef struct {
     double eval_accuracy; /* held-out accuracy, NAN when not evaluated or not a classifier */
     double lr;            /* scheduled learning rate of the step */
     double elapsed;       /* training seconds from the start through this step (no eval time) */
+    double norm[N_NORMS]; /* the step's diagnostics (RowNorm); NAN where not taken */
 } MetricRow;
 
 typedef struct {

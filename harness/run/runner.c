@@ -16,6 +16,7 @@
 typedef struct {
     double *lrs;        /* scheduled lr of each ring slot */
     double *losses;     /* ring x accum minibatch losses read back */
+    double *norms;      /* ring x N_NORMS diagnostics read back */
     double *fb_times;   /* per step: forward+backward */
     double *opt_times;  /* per step: optimizer update */
     double *step_times; /* per step: the whole step */
@@ -77,6 +78,22 @@ static int eval_due(const RunConfig *cfg, long s, int diverged)
     return !diverged && ((cfg->eval_every > 0 && s % cfg->eval_every == 0) || s == cfg->steps);
 }
 
+/* Whether step s takes its diagnostics: every step due a row, as queued
+ * (a diverged step's row has them only when it was due anyway). */
+static int diagnosed(const RunConfig *cfg, long s)
+{
+    return row_due(cfg, s, 0) || eval_due(cfg, s, 0);
+}
+
+/* Step s's norms into row from ring slot k's, or NAN where not taken;
+ * without clipping the gradient before it is the one after. */
+static void row_norms(const RunConfig *cfg, const double *norms, long s, MetricRow *row)
+{
+    const int taken = diagnosed(cfg, s);
+    for (int i = 0; i < N_NORMS; i++) row->norm[i] = taken ? norms[i] : NAN;
+    if (taken && !(cfg->clip > 0)) row->norm[NORM_GRAD] = row->norm[NORM_GRAD_CLIPPED];
+}
+
 /* Reads back and settles steps from .. s in order; they sit in ring slots
  * (from-1) % ring .. (s-1) % ring, contiguous since the loop reads back at
  * the ring's last slot. Returns 1 when the run diverged among them (the
@@ -87,7 +104,9 @@ static int settle(const RunConfig *cfg, const RunBackend *be, Backend *b, LoopAr
 {
     const size_t accum = (size_t)cfg->accum;
     const int k0 = (int)((from - 1) % be->ring);
-    if (be->read_losses(b, k0, (int)(s - from + 1), a->losses + (size_t)k0 * accum) != 0) return -1;
+    if (be->read_losses(b, k0, (int)(s - from + 1), a->losses + (size_t)k0 * accum,
+                        a->norms + (size_t)k0 * N_NORMS) != 0)
+        return -1;
     for (long js = from; js <= s; js++) {
         const int k = (int)((js - 1) % be->ring);
         double loss = 0;
@@ -100,7 +119,8 @@ static int settle(const RunConfig *cfg, const RunBackend *be, Backend *b, LoopAr
         a->step_times[js - 1] = diverged ? fb : be->seconds(b, k, MARK_START, MARK_STEP);
         *elapsed += a->step_times[js - 1];
         note_loss(out, js, loss, *elapsed);
-        MetricRow row = {js, loss, NAN, NAN, a->lrs[k], *elapsed};
+        MetricRow row = {js, loss, NAN, NAN, a->lrs[k], *elapsed, {0}};
+        row_norms(cfg, a->norms + (size_t)k * N_NORMS, js, &row);
         if (eval_due(cfg, js, diverged)) {
             const int e = be->eval(b, &row.eval_loss, &row.eval_accuracy);
             if (e < 0) return -1;
@@ -128,12 +148,15 @@ static void backend_failed(const RunBackend *be, Backend *b, RunSummary *out)
 }
 
 /* Queues step s into ring slot k: loss and gradient, clip, update with the
- * groups' lrs. */
+ * groups' lrs; around them, outside the marks, the diagnostics of a step
+ * that gets a row. */
 static int queue_step(const RunConfig *cfg, const RunBackend *be, Backend *b, long s, int k, const double *lr)
 {
-    return be->mark(b, k, MARK_START) || be->loss_and_grad(b, s, k) || be->mark(b, k, MARK_GRAD) ||
-                   (cfg->clip > 0 && be->clip(b, cfg->clip)) || be->mark(b, k, MARK_CLIP) ||
-                   be->step(b, s, lr) || be->mark(b, k, MARK_STEP)
+    const int diag = diagnosed(cfg, s);
+    return (diag && be->snapshot(b)) || be->mark(b, k, MARK_START) || be->loss_and_grad(b, s, k) ||
+                   be->mark(b, k, MARK_GRAD) || (cfg->clip > 0 && be->clip(b, k, cfg->clip)) ||
+                   be->mark(b, k, MARK_CLIP) || be->step(b, s, lr) || be->mark(b, k, MARK_STEP) ||
+                   (diag && be->diagnose(b, k))
                ? -1
                : 0;
 }
@@ -169,10 +192,11 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     }
     a.lrs = mem_alloc(ring * sizeof(double));
     a.losses = mem_alloc(ring * (size_t)cfg->accum * sizeof(double));
+    a.norms = mem_alloc(ring * N_NORMS * sizeof(double));
     a.fb_times = mem_alloc(steps * sizeof(double));
     a.opt_times = mem_alloc(steps * sizeof(double));
     a.step_times = mem_alloc(steps * sizeof(double));
-    if (!a.lrs || !a.losses || !a.fb_times || !a.opt_times || !a.step_times) {
+    if (!a.lrs || !a.losses || !a.norms || !a.fb_times || !a.opt_times || !a.step_times) {
         snprintf(out->error, sizeof out->error, "out of memory for %zu steps", steps);
         goto cleanup;
     }
@@ -218,6 +242,7 @@ cleanup:
     if (b) be->memory(b, out);
     mem_free(a.lrs);
     mem_free(a.losses);
+    mem_free(a.norms);
     mem_free(a.fb_times);
     mem_free(a.opt_times);
     mem_free(a.step_times);

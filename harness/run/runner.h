@@ -33,9 +33,13 @@ void run_group_lrs(const RunConfig *cfg, const OptRun *r, long s, double *lr);
 int run_eval(const RunConfig *cfg, Problem *pb, OptRun *r, float *params, MetricRow *row);
 
 /* Scales g to global L2 norm max_norm when it is larger (torch's
- * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before.
- * The sum is taken in fixed chunks in double, so it does not depend on the
- * thread count. The CPU backend's clip; device twin: clip_grad_norm_cuda. */
+ * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before
+ * (l2_norm). The CPU backend's clip; device twin: clip_grad_norm_cuda. */
 double clip_grad_norm(float *g, size_t n, double max_norm);
+
+/* ||a||, or ||a - b|| when b is not NULL, over n floats, from the terms of
+ * harness/core/norm_impl.h summed in double in fixed chunks, so that it
+ * does not depend on the thread count. Device twin: l2_norm_cuda. */
+double l2_norm(const float *a, const float *b, size_t n);
 
 #endif

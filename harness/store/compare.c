@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/store/store.h"
+
 /* What each quantity is and which way is worse. */
 typedef struct {
     const char *name;  /* column name in runs */
@@ -72,12 +74,18 @@ static const char *column_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+/* Real column i of st, NAN for NULL. */
+static double column_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
 int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, char *err,
                  size_t errlen)
 {
     char sql[1024];
     size_t used = (size_t)snprintf(sql, sizeof sql,
-                                   "SELECT s.name, r.key, r.optimizer || ' ' || r.hyperparameters || ' on ' || "
+                                   "SELECT r.id, s.name, r.key, r.optimizer || ' ' || r.hyperparameters || ' on ' || "
                                    "r.problem || ' ' || r.problem_options || ' seed ' || r.seed, r.status");
     for (int m = 0; m < CMP_N_METRICS; m++)
         used += (size_t)snprintf(sql + used, sizeof sql - used, ", r.%s", metrics[m].name);
@@ -100,12 +108,12 @@ int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, c
             list = grown;
         }
         CompareRun *r = &list[count++];
-        snprintf(r->sweep, sizeof r->sweep, "%s", column_text(st, 0));
-        snprintf(r->key, sizeof r->key, "%s", column_text(st, 1));
-        snprintf(r->label, sizeof r->label, "%s", column_text(st, 2));
-        snprintf(r->status, sizeof r->status, "%s", column_text(st, 3));
-        for (int m = 0; m < CMP_N_METRICS; m++)
-            r->value[m] = sqlite3_column_type(st, 4 + m) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4 + m);
+        r->id = sqlite3_column_int64(st, 0);
+        snprintf(r->sweep, sizeof r->sweep, "%s", column_text(st, 1));
+        snprintf(r->key, sizeof r->key, "%s", column_text(st, 2));
+        snprintf(r->label, sizeof r->label, "%s", column_text(st, 3));
+        snprintf(r->status, sizeof r->status, "%s", column_text(st, 4));
+        for (int m = 0; m < CMP_N_METRICS; m++) r->value[m] = column_real(st, 5 + m);
         rc = SQLITE_OK;
     }
     if (rc != SQLITE_DONE) {
@@ -118,4 +126,78 @@ int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, c
     *runs = list;
     *n = count;
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+const char *curve_value_name(int i)
+{
+    return i == 0 ? "loss" : i == 1 ? "eval_loss" : row_norm_name((RowNorm)(i - 2));
+}
+
+int compare_load_curve(sqlite3 *db, long long run_id, CurveRow **rows, long *n, char *err, size_t errlen)
+{
+    char sql[1024];
+    sqlite3_stmt *st = NULL;
+    CurveRow *list = NULL;
+    long count = 0, cap = 0;
+    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT step");
+    /* each value, or NULL where an older database's metrics lack its column */
+    for (int i = 0; i < CURVE_VALUES; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, store_has_column(db, "metrics", curve_value_name(i)) ? ", %s" : ", NULL",
+                                 curve_value_name(i));
+    snprintf(sql + used, sizeof sql - used, " FROM metrics WHERE run_id = ? ORDER BY step");
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, run_id);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? 2 * cap : 256;
+            CurveRow *grown = realloc(list, (size_t)cap * sizeof *list);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            list = grown;
+        }
+        CurveRow *r = &list[count++];
+        r->step = (long)sqlite3_column_int64(st, 0);
+        for (int i = 0; i < CURVE_VALUES; i++) r->value[i] = column_real(st, 1 + i);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading the metrics of run %lld: %s", run_id,
+                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+        free(list);
+        list = NULL;
+        count = 0;
+    }
+    sqlite3_finalize(st);
+    *rows = list;
+    *n = count;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* 1 when next is not within the curve tolerance of base. */
+static int curve_differs(double base, double next, const CompareTol *tol)
+{
+    if (isnan(base) || isnan(next)) return isnan(base) != isnan(next);
+    if (base == next) return 0; /* the same infinity too */
+    return !(fabs(next - base) <= fmax(tol->loss_tol * fabs(base), tol->loss_floor));
+}
+
+void compare_curves(const CurveRow *base, long nb, const CurveRow *next, long nn, const CompareTol *tol,
+                    CurveDiff *out)
+{
+    *out = (CurveDiff){.step = 0, .value = -1, .base = NAN, .next = NAN, .steps = nb};
+    for (long i = 0; i < nb || i < nn; i++) {
+        if (i >= nb || i >= nn || base[i].step != next[i].step) {
+            /* the first step logged in one run only */
+            const long sb = i < nb ? base[i].step : 0, sn = i < nn ? next[i].step : 0;
+            out->step = !sb ? sn : !sn ? sb : sb < sn ? sb : sn;
+            return;
+        }
+        for (int v = 0; v < CURVE_VALUES; v++)
+            if (curve_differs(base[i].value[v], next[i].value[v], tol)) {
+                *out = (CurveDiff){base[i].step, v, base[i].value[v], next[i].value[v], nb};
+                return;
+            }
+    }
 }

@@ -8,6 +8,13 @@
  * regresses when it falls in the order done > diverged > anything else
  * (done -> diverged is a regression). A value present in the base and
  * missing in the new run counts as moved the wrong way.
+ *
+ * Curves (`compare --curves`) are compared step by step: a matched pair's
+ * logged steps must be the same, and each step's loss, held-out loss and
+ * norms (record.h) must stay within max(loss_tol * |base|, loss_floor) of
+ * the base's either way; a value in one and NULL in the other differs. The
+ * first step where anything differs is the pair's verdict (AlgoPerf's
+ * train-diff check of two implementations, on any two databases).
  */
 #ifndef OPTBENCH_COMPARE_H
 #define OPTBENCH_COMPARE_H
@@ -16,6 +23,7 @@
 #include <stddef.h>
 
 #include "harness/run/config.h"
+#include "harness/run/record.h"
 
 #define COMPARE_LABEL_MAX 512 /* room for a run's description */
 
@@ -33,6 +41,7 @@ typedef enum {
 } CompareMetric;
 
 typedef struct {
+    long long id;                   /* its row id in its database */
     char sweep[128];                /* sweep name */
     char key[KEY_TEXT_MAX];         /* config hash, unique within the sweep */
     char label[COMPARE_LABEL_MAX];  /* optimizer, hyperparameters, problem, seed */
@@ -67,5 +76,33 @@ int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, c
 
 /* Orders runs by (sweep, key) as compare_load returns them. */
 int compare_order(const CompareRun *a, const CompareRun *b);
+
+#define CURVE_VALUES (2 + N_NORMS) /* loss, eval_loss, then each RowNorm */
+
+/* One logged step of a run's curves. */
+typedef struct {
+    long step;                 /* 1-based step */
+    double value[CURVE_VALUES]; /* each compared value (curve_value_name); NAN for NULL */
+} CurveRow;
+
+/* Where two curves first differ. */
+typedef struct {
+    long step;        /* first step that differs; 0: none (the curves agree) */
+    int value;        /* the first value that differs there; -1: the step is logged in one run only */
+    double base, next; /* that value in each (NAN for NULL or absent) */
+    long steps;       /* steps compared (of the base) */
+} CurveDiff;
+
+/* Name of compared value i ("loss", "eval_loss", "grad_norm", ...). */
+const char *curve_value_name(int i);
+
+/* The logged rows of run run_id in step order into a malloc'd array (a
+ * database older than the norms reads them as NULL). 0, or -1 with a
+ * message. */
+int compare_load_curve(sqlite3 *db, long long run_id, CurveRow **rows, long *n, char *err, size_t errlen);
+
+/* Applies the curve rule above to base[0..nb) and next[0..nn). */
+void compare_curves(const CurveRow *base, long nb, const CurveRow *next, long nn, const CompareTol *tol,
+                    CurveDiff *out);
 
 #endif

@@ -68,7 +68,8 @@ int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE
     int rc = -1;
     snprintf(sql, sizeof sql, "%s",
              metrics ? "SELECT m.run_id, r.key, r.problem, r.optimizer, r.seed, r.status, m.step, m.loss, m.eval_loss, "
-                       "m.eval_accuracy, m.lr, m.elapsed"
+                       "m.eval_accuracy, m.lr, m.elapsed, m.grad_norm, m.clipped_grad_norm, m.update_norm, "
+                       "m.param_norm"
                      : "SELECT r.*");
     if (key_columns(db, sweep_id, "hyperparameters", "hp", sql, sizeof sql) ||
         key_columns(db, sweep_id, "problem_options", "problem", sql, sizeof sql)) {

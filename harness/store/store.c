@@ -324,6 +324,8 @@ static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
      * is touched */
     [3] = "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, '''timeout'')', "
           "'''timeout'',''pruned'')') WHERE type = 'table' AND name = 'runs'; PRAGMA writable_schema = OFF",
+    [4] = "ALTER TABLE metrics ADD COLUMN grad_norm REAL; ALTER TABLE metrics ADD COLUMN clipped_grad_norm REAL; "
+          "ALTER TABLE metrics ADD COLUMN update_norm REAL; ALTER TABLE metrics ADD COLUMN param_norm REAL",
 };
 
 /* Tells every connection that sqlite_master was rewritten (the last step
@@ -843,23 +845,27 @@ int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, s
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-#define METRIC_COLUMNS 7 /* run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed */
+#define METRIC_COLUMNS (7 + N_NORMS) /* run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed, the norms */
 #define METRIC_BATCH 32  /* rows per multi-row INSERT: one statement step for 32 rows */
 
-static const char insert_metric_sql[] =
-    "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed) "
-    "VALUES (?,?,?,?,?,?,?)";
-
-/* insert_metric_sql with METRIC_BATCH rows of values, built on first use
- * (a fixed address, as cached_statement wants). Storing a run's metrics
- * through it halves the parent's instructions per row (BENCHMARKS.md). */
-static const char *insert_metric_batch_sql(void)
+/* The INSERT of `rows` (1 or METRIC_BATCH) metrics rows, built on first use
+ * (at a fixed address, as cached_statement wants). Storing a run's metrics
+ * 32 rows a statement halves the parent's instructions per row
+ * (BENCHMARKS.md). */
+static const char *insert_metric_sql(int rows)
 {
-    static char sql[sizeof insert_metric_sql + METRIC_BATCH * sizeof ",(?,?,?,?,?,?,?)"];
+    static char one[512], batch[512 + METRIC_BATCH * 2 * (METRIC_COLUMNS + 1)];
+    char *sql = rows == 1 ? one : batch;
+    const size_t cap = rows == 1 ? sizeof one : sizeof batch;
     if (!sql[0]) {
-        size_t len = (size_t)snprintf(sql, sizeof sql, "%s", insert_metric_sql);
-        const char *values = strrchr(insert_metric_sql, '(');
-        for (int i = 1; i < METRIC_BATCH; i++) len += (size_t)snprintf(sql + len, sizeof sql - len, ",%s", values);
+        size_t len = (size_t)snprintf(sql, cap, "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, "
+                                                "lr, elapsed");
+        for (int k = 0; k < N_NORMS; k++) len += (size_t)snprintf(sql + len, cap - len, ", %s", row_norm_name(k));
+        len += (size_t)snprintf(sql + len, cap - len, ") VALUES ");
+        for (int i = 0; i < rows; i++)
+            for (int c = 0; c < METRIC_COLUMNS; c++)
+                len += (size_t)snprintf(sql + len, cap - len, "%s%s", c ? "," : i ? ",(" : "(",
+                                        c == METRIC_COLUMNS - 1 ? "?)" : "?");
     }
     return sql;
 }
@@ -878,6 +884,7 @@ static int bind_metrics(sqlite3_stmt *st, int64_t run_id, const MetricRow *rows,
         if (rc == SQLITE_OK) rc = bind_real(st, at + 5, r->eval_accuracy);
         if (rc == SQLITE_OK) rc = bind_real(st, at + 6, r->lr);
         if (rc == SQLITE_OK) rc = bind_real(st, at + 7, r->elapsed);
+        for (int k = 0; k < N_NORMS && rc == SQLITE_OK; k++) rc = bind_real(st, at + 8 + k, r->norm[k]);
     }
     return rc;
 }
@@ -900,7 +907,7 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
     /* whole batches through the multi-row statement, the rest row by row */
     for (long i = 0; i < n_rows && rc == SQLITE_OK;) {
         const long n = n_rows - i >= METRIC_BATCH ? METRIC_BATCH : 1;
-        const char *sql = n == METRIC_BATCH ? insert_metric_batch_sql() : insert_metric_sql;
+        const char *sql = insert_metric_sql((int)n);
         if (sql != prepared) {
             if (st) release_statement(db, st);
             prepared = sql;

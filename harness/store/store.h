@@ -19,7 +19,7 @@
 #include "harness/run/config.h"
 #include "harness/run/record.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added, status pruned) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
@@ -123,9 +123,13 @@ int store_rename_sweep(sqlite3 *db, const char *old_name, const char *new_name, 
  * (finalize it), 1 when there is no such run, -1 (store_runs.c). */
 int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out);
 
-/* The logged training losses of a run in step order (malloc'ed arrays of
- * *n; free both). 0 or -1. */
-int store_run_losses(sqlite3 *db, int64_t run_id, long **steps, double **loss, long *n);
+/* The logged values of metrics column `column` (a name of results/schema.sql)
+ * of a run in step order, where not NULL (malloc'ed arrays of *n; free
+ * both; none where an older database lacks the column). 0 or -1. */
+int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **steps, double **values, long *n);
+
+/* 1 when table of db has the column (older schema versions lack some). */
+int store_has_column(sqlite3 *db, const char *table, const char *column);
 
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */

@@ -1,5 +1,6 @@
 /* store_runs.c — one run read back whole: its row (with its sweep's name)
- * and its logged losses, for `optbench show`. */
+ * and its logged curves, for `optbench show`. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "harness/store/store.h"
@@ -20,15 +21,30 @@ int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out)
     return rc == SQLITE_DONE ? 1 : -1;
 }
 
-int store_run_losses(sqlite3 *db, int64_t run_id, long **steps, double **loss, long *n)
+int store_has_column(sqlite3 *db, const char *table, const char *column)
 {
     sqlite3_stmt *st = NULL;
+    const int found = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st, NULL) ==
+                          SQLITE_OK &&
+                      sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+                      sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC) == SQLITE_OK &&
+                      sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **steps, double **loss, long *n)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[256];
     long cap = 0;
-    int rc = sqlite3_prepare_v2(db, "SELECT step, loss FROM metrics WHERE run_id = ? AND loss IS NOT NULL ORDER BY step",
-                                -1, &st, NULL);
     *steps = NULL;
     *loss = NULL;
     *n = 0;
+    if (!store_has_column(db, "metrics", column)) return 0;
+    snprintf(sql, sizeof sql, "SELECT step, %s FROM metrics WHERE run_id = ? AND %s IS NOT NULL ORDER BY step", column,
+             column);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, run_id);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {

@@ -2,7 +2,7 @@
 # best_show.sh — the end of a sweep prints the best configuration per
 # problem x optimizer with its flags (also as JSON with --json); `optbench
 # best` prints the same from the database; `optbench show RUN` prints one
-# run's fields and a sparkline of its loss.
+# run's fields, its MFU and sparklines of its loss and per-step norms.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 tmp=$(mktemp -d)
@@ -50,6 +50,18 @@ echo "$show" | grep -q '^status  *done$' || fail "show: status"
 echo "$show" | grep -q '^hyperparameters  *{.*"lr":0.001' || fail "show: hyperparameters"
 echo "$show" | grep -q '^loss (log scale), steps 1 to 50: ' || fail "show: sparkline header: $show"
 [ "$(echo "$show" | tail -n 1 | tr -d ' ' | wc -m)" -gt 5 ] || fail "show: sparkline"
+# the norms of the logged steps, first and last as stored
+for col in grad_norm clipped_grad_norm update_norm param_norm; do
+    want=$(sqlite3 "$tmp/b.db" "select printf('%s, steps 1 to 50: %.4g -> %.4g', '$col',
+        (select $col from metrics where run_id = 1 order by step limit 1),
+        (select $col from metrics where run_id = 1 order by step desc limit 1))")
+    echo "$show" | sed 's/ (log scale)//' | grep -qxF "$want" || fail "show: no '$want' in: $show"
+done
+echo "$show" | grep -q '^mfu' && fail "show: an MFU without products to measure"
+# MFU of a run with matrix products: gflops over the same run's sgemm rate
+"$OPTBENCH" run --problem mlp,dataset=iris,hidden=[16] --optimizer adamw --steps 20 --db "$tmp/m.db" --quiet
+want=$(sqlite3 "$tmp/m.db" "select printf('%.1f%%', 100 * gflops / sgemm_gflops) from runs")
+"$OPTBENCH" show 1 --db "$tmp/m.db" | grep -q "^mfu  *$want (" || fail "show: MFU $want"
 set +e
 "$OPTBENCH" show 999 --db "$tmp/b.db" 2>/dev/null
 code=$?

@@ -1,6 +1,6 @@
 #!/bin/sh
 # threads_cli.sh — `run --threads` and a sweep's threads_per_job: the same
-# losses bit for bit on 1 and 2 threads, and thread counts that do not fit
+# losses and per-step norms bit for bit on 1 and 2 threads, and thread counts that do not fit
 # the cores refused with exit 2 before anything is written.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
@@ -30,8 +30,11 @@ if [ "$cores" -ge 2 ]; then
     for t in 1 2; do
         "$OPTBENCH" run --problem "$problem" --optimizer adamw,lr=1e-3 --steps 3 --threads $t --db "$tmp/t$t.db" --quiet
     done
-    dump() { q "$1" "select m.step, hex(m.loss) from metrics m order by m.step; select hex(eval_loss) from runs"; }
-    [ "$(dump "$tmp/t1.db")" = "$(dump "$tmp/t2.db")" ] || fail "losses differ between --threads 1 and 2"
+    dump() { q "$1" "select m.step, hex(m.loss), hex(m.grad_norm), hex(m.clipped_grad_norm), hex(m.update_norm),
+                     hex(m.param_norm) from metrics m order by m.step; select hex(eval_loss) from runs"; }
+    [ "$(dump "$tmp/t1.db")" = "$(dump "$tmp/t2.db")" ] || fail "losses or norms differ between --threads 1 and 2"
+    [ "$(q "$tmp/t2.db" "select count(*) from metrics where update_norm > 0 and param_norm > 0")" = 3 ] ||
+        fail "rows without their norms"
 fi
 
 cat >"$tmp/tpj.yaml" <<YAML

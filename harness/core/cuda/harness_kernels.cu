@@ -20,10 +20,15 @@ __global__ void scale_to_norm(float *g, size_t n, double max_norm, const double 
         g[i] *= c;
 }
 
-extern "C" int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *scratch)
+extern "C" int l2_norm_cuda(double *out, const float *a, const float *b, size_t n, double *scratch)
 {
-    double *norm = scratch + REDUCE_BLOCKS_MAX;
-    if (reduce_launch(LoadSquare{g}, n, 1.0, 1, norm, scratch) != 0) return -1;
+    return b ? reduce_launch(LoadDiffSquare{a, b}, n, 1.0, 1, out, scratch)
+             : reduce_launch(LoadSquare{a}, n, 1.0, 1, out, scratch);
+}
+
+extern "C" int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *norm, double *scratch)
+{
+    if (l2_norm_cuda(norm, g, NULL, n, scratch) != 0) return -1;
     scale_to_norm<<<reduce_blocks(n), REDUCE_THREADS>>>(g, n, max_norm, norm);
     return LAUNCH_OK("scale_to_norm") ? 0 : -1;
 }

@@ -24,8 +24,12 @@ extern "C" {
 int reduce_sum_cuda(double *out, const double *x, size_t n, double divisor, double *scratch);
 
 /* CPU twin: clip_grad_norm (runner.h). Scales g to global L2 norm max_norm
- * when it is larger; the norm stays on the device (scratch[REDUCE_BLOCKS_MAX]). */
-int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *scratch);
+ * when it is larger; the norm before into *norm (device memory). */
+int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *norm, double *scratch);
+
+/* CPU twin: l2_norm (runner.h). *out = ||a||, or ||a - b|| when b is not
+ * NULL, from the terms of harness/core/norm_impl.h. */
+int l2_norm_cuda(double *out, const float *a, const float *b, size_t n, double *scratch);
 
 /* g[i] += m[i] * scale; CPU twin: the accumulation loop of runner.c. */
 int accumulate_cuda(float *g, const float *m, size_t n, float scale);

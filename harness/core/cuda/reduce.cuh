@@ -16,6 +16,7 @@
 
 #include "harness/core/cuda/harness_kernels.h"
 #include "harness/core/device.h"
+#include "harness/core/norm_impl.h"
 
 #define REDUCE_THREADS 256 /* threads per reduction block (a power of 2) */
 
@@ -73,7 +74,8 @@ static int reduce_launch(Load load, size_t n, double divisor, int root, double *
     return LAUNCH_OK("final_sum") ? 0 : -1;
 }
 
-/* Loads element i as a double: x[i], or x[i]^2 for a squared norm. */
+/* Loads element i as a double: x[i], or the term of a squared norm
+ * (norm_impl.h, shared with the CPU's sums). */
 struct LoadDouble {
     const double *x; /* the values */
     __device__ double operator()(size_t i) const { return x[i]; }
@@ -84,7 +86,11 @@ struct LoadFloat {
 };
 struct LoadSquare {
     const float *x; /* the values */
-    __device__ double operator()(size_t i) const { return (double)x[i] * x[i]; }
+    __device__ double operator()(size_t i) const { return norm_term(x[i]); }
+};
+struct LoadDiffSquare {
+    const float *a, *b; /* the values and those subtracted from them */
+    __device__ double operator()(size_t i) const { return norm_diff_term(a[i], b[i]); }
 };
 
 #endif

@@ -31,8 +31,10 @@ struct Backend {
     float *params;                      /* device: n floats */
     float *grads;                       /* device: n floats */
     float *micro;                       /* device: n floats of one minibatch's gradient (accum > 1) */
+    float *before;                      /* device: n floats, the parameters before a diagnosed step */
     float *state;                       /* device: the optimizer's state block */
     double *losses;                     /* device: SYNC_EVERY x accum minibatch losses */
+    double *norms;                      /* device: SYNC_EVERY x N_NORMS diagnostics */
     double *scratch;                    /* device: REDUCE_SCRATCH doubles for clipping */
     cudaEvent_t ev[SYNC_EVERY][N_MARKS]; /* the marks of each ring slot */
     int n_ev;                           /* events created, row-major in ev */
@@ -46,6 +48,8 @@ static void destroy(Backend *b)
     dev_free(b->params);
     dev_free(b->grads);
     dev_free(b->micro);
+    dev_free(b->before);
+    dev_free(b->norms);
     dev_free(b->state);
     dev_free(b->losses);
     dev_free(b->scratch);
@@ -70,7 +74,9 @@ static Backend *create(const RunConfig *cfg, Problem *pb, OptRun *opt, char *err
     if (!(b->tw = cfg->problem->cuda->create(pb, err, errlen))) goto cleanup;
     int ok = (b->params = (float *)dev_alloc(n * sizeof(float))) && (b->grads = (float *)dev_alloc(n * sizeof(float))) &&
              (cfg->accum == 1 || (b->micro = (float *)dev_alloc(n * sizeof(float)))) &&
+             (b->before = (float *)dev_alloc(n * sizeof(float))) &&
              (b->losses = (double *)dev_alloc(ring * sizeof(double))) &&
+             (b->norms = (double *)dev_alloc((size_t)SYNC_EVERY * N_NORMS * sizeof(double))) &&
              (b->scratch = (double *)dev_alloc(REDUCE_SCRATCH * sizeof(double)));
     if (ok && opt->state_floats) ok = (b->state = (float *)dev_alloc(opt->state_floats * sizeof(float))) != NULL;
     ok = ok && opt_run_alloc_cuda(opt) == 0; /* freed with opt by the loop */
@@ -137,18 +143,40 @@ static int loss_and_grad(Backend *b, long s, int k)
     return 0;
 }
 
-static int clip(Backend *b, double max_norm) { return clip_grad_norm_cuda(b->grads, b->n, max_norm, b->scratch); }
+/* Slot k's norm `which` on the device. */
+static double *slot_norm(Backend *b, int k, RowNorm which) { return b->norms + (size_t)k * N_NORMS + which; }
+
+static int clip(Backend *b, int k, double max_norm)
+{
+    return clip_grad_norm_cuda(b->grads, b->n, max_norm, slot_norm(b, k, NORM_GRAD), b->scratch);
+}
 
 static int step(Backend *b, long s, const double *lr)
 {
     return opt_run_step_cuda(b->opt, b->state, b->params, b->grads, s, lr);
 }
 
-static int read_losses(Backend *b, int k0, int count, double *losses)
+static int snapshot(Backend *b)
+{
+    return CUDA_OK(cudaMemcpyAsync(b->before, b->params, b->n * sizeof(float), cudaMemcpyDeviceToDevice, 0)) ? 0 : -1;
+}
+
+static int diagnose(Backend *b, int k)
+{
+    return l2_norm_cuda(slot_norm(b, k, NORM_GRAD_CLIPPED), b->grads, NULL, b->n, b->scratch) ||
+                   l2_norm_cuda(slot_norm(b, k, NORM_UPDATE), b->params, b->before, b->n, b->scratch) ||
+                   l2_norm_cuda(slot_norm(b, k, NORM_PARAM), b->params, NULL, b->n, b->scratch)
+               ? -1
+               : 0;
+}
+
+static int read_losses(Backend *b, int k0, int count, double *losses, double *norms)
 {
     const size_t accum = (size_t)b->cfg->accum;
     return CUDA_OK(cudaMemcpy(losses, b->losses + (size_t)k0 * accum, (size_t)count * accum * sizeof(double),
-                              cudaMemcpyDeviceToHost))
+                              cudaMemcpyDeviceToHost)) &&
+                   (!norms || CUDA_OK(cudaMemcpy(norms, slot_norm(b, k0, NORM_GRAD), (size_t)count * N_NORMS * sizeof(double),
+                                      cudaMemcpyDeviceToHost)))
                ? 0
                : -1;
 }
@@ -187,7 +215,7 @@ static void finish(Backend *b, RunSummary *out)
     out->final_loss = NAN; /* unless it is measured */
     if (!(losses = (double *)malloc((size_t)cfg->accum * sizeof *losses))) return;
     if (opt_run_swap_eval_cuda(b->opt, b->state, b->params) == 0 && loss_and_grad(b, cfg->steps, 0) == 0 &&
-        read_losses(b, 0, 1, losses) == 0 && opt_run_swap_eval_cuda(b->opt, b->state, b->params) == 0) {
+        read_losses(b, 0, 1, losses, NULL) == 0 && opt_run_swap_eval_cuda(b->opt, b->state, b->params) == 0) {
         for (int a = 0; a < cfg->accum; a++) loss += losses[a];
         out->final_loss = loss / cfg->accum;
     }
@@ -196,5 +224,6 @@ static void finish(Backend *b, RunSummary *out)
 
 static const char *error(Backend *b) { return b->error[0] ? b->error : device_error(); }
 
-const RunBackend backend_cuda = {"CUDA",      SYNC_EVERY, create, upload, mark,    loss_and_grad, clip,   step,
-                                 read_losses, seconds,    eval,   memory, finish,  error,         destroy};
+const RunBackend backend_cuda = {"CUDA",   SYNC_EVERY, create,      upload,  mark, loss_and_grad, clip,  step,
+                                 snapshot, diagnose,   read_losses, seconds, eval, memory,        finish, error,
+                                 destroy};
