@@ -22,7 +22,8 @@
 #   make demo       deps, build, the Lion-vs-AdamW sweep into results/demo.db and its report
 #   make test-browser  render a report in headless Chromium and screenshot it (installs chromium)
 #   make bench-transformer  a transformer training step vs torch's (installs python3-torch)
-#   make install PREFIX=/usr/local
+#   make plugins    the example optimizer plugins of examples/plugins/*.c into build/plugins/*.so
+#   make install PREFIX=/usr/local   (the binary, data, golden vectors and include/optbench/plugin.h)
 #   make clean
 
 PREFIX   ?= /usr/local
@@ -87,7 +88,7 @@ CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
+.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -170,8 +171,17 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liboptbench.a | check-libs
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags criterion 2>/dev/null) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/liboptbench.a $(shell pkg-config --libs criterion 2>/dev/null) $(LDLIBS)
 
-test: $(BIN) $(TEST_BIN)
-	@OPTBENCH=$(abspath $(BIN)) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
+# Optimizer plugins: self-contained C against include/optbench/plugin.h only,
+# built the way its header says a plugin is built.
+PLUGIN_CFLAGS := -O3 -Wall -Wextra -shared -fPIC -Iinclude
+PLUGINS  := $(patsubst examples/plugins/%.c,$(BUILD)/plugins/%.so,$(wildcard examples/plugins/*.c))
+plugins: $(PLUGINS)
+$(BUILD)/plugins/%.so: examples/plugins/%.c include/optbench/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
+
+test: $(BIN) $(TEST_BIN) $(PLUGINS)
+	@OPTBENCH=$(abspath $(BIN)) OPTBENCH_PLUGINS=$(abspath $(BUILD)/plugins) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
 
 # protect_shadow_gap=0: the CUDA driver maps memory where ASan keeps its shadow gap.
 test-asan:
@@ -238,8 +248,9 @@ bench-transformer: $(BIN) torch-dep
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \
-	  $(DESTDIR)$(PREFIX)/share/optbench/data
+	  $(DESTDIR)$(PREFIX)/share/optbench/data $(DESTDIR)$(PREFIX)/include/optbench
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/optbench
+	install -m 644 include/optbench/plugin.h $(DESTDIR)$(PREFIX)/include/optbench/
 	install -m 644 tests/golden/*.txt $(DESTDIR)$(PREFIX)/share/optbench/golden/
 	install -m 644 results/schema.sql $(DESTDIR)$(PREFIX)/share/optbench/results/
 	install -m 644 data/*.csv data/*.csv.gz data/README.md $(DESTDIR)$(PREFIX)/share/optbench/data/

@@ -40,6 +40,7 @@
 #define OPT_MAX_STATE 3          /* most state slots of any optimizer */
 #define OPT_MAX_SCALARS 4        /* most per-group scalars of any optimizer */
 #define OPT_PARALLEL_MIN 32768   /* below this many floats a step stays on one thread */
+#define OPT_MAX_ADDED 8          /* most optimizers added at run time (plugins, optimizers/plugin.h) */
 
 /* One parallel, vectorised pass over i in [0, n). */
 #define OPT_FOR_EACH(i, n) \
@@ -123,16 +124,26 @@ typedef struct {
     /* Its CUDA twin on device p and state (with swap_eval; NULL without
      * CUDA): queued on the default stream; 0, or -1 (device_error()). */
     int (*swap_eval_cuda)(const double *hp, const OptTensor *t);
+    /* Where an optimizer added at run time comes from ("plugin PATH"); NULL for a built-in. */
+    const char *origin;
 } OptimizerDef;
 
-/* Every optimizer, in listing order; NULL-terminated. */
+/* Every built-in optimizer, in listing order; NULL-terminated. */
 extern const OptimizerDef *const optimizer_registry[];
 
-/* Looks up by name; NULL when unknown. */
+/* Optimizer i of the built-ins followed by those added (optimizer_add), in
+ * listing order; NULL past the last. */
+const OptimizerDef *optimizer_at(int i);
+
+/* Looks up a built-in or added optimizer by name; NULL when unknown. */
 const OptimizerDef *optimizer_find(const char *name);
 
 /* 1 when opt has a CUDA step in this build (elementwise or tensor-aware). */
 int optimizer_has_cuda(const OptimizerDef *opt);
+/* Adds opt (which must outlive every use) to the optimizers that
+ * optimizer_find and optimizer_at see. 0, or -1 with a message when its
+ * name is taken or OPT_MAX_ADDED are added. */
+int optimizer_add(const OptimizerDef *opt, char *err, size_t errlen);
 
 /* The defaults of opt in a grouped set (GROUP.KEY accepted). */
 void optimizer_defaults(const OptimizerDef *opt, ParamSet *out);
@@ -149,7 +160,8 @@ void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, in
  * plus tensor_flops where the optimizer has it. */
 double optimizer_step_flops(const OptimizerDef *opt, const double *hp, const TensorView *views, int n_views);
 
-/* Comma-separated list of every name, for error messages. */
+/* Comma-separated list of every name (built-in and added), for error
+ * messages; valid until the next call. */
 const char *optimizer_names(void);
 
 /* Fills out with the defaults of opt, then sets the given key=value pairs

@@ -1,4 +1,5 @@
-/* registry.c — the table of every optimizer, and lookup by name.
+/* registry.c — the table of every optimizer, those added at run time
+ * (loaded plugins), and lookup by name.
  * To add an optimizer: write optimizers/NAME.c defining an OptimizerDef,
  * declare it here and add one line to the table. */
 #include <stdio.h>
@@ -15,14 +16,44 @@ const OptimizerDef *const optimizer_registry[] = {
     &opt_adamax, &opt_lion,   &opt_lion_l2, &opt_adafactor, &opt_muon,  &opt_sfadamw, NULL,
 };
 
+/* Optimizers added by optimizer_add, in the order added. */
+static const OptimizerDef *added[OPT_MAX_ADDED];
+static int n_added;
+
+const OptimizerDef *optimizer_at(int i)
+{
+    static int n_builtin = -1;
+    if (n_builtin < 0)
+        for (n_builtin = 0; optimizer_registry[n_builtin];) n_builtin++;
+    if (i < n_builtin) return optimizer_registry[i];
+    return i - n_builtin < n_added ? added[i - n_builtin] : NULL;
+}
+
 const OptimizerDef *optimizer_find(const char *name)
 {
-    for (int i = 0; optimizer_registry[i]; i++)
-        if (strcmp(optimizer_registry[i]->name, name) == 0) return optimizer_registry[i];
+    const OptimizerDef *o;
+    for (int i = 0; (o = optimizer_at(i)); i++)
+        if (strcmp(o->name, name) == 0) return o;
     return NULL;
 }
 
 int optimizer_has_cuda(const OptimizerDef *opt) { return opt->step_cuda || opt->step_tensors_cuda; }
+
+int optimizer_add(const OptimizerDef *opt, char *err, size_t errlen)
+{
+    const OptimizerDef *same = optimizer_find(opt->name);
+    if (same) {
+        snprintf(err, errlen, "optimizer name '%s' is taken by %s", opt->name,
+                 same->origin ? same->origin : "a built-in optimizer");
+        return -1;
+    }
+    if (n_added == OPT_MAX_ADDED) {
+        snprintf(err, errlen, "more than %d optimizers added", OPT_MAX_ADDED);
+        return -1;
+    }
+    added[n_added++] = opt;
+    return 0;
+}
 
 void optimizer_defaults(const OptimizerDef *opt, ParamSet *out)
 {
@@ -55,12 +86,12 @@ void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, in
 
 const char *optimizer_names(void)
 {
-    static char names[256];
-    if (!names[0])
-        for (int i = 0; optimizer_registry[i]; i++) {
-            strcat(names, i ? ", " : "");
-            strcat(names, optimizer_registry[i]->name);
-        }
+    static char names[1024];
+    const OptimizerDef *o;
+    size_t used = 0;
+    names[0] = 0;
+    for (int i = 0; (o = optimizer_at(i)) && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", o->name);
     return names;
 }
 

@@ -14,6 +14,12 @@ enum {
     EXIT_SIGNAL = 128, /* plus the signal that stopped a run or sweep: 130 SIGINT, 143 SIGTERM */
 };
 
+/* The --plugin flag's line of help; main.c loads the plugins of the
+ * commands that take it before they parse their own flags. */
+#define CLI_PLUGIN_HELP \
+    "  --plugin PATH          load an optimizer plugin (a shared object built against\n" \
+    "                         include/optbench/plugin.h); repeatable\n"
+
 /* Prints "optbench: <message>" and the usage text to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

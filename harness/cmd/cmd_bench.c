@@ -27,6 +27,8 @@
 static const char usage[] =
     "usage: optbench bench [options]\n"
     "  --optimizer LIST   optimizer names at their default hyperparameters (default adamw,lion)\n"
+    "  --plugin PATH      load an optimizer plugin (a shared object; repeatable); its step is\n"
+    "                     timed on one vector tensor, its roofline from its state_streams\n"
     "  --n LIST           parameter counts (default 1e6,1e7,3e7; cuda: 1e6,1e7,1e8)\n"
     "  --threads LIST     OpenMP thread counts (default 1,2; not used on cuda)\n"
     "  --device cpu|cuda  where the steps run (default cpu)\n"
@@ -79,7 +81,8 @@ static int parse_longs(const char *flag, const char *text, long lo, long hi, lon
 }
 
 /* Splits a comma list of optimizer names; returns the count, or -1 with the
- * unknown (or tensor-aware: no fused pass to time) name in bad. */
+ * unknown (or built-in tensor-aware: no fused pass to time) name in bad. A
+ * plugin's step is timed on one vector tensor of n floats. */
 static int parse_optimizers(const char *text, const OptimizerDef **out, char *bad, size_t badlen)
 {
     char buf[512], *save = NULL;
@@ -87,7 +90,8 @@ static int parse_optimizers(const char *text, const OptimizerDef **out, char *ba
     snprintf(buf, sizeof buf, "%s", text);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         snprintf(bad, badlen, "%s", tok);
-        if (n == LIST_MAX || !(out[n] = optimizer_find(tok)) || !out[n++]->step_cpu) return -1;
+        if (n == LIST_MAX || !(out[n] = optimizer_find(tok)) || !(out[n]->step_cpu || out[n]->origin)) return -1;
+        n++;
     }
     return n ? n : -1;
 }
@@ -111,8 +115,8 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
         switch (c) {
         case O_OPT:
             if ((a->n_opts = parse_optimizers(optarg, a->opts, bad, sizeof bad)) < 0)
-                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an elementwise optimizer (%s)", bad,
-                                optimizer_names());
+                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an elementwise optimizer or a plugin (%s)",
+                                bad, optimizer_names());
             break;
         case O_N:
             if ((a->n_sizes = parse_longs("--n", optarg, 1, 1L << 34, a->sizes)) < 0) return EXIT_USAGE;

@@ -34,19 +34,24 @@ static int no_options(int argc, char **argv, const char *usage)
 
 int cmd_optimizers(int argc, char **argv)
 {
-    static const char usage[] = "usage: optbench optimizers\n  Lists every optimizer with its "
-                                "hyperparameters, defaults, ranges and state bytes per parameter.\n";
+    static const char usage[] = "usage: optbench optimizers [--plugin PATH]...\n  Lists every optimizer with its "
+                                "hyperparameters, defaults, ranges and state bytes per parameter,\n"
+                                "  those of each plugin loaded with --plugin (a shared object) last.\n";
     int rc = no_options(argc, argv, usage);
     if (rc) return rc == 1 ? EXIT_OK : rc;
-    for (int i = 0; optimizer_registry[i]; i++) {
-        const OptimizerDef *o = optimizer_registry[i];
+    const OptimizerDef *o;
+    for (int i = 0; (o = optimizer_at(i)); i++) {
         ParamSet defaults;
         optimizer_defaults(o, &defaults);
-        if (o->n_state)
+        if (o->origin)
+            printf("%s — %s\n  state: %s; a step streams %d state arrays of a tensor's size at the defaults\n",
+                   o->name, o->summary, o->state_doc, o->n_state(defaults.num));
+        else if (o->n_state)
             printf("%s — %s\n  state: %s (%d bytes/param at the defaults)\n", o->name, o->summary, o->state_doc,
                    4 * o->n_state(defaults.num));
         else
             printf("%s — %s\n  state: %s\n", o->name, o->summary, o->state_doc);
+        if (o->origin) printf("  from: %s\n", o->origin);
         print_params(o->hparams, o->n_hparams);
         printf("\n");
     }

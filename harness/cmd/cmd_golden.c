@@ -27,6 +27,7 @@ static const char usage[] =
     "  --steps N       steps recorded (default 20)\n"
     "  --seed N        seeds the synthetic values, or the problem's init and batches (default 0)\n"
     "  --out FILE      write FILE (whole or not at all) instead of standard output\n"
+    "  --plugin PATH   load an optimizer plugin (a shared object; repeatable)\n"
     "  `optbench verify FILE` replays the file; `optbench verify --optimizer OTHER FILE` checks\n"
     "  another implementation against it.\n";
 

@@ -25,6 +25,7 @@ static void make_usage(void)
     static const char tail[] =
         "  --db PATH              result database (default " STORE_DEFAULT_PATH ")\n"
         "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
+        CLI_PLUGIN_HELP
         "  --quiet                print nothing on success\n"
         "A run already recorded as done or diverged under the same sweep is not repeated.\n";
     size_t used = strlen(head);

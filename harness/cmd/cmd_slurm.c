@@ -13,6 +13,7 @@
 #include "harness/cmd/commands.h"
 #include "harness/store/store.h"
 #include "harness/sweep/sweep.h"
+#include "optimizers/plugin.h"
 
 static const char usage[] =
     "usage: optbench slurm FILE.yaml --array N --out-dir DIR [options] > job.sbatch\n"
@@ -24,6 +25,8 @@ static const char usage[] =
     "  --cpus-per-task C    CPUs of each task (default: Slurm's)\n"
     "  --gres G             generic resources of each task (e.g. gpu:1)\n"
     "  --jobs J             worker processes of each task (default: its CPUs)\n"
+    "  --plugin PATH        load an optimizer plugin (repeatable); the script passes\n"
+    "                       every plugin it loaded, by absolute path\n"
     "  The sweep file is checked first. The script runs this optbench binary on the\n"
     "  sweep file by absolute path; submitting it again re-runs only the runs that\n"
     "  are not finished. Combine the shards with `optbench merge`.\n";
@@ -168,6 +171,11 @@ int cmd_slurm(int argc, char **argv)
            "set -eu\nexec ", job, n, a.array, a.array);
     put_quoted(exe);
     fputs(" sweep ", stdout);
+    for (int i = 0; i < plugin_count(); i++) {
+        fputs("--plugin ", stdout);
+        put_quoted(plugin_at(i)->path);
+        putchar(' ');
+    }
     put_quoted(sweep_path);
     printf(" --shard \"$SLURM_ARRAY_TASK_ID/%ld\" --db ", a.array);
     put_quoted(dir);

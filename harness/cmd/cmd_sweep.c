@@ -27,8 +27,10 @@ static const char usage[] =
     "  --force          resume even when the file differs from the one the sweep was\n"
     "                   recorded from: record the new file, keep the old runs\n"
     "  --quiet          no progress output\n"
+    CLI_PLUGIN_HELP
     "  --json           print the closing summary (counts, best configuration per\n"
     "                   problem x optimizer with its flags) as one JSON object\n"
+    "The file's `plugins:` list loads plugins too, paths relative to the file.\n"
     "Runs already done or diverged in the database are skipped, so re-running a\n"
     "sweep resumes it. A sweep whose file changed since it was recorded is refused\n"
     "(exit 2, naming the first differing setting) unless --force. Sweeps may run at\n"

@@ -15,7 +15,7 @@
 #include "harness/core/hostinfo.h"
 
 static const char usage[] =
-    "usage: optbench verify [--dir DIR | FILE...] [--optimizer SPEC] [--device cpu|cuda]\n"
+    "usage: optbench verify [--dir DIR | FILE...] [--optimizer SPEC] [--device cpu|cuda] [--plugin PATH]...\n"
     "  Replays golden update vector files through an optimizer's step on the device\n"
     "  (cpu, or cuda: the fused GPU kernel, default cpu) and prints OK or MISMATCH with\n"
     "  the first value beyond the tolerance and the worst (SKIP on cuda for an optimizer\n"
@@ -25,6 +25,7 @@ static const char usage[] =
     "  --optimizer SPEC  replay with this optimizer instead of each file's own: the file's\n"
     "                    hyperparameters, then SPEC's keys over them (a file key SPEC's\n"
     "                    optimizer lacks is left out only at its default)\n"
+    CLI_PLUGIN_HELP
     "  Exit 1 on any mismatch, 2 on a file or spec that cannot be used.\n";
 
 static int cmp_str(const void *a, const void *b)

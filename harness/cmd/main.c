@@ -7,34 +7,62 @@
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
 #include "harness/core/hostinfo.h"
+#include "optimizers/plugin.h"
 
 typedef struct {
     const char *name;                /* as typed after `optbench` */
     int (*fn)(int argc, char **argv); /* the subcommand */
     const char *summary;             /* one line for --help */
+    int plugins;                     /* 1: takes --plugin PATH (it names optimizers) */
 } Command;
 
 static const Command commands[] = {
-    {"run", cmd_run, "run one problem x optimizer configuration into the database"},
-    {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
-    {"list", cmd_list, "list sweeps or runs of a database"},
-    {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
-    {"best", cmd_best, "print a sweep's best configuration per problem and optimizer, with flags"},
-    {"show", cmd_show, "print one run's configuration, summary and a sparkline of its loss"},
-    {"rm", cmd_rm, "remove a sweep with its runs and metrics"},
-    {"rename", cmd_rename, "rename a sweep"},
-    {"merge", cmd_merge, "combine shard databases into one, idempotently"},
-    {"check", cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem"},
-    {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},
-    {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
-    {"verify", cmd_verify, "check optimizers against golden update vectors (tests/golden, or given files)"},
-    {"golden", cmd_golden, "write golden update vectors of any optimizer configuration"},
-    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression"},
-    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline"},
-    {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences"},
-    {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
-    {"problems", cmd_problems, "list problems and their options"},
+    {"run", cmd_run, "run one problem x optimizer configuration into the database", 1},
+    {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished", 1},
+    {"list", cmd_list, "list sweeps or runs of a database", 0},
+    {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)", 0},
+    {"best", cmd_best, "print a sweep's best configuration per problem and optimizer, with flags", 0},
+    {"show", cmd_show, "print one run's configuration, summary and a sparkline of its loss", 0},
+    {"rm", cmd_rm, "remove a sweep with its runs and metrics", 0},
+    {"rename", cmd_rename, "rename a sweep", 0},
+    {"merge", cmd_merge, "combine shard databases into one, idempotently", 0},
+    {"check", cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem", 0},
+    {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards", 1},
+    {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines", 0},
+    {"verify", cmd_verify, "check optimizers against golden update vectors (tests/golden, or given files)", 1},
+    {"golden", cmd_golden, "write golden update vectors of any optimizer configuration", 1},
+    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression", 0},
+    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline", 1},
+    {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences", 0},
+    {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges", 1},
+    {"problems", cmd_problems, "list problems and their options", 0},
 };
+
+/* Loads the plugins of every --plugin PATH (or --plugin=PATH) before the
+ * first "--" and takes those words out of argv; EXIT_OK, or EXIT_USAGE
+ * with the path and the reason. */
+static int load_plugins(int *argc, char **argv)
+{
+    char err[ERRMSG_MAX];
+    int kept = 1, i = 1;
+    for (; i < *argc && strcmp(argv[i], "--"); i++) {
+        const char *path = NULL;
+        if (!strcmp(argv[i], "--plugin")) {
+            if (i + 1 == *argc) return cli_fail(EXIT_USAGE, "--plugin: expected the path of a plugin (a .so file)");
+            path = argv[++i];
+        } else if (!strncmp(argv[i], "--plugin=", 9)) {
+            path = argv[i] + 9;
+        } else {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (plugin_load(path, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    }
+    while (i < *argc) argv[kept++] = argv[i++];
+    argv[kept] = NULL;
+    *argc = kept;
+    return EXIT_OK;
+}
 
 static void usage(FILE *out)
 {
@@ -68,8 +96,12 @@ int main(int argc, char **argv)
 #endif
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name)) continue;
+        argc--, argv++;
+        if (commands[i].plugins && load_plugins(&argc, argv) != EXIT_OK) return EXIT_USAGE;
+        return commands[i].fn(argc, argv);
+    }
     fprintf(stderr, "optbench: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -417,11 +417,12 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         goto cleanup;
     }
     for (const char *w = only; w && *w;) {
-        /* every listed name must be an optimizer with runs in this sweep */
+        /* every listed name must be an optimizer with runs in this sweep (a
+         * plugin's need not be loaded: its runs name it) */
         const char *comma = strchr(w, ',');
         char word[REPORT_NAME_MAX];
         snprintf(word, sizeof word, "%.*s", (int)(comma ? (size_t)(comma - w) : strlen(w)), w);
-        if (!optimizer_find(word)) {
+        if (report_optimizer_index(out, word) < 0 && !optimizer_find(word)) {
             snprintf(err, errlen, "--optimizers: unknown optimizer '%s' (known: %s)", word, optimizer_names());
             rc = 1;
             goto cleanup;

@@ -6,7 +6,9 @@
  * entry, each key holds an axis: a scalar (one value), a list (a grid axis),
  * {log: [a, b], num: k} or {linear: [a, b], num: k} (spaced axes), and with
  * `search: random` or `search: quasirandom` also {log_uniform: [a, b]}, {uniform: [a, b]} and
- * {choice: [...]}. The whole file is checked before anything is written;
+ * {choice: [...]}. `plugins:` lists optimizer plugins (shared objects,
+ * optimizers/plugin.h; paths relative to the file's folder) loaded before
+ * the optimizers are read. The whole file is checked before anything is written;
  * every error names file:line:column and the key.
  */
 #ifndef OPTBENCH_SWEEP_H

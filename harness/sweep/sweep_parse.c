@@ -12,6 +12,7 @@
 #include "harness/core/number.h"
 #include "harness/core/spec.h"
 #include "harness/sweep/sweep.h"
+#include "optimizers/plugin.h"
 
 /* Parsing state: the document and where to write an error. */
 typedef struct {
@@ -345,6 +346,25 @@ static int parse_optimizers(Parser *ps, const yaml_node_t *node)
     return 0;
 }
 
+/* Loads each plugin of the list, a path relative to the sweep file's folder
+ * unless absolute, so that its optimizer is known to the entries below. */
+static int parse_plugins(Parser *ps, const yaml_node_t *node)
+{
+    char path[2 * PLUGIN_PATH_MAX], msg[ERRMSG_MAX];
+    const char *slash = strrchr(ps->spec->path, '/');
+    const int dir_len = slash ? (int)(slash - ps->spec->path) + 1 : 0; /* the file's folder, '/' included */
+    if (node->type != YAML_SEQUENCE_NODE)
+        return fail_at(ps, node, "plugins", "expected a list of plugin paths ([build/plugins/my.so])");
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        const yaml_node_t *n = node_at(ps, *it);
+        const char *file = scalar(n);
+        if (!file || !*file) return fail_at(ps, n, "plugins", "expected the path of a plugin (a .so file)");
+        snprintf(path, sizeof path, "%.*s%s", file[0] == '/' ? 0 : dir_len, ps->spec->path, file);
+        if (plugin_load(path, msg, sizeof msg) != 0) return fail_at(ps, n, "plugins", "%s", msg);
+    }
+    return 0;
+}
+
 static int parse_seeds(Parser *ps, const yaml_node_t *node)
 {
     SweepSpec *spec = ps->spec;
@@ -456,6 +476,8 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             spec->search_seed = (uint64_t)v;
         } else if (!strcmp(key, "prune")) {
             rc = parse_prune(ps, vn);
+        } else if (!strcmp(key, "plugins")) {
+            rc = parse_plugins(ps, vn);
         } else if (!strcmp(key, "problems")) {
             problems = vn;
         } else if (!strcmp(key, "optimizers")) {
@@ -464,7 +486,8 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             char known[512] = "name, seeds";
             for (int i = 0; i < n_run_settings; i++)
                 if (run_settings[i].scope & SETTING_SWEEP) strcat(strcat(known, ", "), run_settings[i].def.name);
-            return fail_at(ps, kn, key, "unknown key (known: %s, search, samples, search_seed, prune, problems, optimizers)",
+            return fail_at(ps, kn, key,
+                           "unknown key (known: %s, search, samples, search_seed, prune, plugins, problems, optimizers)",
                            known);
         }
         if (rc) return -1;

@@ -1,0 +1,142 @@
+#!/bin/sh
+# plugins.sh — optimizer plugins end to end: a plugin written from the
+# installed header alone (tests/plugins/indep_adamw.c) builds against `make
+# install DESTDIR=...` output, is listed, passes verify on the built-in
+# adamw's golden vectors, sweeps and benches; a copy with one character
+# changed fails verify naming the step and index; the loader refuses bad
+# descriptors with exit 2, the path and the reason; a plugin that crashes,
+# hangs or writes NaN fails only its own run of a sweep; and the example
+# plugins (OPTBENCH_PLUGINS, `make plugins`) match their golden vectors.
+set -eu
+: "${OPTBENCH:?set OPTBENCH to the optbench binary}"
+plugins=${OPTBENCH_PLUGINS:-build/plugins}
+command -v make >/dev/null || { echo "skipped: make not found"; exit 77; }
+command -v cc >/dev/null || { echo "skipped: cc not found"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+# the step of faulty.so writes through NULL: under ASan, let the signal kill the worker
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:handle_segv=0"
+
+# -o: install the binary under test as it is; BUILD: leave the build folders alone
+make -s -o "$OPTBENCH" install DESTDIR="$tmp/dest" PREFIX=/usr/local BIN="$OPTBENCH" BUILD="$tmp/build" \
+    >"$tmp/log" 2>&1 || fail "make install: $(cat "$tmp/log")"
+inc="$tmp/dest/usr/local/include"
+[ -f "$inc/optbench/plugin.h" ] || fail "make install did not install include/optbench/plugin.h"
+# self-contained: the header includes only the C library's <stddef.h>
+[ "$(grep '^#include' "$inc/optbench/plugin.h")" = "#include <stddef.h>" ] || fail "plugin.h includes more than <stddef.h>"
+build() { # build NAME SOURCE [CFLAGS...]: NAME.so from SOURCE against the installed header only
+    name=$1 src=$2
+    shift 2
+    cc -O2 -Wall -Wextra -Werror -shared -fPIC -I"$inc" "$@" "$src" -o "$tmp/$name.so" -lm 2>"$tmp/cc" ||
+        fail "building $src: $(cat "$tmp/cc")"
+}
+build indep_adamw tests/plugins/indep_adamw.c
+
+# listed, with its hyperparameters and where it comes from
+"$OPTBENCH" optimizers --plugin "$tmp/indep_adamw.so" >"$tmp/list" || fail "optimizers --plugin"
+grep -q '^indep_adamw — ' "$tmp/list" || fail "optimizers does not list indep_adamw"
+grep -q "from: plugin $tmp/indep_adamw.so" "$tmp/list" || fail "optimizers does not name the plugin's path"
+grep -q '^    amsgrad .*default false ' "$tmp/list" || fail "optimizers does not list the plugin's hyperparameters"
+
+# the built-in adamw's golden vectors, under the plugin's name
+mkdir "$tmp/golden"
+for f in adamw_1 adamw_2 adamw_groups_1; do
+    sed 's/^optimizer adamw$/optimizer indep_adamw/' "tests/golden/$f.txt" >"$tmp/golden/$f.txt"
+done
+"$OPTBENCH" verify --plugin "$tmp/indep_adamw.so" --dir "$tmp/golden" >"$tmp/verify" ||
+    fail "verify of indep_adamw: $(cat "$tmp/verify")"
+grep -q "3 files, 3 ok" "$tmp/verify" || fail "verify: $(tail -n 1 "$tmp/verify")"
+
+# one character changed (beta1 -> beta2 in the first bias correction): verify names the step and index
+sed 's/bc1 = 1 - pow(beta1, t)/bc1 = 1 - pow(beta2, t)/' tests/plugins/indep_adamw.c >"$tmp/buggy.c"
+[ "$(cmp -l tests/plugins/indep_adamw.c "$tmp/buggy.c" | wc -l)" -eq 1 ] || fail "the bug is not one character"
+build buggy "$tmp/buggy.c"
+code=0
+"$OPTBENCH" verify --plugin "$tmp/buggy.so" --dir "$tmp/golden" >"$tmp/verify" || code=$?
+[ "$code" -eq 1 ] || fail "verify of the buggy copy: exit $code, expected 1"
+grep -q '^MISMATCH .*adamw_1.txt: indep_adamw lr=0.01: step [0-9]*, index [0-9]*: got ' "$tmp/verify" ||
+    fail "verify does not name the mismatching step and index: $(cat "$tmp/verify")"
+
+# a sweep with the plugin (path relative to the sweep file) beside a built-in, and bench
+cp "$tmp/indep_adamw.so" "$tmp/dest/"
+cat >"$tmp/dest/sweep.yaml" <<'YAML'
+name: plugin-sweep
+steps: 30
+plugins: [indep_adamw.so]
+problems:
+  - logreg: {dataset: iris}
+optimizers:
+  indep_adamw: {lr: [0.01, 0.03]}
+  adamw: {lr: [0.01]}
+YAML
+"$OPTBENCH" sweep "$tmp/dest/sweep.yaml" --db "$tmp/s.db" --quiet >/dev/null 2>"$tmp/err" || fail "sweep: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/s.db" "select count(*) from runs where status = 'done'")" = 3 ] || fail "the sweep's runs are not done"
+# the plugin's AdamW and the built-in take the same steps: the same final loss at lr 0.01
+same=$(sqlite3 "$tmp/s.db" "select abs(a.final_loss - b.final_loss) < 1e-5 * (1 + abs(b.final_loss)) from runs a, runs b
+    where a.optimizer = 'indep_adamw' and b.optimizer = 'adamw' and a.hyperparameters like '%\"lr\":0.01%'")
+[ "$same" = 1 ] || fail "indep_adamw and adamw end at different losses"
+# slurm: the script's sweep loads the file's plugin by absolute path
+(cd "$tmp/dest" && "$OPTBENCH" slurm sweep.yaml --array 2 --out-dir out >job.sbatch) || fail "slurm"
+grep -q "sweep --plugin '$tmp/dest/indep_adamw.so' '$tmp/dest/sweep.yaml'" "$tmp/dest/job.sbatch" ||
+    fail "the slurm script does not pass the plugin by absolute path: $(tail -n 1 "$tmp/dest/job.sbatch")"
+"$OPTBENCH" bench --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw --n 1e5 --threads 1 --repeats 3 \
+    --warmup 1 >"$tmp/bench" 2>&1 || fail "bench: $(cat "$tmp/bench")"
+# AdamW's roofline: p, g, m, v read and p, m, v written, 4 bytes each
+grep -q '^indep_adamw *100000 *1 *28 ' "$tmp/bench" || fail "bench row: $(cat "$tmp/bench")"
+
+# descriptors the loader refuses: exit 2, the path and the reason
+refuse() { # refuse MACRO REASON
+    build "bad_$1" tests/plugins/bad.c "-D$1"
+    code=0
+    "$OPTBENCH" optimizers --plugin "$tmp/bad_$1.so" >/dev/null 2>"$tmp/err" || code=$?
+    [ "$code" -eq 2 ] || fail "$1: exit $code, expected 2"
+    grep -q "plugin $tmp/bad_$1.so: .*$2" "$tmp/err" || fail "$1: $(cat "$tmp/err")"
+}
+build fine tests/plugins/bad.c
+"$OPTBENCH" optimizers --plugin "$tmp/fine.so" >/dev/null || fail "the valid descriptor of bad.c is refused"
+refuse BAD_ABI "built for plugin ABI version 2"
+refuse BAD_CLASH "name 'adamw' is taken by a built-in"
+refuse BAD_NO_ENTRY "no entry symbol optbench_plugin()"
+refuse BAD_NO_STEP "step is NULL"
+refuse BAD_FIRST_KEY "the first hyperparameter must be lr"
+refuse BAD_DEFAULT "default 2 is not a number in \[0, 1\]"
+code=0
+"$OPTBENCH" run --plugin "$tmp/missing.so" --problem logreg --optimizer adamw --db "$tmp/none.db" 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] && grep -q "plugin $tmp/missing.so: cannot be found" "$tmp/err" || fail "a missing plugin: $(cat "$tmp/err")"
+[ ! -e "$tmp/none.db" ] || fail "a run with a missing plugin wrote a database"
+# two plugins of one name: the second is refused, naming the first
+cp "$tmp/fine.so" "$tmp/fine_copy.so"
+code=0
+"$OPTBENCH" optimizers --plugin "$tmp/fine.so" --plugin "$tmp/fine_copy.so" >/dev/null 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] && grep -q "fine_copy.so: optimizer name 'fine' is taken by plugin $tmp/fine.so" "$tmp/err" ||
+    fail "a name clash between plugins: $(cat "$tmp/err")"
+
+# a crash, a hang and NaN each end only their own run
+build faulty tests/plugins/faulty.c
+cat >"$tmp/faults.yaml" <<YAML
+name: faults
+steps: 30
+timeout_s: 2
+plugins: [$tmp/faulty.so]
+problems:
+  - logreg: {dataset: iris}
+optimizers:
+  faulty: {fault: [0, 1, 2, 3]}
+YAML
+code=0
+"$OPTBENCH" sweep "$tmp/faults.yaml" --db "$tmp/f.db" --jobs 2 --quiet >/dev/null 2>&1 || code=$?
+[ "$code" -eq 3 ] || fail "a sweep with failed runs: exit $code, expected 3"
+status() { sqlite3 "$tmp/f.db" "select status || ': ' || coalesce(error, '') from runs where hyperparameters like '%\"fault\":$1,%'"; }
+case $(status 0) in "done: ") ;; *) fail "fault 0: $(status 0)" ;; esac
+case $(status 1) in "failed: worker killed by signal 11 (Segmentation fault)"*) ;; *) fail "fault 1: $(status 1)" ;; esac
+case $(status 2) in "timeout: exceeded timeout_s = 2"*) ;; *) fail "fault 2: $(status 2)" ;; esac
+case $(status 3) in "diverged: loss nan at step 4"*) ;; *) fail "fault 3: $(status 3)" ;; esac
+"$OPTBENCH" check "$tmp/f.db" >/dev/null || fail "the database is not intact after the failed runs"
+
+# the example plugins against their golden vectors (tests/plugins/gen_golden.py)
+for p in cautious_lion ademamix; do [ -f "$plugins/$p.so" ] || fail "$plugins/$p.so is missing: run make plugins"; done
+"$OPTBENCH" verify --plugin "$plugins/cautious_lion.so" --plugin "$plugins/ademamix.so" --dir tests/plugins/golden \
+    >"$tmp/verify" || fail "the examples' golden vectors: $(cat "$tmp/verify")"
+grep -q "4 files, 4 ok" "$tmp/verify" || fail "examples: $(tail -n 1 "$tmp/verify")"
+echo ok
