@@ -2,7 +2,7 @@
 # plugins.sh — optimizer plugins end to end: a plugin written from the
 # installed header alone (tests/plugins/indep_adamw.c) builds against `make
 # install DESTDIR=...` output, is listed, passes verify on the built-in
-# adamw's golden vectors, sweeps and benches; a copy with one character
+# adamw's golden vectors and `optbench golden` output, sweeps and benches; a copy with one character
 # changed fails verify naming the step and index; the loader refuses bad
 # descriptors with exit 2, the path and the reason; a plugin that crashes,
 # hangs or writes NaN fails only its own run of a sweep; and the example
@@ -39,23 +39,22 @@ grep -q '^indep_adamw — ' "$tmp/list" || fail "optimizers does not list indep_
 grep -q "from: plugin $tmp/indep_adamw.so" "$tmp/list" || fail "optimizers does not name the plugin's path"
 grep -q '^    amsgrad .*default false ' "$tmp/list" || fail "optimizers does not list the plugin's hyperparameters"
 
-# the built-in adamw's golden vectors, under the plugin's name
-mkdir "$tmp/golden"
-for f in adamw_1 adamw_2 adamw_groups_1; do
-    sed 's/^optimizer adamw$/optimizer indep_adamw/' "tests/golden/$f.txt" >"$tmp/golden/$f.txt"
-done
-"$OPTBENCH" verify --plugin "$tmp/indep_adamw.so" --dir "$tmp/golden" >"$tmp/verify" ||
+# the built-in adamw's golden vectors (torch's) and vectors `optbench golden` writes from the built-in
+"$OPTBENCH" golden --optimizer adamw,lr=0.01,weight_decay=0.1,amsgrad=1,vectors.weight_decay=0 \
+    --tensors 'w:matrix:8x6,b:vector:6' --steps 20 --seed 3 --out "$tmp/adamw_own.txt" || fail "golden"
+set -- tests/golden/adamw_1.txt tests/golden/adamw_2.txt tests/golden/adamw_groups_1.txt "$tmp/adamw_own.txt"
+"$OPTBENCH" verify --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw "$@" >"$tmp/verify" ||
     fail "verify of indep_adamw: $(cat "$tmp/verify")"
-grep -q "3 files, 3 ok" "$tmp/verify" || fail "verify: $(tail -n 1 "$tmp/verify")"
+grep -q "4 files, 4 ok" "$tmp/verify" || fail "verify: $(tail -n 1 "$tmp/verify")"
 
 # one character changed (beta1 -> beta2 in the first bias correction): verify names the step and index
 sed 's/bc1 = 1 - pow(beta1, t)/bc1 = 1 - pow(beta2, t)/' tests/plugins/indep_adamw.c >"$tmp/buggy.c"
 [ "$(cmp -l tests/plugins/indep_adamw.c "$tmp/buggy.c" | wc -l)" -eq 1 ] || fail "the bug is not one character"
 build buggy "$tmp/buggy.c"
 code=0
-"$OPTBENCH" verify --plugin "$tmp/buggy.so" --dir "$tmp/golden" >"$tmp/verify" || code=$?
+"$OPTBENCH" verify --plugin "$tmp/buggy.so" --optimizer indep_adamw "$@" >"$tmp/verify" || code=$?
 [ "$code" -eq 1 ] || fail "verify of the buggy copy: exit $code, expected 1"
-grep -q '^MISMATCH .*adamw_1.txt: indep_adamw lr=0.01: step [0-9]*, index [0-9]*: got ' "$tmp/verify" ||
+grep -q '^MISMATCH .*adamw_1.txt: indep_adamw (file: adamw) .*: first at step 1, index [0-9]*: got ' "$tmp/verify" ||
     fail "verify does not name the mismatching step and index: $(cat "$tmp/verify")"
 
 # a sweep with the plugin (path relative to the sweep file) beside a built-in, and bench
