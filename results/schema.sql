@@ -1,14 +1,14 @@
--- schema.sql — the optbench result database (schema version 5).
+-- schema.sql — the optbench result database (schema version 6).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 5. Older versions are
+-- ('OPTB') and its schema by PRAGMA user_version = 6. Older versions are
 -- read as they are and brought to this one, by adding the columns they
 -- lack at the end of their tables, when optbench first writes them:
 -- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
 -- columns from threads on, version 3 the status 'pruned' (the CHECK of
 -- runs.status is widened in place, no row is rewritten), version 4 the
--- metrics columns from grad_norm on.
+-- metrics columns from grad_norm on, version 5 runs.group_state.
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -83,6 +83,9 @@ CREATE TABLE runs (
     sgemm_gflops    REAL,               -- the machine's sgemm GFLOP/s on the problem's own
                                         --   product shapes and threads, measured by the same
                                         --   process; MFU = gflops / sgemm_gflops
+    group_state     TEXT,               -- JSON: each parameter group the problem has, its floats
+                                        --   and exact optimizer-state bytes, e.g.
+                                        --   {"matrices":{"params":2368,"state_bytes":9472},...}
     UNIQUE (sweep_id, key)
 );
 

@@ -85,7 +85,8 @@ Test(store, round_trip)
                          {3, 20.5, 1.5, 0.75, 0.01, 0.003, {4, 2, 0.5, 9}}};
     RunSummary s = {.status = RUN_DONE, .steps_done = 3, .final_loss = 20.5, .best_loss = 20.5,
                     .first_loss = 24.2, .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4,
-                    .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16};
+                    .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16,
+                    .group_params = {[ROLE_VECTOR] = 2}, .group_state_bytes = {[ROLE_VECTOR] = 16}};
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_write_result(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
@@ -94,6 +95,8 @@ Test(store, round_trip)
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE run_id = 1"), 2);
     cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE status = 'done' AND state_bytes = 16"), 1);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE group_state = "
+                        "'{\"vectors\":{\"params\":2,\"state_bytes\":16}}'"), 1, "only the groups it has");
     cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE step = 1 AND eval_loss IS NULL"), 1);
     cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE steps_to_target IS NULL"), 1);
     cr_expect_eq(scalar("SELECT json_extract(hyperparameters, '$.lr') * 1000 FROM runs"), 10);
@@ -198,13 +201,17 @@ Test(store, creating_a_sweep_twice_gives_one_row)
     cr_expect_eq(scalar("SELECT count(*) FROM sweeps"), 1);
 }
 
-/* The columns that version 5 added, dropped again: a version-4 database
+/* The column that version 6 added, dropped again: a version-5 database. */
+#define DROP_VERSION_6 "ALTER TABLE runs DROP COLUMN group_state; "
+
+/* The columns that versions 5 and 6 added, dropped again: a version-4 database
  * (version 4's wider CHECK of runs.status is left: older files read the same). */
 #define DROP_VERSION_5                                                                                             \
+    DROP_VERSION_6                                                                                                 \
     "ALTER TABLE metrics DROP COLUMN grad_norm; ALTER TABLE metrics DROP COLUMN clipped_grad_norm; "             \
     "ALTER TABLE metrics DROP COLUMN update_norm; ALTER TABLE metrics DROP COLUMN param_norm; "
 
-/* The columns that versions 3 and 5 added, dropped again: a version-2 database. */
+/* The columns that versions 3, 5 and 6 added, dropped again: a version-2 database. */
 #define DROP_VERSION_3                                                                                             \
     DROP_VERSION_5                                                                                                 \
     "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "                             \
@@ -270,6 +277,34 @@ Test(store, version_2_is_read_and_upgraded_when_written)
     cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
     cr_expect_eq(scalar("SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('threads', 'flops_per_step', "
                         "'flops_per_eval', 'gflops', 'sgemm_gflops')"), 5);
+}
+
+Test(store, version_5_is_read_and_gains_group_state_when_written)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX];
+    int64_t sweep, run;
+    make_old(DROP_VERSION_6 "PRAGMA user_version = 5");
+    cr_assert_eq(store_open_readonly(path, &db, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), 5, "a read leaves it as it is");
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    RunConfig cfg = rosenbrock_adam();
+    cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
+    RunSummary s;
+    run_summary_start(&cfg, &s);
+    s.status = RUN_DONE;
+    s.group_params[ROLE_MATRIX] = 6;
+    s.group_state_bytes[ROLE_MATRIX] = 20;
+    s.group_params[ROLE_VECTOR] = 3;
+    s.group_state_bytes[ROLE_VECTOR] = 24;
+    cr_assert_eq(store_write_result(db, run, &s, NULL, 0, err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_expect_eq(scalar("SELECT json_extract(group_state, '$.matrices.state_bytes') * 100 + "
+                        "json_extract(group_state, '$.vectors.params') FROM runs"), 2003);
+    cr_expect_eq(scalar("SELECT json_type(group_state, '$.embeddings') IS NULL FROM runs"), 1);
 }
 
 Test(store, version_1_is_read_and_upgraded_when_written)
@@ -353,6 +388,9 @@ Test(store, check_accepts_older_versions)
 {
     char err[ERRMSG_MAX];
     int seen = 0;
+    make_old(DROP_VERSION_6 "PRAGMA user_version = 5");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 5 lacks only what version 6 adds");
+    unlink(path);
     make_old(DROP_VERSION_5 "PRAGMA user_version = 4");
     cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 4 lacks only what version 5 adds");
     unlink(path);

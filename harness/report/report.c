@@ -552,7 +552,7 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
     double state[16], peak[16], opt_ns[16], tt[16];
     char title[1400], cells[1024], a[64], b[64], c[64], e[64], g[64], gf[64], mfu[64];
     table_start(r);
-    table_row(r, 1, "optimizer\tstate bytes/param\tpeak allocator MiB\tpeak RSS MiB\toptimizer step ns/param\t"
+    table_row(r, 1, "optimizer\tstate bytes/param\tby group\tpeak allocator MiB\tpeak RSS MiB\toptimizer step ns/param\t"
                     "share of step\tstep ms\tGFLOP/s\tMFU\tsteps to target\tseconds to target\tseeds reaching target");
     for (int o = 0; o < d->n_optimizers; o++) {
         int ci = any_config(d, p, o), best = report_best(d, p, o);
@@ -570,8 +570,8 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
         fmt_num(cf->gflops_mean, gf, sizeof gf);
         if (isfinite(cf->mfu_mean)) snprintf(mfu, sizeof mfu, "%.1f%%", 100 * cf->mfu_mean);
         else snprintf(mfu, sizeof mfu, "–");
-        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%.4g\t%s\t%.0f%%\t%.4g\t%s\t%s\t%s\t%s\t%d of %d", d->optimizers[o], a,
-                 b, cf->peak_rss / 1048576.0, c, 100 * cf->opt_time_mean / cf->step_time_mean, 1e3 * cf->step_time_mean,
+        snprintf(cells, sizeof cells, "%s\t%s\t%s\t%s\t%.4g\t%s\t%.0f%%\t%.4g\t%s\t%s\t%s\t%s\t%d of %d", d->optimizers[o],
+                 a, cf->state_groups[0] ? cf->state_groups : "–", b, cf->peak_rss / 1048576.0, c, 100 * cf->opt_time_mean / cf->step_time_mean, 1e3 * cf->step_time_mean,
                  gf, mfu, g, e, best >= 0 ? d->configs[best].n_reached : 0, best >= 0 ? d->configs[best].n_runs : 0);
         table_row(r, 0, cells);
     }

@@ -12,7 +12,8 @@
 
 #define PARAMS_JSON_KEYS 32 /* members of a hyperparameter object read for grid edges */
 
-/* %s: the FLOP columns of schema version 3, or NULLs before it */
+/* %s: the FLOP columns of schema version 3, or NULLs before it; then each
+ * parameter group's state bytes per parameter (version 5), or NULL */
 static const char runs_sql[] =
     "SELECT r.id, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, r.status, "
     "coalesce(r.eval_loss, r.final_loss), r.eval_accuracy, r.steps_to_target, r.seconds_to_target, "
@@ -21,8 +22,13 @@ static const char runs_sql[] =
     /* the parameter groups' overrides, "vectors.weight_decay=0 ..." (the nested objects of the JSON) */
     "(SELECT group_concat(g.key || '.' || e.key || '=' || CAST(e.value AS TEXT), ' ') "
     " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s, "
-    "json_object('steps', r.steps, 'schedule', json(r.schedule), 'clip', r.clip, 'accum', r.accum, 'device', r.device) "
-    "FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
+    "json_object('steps', r.steps, 'schedule', json(r.schedule), 'clip', r.clip, 'accum', r.accum, 'device', r.device), "
+    "%s FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
+
+/* "matrices 4, vectors 8": each group's state bytes per parameter, from runs.group_state */
+static const char group_state_sql[] =
+    "(SELECT group_concat(g.key || ' ' || printf('%.3g', json_extract(g.value, '$.state_bytes') * 1.0 / "
+    "json_extract(g.value, '$.params')), ', ') FROM json_each(r.group_state) g)";
 
 static double col_real(sqlite3_stmt *st, int i)
 {
@@ -315,6 +321,7 @@ static int aggregate(ReportData *d)
             cf->n_pruned += !strcmp(run->status, "pruned");
             cf->n_params = run->n_params;
             if (run->n_params > 0 && isfinite(run->state_bytes)) cf->state_per_param = run->state_bytes / run->n_params;
+            if (run->state_groups[0]) snprintf(cf->state_groups, sizeof cf->state_groups, "%s", run->state_groups);
             if (!(run->peak_bytes <= cf->peak_bytes)) cf->peak_bytes = run->peak_bytes;
             if (!(run->peak_rss <= cf->peak_rss)) cf->peak_rss = run->peak_rss;
             score[k] = done ? run->score : NAN;
@@ -366,11 +373,14 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
     long cap_runs = 0;
     memset(out, 0, sizeof *out);
     snprintf(out->sweep, sizeof out->sweep, "%s", name);
-    char sql[sizeof runs_sql + 64];
+    char sql[sizeof runs_sql + sizeof group_state_sql + 64];
     sqlite3_stmt *probe = NULL;
     const int flops = sqlite3_prepare_v2(db, "SELECT gflops, sgemm_gflops FROM runs", -1, &probe, NULL) == SQLITE_OK;
     sqlite3_finalize(probe);
-    snprintf(sql, sizeof sql, runs_sql, flops ? "r.gflops, r.sgemm_gflops" : "NULL, NULL");
+    const int groups = sqlite3_prepare_v2(db, "SELECT group_state FROM runs", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    snprintf(sql, sizeof sql, runs_sql, flops ? "r.gflops, r.sgemm_gflops" : "NULL, NULL",
+             groups ? group_state_sql : "NULL");
     store_get_machine(db, name, out->machine, sizeof out->machine);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -409,6 +419,7 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         r->step_time = col_real(st, 16);
         r->gflops = col_real(st, 21);
         r->sgemm_gflops = col_real(st, 22);
+        snprintf(r->state_groups, sizeof r->state_groups, "%s", col_text(st, 24));
     }
     if (step != SQLITE_DONE) goto cleanup;
     if (out->n_runs == 0) {

@@ -44,6 +44,8 @@ typedef struct {
     double step_time;       /* median whole-step seconds */
     double gflops;          /* achieved GFLOP/s of the step (NAN before schema version 3) */
     double sgemm_gflops;    /* the same run's sgemm rate on the problem's shapes (NAN: none) */
+    char state_groups[96];  /* each group's state bytes per parameter, "matrices 4, vectors 8" ("" before
+                               schema version 5) */
 } ReportRun;
 
 typedef struct {
@@ -78,6 +80,7 @@ typedef struct {
     double step_time_mean, step_time_std; /* median step seconds over seeds */
     double opt_time_mean;           /* median optimizer-step seconds, mean over seeds */
     double state_per_param;         /* state bytes per parameter */
+    char state_groups[96];          /* the same per parameter group (ReportRun.state_groups) */
     double peak_bytes;              /* largest allocator peak over seeds */
     double peak_rss;                /* largest peak RSS over seeds */
     double n_params;                /* parameters */

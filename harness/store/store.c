@@ -326,6 +326,7 @@ static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
           "'''timeout'',''pruned'')') WHERE type = 'table' AND name = 'runs'; PRAGMA writable_schema = OFF",
     [4] = "ALTER TABLE metrics ADD COLUMN grad_norm REAL; ALTER TABLE metrics ADD COLUMN clipped_grad_norm REAL; "
           "ALTER TABLE metrics ADD COLUMN update_norm REAL; ALTER TABLE metrics ADD COLUMN param_norm REAL",
+    [5] = "ALTER TABLE runs ADD COLUMN group_state TEXT",
 };
 
 /* Tells every connection that sqlite_master was rewritten (the last step
@@ -348,9 +349,12 @@ static int upgrade_schema(sqlite3 *db, const char *path, char *err, size_t errle
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA user_version", &version);
     from = version;
-    for (; rc == SQLITE_OK && version >= STORE_OLDEST_VERSION && version < STORE_SCHEMA_VERSION; version++)
+    for (; rc == SQLITE_OK && version >= STORE_OLDEST_VERSION && version < STORE_SCHEMA_VERSION; version++) {
         rc = sqlite3_exec(db, upgrade_sql[version], NULL, NULL, &msg);
-    if (rc == SQLITE_OK && from < 4) rc = bump_schema_cookie(db, &msg);
+        /* after the text of a table is rewritten, before any later step
+         * (an ALTER TABLE reads the table's text at offsets of its own copy) */
+        if (rc == SQLITE_OK && version == 3) rc = bump_schema_cookie(db, &msg);
+    }
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
@@ -896,7 +900,21 @@ static const char update_run_sql[] =
     "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
     "peak_rss = ?, device_peak_bytes = ?, device_used_bytes = ?, fb_time_median = ?, fb_time_p90 = ?, opt_time_median = ?, "
     "opt_time_p90 = ?, step_time_median = ?, step_time_p90 = ?, wall_seconds = ?, threads = ?, flops_per_step = ?, "
-    "flops_per_eval = ?, gflops = ?, sgemm_gflops = ? WHERE id = ?";
+    "flops_per_eval = ?, gflops = ?, sgemm_gflops = ?, group_state = ? WHERE id = ?";
+
+/* runs.group_state of sum: each group with parameters, its floats and
+ * state bytes; "" when the run ended before its sizes were known. */
+static void group_state_json(const RunSummary *sum, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int g = 0; g < N_ROLES && at < len; g++)
+        if (sum->group_params[g] > 0)
+            at += (size_t)snprintf(buf + at, len - at, "%s\"%s\":{\"params\":%ld,\"state_bytes\":%ld}",
+                                   at ? "," : "{", group_name((TensorRole)g), sum->group_params[g],
+                                   sum->group_state_bytes[g]);
+    if (at && at < len) snprintf(buf + at, len - at, "}");
+}
 
 int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
                        long n_rows, char *err, size_t errlen)
@@ -922,7 +940,9 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
     st = NULL;
     if (rc == SQLITE_OK) rc = (st = cached_statement(db, update_run_sql)) ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
+        char groups[256];
         int i = 1;
+        group_state_json(sum, groups, sizeof groups);
         sqlite3_bind_text(st, i++, run_status_name(sum->status), -1, SQLITE_STATIC);
         if (sum->error[0]) sqlite3_bind_text(st, i++, sum->error, -1, SQLITE_STATIC);
         else sqlite3_bind_null(st, i++);
@@ -959,6 +979,8 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         bind_real(st, i++, sum->flops_per_eval);
         bind_real(st, i++, sum->gflops);
         bind_real(st, i++, sum->sgemm_gflops);
+        if (groups[0]) sqlite3_bind_text(st, i++, groups, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(st, i++);
         sqlite3_bind_int64(st, i++, run_id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;

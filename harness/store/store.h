@@ -19,7 +19,7 @@
 #include "harness/run/config.h"
 #include "harness/run/record.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added, status pruned) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"

@@ -51,10 +51,21 @@ grep -q "x.txt:6: unknown role 'bias'" "$tmp/out" || fail "role error: $(cat "$t
 "$OPTBENCH" run --problem mlp,dataset=digits --optimizer adafactor --steps 500 --db "$db" --quiet
 [ "$(sqlite3 "$db" "select state_bytes * 1.0 / n_params < 1 from runs where optimizer = 'adafactor'")" = 1 ] ||
     fail "adafactor state bytes: $(sqlite3 "$db" "select state_bytes, n_params from runs where optimizer = 'adafactor'")"
+# each group's state is recorded: adafactor's matrices below 1 byte per parameter, muon's 4 on the
+# transformer's matrices and 8 (AdamW) on its embeddings and vectors
+"$OPTBENCH" run --problem transformer,task=modadd,layers=1,d_model=32,heads=4 --optimizer muon --steps 3 --db "$db" --quiet
+per() { # bytes per parameter of group $2 of the run of optimizer $1
+    sqlite3 "$db" "select json_extract(group_state, '$.$2.state_bytes') * 1.0 / json_extract(group_state, '$.$2.params')
+        from runs where optimizer = '$1'"
+}
+groups="$(per adafactor matrices) $(per adafactor vectors) $(per muon matrices) $(per muon embeddings) $(per muon vectors)"
+awk -v g="$groups" 'BEGIN { split(g, v, " "); exit !(v[1] < 1 && v[2] == 4 && v[3] == 4 && v[4] == 8 && v[5] == 8) }' ||
+    fail "group state bytes per parameter (adafactor matrices, vectors; muon matrices, embeddings, vectors): $groups"
 # a sweep with a nested group axis; the report's configuration labels show the groups
 printf 'name: g\nsteps: 5\nproblems:\n  - logreg: {dataset: iris}\noptimizers:\n  adamw:\n    lr: 0.01\n    vectors: {weight_decay: [0, 0.5]}\n' >"$tmp/g.yaml"
 "$OPTBENCH" sweep "$tmp/g.yaml" --db "$tmp/g.db" --quiet >/dev/null
 [ "$(sqlite3 "$tmp/g.db" "select count(*) from runs")" = 2 ] || fail "the group axis did not give two runs"
 "$OPTBENCH" report --sweep g --db "$tmp/g.db" --out "$tmp/rep" >/dev/null
 grep -q '"adamw lr=0.01 wd=0.01 vectors.weight_decay=0.5 (1 seed)"' "$tmp"/rep/*.dat || fail "report label: $(grep -h seed "$tmp"/rep/*.dat)"
+grep -q '| adamw | 8 | matrices 8, vectors 8 |' "$tmp"/rep/*.md || fail "report: state per group: $(grep -h 'by group' -A2 "$tmp"/rep/*.md)"
 echo ok
