@@ -12,7 +12,7 @@
 #                   for the test (installs slurmctld, slurmd, slurm-client, munge; root only)
 #   make test-torch compare Rosenbrock trajectories and logreg runs with parameter groups with torch
 #                   (torch.optim, and tests/torch/reference_optimizers.py for adafactor, muon, sfadamw;
-#                   installs python3-torch)
+#                   installs python3-torch), and python/optbench_golden.py on `optbench golden` files
 #   make bench-cuda the fused optimizer steps on the GPU beside torch's fused AdamW (needs a GPU)
 #   make device-check  build/device-check.tar.xz: the CUDA build, every test program and the
 #                   libraries a bare GPU machine lacks, for `sh tools/device_check.sh` there
@@ -211,6 +211,7 @@ torch-dep:
 
 test-torch: $(BIN) torch-dep
 	OPTBENCH=$(abspath $(BIN)) /usr/bin/python3 tests/torch/rosenbrock_trajectories.py
+	OPTBENCH=$(abspath $(BIN)) PYTHON=/usr/bin/python3 sh tests/torch/golden_bridge.sh
 
 bench: $(BIN) torch-dep bench-mlp bench-transformer
 	@ldconfig -p | grep -q libjemalloc.so.2 || { $(APT_INSTALL) libjemalloc2; }
@@ -248,11 +249,12 @@ bench-transformer: $(BIN) torch-dep
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/optbench/golden $(DESTDIR)$(PREFIX)/share/optbench/results \
-	  $(DESTDIR)$(PREFIX)/share/optbench/data $(DESTDIR)$(PREFIX)/include/optbench
+	  $(DESTDIR)$(PREFIX)/share/optbench/data $(DESTDIR)$(PREFIX)/include/optbench $(DESTDIR)$(PREFIX)/share/optbench/python
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/optbench
 	install -m 644 include/optbench/plugin.h $(DESTDIR)$(PREFIX)/include/optbench/
 	install -m 644 tests/golden/*.txt $(DESTDIR)$(PREFIX)/share/optbench/golden/
 	install -m 644 results/schema.sql $(DESTDIR)$(PREFIX)/share/optbench/results/
+	install -m 644 python/optbench_golden.py $(DESTDIR)$(PREFIX)/share/optbench/python/
 	install -m 644 data/*.csv data/*.csv.gz data/README.md $(DESTDIR)$(PREFIX)/share/optbench/data/
 
 # BUILD=DIR cleans that build; the default build also takes test-asan's.

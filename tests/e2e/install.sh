@@ -1,7 +1,8 @@
 #!/bin/sh
 # install.sh — `make install PREFIX=DIR` installs the binary, the shipped
-# datasets and the golden vectors, and the installed binary finds them from
-# its prefix whatever the current folder (here /tmp, which has no data/).
+# datasets, the golden vectors and python/optbench_golden.py, and the
+# installed binary finds them from its prefix whatever the current folder
+# (here /tmp, which has no data/).
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 command -v make >/dev/null || { echo "skipped: make not found"; exit 77; }
@@ -20,4 +21,9 @@ cd /tmp
     --db "$tmp/r.db" --quiet 2>"$tmp/err" || fail "installed binary, dataset digits: $(cat "$tmp/err")"
 "$tmp/prefix/bin/optbench" verify >"$tmp/verify" || fail "installed verify: $(tail -n 3 "$tmp/verify")"
 grep -q "0 mismatched, 0 unreadable" "$tmp/verify" || fail "verify: $(tail -n 1 "$tmp/verify")"
+# the PyTorch bridge is installed beside the golden vectors (its --help needs no torch)
+if command -v python3 >/dev/null; then
+    PYTHONPATH="$tmp/prefix/share/optbench/python" python3 -m optbench_golden --help >"$tmp/help" ||
+        fail "installed optbench_golden: $(cat "$tmp/help")"
+fi
 echo ok
