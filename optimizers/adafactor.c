@@ -12,7 +12,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/tensor_impl.h"
 
-enum { LR, BETA2_DECAY, EPS1, EPS2, D, WEIGHT_DECAY, N_HP };
+enum { LR, BETA2_DECAY, EPS1, EPS2, D, WEIGHT_DECAY, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 1e-2, 0, INFINITY, PARAM_LOG, NULL, "cap of the relative step min(lr, 1/sqrt(t))"},
@@ -22,6 +22,7 @@ static const ParamDef hparams[N_HP] = {
     {"eps2", PARAM_REAL, 1e-3, 0, INFINITY, PARAM_LOG, NULL, "floor of the parameters' RMS in the step size"},
     {"d", PARAM_REAL, 1, 0, INFINITY, PARAM_LO_OPEN, NULL, "clipping threshold of the update's RMS"},
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "decoupled weight decay"},
+    OPT_STATE_FP32_PARAM,
 };
 
 /* Whether v's second moment is factored, and its R x C. */

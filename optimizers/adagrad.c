@@ -7,7 +7,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, N_HP };
+enum { LR, LR_DECAY, WEIGHT_DECAY, INITIAL_ACC, EPS, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 1e-2, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
@@ -15,6 +15,7 @@ static const ParamDef hparams[N_HP] = {
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
     {"initial_accumulator_value", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "starting sum of squares"},
     {"eps", PARAM_REAL, 1e-10, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL, "added to the root, outside it"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { (void)hp; return 1; }
@@ -59,6 +60,7 @@ const OptimizerDef opt_adagrad = {
     .n_hparams = N_HP,
     .state_doc = "1 slot",
     .n_state = n_state,
+    .unsigned_slots = 1u, /* the sum of squares */
     .init_state = init_state,
     .step_cpu = step,
 #ifdef OPTBENCH_CUDA

@@ -8,7 +8,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
+enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, STATE, N_HP };
 
 /* The two tables differ only in the default of weight_decay. */
 #define ADAM_HPARAMS(wd_default)                                                                    \
@@ -20,6 +20,7 @@ enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, N_HP };
          "added to the bias-corrected root"},                                                      \
         {"weight_decay", PARAM_REAL, wd_default, 0, INFINITY, 0, NULL, "weight decay"},             \
         {"amsgrad", PARAM_BOOL, 0, 0, 1, 0, NULL, "use the running maximum of v"},                  \
+        OPT_STATE_PARAM,                                                                            \
     }
 
 static const ParamDef adam_hparams[N_HP] = ADAM_HPARAMS(0);
@@ -93,6 +94,7 @@ const OptimizerDef opt_adam = {
     .n_hparams = N_HP,
     .state_doc = "2 slots, +1 with amsgrad",
     .n_state = n_state,
+    .unsigned_slots = 6u, /* v and vmax */
     .step_cpu = step_adam,
 #ifdef OPTBENCH_CUDA
     .step_cuda = step_adam_cuda,
@@ -107,6 +109,7 @@ const OptimizerDef opt_adamw = {
     .n_hparams = N_HP,
     .state_doc = "2 slots, +1 with amsgrad",
     .n_state = n_state,
+    .unsigned_slots = 6u, /* v and vmax */
     .step_cpu = step_adamw,
 #ifdef OPTBENCH_CUDA
     .step_cuda = step_adamw_cuda,

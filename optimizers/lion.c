@@ -10,7 +10,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, N_HP };
+enum { LR, BETA1, BETA2, WEIGHT_DECAY, WD_MODE, STATE, N_HP };
 enum { WD_DECOUPLED, WD_L2 };
 
 static const ParamDef hparams[N_HP] = {
@@ -20,6 +20,7 @@ static const ParamDef hparams[N_HP] = {
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "weight decay (3-10x above AdamW's)"},
     {"wd_mode", PARAM_CHOICE, WD_DECOUPLED, 0, 1, 0, "decoupled|l2",
      "decoupled: p *= 1 - lr*wd; l2: g += wd*p"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { (void)hp; return 1; }
@@ -80,12 +81,13 @@ const OptimizerDef opt_lion = {
 #endif
 };
 
-enum { SB_LR, SB_BETA, SB_WEIGHT_DECAY, SB_N_HP };
+enum { SB_LR, SB_BETA, SB_WEIGHT_DECAY, SB_STATE, SB_N_HP };
 
 static const ParamDef single_beta_hparams[SB_N_HP] = {
     {"lr", PARAM_REAL, 1e-4, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
     {"beta", PARAM_REAL, 0.9, 0, 1, PARAM_HI_OPEN, NULL, "decay of the momentum"},
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+    OPT_STATE_PARAM,
 };
 
 /* The single-beta form: beta1 = beta2 = beta, wd_mode l2. */

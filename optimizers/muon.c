@@ -17,7 +17,7 @@
 
 enum {
     LR, WEIGHT_DECAY, MOMENTUM, NESTEROV, NS_STEPS, EPS, ADJUST_LR,
-    ADAM_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS, ADAM_WEIGHT_DECAY, N_HP
+    ADAM_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS, ADAM_WEIGHT_DECAY, STATE, N_HP
 };
 enum { ADJUST_ORIGINAL, ADJUST_MATCH_RMS_ADAMW };
 
@@ -35,6 +35,7 @@ static const ParamDef hparams[N_HP] = {
     {"adam_beta2", PARAM_REAL, 0.95, 0, 1, PARAM_HI_OPEN, NULL, "AdamW's beta2 on the other tensors"},
     {"adam_eps", PARAM_REAL, 1e-8, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL, "AdamW's eps on the other tensors"},
     {"adam_weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "AdamW's weight decay on the other tensors"},
+    OPT_STATE_FP32_PARAM,
 };
 
 extern const OptimizerDef opt_adamw;

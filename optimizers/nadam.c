@@ -10,7 +10,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, MOMENTUM_DECAY, N_HP };
+enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, MOMENTUM_DECAY, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 2e-3, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
@@ -20,6 +20,7 @@ static const ParamDef hparams[N_HP] = {
      "added to the root of the bias-corrected v"},
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
     {"momentum_decay", PARAM_REAL, 4e-3, 0, INFINITY, 0, NULL, "mu_t = beta1*(1 - 0.5*0.96^(t*momentum_decay))"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { (void)hp; return 2; }
@@ -100,6 +101,7 @@ const OptimizerDef opt_nadam = {
     .n_hparams = N_HP,
     .state_doc = "2 slots",
     .n_state = n_state,
+    .unsigned_slots = 2u, /* v */
     .step_cpu = step,
 #ifdef OPTBENCH_CUDA
     .step_cuda = step_cuda,

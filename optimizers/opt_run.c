@@ -2,16 +2,32 @@
  * parameter buffer (opt_run.h). */
 #include "optimizers/opt_run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/device.h"
 #include "harness/core/memory.h"
+#include "harness/core/rng.h"
+#include "optimizers/state.h"
 #ifdef OPTBENCH_CUDA
 #include "harness/core/cuda/harness_kernels.h"
-#include "harness/core/device.h"
 #include "optimizers/cuda/tensor_steps.h"
 #endif
+
+#define OPT_TILE (8 * STATE_BLOCK) /* values of one low-precision tile: its float32 slots stay in cache */
+
+/* Bytes rounded up to a multiple of 16 (a slot region's alignment). */
+static size_t pad16(size_t bytes) { return (bytes + 15) & ~(size_t)15; }
+
+/* Bytes from one slot of n values in precision q to the next: the values,
+ * then under int8 the absmax of each block. */
+static size_t slot_stride(StatePrecision q, size_t n)
+{
+    return q == STATE_INT8 ? pad16(n) + pad16(sizeof(float) * state_blocks(n))
+                           : pad16(state_slot_bytes(q, n));
+}
 
 /* Whether groups a and b have the same values and lr_scale. */
 static int same_group(const OptRun *r, int a, int b)
@@ -53,8 +69,9 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
     }
     r->order = malloc((size_t)(n_views ? n_views : 1) * sizeof *r->order);
     r->state_at = malloc((size_t)(n_views ? n_views : 1) * sizeof *r->state_at);
+    r->prec = malloc((size_t)(n_views ? n_views : 1) * sizeof *r->prec);
     r->tensors = malloc((size_t)(n_views ? n_views : 1) * sizeof *r->tensors);
-    if (!r->order || !r->state_at || !r->tensors) {
+    if (!r->order || !r->state_at || !r->prec || !r->tensors) {
         snprintf(err, errlen, "out of memory");
         opt_run_free(r);
         return -1;
@@ -72,73 +89,187 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
             else if (!same_group(r, r->flat_group, g)) r->flat = 0;
         }
         if (r->flat_group < 0) r->flat_group = ROLE_VECTOR;
+        r->flat_prec = optimizer_state_precision(opt, r->hp[r->flat_group]);
+        if (r->flat_prec == STATE_INT8) r->flat = 0; /* each tensor chooses int8 or float32 by its size */
     }
     for (int k = 0; k < n_views; k++) {
         const TensorView *v = &views[k];
         const double *vh = r->hp[v->role];
-        r->state_at[k] = r->flat ? v->offset : r->state_floats;
+        const size_t numel = tensor_numel(v);
+        r->prec[k] = (unsigned char)state_for_tensor(optimizer_state_precision(opt, vh), numel);
+        r->state_at[k] = r->state_size;
         if (!r->flat)
-            r->state_floats += opt->step_cpu ? (size_t)opt->n_state(vh) * tensor_numel(v) : opt->state_floats(vh, v);
+            r->state_size += opt->step_cpu ? (size_t)opt->n_state(vh) * slot_stride(r->prec[k], numel)
+                                           : pad16(sizeof(float) * opt->state_floats(vh, v));
         if (opt->scratch_floats) {
             size_t s = opt->scratch_floats(vh, v);
             if (s > r->scratch_floats) r->scratch_floats = s;
         }
     }
-    if (r->flat) r->state_floats = (size_t)opt->n_state(r->hp[r->flat_group]) * n;
+    if (r->flat) r->state_size = (size_t)opt->n_state(r->hp[r->flat_group]) * slot_stride(r->flat_prec, n);
+    for (int sign = 0; sign < 2; sign++) r->zero_code[sign] = (unsigned char)state_int8_map(sign, r->code[sign]);
+    opt_run_seed(r, 0);
     return 0;
 }
 
-/* The slot pointers of view k (flat: of the whole buffer when k < 0). */
-static void slots_of(const OptRun *r, float *state, int k, float **slots)
+void opt_run_seed(OptRun *r, uint64_t seed) { r->round_key = rng_key(seed, RNG_STREAM_ROUNDING); }
+
+/* One run of stored state: view k's slots, or (k < 0) the flat pass's. */
+typedef struct {
+    StatePrecision prec; /* how its slots are stored */
+    size_t n;            /* values per slot */
+    size_t first;        /* the buffer index of its first value (bf16_sr's counter) */
+    unsigned char *base; /* its first slot */
+    int n_state;         /* its slots */
+    int group;           /* the group whose values it steps with */
+} Span;
+
+static Span span_of(const OptRun *r, unsigned char *state, int k)
 {
     const TensorView *v = k >= 0 ? &r->views[k] : NULL;
     const int g = v ? (int)v->role : r->flat_group;
-    const size_t stride = r->flat ? r->n : tensor_numel(v), base = k >= 0 ? r->state_at[k] : 0;
-    const int n_state = r->opt->n_state(r->hp[g]);
-    for (int s = 0; s < OPT_MAX_STATE; s++) slots[s] = s < n_state ? state + base + (size_t)s * stride : NULL;
+    return (Span){
+        .prec = v ? (StatePrecision)r->prec[k] : (StatePrecision)r->flat_prec,
+        .n = v ? tensor_numel(v) : r->n,
+        .first = v ? v->offset : 0,
+        .base = state + (v ? r->state_at[k] : 0),
+        .n_state = r->opt->n_state(r->hp[g]),
+        .group = g,
+    };
+}
+
+/* Slot s of a span: its stored values, and under int8 its absmax per block. */
+static unsigned char *slot_data(const Span *sp, int s) { return sp->base + (size_t)s * slot_stride(sp->prec, sp->n); }
+static float *slot_absmax(const Span *sp, int s) { return (float *)(slot_data(sp, s) + pad16(sp->n)); }
+
+/* The float32 slot pointers of a float32 span. */
+static void float_slots(const Span *sp, float **slots)
+{
+    for (int s = 0; s < OPT_MAX_STATE; s++) slots[s] = s < sp->n_state ? (float *)slot_data(sp, s) : NULL;
+}
+
+/* Widens values [a, a + len) of slot s into out. */
+static void widen(const OptRun *r, const Span *sp, int s, size_t a, size_t len, float *restrict out)
+{
+    const unsigned char *restrict d = slot_data(sp, s);
+    if (sp->prec == STATE_INT8) {
+        const float *code = r->code[!(r->opt->unsigned_slots >> s & 1)];
+        const float *absmax = slot_absmax(sp, s);
+        for (size_t i = 0; i < len; i++) out[i] = int8_widen(code, d[a + i], absmax[(a + i) / STATE_BLOCK]);
+        return;
+    }
+    const uint16_t *restrict h = (const uint16_t *)d;
+    for (size_t i = 0; i < len; i++) out[i] = bf16_widen(h[a + i]);
+}
+
+/* Stores in[0, len) as values [a, a + len) of slot s at step t (a is a
+ * multiple of STATE_BLOCK: each int8 block gets the absmax of its new
+ * values). */
+static void narrow(const OptRun *r, const Span *sp, int s, size_t a, size_t len, const float *restrict in, long t)
+{
+    unsigned char *restrict d = slot_data(sp, s);
+    uint16_t *restrict h = (uint16_t *)d;
+    switch (sp->prec) {
+    case STATE_BF16:
+        for (size_t i = 0; i < len; i++) h[a + i] = bf16_nearest(in[i]);
+        break;
+    case STATE_BF16_SR:
+        for (size_t i = 0; i < len; i++)
+            h[a + i] = bf16_stochastic(in[i], (uint32_t)(state_round_bits(r->round_key, t, sp->first + a + i) >> (16 * s)));
+        break;
+    case STATE_INT8: {
+        const int sign = !(r->opt->unsigned_slots >> s & 1);
+        float *absmax = slot_absmax(sp, s);
+        for (size_t b = 0; b < len; b += STATE_BLOCK) {
+            const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
+            float m = 0;
+            for (size_t i = b; i < end; i++) m = fabsf(in[i]) > m ? fabsf(in[i]) : m;
+            absmax[(a + b) / STATE_BLOCK] = m;
+            for (size_t i = b; i < end; i++) d[a + i] = int8_store(r->code[sign], r->zero_code[sign], in[i], m);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+/* One pass over a low-precision span, tile by tile: widen its slots, run
+ * the float32 step on the tile (p and g passed through, so nothing n long
+ * is copied), store the new values back; at t = 0 the initial state
+ * (init_state, else zeros) instead of a step. */
+static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
+{
+    const OptimizerDef *opt = r->opt;
+    const double *hp = r->hp[sp->group];
+    const size_t tiles = (sp->n + OPT_TILE - 1) / OPT_TILE;
+#pragma omp parallel for schedule(static) if (sp->n >= OPT_PARALLEL_MIN)
+    for (size_t k = 0; k < tiles; k++) {
+        float tile[OPT_MAX_STATE][OPT_TILE];
+        float *slots[OPT_MAX_STATE] = {0};
+        const size_t a = k * OPT_TILE, len = sp->n - a < OPT_TILE ? sp->n - a : OPT_TILE;
+        for (int s = 0; s < sp->n_state; s++) {
+            slots[s] = tile[s];
+            if (t > 0) widen(r, sp, s, a, len, tile[s]);
+            else memset(tile[s], 0, len * sizeof(float));
+        }
+        if (t > 0) opt->step_cpu(hp, slots, p + a, g + a, len, t, lr);
+        else if (opt->init_state) opt->init_state(hp, slots, len);
+        for (int s = 0; s < sp->n_state; s++) narrow(r, sp, s, a, len, tile[s], t);
+    }
 }
 
 int opt_run_alloc(OptRun *r, const float *p0)
 {
     const OptimizerDef *opt = r->opt;
-    if ((r->state_floats && !(r->state = mem_alloc(r->state_floats * sizeof(float)))) ||
+    if ((r->state_size && !(r->state = mem_alloc(r->state_size))) ||
         (r->scratch_floats && !(r->scratch = mem_alloc(r->scratch_floats * sizeof(float)))))
         return -1;
+    if (r->state_size) memset(r->state, 0, r->state_size);
     float *slots[OPT_MAX_STATE];
-    if (opt->step_cpu && opt->init_state && r->flat) {
-        slots_of(r, r->state, -1, slots);
-        opt->init_state(r->hp[r->flat_group], slots, r->n);
+    for (int k = r->flat ? -1 : 0; k < (r->flat ? 0 : r->n_views); k++) {
+        if (!opt->step_cpu) break;
+        const Span sp = span_of(r, r->state, k);
+        if (sp.prec != STATE_FP32) {
+            lowp_pass(r, &sp, NULL, NULL, 0, 0);
+        } else if (opt->init_state) {
+            float_slots(&sp, slots);
+            opt->init_state(r->hp[sp.group], slots, sp.n);
+        }
     }
-    for (int k = 0; k < r->n_views; k++) {
+    for (int k = 0; k < r->n_views && !opt->step_cpu && opt->init_tensor; k++) {
         const TensorView *v = &r->views[k];
-        if (opt->step_cpu && opt->init_state && !r->flat) {
-            slots_of(r, r->state, k, slots);
-            opt->init_state(r->hp[v->role], slots, tensor_numel(v));
-        }
-        if (!opt->step_cpu && opt->init_tensor) {
-            const OptTensor t = {v, (float *)p0 + v->offset, NULL, r->state + r->state_at[k]};
-            opt->init_tensor(r->hp[v->role], &t);
-        }
+        const OptTensor t = {v, (float *)p0 + v->offset, NULL, (float *)(r->state + r->state_at[k])};
+        opt->init_tensor(r->hp[v->role], &t);
     }
     return 0;
+}
+
+/* The CPU step t of one span of an elementwise optimizer. */
+static void span_step(OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
+{
+    float *slots[OPT_MAX_STATE];
+    if (sp->prec != STATE_FP32) {
+        lowp_pass(r, sp, p, g, t, lr);
+        return;
+    }
+    float_slots(sp, slots);
+    r->opt->step_cpu(r->hp[sp->group], slots, p, g, sp->n, t, lr);
 }
 
 void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
 {
     const OptimizerDef *opt = r->opt;
-    float *slots[OPT_MAX_STATE];
     if (r->flat) {
         const int fg = r->flat_group;
-        slots_of(r, r->state, -1, slots);
-        opt->step_cpu(r->hp[fg], slots, p, g, r->n, t, lr[fg] * r->lr_scale[fg]);
+        const Span sp = span_of(r, r->state, -1);
+        span_step(r, &sp, p, g, t, lr[fg] * r->lr_scale[fg]);
         return;
     }
     if (opt->step_cpu) {
         for (int k = 0; k < r->n_views; k++) {
             const TensorView *v = &r->views[k];
-            slots_of(r, r->state, k, slots);
-            opt->step_cpu(r->hp[v->role], slots, p + v->offset, g + v->offset, tensor_numel(v), t,
-                          lr[v->role] * r->lr_scale[v->role]);
+            const Span sp = span_of(r, r->state, k);
+            span_step(r, &sp, p + v->offset, g + v->offset, t, lr[v->role] * r->lr_scale[v->role]);
         }
         return;
     }
@@ -146,8 +277,9 @@ void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
         if (!r->has[gr]) continue;
         const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->scratch, NULL};
         for (int i = 0; i < r->has[gr]; i++) {
-            const TensorView *v = &r->views[r->order[m + i]];
-            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, r->state + r->state_at[r->order[m + i]]};
+            const int k = r->order[m + i];
+            const TensorView *v = &r->views[k];
+            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, (float *)(r->state + r->state_at[k])};
         }
         opt->step_tensors(&grp, r->tensors + m, r->has[gr], t);
     }
@@ -158,23 +290,33 @@ void opt_run_swap_eval(OptRun *r, float *p)
     if (!r->opt->swap_eval) return;
     for (int k = 0; k < r->n_views; k++) {
         const TensorView *v = &r->views[k];
-        const OptTensor t = {v, p + v->offset, NULL, r->state + r->state_at[k]};
+        const OptTensor t = {v, p + v->offset, NULL, (float *)(r->state + r->state_at[k])};
         r->opt->swap_eval(r->hp[v->role], &t);
     }
 }
 
-size_t opt_run_state_bytes(const OptRun *r) { return r->state_floats * sizeof(float); }
+/* Exact state bytes of view k. */
+static size_t view_state_bytes(const OptRun *r, int k)
+{
+    const TensorView *v = &r->views[k];
+    if (!r->opt->step_cpu) return sizeof(float) * r->opt->state_floats(r->hp[v->role], v);
+    const int g = r->flat ? r->flat_group : (int)v->role;
+    return (size_t)r->opt->n_state(r->hp[g]) * state_slot_bytes((StatePrecision)r->prec[k], tensor_numel(v));
+}
+
+size_t opt_run_state_bytes(const OptRun *r)
+{
+    size_t bytes = 0;
+    for (int k = 0; k < r->n_views; k++) bytes += view_state_bytes(r, k);
+    return bytes;
+}
 
 size_t opt_run_group_state_bytes(const OptRun *r, int g)
 {
-    size_t floats = 0;
-    for (int k = 0; k < r->n_views; k++) {
-        const TensorView *v = &r->views[k];
-        if ((int)v->role != g) continue;
-        if (r->opt->step_cpu) floats += (size_t)r->opt->n_state(r->hp[r->flat ? r->flat_group : g]) * tensor_numel(v);
-        else floats += r->opt->state_floats(r->hp[g], v);
-    }
-    return floats * sizeof(float);
+    size_t bytes = 0;
+    for (int k = 0; k < r->n_views; k++)
+        if ((int)r->views[k].role == g) bytes += view_state_bytes(r, k);
+    return bytes;
 }
 
 #ifdef OPTBENCH_CUDA
@@ -185,43 +327,39 @@ int opt_run_alloc_cuda(OptRun *r)
     return (r->dev_sums = (double *)dev_alloc((OPT_SUMS + REDUCE_SCRATCH) * sizeof(double))) ? 0 : -1;
 }
 
-int opt_run_step_cuda(OptRun *r, float *state, float *p, const float *g, long t, const double *lr)
+int opt_run_step_cuda(OptRun *r, void *state, float *p, const float *g, long t, const double *lr)
 {
     const OptimizerDef *opt = r->opt;
+    unsigned char *block = state;
     float *slots[OPT_MAX_STATE];
-    if (r->flat) {
-        const int fg = r->flat_group;
-        slots_of(r, state, -1, slots);
-        return opt->step_cuda(r->hp[fg], slots, p, g, r->n, t, lr[fg] * r->lr_scale[fg]);
+    for (int k = r->flat ? -1 : 0; opt->step_cuda && k < (r->flat ? 0 : r->n_views); k++) {
+        const Span sp = span_of(r, block, k);
+        const size_t off = k >= 0 ? r->views[k].offset : 0;
+        if (sp.prec != STATE_FP32) return CUDA_OK(cudaErrorNotSupported) ? 0 : -1; /* config_check_device refuses it */
+        float_slots(&sp, slots);
+        if (opt->step_cuda(r->hp[sp.group], slots, p + off, g + off, sp.n, t, lr[sp.group] * r->lr_scale[sp.group]) != 0)
+            return -1;
     }
-    if (opt->step_cuda) {
-        for (int k = 0; k < r->n_views; k++) {
-            const TensorView *v = &r->views[k];
-            slots_of(r, state, k, slots);
-            if (opt->step_cuda(r->hp[v->role], slots, p + v->offset, g + v->offset, tensor_numel(v), t,
-                               lr[v->role] * r->lr_scale[v->role]) != 0)
-                return -1;
-        }
-        return 0;
-    }
+    if (opt->step_cuda) return 0;
     for (int m = 0, gr = 0; gr < N_ROLES; m += r->has[gr], gr++) {
         if (!r->has[gr]) continue;
         const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->dev_scratch, r->dev_sums};
         for (int i = 0; i < r->has[gr]; i++) {
-            const TensorView *v = &r->views[r->order[m + i]];
-            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, state + r->state_at[r->order[m + i]]};
+            const int k = r->order[m + i];
+            const TensorView *v = &r->views[k];
+            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, (float *)(block + r->state_at[k])};
         }
         if (opt->step_tensors_cuda(&grp, r->tensors + m, r->has[gr], t) != 0) return -1;
     }
     return 0;
 }
 
-int opt_run_swap_eval_cuda(OptRun *r, float *state, float *p)
+int opt_run_swap_eval_cuda(OptRun *r, void *state, float *p)
 {
     if (!r->opt->swap_eval_cuda) return 0;
     for (int k = 0; k < r->n_views; k++) {
         const TensorView *v = &r->views[k];
-        const OptTensor t = {v, p + v->offset, NULL, state + r->state_at[k]};
+        const OptTensor t = {v, p + v->offset, NULL, (float *)((unsigned char *)state + r->state_at[k])};
         if (r->opt->swap_eval_cuda(r->hp[v->role], &t) != 0) return -1;
     }
     return 0;
@@ -232,6 +370,7 @@ void opt_run_free(OptRun *r)
 {
     free(r->order);
     free(r->state_at);
+    free(r->prec);
     free(r->tensors);
     mem_free(r->state);
     mem_free(r->scratch);

@@ -19,9 +19,15 @@
  * (step_tensors_cuda) takes the same arguments in device memory; the
  * arithmetic both share is in optimizers/tensor_impl.h.
  *
+ * Low-precision state: an elementwise optimizer with state puts the
+ * `state` hyperparameter (OPT_STATE_PARAM of state.h) last in its table;
+ * its step always sees float32 slots, which opt_run.c widens from and
+ * rounds back to the stored precision around each tile of the pass.
+ *
  * Memory traffic: an elementwise step reads p, g and every state slot and
  * writes p and every state slot, once each (AdamW: 4 reads, 3 writes = 28
- * bytes per parameter). optimizer_streams derives the counts from n_state.
+ * bytes per parameter in float32). optimizer_streams counts the bytes from
+ * n_state and the state precision.
  *
  * Legend: n = number of parameters; t = step index, starting at 1;
  * lr = learning rate after the schedule (and the group's lr_scale);
@@ -36,6 +42,7 @@
 #include "harness/core/params.h"
 #include "harness/core/spec.h"
 #include "harness/core/tensor.h"
+#include "optimizers/state.h"
 
 #define OPT_MAX_STATE 3          /* most state slots of any optimizer */
 #define OPT_MAX_SCALARS 4        /* most per-group scalars of any optimizer */
@@ -106,6 +113,7 @@ typedef struct {
     int (*check)(const double *hp, char *err, size_t errlen); /* cross-key rules, or NULL */
     /* ---- elementwise optimizers ---- */
     int (*n_state)(const double *hp);      /* state slots for these values */
+    unsigned unsigned_slots;   /* bit s set: slot s is never negative (int8 state takes the unsigned map) */
     void (*init_state)(const double *hp, float *const *state, size_t n); /* NULL: zeros */
     OptStepFn step_cpu;        /* the CPU step; NULL for a tensor-aware optimizer */
     OptStepCudaFn step_cuda;   /* the CUDA step; NULL when built without CUDA or without a kernel */
@@ -152,9 +160,16 @@ void optimizer_defaults(const OptimizerDef *opt, ParamSet *out);
  * 0, or -1 with a message naming the group. */
 int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size_t errlen);
 
-/* Float32 streams of one step at hyperparameters hp: *reads arrays read
- * (p, g, every slot), *writes arrays written in place (p, every slot). */
-void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes);
+/* The state precision of values hp (STATE_FP32 for a table without the
+ * `state` key). */
+StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *hp);
+
+/* Traffic of one step on n values of one tensor at hyperparameters hp:
+ * *reads arrays read (p, g, every slot), *writes arrays written in place
+ * (p, every slot), and the bytes per parameter read and written (int8
+ * slots with their absmax per block). */
+void optimizer_streams(const OptimizerDef *opt, const double *hp, size_t n, int *reads, int *writes,
+                       double *read_bytes, double *write_bytes);
 
 /* FLOPs of one step over the tensors: flops_per_param for each parameter,
  * plus tensor_flops where the optimizer has it. */

@@ -10,7 +10,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, N_HP };
+enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 1e-3, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
@@ -18,6 +18,7 @@ static const ParamDef hparams[N_HP] = {
     {"beta2", PARAM_REAL, 0.999, 0, 1, PARAM_HI_OPEN, NULL, "decay of the second moment"},
     {"eps", PARAM_REAL, 1e-8, 0, INFINITY, PARAM_LO_OPEN | PARAM_LOG, NULL, "added to the root of v"},
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { (void)hp; return 2; }
@@ -71,6 +72,7 @@ const OptimizerDef opt_radam = {
     .n_hparams = N_HP,
     .state_doc = "2 slots",
     .n_state = n_state,
+    .unsigned_slots = 2u, /* v */
     .step_cpu = step,
 #ifdef OPTBENCH_CUDA
     .step_cuda = step_cuda,

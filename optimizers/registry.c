@@ -77,11 +77,26 @@ int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size
     return 0;
 }
 
-void optimizer_streams(const OptimizerDef *opt, const double *hp, int *reads, int *writes)
+StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *hp)
 {
-    int slots = opt->n_state ? opt->n_state(hp) : 0;
+    for (int i = 0; i < opt->n_hparams; i++)
+        if (!strcmp(opt->hparams[i].name, "state")) {
+            const int q = state_of_choice(&opt->hparams[i], (int)hp[i]);
+            return q < 0 ? STATE_FP32 : (StatePrecision)q;
+        }
+    return STATE_FP32;
+}
+
+void optimizer_streams(const OptimizerDef *opt, const double *hp, size_t n, int *reads, int *writes,
+                       double *read_bytes, double *write_bytes)
+{
+    const int slots = opt->n_state ? opt->n_state(hp) : 0;
+    const StatePrecision q = state_for_tensor(optimizer_state_precision(opt, hp), n);
+    const double slot = n ? (double)state_slot_bytes(q, n) / (double)n : 0;
     *reads = 2 + slots;
     *writes = 1 + slots;
+    *read_bytes = 2 * sizeof(float) + slots * slot;
+    *write_bytes = sizeof(float) + slots * slot;
 }
 
 const char *optimizer_names(void)

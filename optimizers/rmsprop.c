@@ -8,7 +8,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, N_HP };
+enum { LR, ALPHA, EPS, WEIGHT_DECAY, MOMENTUM, CENTERED, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 1e-2, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
@@ -17,6 +17,7 @@ static const ParamDef hparams[N_HP] = {
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
     {"momentum", PARAM_REAL, 0, 0, 1, PARAM_HI_OPEN, NULL, "momentum factor"},
     {"centered", PARAM_BOOL, 0, 0, 1, 0, NULL, "normalise by the variance estimate"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { return 1 + (hp[MOMENTUM] > 0) + (hp[CENTERED] != 0); }
@@ -63,6 +64,7 @@ const OptimizerDef opt_rmsprop = {
     .n_hparams = N_HP,
     .state_doc = "1 slot, +1 with momentum > 0, +1 when centered",
     .n_state = n_state,
+    .unsigned_slots = 1u, /* v */
     .step_cpu = step,
 #ifdef OPTBENCH_CUDA
     .step_cuda = step_cuda,

@@ -13,7 +13,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/tensor_impl.h"
 
-enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, WARMUP_STEPS, R, WEIGHT_LR_POWER, N_HP };
+enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, WARMUP_STEPS, R, WEIGHT_LR_POWER, STATE, N_HP };
 enum { LR_MAX, WEIGHT_SUM, N_SCALARS }; /* the group's scalars */
 
 static const ParamDef hparams[N_HP] = {
@@ -25,6 +25,7 @@ static const ParamDef hparams[N_HP] = {
     {"warmup_steps", PARAM_INT, 0, 0, 1e9, 0, NULL, "steps of linear lr warmup inside the optimizer"},
     {"r", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "power of the step in the averaging weight"},
     {"weight_lr_power", PARAM_REAL, 2, 0, INFINITY, 0, NULL, "power of lr_max in the averaging weight"},
+    OPT_STATE_FP32_PARAM,
 };
 
 enum { Z, V, X, N_SLOTS }; /* slots of a tensor's state block, numel floats each */

@@ -8,7 +8,7 @@
 #include "optimizers/optimizer.h"
 #include "optimizers/update_impl.h"
 
-enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, N_HP };
+enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, STATE, N_HP };
 
 static const ParamDef hparams[N_HP] = {
     {"lr", PARAM_REAL, 1e-3, 0, INFINITY, PARAM_LOG, NULL, "learning rate"},
@@ -16,6 +16,7 @@ static const ParamDef hparams[N_HP] = {
     {"dampening", PARAM_REAL, 0, 0, 1, 0, NULL, "dampening of the momentum update"},
     {"weight_decay", PARAM_REAL, 0, 0, INFINITY, 0, NULL, "L2 penalty added to the gradient"},
     {"nesterov", PARAM_BOOL, 0, 0, 1, 0, NULL, "Nesterov momentum (needs momentum > 0, dampening 0)"},
+    OPT_STATE_PARAM,
 };
 
 static int n_state(const double *hp) { return hp[MOMENTUM] != 0 ? 1 : 0; }

@@ -443,7 +443,8 @@ ParameterizedTest(OptCase *c, cuda, tensor_step_matches_cpu)
     for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
     cr_assert_eq(opt_run_alloc(&cpu, p), 0);
     cr_assert_eq(opt_run_alloc(&gpu, p), 0);
-    const size_t sbytes = cpu.state_floats * sizeof(float);
+    const size_t sbytes = cpu.state_size; /* float32 slots and their padding */
+    const float *cs = (const float *)cpu.state;
     float *dp = to_dev(p, n * sizeof(float)), *dg = dev_alloc(n * sizeof(float));
     float *ds = to_dev(gpu.state, sbytes), *sback = malloc(sbytes);
     cr_assert(dg && sback && opt_run_alloc_cuda(&gpu) == 0, "%s", device_error());
@@ -459,9 +460,9 @@ ParameterizedTest(OptCase *c, cuda, tensor_step_matches_cpu)
         for (size_t i = 0; i < n; i++)
             cr_expect(fabs((double)back[i] - p[i]) <= TENSOR_TOL * (1 + fabs((double)p[i])),
                       "%s%s: p[%zu] gpu %.9g cpu %.9g", c->spec, swap ? " at x" : "", i, (double)back[i], (double)p[i]);
-        for (size_t i = 0; i < cpu.state_floats; i++)
-            cr_expect(fabs((double)sback[i] - cpu.state[i]) <= TENSOR_TOL * (1 + fabs((double)cpu.state[i])),
-                      "%s: state[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)sback[i], (double)cpu.state[i]);
+        for (size_t i = 0; i < sbytes / sizeof(float); i++)
+            cr_expect(fabs((double)sback[i] - cs[i]) <= TENSOR_TOL * (1 + fabs((double)cs[i])),
+                      "%s: state[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)sback[i], (double)cs[i]);
         opt_run_swap_eval(&cpu, p);
         cr_assert_eq(opt_run_swap_eval_cuda(&gpu, ds, dp), 0, "%s", device_error());
     }

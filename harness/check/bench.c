@@ -18,7 +18,7 @@ float bench_value(size_t i, unsigned salt)
 
 void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, BenchResult *out)
 {
-    out->bytes_per_param = 4.0 * (out->reads + out->writes);
+    out->bytes_per_param = out->read_bytes + out->write_bytes;
     out->step_seconds = quantile(step_t, (size_t)repeats, 0.5);
     out->roof_seconds = quantile(roof_t, (size_t)repeats, 0.5);
     out->gbps = (double)n * out->bytes_per_param / out->step_seconds / 1e9;
@@ -38,7 +38,7 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
     OptRun run;
 
     if (opt_run_plan(&run, opt, hp, &view, 1, n, err, errlen) != 0) return -1;
-    optimizer_streams(opt, hp->num, &out->reads, &out->writes);
+    optimizer_streams(opt, hp->num, n, &out->reads, &out->writes, &out->read_bytes, &out->write_bytes);
     p = mem_alloc(n * sizeof *p);
     g = mem_alloc(n * sizeof *g);
     roof_g = mem_alloc(n * sizeof *roof_g);

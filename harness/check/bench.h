@@ -9,9 +9,11 @@
 #include "optimizers/optimizer.h"
 
 typedef struct {
-    int reads;               /* float32 arrays read per step (p, g, slots) */
-    int writes;              /* float32 arrays written per step (p, slots) */
-    double bytes_per_param;  /* useful traffic: 4 * (reads + writes) */
+    int reads;               /* arrays read per step (p, g, slots) */
+    int writes;              /* arrays written per step (p, slots) */
+    double read_bytes;       /* bytes read per parameter (slots in their precision, int8 absmax included) */
+    double write_bytes;      /* bytes written per parameter */
+    double bytes_per_param;  /* useful traffic: read_bytes + write_bytes */
     double step_seconds;     /* median seconds of one optimizer step */
     double roof_seconds;     /* median seconds of one streaming-kernel pass */
     double gbps;             /* n * bytes_per_param / step_seconds, in 1e9 B/s */
@@ -28,7 +30,8 @@ float bench_value(size_t i, unsigned salt);
  * rounds of one roofline pass and one step each; medians. Every buffer is
  * allocated and touched before timing. Returns 0, or -1 with a message. */
 /* Fills out's times (medians of the repeats; reorders the arrays), useful
- * traffic and fraction of the streaming kernel from out->reads/writes. */
+ * traffic and fraction of the streaming kernel from out->read_bytes and
+ * write_bytes. */
 void bench_summarise(double *step_t, double *roof_t, int repeats, size_t n, BenchResult *out);
 
 int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int threads, int warmup,

@@ -21,6 +21,26 @@ static void print_params(const ParamDef *defs, int n)
     }
 }
 
+/* The state bytes per parameter at the defaults (per slot when the
+ * defaults keep none) for each `state` value the table offers, on a large
+ * tensor: int8 with its absmax per block. */
+static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
+{
+    const size_t n = (size_t)STATE_BLOCK << 12;
+    const int at = params_index(defaults, "state");
+    const int slots = o->n_state(defaults->num);
+    printf("; bytes/param %s:", slots ? "at the defaults" : "per slot");
+    for (int idx = 0; at >= 0 && idx <= (int)o->hparams[at].hi; idx++) {
+        char word[32];
+        const int q = state_of_choice(&o->hparams[at], idx);
+        params_choice_word(o->hparams[at].choices, idx, word, sizeof word);
+        if (q >= 0)
+            printf("%s %s %.3g", idx ? "," : "", word,
+                   (slots ? slots : 1) * (double)state_slot_bytes((StatePrecision)q, n) / (double)n);
+    }
+    if (at < 0) printf(" fp32 %d", 4 * (slots ? slots : 1));
+}
+
 /* Shared flag handling: only --help is accepted. */
 static int no_options(int argc, char **argv, const char *usage)
 {
@@ -46,11 +66,11 @@ int cmd_optimizers(int argc, char **argv)
         if (o->origin)
             printf("%s — %s\n  state: %s; a step streams %d state arrays of a tensor's size at the defaults\n",
                    o->name, o->summary, o->state_doc, o->n_state(defaults.num));
-        else if (o->n_state)
-            printf("%s — %s\n  state: %s (%d bytes/param at the defaults)\n", o->name, o->summary, o->state_doc,
-                   4 * o->n_state(defaults.num));
-        else
-            printf("%s — %s\n  state: %s\n", o->name, o->summary, o->state_doc);
+        else {
+            printf("%s — %s\n  state: %s", o->name, o->summary, o->state_doc);
+            if (o->n_state) print_state_bytes(o, &defaults);
+            printf("\n");
+        }
         if (o->origin) printf("  from: %s\n", o->origin);
         print_params(o->hparams, o->n_hparams);
         printf("\n");

@@ -161,8 +161,7 @@ static int choice_index(const char *choices, const char *word)
     return -1;
 }
 
-/* Copies word number idx of a "a|b|c" list into buf. */
-static void choice_word(const char *choices, int idx, char *buf, size_t len)
+void params_choice_word(const char *choices, int idx, char *buf, size_t len)
 {
     const char *p = choices;
     for (int i = 0; i < idx && p; i++) {
@@ -179,7 +178,7 @@ void params_default_text(const ParamDef *d, char *buf, size_t len)
 {
     switch (d->kind) {
     case PARAM_BOOL: snprintf(buf, len, "%s", d->def != 0 ? "true" : "false"); break;
-    case PARAM_CHOICE: choice_word(d->choices, (int)d->def, buf, len); break;
+    case PARAM_CHOICE: params_choice_word(d->choices, (int)d->def, buf, len); break;
     case PARAM_TEXT:
     case PARAM_LIST: snprintf(buf, len, "%s", d->choices ? d->choices : ""); break;
     default: format_number(d->def, buf, len); break;
@@ -327,7 +326,7 @@ static void number_json(const ParamDef *d, double num, char *val, size_t len)
     case PARAM_BOOL: snprintf(val, len, "%s", num != 0 ? "true" : "false"); break;
     case PARAM_CHOICE: {
         char w[64];
-        choice_word(d->choices, (int)num, w, sizeof w);
+        params_choice_word(d->choices, (int)num, w, sizeof w);
         snprintf(val, len, "\"%s\"", w);
         break;
     }
@@ -379,7 +378,7 @@ static int group_json(const ParamSet *ps, int g, char *buf, size_t len)
 static void number_text(const ParamDef *d, double num, char *val, size_t len)
 {
     if (d->kind == PARAM_BOOL) snprintf(val, len, "%d", num != 0);
-    else if (d->kind == PARAM_CHOICE) choice_word(d->choices, (int)num, val, len);
+    else if (d->kind == PARAM_CHOICE) params_choice_word(d->choices, (int)num, val, len);
     else format_number(num, val, len);
 }
 
@@ -391,9 +390,10 @@ int params_spec_text(const ParamSet *ps, char *buf, size_t len)
     for (int i = 0; i < ps->n && rc == 0; i++) {
         char val[PARAM_TEXT_MAX], item[PARAM_TEXT_MAX + 80];
         const ParamDef *d = &ps->defs[i];
+        if ((d->flags & PARAM_QUIET_DEFAULT) && ps->num[i] == d->def) continue;
         if (d->kind == PARAM_TEXT || d->kind == PARAM_LIST) snprintf(val, sizeof val, "%s", ps->text[i]);
         else number_text(d, ps->num[i], val, sizeof val);
-        snprintf(item, sizeof item, "%s%s=%s", i ? "," : "", d->name, val);
+        snprintf(item, sizeof item, "%s%s=%s", used ? "," : "", d->name, val);
         rc = append(buf, len, &used, item);
     }
     for (int g = 0; g < N_ROLES && ps->grouped; g++)
@@ -414,6 +414,7 @@ int params_json(const ParamSet *ps, char *buf, size_t len)
     int n = 0;
     for (int i = 0; i < ps->n; i++) {
         const ParamDef *d = &ps->defs[i];
+        if ((d->flags & PARAM_QUIET_DEFAULT) && ps->num[i] == d->def) continue;
         char *val = items[n].val;
         const size_t vlen = sizeof items[0].val;
         items[n++].key = d->name;

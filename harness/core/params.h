@@ -37,6 +37,8 @@ enum {
     PARAM_LO_OPEN = 1, /* the lower bound itself is not allowed */
     PARAM_HI_OPEN = 2, /* the upper bound itself is not allowed */
     PARAM_LOG = 4,     /* naturally searched on a log scale (lr, eps) */
+    PARAM_QUIET_DEFAULT = 8, /* left out of the canonical JSON while at its default, so that a key
+                                added to a table keeps the identity of every run recorded before */
 };
 
 typedef struct {
@@ -88,17 +90,22 @@ const char *params_text(const ParamSet *ps, const char *key);
 
 /* Appends {"key":value,...} with keys sorted to buf; returns 0 or -1 when
  * the buffer is too small. Group overrides appear, only where set, as
- * "GROUP":{"key":value,...} among the keys, in the same sorted order. */
+ * "GROUP":{"key":value,...} among the keys, in the same sorted order. A
+ * PARAM_QUIET_DEFAULT key appears only when its value is not the default. */
 int params_json(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes every value as spec text into buf: "key=value,..." for each key
  * in table order (bools 0/1, choices by name, numbers in their shortest
- * exact form), then "GROUP.KEY=value" for each group override that is set;
- * "" for a table without keys. Returns 0, or -1 when buf is too small. */
+ * exact form; a PARAM_QUIET_DEFAULT key only when not at its default),
+ * then "GROUP.KEY=value" for each group override that is set; "" for a
+ * table without keys. Returns 0, or -1 when buf is too small. */
 int params_spec_text(const ParamSet *ps, char *buf, size_t len);
 
 /* Writes the allowed range of def (e.g. "[0, 1)") into buf. */
 void params_range_text(const ParamDef *def, char *buf, size_t len);
+
+/* Copies word number idx of a "a|b|c" list into buf ("" past the end). */
+void params_choice_word(const char *choices, int idx, char *buf, size_t len);
 
 /* Writes the default of def as text into buf. */
 void params_default_text(const ParamDef *def, char *buf, size_t len);

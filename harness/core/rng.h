@@ -20,6 +20,7 @@ enum {
     RNG_STREAM_BOOTSTRAP = 7, /* bootstrap resamples of a report's seed statistics */
     RNG_STREAM_ORDER = 8,    /* the order in which a pruned sweep runs its configurations */
     RNG_STREAM_GOLDEN = 9,   /* synthetic parameters and gradients of `optbench golden` */
+    RNG_STREAM_ROUNDING = 10, /* stochastic rounding of optimizer state (state=bf16_sr) */
 };
 
 /* 64 random bits for (seed, stream, counter). */

@@ -23,9 +23,16 @@ RNG_FN uint64_t rng_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* The key of (seed, stream): the part of rng_bits_at that a pass over many
+ * counters computes once. */
+RNG_FN uint64_t rng_key(uint64_t seed, uint64_t stream) { return rng_mix64(rng_mix64(seed) ^ stream); }
+
+/* rng_bits_at(seed, stream, counter) from key = rng_key(seed, stream). */
+RNG_FN uint64_t rng_bits_keyed(uint64_t key, uint64_t counter) { return rng_mix64(key ^ counter); }
+
 RNG_FN uint64_t rng_bits_at(uint64_t seed, uint64_t stream, uint64_t counter)
 {
-    return rng_mix64(rng_mix64(rng_mix64(seed) ^ stream) ^ counter);
+    return rng_bits_keyed(rng_key(seed, stream), counter);
 }
 
 RNG_FN double rng_uniform_at(uint64_t seed, uint64_t stream, uint64_t counter)

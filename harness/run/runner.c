@@ -185,8 +185,12 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
         goto cleanup;
     }
     if (opt_run_plan(&opt, cfg->optimizer, &cfg->hparams, pb->views, pb->n_views, pb->n_params, err, sizeof err) !=
-            0 ||
-        !(b = be->create(cfg, pb, &opt, err, sizeof err))) {
+        0) {
+        snprintf(out->error, sizeof out->error, "%s", err);
+        goto cleanup;
+    }
+    opt_run_seed(&opt, cfg->seed);
+    if (!(b = be->create(cfg, pb, &opt, err, sizeof err))) {
         snprintf(out->error, sizeof out->error, "%s", err);
         goto cleanup;
     }

@@ -52,7 +52,7 @@ int bench_optimizer_cuda(const OptimizerDef *opt, const double *hp, size_t n, in
     cudaEvent_t ev[3] = {0};
     int slots = opt->n_state(hp), rc = -1, ok = 1, n_ev = 0;
 
-    optimizer_streams(opt, hp, &out->reads, &out->writes);
+    optimizer_streams(opt, hp, n, &out->reads, &out->writes, &out->read_bytes, &out->write_bytes);
     step_t = malloc((size_t)repeats * sizeof *step_t);
     roof_t = malloc((size_t)repeats * sizeof *roof_t);
     ok = step_t && roof_t && (p = dev_alloc(n * sizeof *p)) && (g = dev_alloc(n * sizeof *g)) &&

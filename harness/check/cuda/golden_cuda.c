@@ -13,9 +13,9 @@
 int golden_replay_cuda(OptRun *run, const Golden *g, const double *lr, float *p, GoldenResult *res, char *err,
                        size_t errlen)
 {
-    const size_t bytes = g->n * sizeof(float), sbytes = run->state_floats * sizeof(float);
+    const size_t bytes = g->n * sizeof(float), sbytes = run->state_size;
     float *dp = (float *)dev_upload(p, bytes), *dg = (float *)dev_alloc(bytes);
-    float *ds = sbytes ? (float *)dev_upload(run->state, sbytes) : NULL;
+    void *ds = sbytes ? dev_upload(run->state, sbytes) : NULL;
     int rc = -1, ok = dp && dg && (!sbytes || ds) && opt_run_alloc_cuda(run) == 0;
     for (long s = 1; ok && s <= g->steps; s++) {
         ok = dev_upload_to(dg, g->grads + (size_t)(s - 1) * g->n, bytes) == 0 &&

@@ -32,7 +32,7 @@ struct Backend {
     float *grads;                       /* device: n floats */
     float *micro;                       /* device: n floats of one minibatch's gradient (accum > 1) */
     float *before;                      /* device: n floats, the parameters before a diagnosed step */
-    float *state;                       /* device: the optimizer's state block */
+    void *state;                        /* device: the optimizer's state block */
     double *losses;                     /* device: SYNC_EVERY x accum minibatch losses */
     double *norms;                      /* device: SYNC_EVERY x N_NORMS diagnostics */
     double *scratch;                    /* device: REDUCE_SCRATCH doubles for clipping */
@@ -78,7 +78,7 @@ static Backend *create(const RunConfig *cfg, Problem *pb, OptRun *opt, char *err
              (b->losses = (double *)dev_alloc(ring * sizeof(double))) &&
              (b->norms = (double *)dev_alloc((size_t)SYNC_EVERY * N_NORMS * sizeof(double))) &&
              (b->scratch = (double *)dev_alloc(REDUCE_SCRATCH * sizeof(double)));
-    if (ok && opt->state_floats) ok = (b->state = (float *)dev_alloc(opt->state_floats * sizeof(float))) != NULL;
+    if (ok && opt->state_size) ok = (b->state = dev_alloc(opt->state_size)) != NULL;
     ok = ok && opt_run_alloc_cuda(opt) == 0; /* freed with opt by the loop */
     if (!ok) {
         snprintf(err, errlen, "device memory for %zu parameters: %s", n, device_error());
@@ -116,7 +116,7 @@ static int upload(Backend *b)
         goto cleanup;
     }
     if (dev_upload_to(b->params, host, bytes) != 0 ||
-        (b->opt->state_floats && dev_upload_to(b->state, b->opt->state, b->opt->state_floats * sizeof(float)) != 0))
+        (b->opt->state_size && dev_upload_to(b->state, b->opt->state, b->opt->state_size) != 0))
         goto cleanup;
     rc = 0;
 cleanup:

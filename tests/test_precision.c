@@ -1,0 +1,295 @@
+/* test_precision.c — low-precision optimizer state (state=bf16|bf16_sr|int8):
+ * the rounding and the int8 maps element by element, stochastic rounding's
+ * statistics and reproducibility, thread-count independence, exact state
+ * bytes, the canonical text of fp32 runs, and bf16's known failure: a
+ * momentum buffer that stalls where float32 and stochastic rounding go on.
+ * The golden vectors of tests/golden (NAME_bf16_K.txt, NAME_int8_K.txt)
+ * check whole trajectories against the torch reference (test_optimizers.c). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/rng.h"
+#include "harness/run/config.h"
+#include "optimizers/opt_run.h"
+#include "tests/run_support.h"
+
+static Rows rows;
+
+/* An OptRun of spec over one vector tensor of n values. */
+typedef struct {
+    ParamSet hp;     /* the configured values */
+    TensorView view; /* the one tensor */
+    OptRun run;      /* groups and state */
+} Single;
+
+static void single_open(Single *s, const char *spec, size_t n, uint64_t seed, const float *p0)
+{
+    char err[ERRMSG_MAX];
+    Spec sp;
+    cr_assert_eq(spec_parse(spec, &sp, err, sizeof err), 0, "%s", err);
+    const OptimizerDef *opt = optimizer_find(sp.name);
+    cr_assert_not_null(opt, "%s", sp.name);
+    cr_assert_eq(optimizer_configure(opt, &sp, &s->hp, err, sizeof err), 0, "%s", err);
+    s->view = (TensorView){.name = "p", .ndim = 1, .shape = {n}, .role = ROLE_VECTOR};
+    cr_assert_eq(opt_run_plan(&s->run, opt, &s->hp, &s->view, 1, n, err, sizeof err), 0, "%s", err);
+    opt_run_seed(&s->run, seed);
+    cr_assert_eq(opt_run_alloc(&s->run, p0), 0);
+}
+
+/* Steps t0 .. t1 of s with the gradient values g (lr: the spec's). */
+static void single_steps(Single *s, float *p, const float *g, long t0, long t1)
+{
+    double lr[N_ROLES];
+    for (int k = 0; k < N_ROLES; k++) lr[k] = s->run.hp[k][0];
+    for (long t = t0; t <= t1; t++) opt_run_step(&s->run, p, g, t, lr);
+}
+
+/* Slot 0 of value i of a bf16 or float32 single run, as float32. */
+static float slot0(const Single *s, size_t i)
+{
+    if (s->run.flat_prec == STATE_FP32) return ((const float *)s->run.state)[i];
+    return bf16_widen(((const uint16_t *)s->run.state)[i]);
+}
+
+Test(precision, bf16_rounds_to_nearest_even)
+{
+    const float ulp = 0x1p-7f; /* of 1.0 in bf16: 8 significant bits */
+    cr_expect_eq(bf16_widen(bf16_nearest(1.0f)), 1.0f);
+    cr_expect_eq(bf16_widen(bf16_nearest(1.0f + 0.49f * ulp)), 1.0f);
+    cr_expect_eq(bf16_widen(bf16_nearest(1.0f + 0.5f * ulp)), 1.0f, "a tie goes to the even mantissa");
+    cr_expect_eq(bf16_widen(bf16_nearest(1.0f + 1.5f * ulp)), 1.0f + 2 * ulp, "a tie goes to the even mantissa");
+    cr_expect_eq(bf16_widen(bf16_nearest(1.0f + 0.51f * ulp)), 1.0f + ulp);
+    cr_expect_eq(bf16_widen(bf16_nearest(-3.0f)), -3.0f);
+    cr_expect_eq(bf16_widen(bf16_nearest(INFINITY)), INFINITY);
+    cr_expect_eq(bf16_widen(bf16_nearest(3.4e38f)), INFINITY, "past the largest bf16");
+    cr_expect_eq(bf16_nearest(NAN), 0x7fc0);
+    cr_expect_eq(bf16_stochastic(NAN, 0xffff), 0x7fc0);
+    cr_expect_eq(bf16_widen(bf16_nearest(1e-40f)), bf16_widen(bf16_nearest(1e-40f)), "subnormals round too");
+    cr_expect_eq(bf16_widen(bf16_stochastic(1.0f + 0.25f * ulp, 0)), 1.0f, "no carry: rounded down");
+    cr_expect_eq(bf16_widen(bf16_stochastic(1.0f + 0.25f * ulp, 0xffff)), 1.0f + ulp, "a carry: rounded up");
+    cr_expect_eq(bf16_widen(bf16_stochastic(1.0f + ulp, 0xffff)), 1.0f + ulp, "a bf16 value stays");
+}
+
+/* Stochastic rounding: over many counters, each value rounds up with
+ * probability equal to its dropped fraction, so the mean error is 0. */
+Test(precision, stochastic_rounding_is_unbiased)
+{
+    const uint64_t key = rng_key(5, RNG_STREAM_ROUNDING);
+    const int draws = 200000;
+    const float values[] = {1.0f + 0x1p-9f, -3.3e-4f, 0.1f, 7.77e7f};
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+        const float x = values[v];
+        const float lo = bf16_widen((uint16_t)(state_bits_of(x) >> 16)), hi = bf16_widen((uint16_t)((state_bits_of(x) >> 16) + 1));
+        const double frac = ((double)x - lo) / ((double)hi - lo), spread = fabs((double)hi - lo);
+        double sum = 0;
+        int up = 0;
+        for (int i = 0; i < draws; i++) {
+            const float r = bf16_widen(bf16_stochastic(x, (uint32_t)(state_round_bits(key, 3, (size_t)i) >> 16)));
+            cr_assert(r == lo || r == hi, "%g rounds to a neighbour, not %g", x, r);
+            up += r == hi;
+            sum += (double)r - x;
+        }
+        const double sigma = sqrt(frac * (1 - frac) / draws);
+        cr_expect(fabs((double)up / draws - frac) < 5 * sigma, "%g: up %.4f of the draws, expected %.4f", x,
+                  (double)up / draws, frac);
+        cr_expect(fabs(sum / draws) < 5 * sigma * spread, "%g: mean error %g, spread %g", x, sum / draws, spread);
+    }
+}
+
+Test(precision, int8_maps_are_sorted_and_nearest_is_exact)
+{
+    float code[2][STATE_CODES];
+    for (int sign = 0; sign < 2; sign++) {
+        const int zero = state_int8_map(sign, code[sign]);
+        cr_expect_eq(code[sign][zero], 0.0f);
+        cr_expect_eq(code[sign][STATE_CODES - 1], 1.0f);
+        for (int i = 1; i < STATE_CODES; i++) cr_expect_lt(code[sign][i - 1], code[sign][i], "map %d at %d", sign, i);
+    }
+    cr_expect_geq(code[0][0], 0.0f, "the unsigned map has no negative code");
+    cr_expect_lt(code[1][0], -0.99f, "the signed map reaches near -1");
+    cr_expect_eq(code[1][0], -code[1][STATE_CODES - 2], "its codes come in pairs of both signs");
+    cr_expect_eq(code[1][128], (float)(0.55 / 1e6), "the smallest positive signed code: 0.55 x 10^-6");
+    cr_expect_eq(code[1][127], 0.0f);
+    srand(3);
+    for (int k = 0; k < 20000; k++) {
+        const int sign = k & 1;
+        const float x = (float)rand() / RAND_MAX * (sign ? 2.2f : 1.1f) - (sign ? 1.1f : 0.05f);
+        const int q = int8_nearest(code[sign], x);
+        int best = 0;
+        for (int j = 1; j < STATE_CODES; j++)
+            if (fabsf(code[sign][j] - x) < fabsf(code[sign][best] - x)) best = j;
+        cr_assert_eq(q, best, "%.9g: code %d (%.9g), the nearest is %d (%.9g)", x, q, code[sign][q], best,
+                     code[sign][best]);
+    }
+}
+
+/* bf16_sr draws from (seed, step, element): the same seed repeats a run bit
+ * for bit, another seed rounds otherwise. */
+Test(precision, bf16_sr_runs_repeat_for_a_seed)
+{
+    enum { N = 4000 };
+    static float p[3][N], g[N];
+    Single s[3];
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < N; i++) p[k][i] = sinf((float)i);
+        single_open(&s[k], "adamw,lr=0.01,state=bf16_sr", N, k < 2 ? 7 : 8, p[k]);
+    }
+    for (long t = 1; t <= 10; t++) {
+        for (size_t i = 0; i < N; i++) g[i] = cosf((float)(i * t));
+        for (int k = 0; k < 3; k++) single_steps(&s[k], p[k], g, t, t);
+    }
+    cr_expect_eq(memcmp(p[0], p[1], sizeof p[0]), 0, "seed 7 twice");
+    cr_expect_eq(memcmp(s[0].run.state, s[1].run.state, s[0].run.state_size), 0, "seed 7 twice: the state");
+    cr_expect_neq(memcmp(s[0].run.state, s[2].run.state, s[0].run.state_size), 0, "seeds 7 and 8 round otherwise");
+    for (int k = 0; k < 3; k++) opt_run_free(&s[k].run);
+}
+
+/* A large low-precision step splits into tiles over threads; the result
+ * does not depend on their count. */
+Test(precision, low_precision_steps_do_not_depend_on_threads)
+{
+    enum { N = 100003 }; /* above OPT_PARALLEL_MIN, not a whole number of tiles or blocks */
+    static float p[2][N], g[N];
+    const char *specs[] = {"adamw,lr=0.01,state=bf16_sr", "adamw,lr=0.01,amsgrad=1,state=int8", "lion,state=int8",
+                           "sgd,lr=0.1,momentum=0.9,state=bf16"};
+    for (size_t c = 0; c < sizeof specs / sizeof specs[0]; c++) {
+        Single s[2];
+        for (int k = 0; k < 2; k++) {
+            for (size_t i = 0; i < N; i++) p[k][i] = sinf((float)i);
+            single_open(&s[k], specs[c], N, 11, p[k]);
+        }
+        for (long t = 1; t <= 4; t++) {
+            for (size_t i = 0; i < N; i++) g[i] = cosf((float)(i * t)) * (i % 3 ? 1e-3f : 1.0f);
+            for (int k = 0; k < 2; k++) {
+                omp_set_num_threads(k ? 3 : 1);
+                single_steps(&s[k], p[k], g, t, t);
+            }
+        }
+        cr_expect_eq(memcmp(p[0], p[1], sizeof p[0]), 0, "%s: 1 and 3 threads", specs[c]);
+        cr_expect_eq(memcmp(s[0].run.state, s[1].run.state, s[0].run.state_size), 0, "%s: the state", specs[c]);
+        for (int k = 0; k < 2; k++) opt_run_free(&s[k].run);
+    }
+    omp_set_num_threads(1);
+}
+
+/* bf16's known failure. A parameter of 1.0 under heavy-ball momentum 0.999
+ * with a constant gradient g = 1e-3: in float32 the buffer grows towards
+ * g/(1 - 0.999) = 1; once it holds about 0.25, g is below half a bf16 unit
+ * in its last place, so buf*0.999 + g rounds back to buf: bf16 state stalls
+ * there, and the parameter falls far slower. Stochastic rounding keeps the
+ * float32 expectation. */
+Test(precision, bf16_momentum_stalls_where_fp32_and_stochastic_rounding_do_not)
+{
+    enum { N = 64, STEPS = 3000 };
+    const char *specs[3] = {"sgd,lr=1e-4,momentum=0.999", "sgd,lr=1e-4,momentum=0.999,state=bf16",
+                            "sgd,lr=1e-4,momentum=0.999,state=bf16_sr"};
+    static float p[3][N], g[N];
+    float buf[3][2], moved[3];
+    for (size_t i = 0; i < N; i++) g[i] = 1e-3f;
+    for (int k = 0; k < 3; k++) {
+        Single s;
+        for (size_t i = 0; i < N; i++) p[k][i] = 1.0f;
+        single_open(&s, specs[k], N, 1, p[k]);
+        single_steps(&s, p[k], g, 1, STEPS / 2);
+        buf[k][0] = slot0(&s, 0);
+        single_steps(&s, p[k], g, STEPS / 2 + 1, STEPS);
+        buf[k][1] = 0;
+        moved[k] = 0;
+        for (size_t i = 0; i < N; i++) { /* every element alike except bf16_sr's draws: their mean */
+            buf[k][1] += slot0(&s, i) / N;
+            moved[k] += (1.0f - p[k][i]) / N;
+        }
+        opt_run_free(&s.run);
+    }
+    cr_log_info("buffer after %d and %d steps: fp32 %g %g, bf16 %g %g, bf16_sr %g %g; parameter moved %g %g %g",
+                STEPS / 2, STEPS, buf[0][0], buf[0][1], buf[1][0], buf[1][1], buf[2][0], buf[2][1], moved[0], moved[1],
+                moved[2]);
+    cr_expect_gt(buf[0][1], 1.15f * buf[0][0], "float32: the buffer grows (%g then %g)", buf[0][0], buf[0][1]);
+    cr_expect_gt(buf[0][1], 0.9f, "float32: the buffer nears g/(1 - momentum) = 1 (%g)", buf[0][1]);
+    cr_expect_eq(buf[1][1], buf[1][0], "bf16: the buffer stalls (%g then %g)", buf[1][0], buf[1][1]);
+    cr_expect_lt(buf[1][1], 0.5f * buf[0][1], "bf16: stalled at %g, float32 at %g", buf[1][1], buf[0][1]);
+    cr_expect_lt(moved[1], 0.6f * moved[0], "bf16: the parameter moved %g, float32 %g", moved[1], moved[0]);
+    cr_expect(fabsf(buf[2][1] - buf[0][1]) < 0.02f * buf[0][1], "bf16_sr: mean buffer %g, float32 %g", buf[2][1],
+              buf[0][1]);
+    cr_expect(fabsf(moved[2] - moved[0]) < 0.02f * moved[0], "bf16_sr: the parameter moved %g, float32 %g", moved[2],
+              moved[0]);
+}
+
+/* The exact state bytes of a run come from its buffers: the digits MLP
+ * (26122 parameters; its 10-value output bias keeps float32 under int8). */
+Test(precision, runs_record_exact_state_bytes)
+{
+    static const struct {
+        const char *optimizer; /* spec */
+        double lo, hi;         /* allowed state bytes per parameter */
+    } cases[] = {
+        {"adamw,lr=1e-3", 8, 8},           {"adamw,lr=1e-3,state=bf16", 4, 4}, {"adamw,lr=1e-3,state=bf16_sr", 4, 4},
+        {"adamw,lr=1e-3,state=int8", 2, 2.1}, {"lion,state=int8", 1, 1.1},       {"sgd,momentum=0.9,state=bf16", 2, 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        RunSummary sum;
+        test_run("mlp,dataset=digits", cases[c].optimizer, 2, &rows, &sum);
+        const double per = (double)sum.state_bytes / (double)sum.n_params;
+        cr_expect(per >= cases[c].lo && per <= cases[c].hi, "%s: %g bytes/param, expected [%g, %g]",
+                  cases[c].optimizer, per, cases[c].lo, cases[c].hi);
+    }
+    RunSummary sum;
+    test_run("mlp,dataset=digits", "adamw,lr=1e-3,state=int8", 2, &rows, &sum);
+    /* 25856 int8 values in 103 blocks per slot, and 10 float32 ones, for each of 2 slots */
+    cr_expect_eq(sum.state_bytes, 2 * (26112 + 4 * 103 + 4 * 10));
+}
+
+/* fp32 is the default and keeps the canonical text (and so the identity) of
+ * every run recorded before the key existed; another value is part of it. */
+Test(precision, fp32_keeps_the_canonical_text)
+{
+    char err[ERRMSG_MAX], plain[4096], fp32[4096], bf16[4096];
+    RunConfig cfg;
+    config_defaults(&cfg);
+    cr_assert_eq(config_set_optimizer(&cfg, "adamw,lr=0.01", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_canonical(&cfg, plain, sizeof plain), 0);
+    cr_assert_eq(config_set_optimizer(&cfg, "adamw,lr=0.01,state=fp32", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_canonical(&cfg, fp32, sizeof fp32), 0);
+    cr_assert_eq(config_set_optimizer(&cfg, "adamw,lr=0.01,state=bf16", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_canonical(&cfg, bf16, sizeof bf16), 0);
+    cr_expect_str_eq(plain, fp32);
+    cr_expect_null(strstr(plain, "state"), "%s", plain);
+    cr_expect_not_null(strstr(bf16, "\"state\":\"bf16\""), "%s", bf16);
+    cr_expect_neq(config_set_optimizer(&cfg, "adamw,state=fp16", err, sizeof err), 0);
+    cr_expect_not_null(strstr(err, "fp32|bf16|bf16_sr|int8"), "%s", err);
+    cr_expect_neq(config_set_optimizer(&cfg, "adafactor,state=bf16", err, sizeof err), 0);
+    cr_expect_not_null(strstr(err, "allowed fp32"), "%s", err);
+}
+
+/* Adam's v under beta2 = 0.999 cannot decay in bf16: 0.999 v rounds back to
+ * v, since 0.001 is below half a bf16 unit (2^-9 relative at least). After
+ * 10 steps of gradient 1 and 300 of gradient 0, float32's v has fallen by
+ * 0.999^300 = 0.74; bf16's has not moved; bf16_sr's has fallen on average. */
+Test(precision, bf16_second_moment_cannot_decay)
+{
+    enum { N = 256 };
+    const char *specs[3] = {"adamw,lr=1e-3", "adamw,lr=1e-3,state=bf16", "adamw,lr=1e-3,state=bf16_sr"};
+    static float p[N], g[N];
+    double v[3][2];
+    for (int k = 0; k < 3; k++) {
+        Single s;
+        for (size_t i = 0; i < N; i++) p[i] = 1.0f, g[i] = 1.0f;
+        single_open(&s, specs[k], N, 2, p);
+        single_steps(&s, p, g, 1, 10);
+        memset(g, 0, sizeof g);
+        for (int when = 0; when < 2; when++) {
+            if (when) single_steps(&s, p, g, 11, 310);
+            v[k][when] = 0;
+            for (size_t i = 0; i < N; i++)
+                v[k][when] += (k ? bf16_widen(((const uint16_t *)s.run.state)[N + i])
+                                 : ((const float *)s.run.state)[N + i]) / N;
+        }
+        opt_run_free(&s.run);
+    }
+    cr_expect(fabs(v[0][1] / v[0][0] - pow(0.999, 300)) < 1e-3, "float32: v fell by %g", v[0][1] / v[0][0]);
+    cr_expect_eq(v[1][1], v[1][0], "bf16: v stays at %g (then %g)", v[1][0], v[1][1]);
+    cr_expect(fabs(v[2][1] / v[2][0] - pow(0.999, 300)) < 0.02, "bf16_sr: v fell by %g", v[2][1] / v[2][0]);
+}
