@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/check/golden.h"
@@ -13,6 +14,7 @@
 #include "harness/cmd/commands.h"
 #include "harness/core/hostinfo.h"
 #include "harness/run/config.h"
+#include "optimizers/plugin.h"
 
 static const char usage[] =
     "usage: optbench golden --optimizer SPEC [--n N | --tensors LIST | --problem SPEC]\n"
@@ -37,7 +39,10 @@ static int write_file(const char *path, const Golden *g, const char *comment)
 {
     char tmp[4096];
     const int fd = snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) < (int)sizeof tmp ? mkstemp(tmp) : -1;
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    const mode_t mask = umask(0);
+    umask(mask);
+    /* mkstemp's file is private (0600); the file written is an ordinary one */
+    FILE *f = fd >= 0 && fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
     int rc = -1;
     if (!f) {
         cli_fail(EXIT_RUNTIME, "--out %s: cannot create a file beside it: %m", path);
@@ -127,10 +132,17 @@ int cmd_golden(int argc, char **argv)
         rc = cli_fail(EXIT_USAGE, "golden: %s", err);
         goto cleanup;
     }
-    char comment[sizeof source + 2 * PARAM_TEXT_MAX + 160];
-    snprintf(comment, sizeof comment, " written by optbench %s: optbench golden --optimizer %s%s --steps %ld --seed %llu",
-             OPTBENCH_VERSION, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64", steps,
-             (unsigned long long)cfg.seed);
+    /* the command that writes this file again; a plugin's optimizer with the plugin's path and digest */
+    char comment[sizeof source + 2 * PARAM_TEXT_MAX + PLUGIN_PATH_MAX + 256], plugin[PLUGIN_PATH_MAX + 96] = "",
+        digest[SHA256_HEX_LEN + 32] = "";
+    for (int i = 0; i < plugin_count(); i++)
+        if (plugin_at(i)->optimizer == g.opt) {
+            snprintf(plugin, sizeof plugin, " --plugin %s", params_printable(plugin_at(i)->path, shown, sizeof shown));
+            snprintf(digest, sizeof digest, " (plugin sha256 %s)", plugin_at(i)->sha256);
+        }
+    snprintf(comment, sizeof comment, " written by optbench %s: optbench golden%s --optimizer %s%s --steps %ld --seed %llu%s",
+             OPTBENCH_VERSION, plugin, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64",
+             steps, (unsigned long long)cfg.seed, digest);
     if (out) rc = write_file(out, &g, comment) == 0 ? EXIT_OK : EXIT_RUNTIME;
     else if (golden_write(stdout, &g, comment) != 0) rc = cli_fail(EXIT_RUNTIME, "golden: writing the output failed");
 cleanup:

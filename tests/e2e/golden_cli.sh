@@ -2,8 +2,9 @@
 # golden_cli.sh — `optbench golden` and `optbench verify FILE`: files written
 # for synthetic tensors, a flat vector and a problem replay exactly; a file
 # edited at a known step and index is reported there (first) beside the
-# worst; another optimizer replays a file when named; bad --tensors lists
-# and conflicting flags exit 2 with one line and write nothing.
+# worst; another optimizer replays a file when named; a plugin's file names
+# the plugin; bad --tensors lists and conflicting flags exit 2 with one line
+# and write nothing. OPTBENCH_PLUGINS: the built example plugins.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 tmp=$(mktemp -d)
@@ -31,6 +32,21 @@ grep -q "^tensor layer0.weight matrix 16 4$" "$tmp/mlp_ref.txt" || fail "problem
 "$OPTBENCH" golden --optimizer sgd --n 8 --steps 2 --seed 1 | grep '^p0' >"$tmp/s1"
 "$OPTBENCH" golden --optimizer sgd --n 8 --steps 2 --seed 2 | grep '^p0' >"$tmp/s2"
 ! cmp -s "$tmp/s1" "$tmp/s2" || fail "the seed does not change the inputs"
+
+# --out writes an ordinary file (the umask's mode, not a temporary file's 0600)
+(umask 022 && "$OPTBENCH" golden --optimizer sgd --n 4 --steps 2 --out "$tmp/mode.txt")
+[ "$(stat -c %a "$tmp/mode.txt")" = 644 ] || fail "--out mode $(stat -c %a "$tmp/mode.txt")"
+
+# a plugin's optimizer: the file names the plugin's path and digest, and replays through it
+plugins=${OPTBENCH_PLUGINS:-build/plugins}
+if [ -f "$plugins/cautious_lion.so" ]; then
+    "$OPTBENCH" golden --plugin "$plugins/cautious_lion.so" --optimizer cautious_lion,lr=1e-3 \
+        --tensors 'w:matrix:4x3,b:vector:3' --steps 5 >"$tmp/plugin.txt"
+    grep -q "^# written by .*: optbench golden --plugin /.*/cautious_lion.so --optimizer cautious_lion,lr=1e-3 .*(plugin sha256 [0-9a-f]\{64\})$" \
+        "$tmp/plugin.txt" || fail "plugin provenance: $(head -n 1 "$tmp/plugin.txt")"
+    "$OPTBENCH" verify --plugin "$plugins/cautious_lion.so" "$tmp/plugin.txt" | grep -q "worst 0.00e+00" ||
+        fail "a plugin's file does not replay exactly"
+fi
 
 # a flat file: no tensor lines
 "$OPTBENCH" golden --optimizer adam,amsgrad=1 --n 16 --steps 5 >"$tmp/flat.txt"
