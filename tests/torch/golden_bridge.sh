@@ -18,6 +18,15 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 bridge() { "$PYTHON" -m optbench_golden "$@"; }
 
+# the issue's check, on the plain file (one vector of 64, adamw's defaults)
+"$OPTBENCH" golden --optimizer adamw >"$tmp/plain.txt"
+bridge "$tmp/plain.txt" torch.optim:AdamW >"$tmp/out" || fail "torch.optim.AdamW, plain file: $(cat "$tmp/out")"
+set +e
+bridge "$tmp/plain.txt" adamw_copies:AdamWNoBiasCorrection >"$tmp/out"
+code=$?
+set -e
+[ "$code" = 1 ] && grep -q "first at step 1, index 0: .*(p\[0\]" "$tmp/out" ||
+    fail "plain file without bias correction: exit $code: $(cat "$tmp/out")"
 "$OPTBENCH" golden --optimizer adamw --tensors 'w:matrix:8x6,b:vector:6' --steps 20 >"$tmp/adamw.txt"
 bridge "$tmp/adamw.txt" torch.optim:AdamW >"$tmp/out" || fail "torch.optim.AdamW: $(cat "$tmp/out")"
 grep -q "^OK .*AdamW (file: adamw) worst" "$tmp/out" || fail "no OK line: $(cat "$tmp/out")"
