@@ -5,6 +5,11 @@
 #   make data       write data/kjv.txt (the transformer's default corpus) from Debian's bible-kjv, if missing
 #   make test       Criterion unit tests, golden vectors, gradient checks, CLI end-to-end tests
 #   make test-asan  the same under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make test-tsan  the threaded paths of runs on 2 threads (every optimizer's OpenMP passes,
+#                   clipping and norms, the row-split matrix products, the transformer's layers:
+#                   tests/tsan.sh and tests/e2e/threads_cli.sh) built with clang under
+#                   ThreadSanitizer, with LLVM's OpenMP runtime and its Archer tool, which tells
+#                   ThreadSanitizer about OpenMP's synchronisation (make deps-fuzz: clang, libomp-dev)
 #   make fuzz       libFuzzer targets of tests/fuzz/ (sweep files, spec strings, CSV, LIBSVM, IDX,
 #                   golden files) built with clang under ASan and UBSan, each run FUZZ_TIME seconds
 #                   (default 60) from a corpus seeded with the files of tests/ (make deps-fuzz: clang)
@@ -57,6 +62,8 @@ NVCCFLAGS += -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=co
 OPT_FLAGS := -O3 -fno-math-errno
 ifeq ($(SAN),1)
 OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SAN),thread)
+OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=thread
 else ifeq ($(SAN),fuzz)
 OPT_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Wno-pass-failed
 endif
@@ -88,7 +95,7 @@ CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
+.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-tsan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -186,6 +193,16 @@ test: $(BIN) $(TEST_BIN) $(PLUGINS)
 # protect_shadow_gap=0: the CUDA driver maps memory where ASan keeps its shadow gap.
 test-asan:
 	ASAN_OPTIONS=protect_shadow_gap=0 $(MAKE) BUILD=build-asan SAN=1 test
+
+# The threaded paths are driven through the binary: Criterion's test runner
+# itself crashes at start under ThreadSanitizer, so its suites are left out.
+TSAN_SCRIPTS := tests/tsan.sh tests/e2e/threads_cli.sh
+TSAN_ARCHER  := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
+test-tsan: deps-fuzz
+	$(MAKE) BUILD=build-tsan SAN=thread CC=clang CUDA=0 build-tsan/optbench
+	@test -n "$(TSAN_ARCHER)" || { echo "test-tsan: LLVM's libarcher.so not found (make deps-fuzz installs libomp-dev)"; exit 2; }
+	OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) TSAN_OPTIONS="halt_on_error=1 exitcode=66 ignore_noninstrumented_modules=1" \
+	  OPTBENCH=$(abspath build-tsan/optbench) TEST_BINS= E2E_SCRIPTS="$(TSAN_SCRIPTS)" sh tests/run.sh
 
 FUZZ_TARGETS := sweep spec csv libsvm idx golden
 FUZZ_TIME    ?= 60

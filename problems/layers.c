@@ -65,7 +65,7 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
 
 /* GELU of n elements, one thread's share; vectorised, in AVX-512, AVX2 and
  * baseline clones that the loader picks for the CPU. */
-__attribute__((target_clones(SIMD_CLONES))) static void gelu_forward_range(float *out, const float *inp, size_t n)
+SIMD_CLONED static void gelu_forward_range(float *out, const float *inp, size_t n)
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ __attribute__((target_clones(SIMD_CLONES))) static void gelu_forward_range(float
 
 /* GELU's backward on n elements (dinp may be dout); vectorised, cloned as
  * gelu_forward_range. */
-__attribute__((target_clones(SIMD_CLONES))) static void gelu_backward_range(float *dinp, const float *dout, const float *inp, size_t n)
+SIMD_CLONED static void gelu_backward_range(float *dinp, const float *dout, const float *inp, size_t n)
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {

@@ -46,7 +46,7 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
 }
 
 /* layernorm_forward on rows [first, end); cloned for the CPU's SIMD width. */
-__attribute__((target_clones(SIMD_CLONES))) static void ln_forward_rows(float *out, float *mean, float *rstd,
+SIMD_CLONED static void ln_forward_rows(float *out, float *mean, float *rstd,
                                                                          const float *inp, const float *weight,
                                                                          const float *bias, int first, int end,
                                                                          int C)
@@ -76,7 +76,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
 }
 
 /* layernorm_backward's dinp on rows [first, end); cloned as ln_forward_rows. */
-__attribute__((target_clones(SIMD_CLONES))) static void ln_backward_rows(float *dinp, const float *dout,
+SIMD_CLONED static void ln_backward_rows(float *dinp, const float *dout,
                                                                           const float *inp, const float *weight,
                                                                           const float *mean, const float *rstd,
                                                                           int first, int end, int C)
@@ -171,7 +171,7 @@ static inline __attribute__((always_inline)) void rows_sum(float *out, const flo
 
 /* attention_forward for one head of one sequence: qkv (T,3C) and out (T,C)
  * start at the head's channels, att (T,T), kt (hs,T) scratch. */
-__attribute__((target_clones(SIMD_CLONES))) static void head_forward(float *out, float *att, float *kt,
+SIMD_CLONED static void head_forward(float *out, float *att, float *kt,
                                                                       const float *qkv, int T, int C, int hs)
 {
     const float scale = 1.0f / sqrtf((float)hs);
@@ -205,7 +205,7 @@ void attention_forward(float *out, float *att, float *scratch, const float *qkv,
 /* attention_backward for one head of one sequence: dqkv and qkv (T,3C),
  * dout (T,C) start at the head's channels, att and datt (T,T), vt (hs,T)
  * scratch. */
-__attribute__((target_clones(SIMD_CLONES))) static void head_backward(float *dqkv, float *datt, float *vt,
+SIMD_CLONED static void head_backward(float *dqkv, float *datt, float *vt,
                                                                        const float *dout, const float *qkv,
                                                                        const float *att, int T, int C, int hs)
 {

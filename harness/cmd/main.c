@@ -22,7 +22,7 @@ static const Command commands[] = {
     {"list", cmd_list, "list sweeps or runs of a database", 0},
     {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)", 0},
     {"best", cmd_best, "print a sweep's best configuration per problem and optimizer, with flags", 0},
-    {"show", cmd_show, "print one run's configuration, summary and a sparkline of its loss", 0},
+    {"show", cmd_show, "print one run's configuration, summary, MFU and sparklines of its loss and norms", 0},
     {"rm", cmd_rm, "remove a sweep with its runs and metrics", 0},
     {"rename", cmd_rename, "rename a sweep", 0},
     {"merge", cmd_merge, "combine shard databases into one, idempotently", 0},
