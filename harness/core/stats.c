@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/core/rng.h"
+#include "harness/core/timing.h"
 
 #define STATS_KEY 20260101u     /* the fixed generator key of every resample */
 #define WILCOXON_EXACT_MAX 60  /* non-zero differences up to which p is exact */
@@ -17,13 +18,17 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Value at fraction q of sorted v[0..n), interpolated between neighbours. */
-static double quantile(const double *v, int n, double q)
+/* Value at fraction q of v[0..n) as sorted, interpolated between
+ * neighbours; reorders v (two selections instead of a sort: the interval
+ * of every configuration of a sweep's summary takes two, BENCHMARKS.md). */
+static double interpolated_quantile(double *v, int n, double q)
 {
     double pos = q * (n - 1);
     int i = (int)floor(pos);
-    if (i >= n - 1) return v[n - 1];
-    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+    if (i >= n - 1) return order_statistic(v, (size_t)n, (size_t)n - 1);
+    const double a = order_statistic(v, (size_t)n, (size_t)i);
+    const double b = order_statistic(v, (size_t)n, (size_t)i + 1);
+    return a + (pos - i) * (b - a);
 }
 
 Interval stats_mean_interval(const double *v, int n)
@@ -46,9 +51,8 @@ Interval stats_mean_interval(const double *v, int n)
         }
         means[b] = s / iv.n;
     }
-    qsort(means, STATS_RESAMPLES, sizeof *means, cmp_double);
-    iv.lo = quantile(means, STATS_RESAMPLES, 0.025);
-    iv.hi = quantile(means, STATS_RESAMPLES, 0.975);
+    iv.lo = interpolated_quantile(means, STATS_RESAMPLES, 0.025);
+    iv.hi = interpolated_quantile(means, STATS_RESAMPLES, 0.975);
 cleanup:
     free(x);
     free(means);

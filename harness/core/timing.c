@@ -11,9 +11,7 @@ double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Hoare's selection: rearranges v so that v[k] holds the value it would
- * hold sorted; expected linear time, no allocation. */
-static double select_kth(double *v, size_t n, size_t k)
+double order_statistic(double *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -42,5 +40,5 @@ double quantile(double *values, size_t n, double q)
 {
     if (n == 0) return NAN;
     size_t rank = (size_t)ceil(q * (double)n);
-    return select_kth(values, n, rank ? rank - 1 : 0);
+    return order_statistic(values, n, rank ? rank - 1 : 0);
 }
