@@ -1,7 +1,7 @@
 /* norm_impl.h — the per-element terms of the L2 norms the step loop takes
  * of gradients, parameters and updates, as inline functions that compile
  * for the host and, under nvcc, for the device too, so that the CPU sums
- * (clip_grad_norm, l2_norm in harness/run/runner.h) and their CUDA twins
+ * (clip_grad_norm, step_norms in harness/run/runner.h) and their CUDA twins
  * (harness/core/cuda/harness_kernels.h) add the same terms. Each term is
  * taken in double from float inputs; only the order of the sum differs
  * between the devices. */

@@ -14,9 +14,11 @@
 #include "harness/run/runner.h"
 #include "problems/gemm.h"
 
-#define NORM_CHUNK 65536 /* floats per partial sum of the gradient norm */
+#define NORM_CHUNK 65536 /* floats per partial sum of a norm */
+#define NORM_LANES 4     /* interleaved partial sums of a chunk of step_norms */
 
-double l2_norm(const float *a, const float *b, size_t n)
+/* Sums norm_term(a[i]) over n floats in NORM_CHUNK chunks, in index order. */
+static double sum_squares(const float *a, size_t n)
 {
     const size_t chunks = (n + NORM_CHUNK - 1) / NORM_CHUNK;
     double sumsq = 0;
@@ -24,20 +26,53 @@ double l2_norm(const float *a, const float *b, size_t n)
     #pragma omp parallel for ordered schedule(static, 1) if (n >= OPT_PARALLEL_MIN)
     for (size_t c = 0; c < chunks; c++) {
         double part = 0;
-        size_t end = (c + 1) * NORM_CHUNK < n ? (c + 1) * NORM_CHUNK : n;
-        if (b)
-            for (size_t i = c * NORM_CHUNK; i < end; i++) part += norm_diff_term(a[i], b[i]);
-        else
-            for (size_t i = c * NORM_CHUNK; i < end; i++) part += norm_term(a[i]);
+        const size_t end = (c + 1) * NORM_CHUNK < n ? (c + 1) * NORM_CHUNK : n;
+        for (size_t i = c * NORM_CHUNK; i < end; i++) part += norm_term(a[i]);
         #pragma omp ordered
         sumsq += part;
     }
-    return sqrt(sumsq);
+    return sumsq;
+}
+
+/* The partial sums of one chunk of step_norms, NORM_LANES of each. */
+typedef struct {
+    double g[NORM_LANES]; /* of ||g||^2 */
+    double u[NORM_LANES]; /* of ||p - before||^2 */
+    double p[NORM_LANES]; /* of ||p||^2 */
+} NormLanes;
+
+/* Adds element i's terms to lane l. */
+static inline void add_terms(NormLanes *s, int l, const float *g, const float *p, const float *before, size_t i)
+{
+    s->g[l] += norm_term(g[i]);
+    s->u[l] += norm_diff_term(p[i], before[i]);
+    s->p[l] += norm_term(p[i]);
+}
+
+void step_norms(const float *g, const float *p, const float *before, size_t n, double *norms)
+{
+    const size_t chunks = (n + NORM_CHUNK - 1) / NORM_CHUNK;
+    double sg = 0, su = 0, sp = 0;
+    #pragma omp parallel for ordered schedule(static, 1) if (n >= OPT_PARALLEL_MIN)
+    for (size_t c = 0; c < chunks; c++) {
+        NormLanes s = {{0}, {0}, {0}};
+        const size_t end = (c + 1) * NORM_CHUNK < n ? (c + 1) * NORM_CHUNK : n;
+        /* element i goes to lane i % NORM_LANES (a chunk starts at a multiple of it) */
+        size_t i = c * NORM_CHUNK;
+        for (; i + NORM_LANES <= end; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++) add_terms(&s, l, g, p, before, i + l);
+        for (int l = 0; i < end; i++, l++) add_terms(&s, l, g, p, before, i);
+        #pragma omp ordered
+        for (int l = 0; l < NORM_LANES; l++) sg += s.g[l], su += s.u[l], sp += s.p[l];
+    }
+    norms[NORM_GRAD_CLIPPED] = sqrt(sg);
+    norms[NORM_UPDATE] = sqrt(su);
+    norms[NORM_PARAM] = sqrt(sp);
 }
 
 double clip_grad_norm(float *g, size_t n, double max_norm)
 {
-    const double norm = l2_norm(g, NULL, n);
+    const double norm = sqrt(sum_squares(g, n));
     const double coef = max_norm / (norm + 1e-6);
     if (coef < 1) {
         const float c = (float)coef;
@@ -157,9 +192,7 @@ static int snapshot(Backend *b)
 static int diagnose(Backend *b, int k)
 {
     (void)k;
-    b->norms[NORM_GRAD_CLIPPED] = l2_norm(b->grads, NULL, b->n);
-    b->norms[NORM_UPDATE] = l2_norm(b->params, b->before, b->n);
-    b->norms[NORM_PARAM] = l2_norm(b->params, NULL, b->n);
+    step_norms(b->grads, b->params, b->before, b->n, b->norms);
     return 0;
 }
 

@@ -33,13 +33,19 @@ void run_group_lrs(const RunConfig *cfg, const OptRun *r, long s, double *lr);
 int run_eval(const RunConfig *cfg, Problem *pb, OptRun *r, float *params, MetricRow *row);
 
 /* Scales g to global L2 norm max_norm when it is larger (torch's
- * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before
- * (l2_norm). The CPU backend's clip; device twin: clip_grad_norm_cuda. */
+ * clip_grad_norm_: coef = max_norm / (norm + 1e-6)); returns the norm before.
+ * The sum of norm_term (harness/core/norm_impl.h) is taken in double in
+ * fixed chunks, each in index order, so that it does not depend on the
+ * thread count. The CPU backend's clip; device twin: clip_grad_norm_cuda. */
 double clip_grad_norm(float *g, size_t n, double max_norm);
 
-/* ||a||, or ||a - b|| when b is not NULL, over n floats, from the terms of
- * harness/core/norm_impl.h summed in double in fixed chunks, so that it
- * does not depend on the thread count. Device twin: l2_norm_cuda. */
-double l2_norm(const float *a, const float *b, size_t n);
+/* A diagnosed step's norms (RowNorm) over n floats, in one pass: ||g|| into
+ * norms[NORM_GRAD_CLIPPED], ||p - before|| into norms[NORM_UPDATE] and ||p||
+ * into norms[NORM_PARAM], from the terms of harness/core/norm_impl.h. Each
+ * sum is taken in double in fixed chunks, each chunk in NORM_LANES
+ * interleaved partial sums added in lane order: the same bits on any thread
+ * count, at about a third of the time of three passes in index order
+ * (BENCHMARKS.md). Device twin: l2_norm_cuda. */
+void step_norms(const float *g, const float *p, const float *before, size_t n, double *norms);
 
 #endif

@@ -27,7 +27,7 @@ int reduce_sum_cuda(double *out, const double *x, size_t n, double divisor, doub
  * when it is larger; the norm before into *norm (device memory). */
 int clip_grad_norm_cuda(float *g, size_t n, double max_norm, double *norm, double *scratch);
 
-/* CPU twin: l2_norm (runner.h). *out = ||a||, or ||a - b|| when b is not
+/* CPU twin: step_norms (runner.h). *out = ||a||, or ||a - b|| when b is not
  * NULL, from the terms of harness/core/norm_impl.h. */
 int l2_norm_cuda(double *out, const float *a, const float *b, size_t n, double *scratch);
 
