@@ -1,5 +1,6 @@
 /* test_search.c — quasirandom search (scrambled Halton): reproducible for a
- * search_seed, even coverage of a log axis, bounds and choices; and
+ * search_seed, even coverage of a log axis, bounds and choices; studies
+ * (independent replicas of a search, the first one the search alone); and
  * per-problem budgets (steps, log_every, eval_every, target inside a
  * problem entry). */
 #include <criterion/criterion.h>
@@ -127,4 +128,52 @@ Test(search, a_problem_entry_overrides_the_budget)
     char err[ERRMSG_MAX];
     cr_assert_neq(load("name: b\nproblems:\n  - rosenbrock: {steps: 0}\noptimizers: {adam: {}}\n", &spec, err, sizeof err), 0);
     cr_expect(strstr(err, ":3:25: problems.rosenbrock.steps: '0' is not an integer in [1, 1000000000]"), "%s", err);
+}
+
+static const char studied[] = "name: s\nsteps: 5\nseeds: 2\nsearch: quasirandom\nsamples: 4\nsearch_seed: 7\n%s"
+                              "problems: [rosenbrock]\noptimizers:\n  adam: {lr: {log_uniform: [1e-5, 1e-1]}}\n";
+
+Test(search, studies_are_independent_replicas_of_the_search)
+{
+    char text[1024], canon[CONFIG_TEXT_MAX];
+    RunConfig *alone, *runs;
+    snprintf(text, sizeof text, studied, "");
+    cr_assert_eq(expand(text, &alone), 8);
+    snprintf(text, sizeof text, studied, "studies: 3\n");
+    long n = expand(text, &runs);
+    cr_assert_eq(n, 24, "3 studies x 4 samples x 2 seeds, got %ld", n);
+    cr_expect_eq(alone[0].study, 0, "a sweep without studies numbers none");
+    cr_assert_eq(config_canonical(&alone[0], canon, sizeof canon), 0);
+    cr_expect_null(strstr(canon, "study"), "no study in the canonical text of a sweep without studies: %s", canon);
+    for (int s = 0; s < 3; s++) {
+        int quarter[4] = {0}, same_as_alone = 1;
+        for (long i = 8 * s; i < 8 * (s + 1); i += 2) {
+            cr_expect_eq(runs[i].study, s + 1, "run %ld", i);
+            cr_expect_eq(hp(&runs[i], "lr"), hp(&runs[i + 1], "lr"), "the seeds of a sample share its point");
+            same_as_alone &= hp(&runs[i], "lr") == hp(&alone[i - 8 * s], "lr");
+            quarter[(int)(log10(hp(&runs[i], "lr")) + 5)]++; /* a quarter of the range is a decade */
+        }
+        /* each study is a whole quasirandom search: its 4 samples fill the 4 quarters */
+        for (int q = 0; q < 4; q++) cr_expect_eq(quarter[q], 1, "study %d: quarter %d holds %d of 4", s + 1, q, quarter[q]);
+        if (s == 0) cr_expect(same_as_alone, "study 1 draws the points of the search without studies");
+        else cr_expect_not(same_as_alone, "study %d draws the points of study 1", s + 1);
+    }
+    cr_assert_eq(config_canonical(&runs[8], canon, sizeof canon), 0);
+    cr_expect(strstr(canon, "\"steps\":5,\"study\":2,\"target\""), "%s", canon);
+    free(alone);
+    free(runs);
+}
+
+Test(search, studies_need_a_random_search)
+{
+    SweepSpec *spec;
+    char err[ERRMSG_MAX];
+    cr_assert_neq(load("name: s\nstudies: 3\nproblems: [rosenbrock]\noptimizers: {adam: {lr: [1e-3]}}\n", &spec, err,
+                       sizeof err),
+                  0);
+    cr_expect(strstr(err, ":2:10: studies: studies needs search: random or quasirandom"), "%s", err);
+    char text[1024];
+    snprintf(text, sizeof text, studied, "studies: 0\n");
+    cr_assert_neq(load(text, &spec, err, sizeof err), 0);
+    cr_expect(strstr(err, "studies: '0' is not an integer in [1, 100]"), "%s", err);
 }

@@ -26,6 +26,7 @@ void best_print_text(const ReportData *d, FILE *out)
             fprintf(out, " (n=%d)", c->score_iv.n);
             if (oc.diverged || oc.failed) fprintf(out, "  [%d of %d runs diverged, %d failed]", oc.diverged, oc.runs, oc.failed);
             if (oc.pruned) fprintf(out, "  [%d of %d runs pruned]", oc.pruned, oc.runs);
+            if (d->n_studies > 1) fprintf(out, "  [median of %d studies: study %d]", d->n_studies, c->study);
             for (int i = 0; i < c->n_edges; i++) {
                 char edge[128];
                 report_edge_text(&c->edges[i], edge, sizeof edge);
@@ -67,8 +68,14 @@ void best_print_json(const ReportData *d, FILE *out)
             json_number(out, c ? c->score_iv.hi : NAN);
             fprintf(out, ",\"seeds\":%d,\"eval_accuracy\":", c ? c->score_iv.n : 0);
             json_number(out, c ? c->acc_mean : NAN);
-            fprintf(out, ",\"runs\":%d,\"diverged\":%d,\"failed\":%d,\"pruned\":%d,\"grid_edges\":[", oc.runs, oc.diverged,
-                    oc.failed, oc.pruned);
+            fprintf(out, ",\"runs\":%d,\"diverged\":%d,\"failed\":%d,\"pruned\":%d,\"study\":%d,\"study_scores\":[",
+                    oc.runs, oc.diverged, oc.failed, oc.pruned, c ? c->study : 0);
+            for (int s = 0; s < d->n_studies && d->n_studies > 1; s++) {
+                const int sb = report_study_best(d, p, o, s);
+                fputs(s ? "," : "", out);
+                json_number(out, sb >= 0 ? d->configs[sb].score_iv.mean : NAN);
+            }
+            fputs("],\"grid_edges\":[", out);
             for (int i = 0; c && i < c->n_edges; i++) {
                 fprintf(out, "%s{\"key\":", i ? "," : "");
                 cli_json_string(out, c->edges[i].key);

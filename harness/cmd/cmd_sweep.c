@@ -89,8 +89,8 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
             char keys[4096];
             fputs(usage, stdout);
             if (settings_help(SETTING_SWEEP, keys, sizeof keys) == 0)
-                printf("Run settings of a sweep file (top-level keys, beside name, seeds, search, samples,\n"
-                       "search_seed, problems and optimizers):\n%s", keys);
+                printf("Run settings of a sweep file (top-level keys, beside name, seeds, " SWEEP_OTHER_KEYS
+                       ",\nproblems and optimizers):\n%s", keys);
             printf("A problem entry may set its own");
             for (int i = 0, k = 0; i < n_run_settings; i++)
                 if (run_settings[i].scope & SETTING_PROBLEM) printf("%s %s", k++ ? "," : "", run_settings[i].def.name);

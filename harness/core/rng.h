@@ -21,6 +21,7 @@ enum {
     RNG_STREAM_ORDER = 8,    /* the order in which a pruned sweep runs its configurations */
     RNG_STREAM_GOLDEN = 9,   /* synthetic parameters and gradients of `optbench golden` */
     RNG_STREAM_ROUNDING = 10, /* stochastic rounding of optimizer state (state=bf16_sr) */
+    RNG_STREAM_STUDY = 11,   /* the search seed of each study after the first */
 };
 
 /* 64 random bits for (seed, stream, counter). */

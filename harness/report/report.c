@@ -728,7 +728,8 @@ static void section_summary(Report *r)
     heading(r, 2, "Summary: best configuration per problem and optimizer");
     para(r, "Score: held-out loss where the problem has held-out data, else the final training loss; the mean over "
             "seeds with its 95%% bootstrap interval (the seed is the unit resampled, n seeds) of the configuration "
-            "with the lowest mean score among those whose seeds all finished.");
+            "with the lowest mean score among those whose seeds all finished%s.",
+         d->n_studies > 1 ? " (of the median study: see Studies)" : "");
     table_start(r);
     table_row(r, 1, "problem\toptimizer\tbest configuration\tscore, mean [95% interval]\tseeds\theld-out accuracy\t"
                     "seconds to target\truns\tdiverged\tfailed\tpruned\tgrid edge");
@@ -748,6 +749,37 @@ static void section_summary(Report *r)
                      score, cf ? cf->n_runs : 0, acc, tt, oc.runs, oc.diverged, oc.failed, oc.pruned,
                      cf && cf->n_edges ? edges : "");
             table_row(r, 0, cells);
+        }
+    table_end(r);
+}
+
+/* Each study's best per problem and optimizer, the median one marked (a
+ * sweep with studies only). */
+static void section_studies(Report *r)
+{
+    const ReportData *d = r->d;
+    char cells[4096], score[96];
+    if (d->n_studies < 2) return;
+    heading(r, 2, "Studies");
+    para(r, "The search ran as %d independent studies, each drawing its own points. A study's best is its "
+            "configuration with the lowest mean score among those whose seeds all finished; the best configuration "
+            "of every other table, plot and verdict of this report is the median study's best (AlgoPerf's rule; "
+            "the studies ordered by their best's score, a study without one last; of an even count, the worse of "
+            "the two in the middle).", d->n_studies);
+    table_start(r);
+    table_row(r, 1, "problem\toptimizer\tstudy\tits best configuration\tscore, mean [95% interval]\tmedian study");
+    for (int p = 0; p < d->n_problems; p++)
+        for (int o = 0; o < d->n_optimizers; o++) {
+            if (any_config(d, p, o) < 0) continue;
+            for (int s = 0; s < d->n_studies; s++) {
+                const int b = report_study_best(d, p, o, s);
+                const Interval none = {NAN, NAN, NAN, 0};
+                fmt_interval(b >= 0 ? &d->configs[b].score_iv : &none, 1, score, sizeof score);
+                snprintf(cells, sizeof cells, "%s\t%s\t%d\t%s\t%s\t%s", d->problems[p].label, d->optimizers[o], s + 1,
+                         b >= 0 ? d->configs[b].hparams : "none finished", score,
+                         b >= 0 && b == report_best(d, p, o) ? "median" : "");
+                table_row(r, 0, cells);
+            }
         }
     table_end(r);
 }
@@ -918,6 +950,7 @@ int report_write(sqlite3 *db, const ReportData *d, const char *dir, char *err, s
     if (d->verdict) section_verdict(&r);
     section_edges(&r);
     section_summary(&r);
+    section_studies(&r);
     section_profile(&r);
     for (int p = 0; p < d->n_problems; p++) section_problem(&r, p);
     fputs("</body></html>\n", r.html);

@@ -253,7 +253,7 @@ int config_schedule_json(const RunConfig *cfg, char *buf, size_t len)
 
 int config_canonical(const RunConfig *cfg, char *buf, size_t len)
 {
-    char prob[CONFIG_TEXT_MAX], opt[CONFIG_TEXT_MAX], sched[512], clip[32], div[32], target[32];
+    char prob[CONFIG_TEXT_MAX], opt[CONFIG_TEXT_MAX], sched[512], clip[32], div[32], target[32], study[32] = "";
     if (named_json(cfg->problem->name, &cfg->problem_opts, prob, sizeof prob) != 0 ||
         named_json(cfg->optimizer->name, &cfg->hparams, opt, sizeof opt) != 0 ||
         config_schedule_json(cfg, sched, sizeof sched) != 0)
@@ -261,12 +261,13 @@ int config_canonical(const RunConfig *cfg, char *buf, size_t len)
     format_number(cfg->clip, clip, sizeof clip);
     format_number(cfg->divergence_factor, div, sizeof div);
     format_number(config_target(cfg), target, sizeof target);
+    if (cfg->study > 0) snprintf(study, sizeof study, "\"study\":%d,", cfg->study);
     int w = snprintf(buf, len,
                      "{\"accum\":%d,\"clip\":%s,\"device\":\"%s\",\"divergence_factor\":%s,"
                      "\"eval_every\":%ld,\"log_every\":%ld,\"optimizer\":%s,\"problem\":%s,"
-                     "\"schedule\":%s,\"seed\":%llu,\"steps\":%ld,\"target\":%s}",
+                     "\"schedule\":%s,\"seed\":%llu,\"steps\":%ld,%s\"target\":%s}",
                      cfg->accum, clip, device_name(cfg->device), div, cfg->eval_every, cfg->log_every,
-                     opt, prob, sched, (unsigned long long)cfg->seed, cfg->steps, target);
+                     opt, prob, sched, (unsigned long long)cfg->seed, cfg->steps, study, target);
     return w < 0 || (size_t)w >= len ? -1 : 0;
 }
 

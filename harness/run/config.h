@@ -10,7 +10,9 @@
  *
  * The canonical text is JSON with sorted keys and every default filled in,
  * numbers in their shortest exact form, so the same run has the same text
- * however it was written; the key is a 64-bit FNV-1a hash of that text in
+ * however it was written (a sweep's study number, set by the expansion, is
+ * written only where there is one, so that runs without studies keep their
+ * keys); the key is a 64-bit FNV-1a hash of that text in
  * hex. A sweep resumes by skipping keys already finished.
  */
 #ifndef OPTBENCH_CONFIG_H
@@ -44,6 +46,8 @@ typedef struct {
     long eval_every;               /* held-out evaluation every k steps; 0 = end only */
     double target;                 /* target training loss; NAN = problem default */
     double divergence_factor;      /* diverged when loss > factor * first loss */
+    int study;                     /* the replica of its sweep's search it belongs to, 1..studies; 0 in a
+                                      sweep without studies (and then not in the canonical text) */
     double timeout_s;              /* per-run limit in seconds, kept by the worker pool; 0 = none
                                       (not part of the canonical text) */
     int threads;                   /* OpenMP threads of the run; 0 = the cores over the sweep's jobs

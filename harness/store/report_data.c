@@ -23,7 +23,8 @@ static const char runs_sql[] =
     "(SELECT group_concat(g.key || '.' || e.key || '=' || CAST(e.value AS TEXT), ' ') "
     " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s, "
     "json_object('steps', r.steps, 'schedule', json(r.schedule), 'clip', r.clip, 'accum', r.accum, 'device', r.device), "
-    "%s FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? ORDER BY r.id";
+    "%s, coalesce(json_extract(r.config, '$.study'), 0) FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? "
+    "ORDER BY r.id";
 
 /* "matrices 4, vectors 8": each group's state bytes per parameter, from runs.group_state */
 static const char group_state_sql[] =
@@ -103,11 +104,13 @@ static int problem_index(ReportData *d, const char *name, const char *options, c
 
 /* Finds or appends a configuration. */
 static int config_index(ReportData *d, int problem, const char *optimizer, const char *hparams, double lr,
-                        double wd, const char *groups, int *cap)
+                        double wd, const char *groups, int study, int *cap)
 {
     for (int i = 0; i < d->n_configs; i++) {
         const ReportConfig *c = &d->configs[i];
-        if (c->problem == problem && !strcmp(c->optimizer, optimizer) && !strcmp(c->hparams, hparams)) return i;
+        if (c->problem == problem && !strcmp(c->optimizer, optimizer) && !strcmp(c->hparams, hparams) &&
+            c->study == study)
+            return i;
     }
     if (d->n_configs == *cap) {
         *cap = *cap ? 2 * *cap : 64;
@@ -123,6 +126,8 @@ static int config_index(ReportData *d, int problem, const char *optimizer, const
     snprintf(c->groups, sizeof c->groups, "%s", groups);
     c->lr = lr;
     c->weight_decay = wd;
+    c->study = study;
+    if (study > d->n_studies) d->n_studies = study;
     return d->n_configs++;
 }
 
@@ -351,19 +356,46 @@ static int aggregate(ReportData *d)
     return rc;
 }
 
-/* The best configuration per problem and optimizer (see the header). */
+/* The mean score of configuration c, INFINITY for none (-1). */
+static double best_score(const ReportData *d, int c) { return c >= 0 ? d->configs[c].score_mean : INFINITY; }
+
+/* The best configuration of each study and the median study's best, per
+ * problem and optimizer (see the header). */
 static int choose_best(ReportData *d)
 {
-    d->best = malloc(sizeof(int) * (size_t)(d->n_problems * d->n_optimizers + 1));
-    if (!d->best) return -1;
-    for (int i = 0; i < d->n_problems * d->n_optimizers; i++) d->best[i] = -1;
+    const int slots = d->n_problems * d->n_optimizers, studies = d->n_studies;
+    d->best = malloc(sizeof(int) * (size_t)(slots + 1));
+    d->study_best = malloc(sizeof(int) * (size_t)(slots * studies + 1));
+    int *sorted = malloc(sizeof(int) * (size_t)studies);
+    if (!d->best || !d->study_best || !sorted) {
+        free(sorted);
+        return -1;
+    }
+    for (int i = 0; i < slots * studies; i++) d->study_best[i] = -1;
     for (int c = 0; c < d->n_configs; c++) {
         const ReportConfig *cf = &d->configs[c];
         if (cf->n_done != cf->n_runs || !isfinite(cf->score_mean)) continue;
-        int *slot = &d->best[cf->problem * d->n_optimizers + report_optimizer_index(d, cf->optimizer)];
-        if (*slot < 0 || cf->score_mean < d->configs[*slot].score_mean) *slot = c;
+        const int slot = cf->problem * d->n_optimizers + report_optimizer_index(d, cf->optimizer);
+        int *best = &d->study_best[slot * studies + (cf->study > 0 ? cf->study - 1 : 0)];
+        if (*best < 0 || cf->score_mean < d->configs[*best].score_mean) *best = c;
     }
+    for (int slot = 0; slot < slots; slot++) {
+        /* the studies' bests in order of their scores (an insertion sort: a hundred at most) */
+        for (int s = 0; s < studies; s++) {
+            const int c = d->study_best[slot * studies + s];
+            int i = s;
+            for (; i > 0 && best_score(d, sorted[i - 1]) > best_score(d, c); i--) sorted[i] = sorted[i - 1];
+            sorted[i] = c;
+        }
+        d->best[slot] = sorted[studies / 2];
+    }
+    free(sorted);
     return 0;
+}
+
+int report_study_best(const ReportData *d, int p, int o, int s)
+{
+    return d->study_best[(p * d->n_optimizers + o) * d->n_studies + s];
 }
 
 int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out, char *err, size_t errlen)
@@ -372,6 +404,7 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
     int rc = -1, cap_problems = 0, cap_configs = 0;
     long cap_runs = 0;
     memset(out, 0, sizeof *out);
+    out->n_studies = 1;
     snprintf(out->sweep, sizeof out->sweep, "%s", name);
     char sql[sizeof runs_sql + sizeof group_state_sql + 64];
     sqlite3_stmt *probe = NULL;
@@ -400,7 +433,7 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
         }
         int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_text(st, 23), col_real(st, 19), &cap_problems);
         int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18),
-                                              col_text(st, 20), &cap_configs);
+                                              col_text(st, 20), sqlite3_column_int(st, 25), &cap_configs);
         if (c < 0) goto cleanup;
         ReportRun *r = &out->runs[out->n_runs++];
         r->id = sqlite3_column_int64(st, 0);
@@ -463,5 +496,6 @@ void report_free(ReportData *d)
     free(d->configs);
     free(d->runs);
     free(d->best);
+    free(d->study_best);
     memset(d, 0, sizeof *d);
 }

@@ -10,6 +10,12 @@
  * loss. A configuration's best is the lowest mean score over its seeds among
  * configurations whose seeds all finished without diverging (if none did,
  * no best). Diverged, failed and timed-out runs are counted, never averaged.
+ * In a sweep with studies (independent replicas of a random search), a
+ * configuration belongs to one study, each study has its best, and the
+ * best of a problem and optimizer is the median study's best, AlgoPerf's
+ * rule: the studies ordered by their best's mean score (a study without a
+ * best last), the one in the middle (of an even count, the worse of the
+ * two in the middle); with one study that is simply the best.
  * A best configuration whose numeric hyperparameter sits at the lowest or
  * highest value searched for it (over every configuration of that problem
  * and optimizer) is on a grid edge: the optimum may lie outside the grid.
@@ -70,6 +76,7 @@ typedef struct {
     char hparams[REPORT_JSON_MAX];  /* hyperparameters as JSON */
     char groups[REPORT_JSON_MAX];   /* its parameter groups' overrides, "vectors.weight_decay=0 ...", or "" */
     double lr, weight_decay;        /* their lr and weight_decay (NAN when absent) */
+    int study;                      /* its study, 1..n_studies; 0 in a sweep without studies */
     int n_runs;                     /* seeds recorded */
     int n_done, n_diverged, n_failed, n_pruned; /* by outcome (failed includes timeout) */
     double score_mean, score_std;   /* over done seeds (NAN if none) */
@@ -117,6 +124,8 @@ typedef struct {
     char optimizers[16][REPORT_NAME_MAX]; /* optimizers shown: as listed, else first seen */
     int verdict;                    /* compare optimizers[0] and [1] in a verdict table */
     int *best;                      /* [problem * n_optimizers + o]: best config or -1 */
+    int n_studies;                  /* studies of the sweep's search (1 without studies) */
+    int *study_best;                /* [(problem * n_optimizers + o) * n_studies + s]: study s's best or -1 */
 } ReportData;
 
 /* Loads sweep `name` of db, keeping only the listed optimizers, in that
@@ -131,8 +140,11 @@ void report_free(ReportData *d);
 /* Index of an optimizer in d->optimizers, or -1. */
 int report_optimizer_index(const ReportData *d, const char *name);
 
-/* The best configuration of optimizer o on problem p, or -1. */
+/* The best configuration of optimizer o on problem p (the median study's), or -1. */
 int report_best(const ReportData *d, int p, int o);
+
+/* The best configuration of study s (0-based) of optimizer o on problem p, or -1. */
+int report_study_best(const ReportData *d, int p, int o, int s);
 
 /* How the runs of optimizer o on problem p ended, over all its configurations. */
 typedef struct {

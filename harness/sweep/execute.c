@@ -160,8 +160,9 @@ static void shuffle_runs(RunConfig *todo, int64_t *ids, long n, uint64_t seed)
 }
 
 /* The group of each run: runs of one problem instance with one step budget
- * (and logging and evaluation steps) compete with each other. 0, or -1
- * when out of memory. */
+ * (and logging and evaluation steps) in one study compete with each other
+ * (studies are independent replicas of a search). 0, or -1 when out of
+ * memory. */
 static int group_runs(const RunConfig *todo, long n, int *group)
 {
     char (*keys)[CONFIG_TEXT_MAX] = NULL; /* each group's key */
@@ -169,8 +170,8 @@ static int group_runs(const RunConfig *todo, long n, int *group)
     for (long i = 0; i < n; i++) {
         char opts[CONFIG_TEXT_MAX - 64], key[CONFIG_TEXT_MAX];
         params_json(&todo[i].problem_opts, opts, sizeof opts);
-        snprintf(key, sizeof key, "%s %s %ld %ld %ld", todo[i].problem->name, opts, todo[i].steps, todo[i].log_every,
-                 todo[i].eval_every);
+        snprintf(key, sizeof key, "%s %s %ld %ld %ld %d", todo[i].problem->name, opts, todo[i].steps,
+                 todo[i].log_every, todo[i].eval_every, todo[i].study);
         int g = 0;
         while (g < n_groups && strcmp(keys[g], key)) g++;
         if (g == n_groups && n_groups == cap) {

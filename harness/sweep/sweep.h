@@ -20,6 +20,10 @@
 #define SWEEP_MAX_ENTRIES 32  /* problems or optimizers in one file */
 #define SWEEP_MAX_VALUES 64   /* values on one listed axis */
 #define SWEEP_MAX_SEEDS 1024  /* seeds of one sweep */
+#define SWEEP_MAX_STUDIES 100 /* replicas of a random search */
+/* The top-level keys of a sweep file beside name, seeds, problems,
+ * optimizers and the run settings, for messages and help. */
+#define SWEEP_OTHER_KEYS "search, samples, studies, search_seed, prune, plugins"
 #define SWEEP_NAME_MAX 127    /* longest sweep name (no control characters) */
 #define SWEEP_MAX_BYTES (1 << 20) /* largest sweep file */
 #define SWEEP_MAX_DEPTH 32    /* deepest nesting of YAML lists and mappings */
@@ -64,6 +68,8 @@ typedef struct {
     int quasirandom;          /* 1: the random search draws a scrambled Halton sequence */
     long samples;             /* random search: configurations per problem x optimizer */
     uint64_t search_seed;     /* random search: seed of the draws */
+    int studies;              /* random search: independent replicas of the search, each of `samples`
+                                 (1: the search alone) */
     PruneSpec prune;          /* stopping hopeless runs early (method PRUNE_NONE: never) */
     int n_problems;           /* problem entries */
     SweepEntry problems[SWEEP_MAX_ENTRIES];
@@ -79,7 +85,7 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen);
 void sweep_free(SweepSpec *spec);
 
 /* Expands a spec into run configurations, duplicates (same key) removed, in
- * file order: problem, optimizer, axis point, seed. *out is malloc'ed.
+ * file order: problem, optimizer, study, axis point, seed. *out is malloc'ed.
  * Returns 0, or -1 with a located message (e.g. an invalid combination). */
 int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err, size_t errlen);
 

@@ -11,18 +11,23 @@
 /* Growable list of ParamSets: the points of one entry. */
 typedef struct {
     ParamSet *sets; /* points */
+    int *study;     /* each point's study (1..studies; 0 in a sweep without studies) */
     long n, cap;    /* used, room */
 } Points;
 
-static int points_push(Points *pts, const ParamSet *ps)
+static int points_push(Points *pts, const ParamSet *ps, int study)
 {
     if (pts->n == pts->cap) {
         long cap = pts->cap ? 2 * pts->cap : 16;
         ParamSet *p = realloc(pts->sets, (size_t)cap * sizeof *p);
         if (!p) return -1;
         pts->sets = p;
+        int *s = realloc(pts->study, (size_t)cap * sizeof *s);
+        if (!s) return -1;
+        pts->study = s;
         pts->cap = cap;
     }
+    pts->study[pts->n] = study;
     pts->sets[pts->n++] = *ps;
     return 0;
 }
@@ -75,7 +80,7 @@ static int expand_grid(const SweepSpec *spec, const SweepEntry *e, const ParamSe
             axis_point(&e->axes[a], params_def(tmpl, e->axes[a].key), idx[a], text, sizeof text);
             if (set_at(spec->path, entry, &e->axes[a], &ps, text, err, errlen)) return -1;
         }
-        if (points_push(pts, &ps)) goto oom;
+        if (points_push(pts, &ps, 0)) goto oom;
         int a = 0;
         while (a < e->n_axes && ++idx[a] == axis_size(&e->axes[a])) idx[a++] = 0;
         if (a == e->n_axes) return 0;
@@ -128,32 +133,37 @@ static double halton_point(const HaltonPerm perm, unsigned b, long k)
     return u;
 }
 
-/* spec->samples random or quasirandom points of an optimizer entry. A
- * random draw k of axis a of entry o comes from counter (o, k, a); a
- * quasirandom one is point k of entry o's scrambled Halton sequence along
- * axis a; either way the same points serve every problem. */
+/* spec->samples random or quasirandom points of an optimizer entry, for
+ * each of spec->studies studies. A random draw k of axis a of entry o comes
+ * from counter (o, k, a); a quasirandom one is point k of entry o's
+ * scrambled Halton sequence along axis a; either way the same points serve
+ * every problem. Study 1 draws with search_seed itself (so that adding
+ * studies keeps the first one's points), each later study with a seed of
+ * its own drawn from it. */
 static int expand_random(const SweepSpec *spec, int o, const SweepEntry *e, const ParamSet *tmpl, const char *entry,
                          Points *pts, char *err, size_t errlen)
 {
     HaltonPerm *perm = spec->quasirandom ? malloc(sizeof *perm * (size_t)(e->n_axes ? e->n_axes : 1)) : NULL;
     int rc = -1;
     if (spec->quasirandom && !perm) goto oom;
-    for (int a = 0; a < e->n_axes && perm; a++) halton_scramble(spec->search_seed, o, a, perm[a]);
-    for (long k = 0; k < spec->samples; k++) {
-        ParamSet ps = *tmpl;
-        char text[PARAM_TEXT_MAX];
-        for (int a = 0; a < e->n_axes; a++) {
-            const Axis *ax = &e->axes[a];
-            uint64_t counter = ((uint64_t)o * 1000003u + (uint64_t)k) * PARAMS_MAX + (uint64_t)a;
-            double u = perm ? halton_point(perm[a], halton_primes[a], k)
-                            : rng_uniform(spec->search_seed, RNG_STREAM_SAMPLE, counter);
-            if (ax->kind == AXIS_LOG_UNIFORM || ax->kind == AXIS_UNIFORM)
-                axis_number(ax, params_def(tmpl, ax->key), u, text, sizeof text);
-            else
-                axis_point(ax, params_def(tmpl, ax->key), (int)(u * axis_size(ax)), text, sizeof text);
-            if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) goto cleanup;
+    for (int study = 0; study < spec->studies; study++) {
+        const uint64_t seed = study ? rng_bits(spec->search_seed, RNG_STREAM_STUDY, (uint64_t)study) : spec->search_seed;
+        for (int a = 0; a < e->n_axes && perm; a++) halton_scramble(seed, o, a, perm[a]);
+        for (long k = 0; k < spec->samples; k++) {
+            ParamSet ps = *tmpl;
+            char text[PARAM_TEXT_MAX];
+            for (int a = 0; a < e->n_axes; a++) {
+                const Axis *ax = &e->axes[a];
+                uint64_t counter = ((uint64_t)o * 1000003u + (uint64_t)k) * PARAMS_MAX + (uint64_t)a;
+                double u = perm ? halton_point(perm[a], halton_primes[a], k) : rng_uniform(seed, RNG_STREAM_SAMPLE, counter);
+                if (ax->kind == AXIS_LOG_UNIFORM || ax->kind == AXIS_UNIFORM)
+                    axis_number(ax, params_def(tmpl, ax->key), u, text, sizeof text);
+                else
+                    axis_point(ax, params_def(tmpl, ax->key), (int)(u * axis_size(ax)), text, sizeof text);
+                if (set_at(spec->path, entry, ax, &ps, text, err, errlen)) goto cleanup;
+            }
+            if (points_push(pts, &ps, spec->studies > 1 ? study + 1 : 0)) goto oom;
         }
-        if (points_push(pts, &ps)) goto oom;
     }
     rc = 0;
     goto cleanup;
@@ -205,12 +215,12 @@ cleanup:
 }
 
 /* Points of an entry before it is expanded: the product of its axis sizes
- * (samples for a random search of optimizers), in a double so that no
+ * (samples times studies for a random search of optimizers), in a double so that no
  * product can wrap. */
 static double entry_points(const SweepSpec *spec, const SweepEntry *e, int random)
 {
     double n = 1;
-    if (random) return (double)spec->samples;
+    if (random) return (double)spec->samples * spec->studies;
     for (int a = 0; a < e->n_axes; a++) n *= axis_size(&e->axes[a]);
     return n;
 }
@@ -280,6 +290,7 @@ int sweep_expand(const SweepSpec *spec, RunConfig **out, long *n_out, char *err,
                         r->problem_opts = probs[p].sets[i];
                         r->optimizer = spec->optimizers[o].optimizer;
                         r->hparams = opts[o].sets[k];
+                        r->study = opts[o].study[k];
                         r->seed = (uint64_t)spec->seeds[s];
                     }
     if (dedupe(runs, &n)) {
@@ -294,6 +305,8 @@ cleanup:
     for (int i = 0; i < SWEEP_MAX_ENTRIES; i++) {
         free(probs[i].sets);
         free(opts[i].sets);
+        free(probs[i].study);
+        free(opts[i].study);
     }
     free(runs);
     return rc;

@@ -441,7 +441,7 @@ static int parse_prune(Parser *ps, const yaml_node_t *node)
 static int parse_root(Parser *ps, const yaml_node_t *root)
 {
     SweepSpec *spec = ps->spec;
-    const yaml_node_t *problems = NULL, *optimizers = NULL;
+    const yaml_node_t *problems = NULL, *optimizers = NULL, *studies = NULL;
     const RunSetting *set;
     double v;
     if (!root || root->type != YAML_MAPPING_NODE)
@@ -471,6 +471,10 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
         } else if (!strcmp(key, "samples")) {
             rc = parse_number(ps, vn, key, 1, 1e6, 1, &v);
             spec->samples = (long)v;
+        } else if (!strcmp(key, "studies")) {
+            rc = parse_number(ps, vn, key, 1, SWEEP_MAX_STUDIES, 1, &v);
+            spec->studies = (int)v;
+            studies = vn;
         } else if (!strcmp(key, "search_seed")) {
             rc = parse_number(ps, vn, key, 0, 9007199254740992.0, 1, &v);
             spec->search_seed = (uint64_t)v;
@@ -486,9 +490,7 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
             char known[512] = "name, seeds";
             for (int i = 0; i < n_run_settings; i++)
                 if (run_settings[i].scope & SETTING_SWEEP) strcat(strcat(known, ", "), run_settings[i].def.name);
-            return fail_at(ps, kn, key,
-                           "unknown key (known: %s, search, samples, search_seed, prune, plugins, problems, optimizers)",
-                           known);
+            return fail_at(ps, kn, key, "unknown key (known: %s, " SWEEP_OTHER_KEYS ", problems, optimizers)", known);
         }
         if (rc) return -1;
     }
@@ -498,6 +500,8 @@ static int parse_root(Parser *ps, const yaml_node_t *root)
     if (spec->random && spec->samples < 1)
         return fail_at(ps, root, "samples", "search: %s needs samples: N", spec->quasirandom ? "quasirandom" : "random");
     if (!spec->random && spec->samples) return fail_at(ps, root, "samples", "samples needs search: random or quasirandom");
+    if (!spec->random && studies)
+        return fail_at(ps, studies, "studies", "studies needs search: random or quasirandom (a grid's replicas are the same)");
     return parse_problems(ps, problems) || parse_optimizers(ps, optimizers) ? -1 : 0;
 }
 
@@ -636,6 +640,7 @@ int sweep_load(const char *path, SweepSpec **out, char *err, size_t errlen)
     config_sweep_defaults(&ps.spec->base);
     ps.spec->seeds[0] = 0;
     ps.spec->n_seeds = 1;
+    ps.spec->studies = 1;
     if (file_read_input(path, SWEEP_MAX_BYTES, &ps.spec->text, &len, err, errlen) != 0 ||
         check_events(path, ps.spec->text, len, err, errlen) != 0)
         goto cleanup;
