@@ -81,12 +81,16 @@ static void tensor_step(const AdafactorCoef *c, OptTensor *t)
     } else {
         for (size_t i = 0; i < n; i++) st[i] = adafactor_moment(c, st[i], g[i]);
     }
-    for (size_t e = 0; e < n; e++) {
-        const float u = adafactor_u_at(c, g, row, col, v, denom, e, C);
-        u_sumsq += (double)u * u;
-    }
+    const size_t rows = fact ? R : n, cols = fact ? C : 1;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            const float u = adafactor_u_at(c, g, row, col, v, denom, i, j, cols);
+            u_sumsq += (double)u * u;
+        }
     const float step = adafactor_step(c, p_sumsq, u_sumsq, n);
-    for (size_t e = 0; e < n; e++) p[e] = adafactor_apply(c, p[e], step, adafactor_u_at(c, g, row, col, v, denom, e, C));
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            p[i * cols + j] = adafactor_apply(c, p[i * cols + j], step, adafactor_u_at(c, g, row, col, v, denom, i, j, cols));
 }
 
 static void step(const OptGroup *grp, OptTensor *tensors, int n_tensors, long t)

@@ -125,10 +125,12 @@ static void matrix_step(const double *hp, double lr, float *scratch, OptTensor *
     float *restrict buf = t->state, *restrict p = t->p, *restrict x = scratch;
     const float *restrict g = t->g;
     const int tall = R > C;
-    const size_t n = R * C;
-    for (size_t e = 0; e < n; e++) x[muon_x_index(e, R, C, tall)] = muon_momentum(&c, g[e], &buf[e]);
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = 0; j < C; j++)
+            x[muon_x_index(i, j, R, C, tall)] = muon_momentum(&c, g[i * C + j], &buf[i * C + j]);
     const float *o = newton_schulz(&c, tall ? C : R, tall ? R : C, (int)hp[NS_STEPS], scratch);
-    for (size_t e = 0; e < n; e++) p[e] = muon_apply(&c, p[e], o[muon_x_index(e, R, C, tall)]);
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = 0; j < C; j++) p[i * C + j] = muon_apply(&c, p[i * C + j], o[muon_x_index(i, j, R, C, tall)]);
 }
 
 /* AdamW's values (in its table's order) from the adam_* hyperparameters. */

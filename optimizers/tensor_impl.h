@@ -31,7 +31,7 @@ UPDATE_FN float opt_lerp(float a, float b, float w)
  * 2. factored: row[i] = adafactor_factor(row[i], sum_j g^2, C) and
  *    col[j] = adafactor_factor(col[j], sum_i g^2, R), then
  *    denom = adafactor_denom(sum row); else v[i] = adafactor_moment(v[i], g);
- * 3. u_sumsq = sum u^2 of the update u = adafactor_u_at(e);
+ * 3. u_sumsq = sum u^2 of the update u = adafactor_u_at(i, j), in index order;
  * 4. p = adafactor_apply(p, adafactor_step(p_sumsq, u_sumsq, n), u). */
 typedef struct {
     float w;        /* 1 - beta2_t = t^beta2_decay: the weight of the new squares */
@@ -73,15 +73,16 @@ UPDATE_FN float adafactor_factored_u(const AdafactorCoef *c, float g, float row,
     return adafactor_u(c, g, row * col / denom);
 }
 
-/* The update of element e (row e / C, column e % C) of a tensor: from the
- * factors row and col (row != NULL; denom from adafactor_denom) or from
- * the full moments v. Both the CPU step and the device's passes 3 and 4
- * take u through this function. */
+/* The update of element (i, j), at i*C + j, of a tensor: from the factors
+ * row and col (row != NULL; denom from adafactor_denom) or from the full
+ * moments v (then C = 1, j = 0). Both the CPU step and the device's passes
+ * 3 and 4 take u through this function. */
 UPDATE_FN float adafactor_u_at(const AdafactorCoef *c, const float *g, const float *row, const float *col,
-                               const float *v, float denom, size_t e, size_t C)
+                               const float *v, float denom, size_t i, size_t j, size_t C)
 {
+    const size_t e = i * C + j;
     if (!row) return adafactor_u(c, g[e], v[e]);
-    return adafactor_factored_u(c, g[e], row[e / C], col[e % C], denom);
+    return adafactor_factored_u(c, g[e], row[i], col[j], denom);
 }
 
 /* The tensor's step -alpha / max(1, RMS(u) / d), alpha = max(eps2, RMS(p)) * rho. */
@@ -99,12 +100,12 @@ UPDATE_FN float adafactor_apply(const AdafactorCoef *c, float p, float step, flo
 }
 
 /* ---- muon on a matrix tensor: passes, in order ----
- * 1. X[muon_x_index(e)] = muon_momentum(g[e], &buf[e]) (X = U, or U^T
- *    when R > C, so that X X^T is the small Gram matrix);
+ * 1. X[muon_x_index(i, j)] = muon_momentum(g[e], &buf[e]), e = i*C + j
+ *    (X = U, or U^T when R > C, so that X X^T is the small Gram matrix);
  * 2. X /= muon_norm_div(sum X^2);
  * 3. ns_steps times: A = X X^T; B = b A + c A A; X = a X + B X (sgemm,
  *    coefficients MUON_NS_A, _B, _C);
- * 4. p[e] = muon_apply(p[e], X[muon_x_index(e)]). */
+ * 4. p[e] = muon_apply(p[e], X[muon_x_index(i, j)]). */
 #define MUON_NS_A 3.4445f  /* the quintic Newton-Schulz iteration's coefficients (Keller Jordan's) */
 #define MUON_NS_B (-4.7750f)
 #define MUON_NS_C 2.0315f
@@ -118,8 +119,8 @@ typedef struct {
     int nesterov; /* orthogonalise the look-ahead lerp(g, buf, momentum) instead of buf */
 } MuonCoef;
 
-/* Index in X of element e of the R x C tensor (X = U^T when tall). */
-UPDATE_FN size_t muon_x_index(size_t e, size_t R, size_t C, int tall) { return tall ? (e % C) * R + e / C : e; }
+/* Index in X of element (i, j) of the R x C tensor (X = U^T when tall). */
+UPDATE_FN size_t muon_x_index(size_t i, size_t j, size_t R, size_t C, int tall) { return tall ? j * R + i : i * C + j; }
 
 /* Updates the momentum buffer of an element; returns what is orthogonalised. */
 UPDATE_FN float muon_momentum(const MuonCoef *c, float g, float *buf)

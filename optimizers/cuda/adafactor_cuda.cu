@@ -51,7 +51,7 @@ struct AdafactorU {
     size_t R, C;           /* the shape */
     __device__ float operator()(size_t e) const
     {
-        return adafactor_u_at(&c, g, row, col, v, row ? adafactor_denom(&c, *row_sum, R) : 0.0f, e, C);
+        return adafactor_u_at(&c, g, row, col, v, row ? adafactor_denom(&c, *row_sum, R) : 0.0f, e / C, e % C, C);
     }
 };
 

@@ -16,7 +16,7 @@ __global__ void muon_momentum_kernel(MuonCoef c, const float *__restrict__ g, fl
                                      float *__restrict__ x, size_t R, size_t C, int tall)
 {
     for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < R * C; e += (size_t)gridDim.x * blockDim.x)
-        x[muon_x_index(e, R, C, tall)] = muon_momentum(&c, g[e], &buf[e]);
+        x[muon_x_index(e / C, e % C, R, C, tall)] = muon_momentum(&c, g[e], &buf[e]);
 }
 
 __global__ void muon_normalise(MuonCoef c, float *__restrict__ x, size_t n, const double *sumsq)
@@ -30,7 +30,7 @@ __global__ void muon_update(MuonCoef c, float *__restrict__ p, const float *__re
                             int tall)
 {
     for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < R * C; e += (size_t)gridDim.x * blockDim.x)
-        p[e] = muon_apply(&c, p[e], x[muon_x_index(e, R, C, tall)]);
+        p[e] = muon_apply(&c, p[e], x[muon_x_index(e / C, e % C, R, C, tall)]);
 }
 
 extern "C" int muon_matrix_cuda(const MuonCoef *c, float *p, const float *g, float *buf, size_t rows, size_t cols,
