@@ -250,8 +250,10 @@ static int parse_inbox(Worker *w, RunSummary *sum)
         off += sizeof h + need;
         if (finished) break;
     }
-    memmove(w->inbox, w->inbox + off, w->in_len - off);
-    w->in_len -= off;
+    if (off) { /* an inbox that never received anything is NULL */
+        memmove(w->inbox, w->inbox + off, w->in_len - off);
+        w->in_len -= off;
+    }
     return finished;
 }
 
