@@ -79,6 +79,35 @@ Test(golden_write, every_optimizer_round_trips_exactly_with_tensors_and_groups)
     }
 }
 
+Test(golden_write, low_precision_state_round_trips_exactly_and_is_written_only_when_set)
+{
+    static const char *const states[] = {"bf16", "bf16_sr", "int8"};
+    char path[512], spec[256], err[ERRMSG_MAX];
+    int made_some = 0;
+    for (const OptimizerDef *const *o = optimizer_registry; *o; o++)
+        for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+            RunConfig cfg;
+            config_defaults(&cfg);
+            snprintf(spec, sizeof spec, "%s,state=%s,vectors.lr_scale=0.5", (*o)->name, states[k]);
+            if (config_set_optimizer(&cfg, spec, err, sizeof err) != 0) continue; /* fp32 only */
+            make_file(spec, "w:matrix:6x5,b:vector:5", NULL, 12, 3, path, sizeof path);
+            const GoldenResult r = replay(path);
+            cr_expect(r.ok && r.worst_err == 0, "%s: worst %.3g", spec, r.worst_err);
+            char want[64];
+            snprintf(want, sizeof want, ",state=%s,", states[k]);
+            cr_expect(strstr(read_back.hparams, want) != NULL, "%s: %s", spec, read_back.hparams);
+            made_some++;
+            golden_free(&read_back);
+            golden_free(&made);
+            unlink(path);
+        }
+    cr_expect_geq(made_some, 3, "at least one optimizer with low-precision state");
+    make_file("adamw", NULL, NULL, 2, 1, path, sizeof path);
+    cr_expect(strstr(made.hparams, "state=") == NULL, "fp32, the default, is not written: %s", made.hparams);
+    golden_free(&made);
+    unlink(path);
+}
+
 Test(golden_write, a_flat_file_has_no_tensor_lines_and_every_key_written)
 {
     char path[512], line[2048];

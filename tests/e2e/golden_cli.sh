@@ -48,6 +48,19 @@ if [ -f "$plugins/cautious_lion.so" ]; then
         fail "a plugin's file does not replay exactly"
 fi
 
+# low-precision state: written when set, replayed exactly; replayed with fp32 state it
+# parts at a later step, which verify names
+"$OPTBENCH" golden --optimizer adamw,state=bf16,weight_decay=0.1 --tensors 'w:matrix:8x6,b:vector:6' \
+    --steps 20 --seed 3 >"$tmp/bf16.txt"
+grep -q "^hparams .*,state=bf16$" "$tmp/bf16.txt" || fail "state not written: $(grep hparams "$tmp/bf16.txt")"
+"$OPTBENCH" verify "$tmp/bf16.txt" | grep -q "worst 0.00e+00" || fail "bf16 file not exact"
+set +e
+"$OPTBENCH" verify --optimizer adamw,state=fp32 "$tmp/bf16.txt" >"$tmp/out"
+code=$?
+set -e
+[ "$code" = 1 ] && grep -q "^MISMATCH .*: first at step [0-9]*, index" "$tmp/out" ||
+    fail "fp32 on a bf16 file: exit $code: $(cat "$tmp/out")"
+
 # a flat file: no tensor lines
 "$OPTBENCH" golden --optimizer adam,amsgrad=1 --n 16 --steps 5 >"$tmp/flat.txt"
 ! grep -q "^tensor" "$tmp/flat.txt" || fail "a flat file has tensor lines"
