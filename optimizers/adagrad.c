@@ -44,11 +44,11 @@ static void step(const double *hp, float *const *state, float *restrict p, const
 }
 
 #ifdef OPTBENCH_CUDA
-static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+static int step_cuda(const double *hp, const StateSlots *st, float *p, const float *g, size_t n, long t,
                      double lr)
 {
     const AdagradCoef c = coef(hp, t, lr);
-    return adagrad_cuda(&c, state, p, g, n);
+    return adagrad_cuda(&c, st, p, g, n);
 }
 #endif
 

@@ -71,18 +71,18 @@ static void step_adamw(const double *hp, float *const *state, float *restrict p,
 }
 
 #ifdef OPTBENCH_CUDA
-static int step_adam_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+static int step_adam_cuda(const double *hp, const StateSlots *st, float *p, const float *g, size_t n, long t,
                           double lr)
 {
     const AdamCoef c = coef(hp, t, lr, 0);
-    return adam_cuda(&c, state, p, g, n);
+    return adam_cuda(&c, st, p, g, n);
 }
 
-static int step_adamw_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n,
+static int step_adamw_cuda(const double *hp, const StateSlots *st, float *p, const float *g, size_t n,
                            long t, double lr)
 {
     const AdamCoef c = coef(hp, t, lr, 1);
-    return adam_cuda(&c, state, p, g, n);
+    return adam_cuda(&c, st, p, g, n);
 }
 #endif
 

@@ -58,12 +58,12 @@ static void step(const double *hp, float *const *state, float *restrict p, const
 }
 
 #ifdef OPTBENCH_CUDA
-static int step_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n, long t,
+static int step_cuda(const double *hp, const StateSlots *st, float *p, const float *g, size_t n, long t,
                      double lr)
 {
     (void)t;
     const LionCoef c = paper_coef(hp, lr);
-    return lion_cuda(&c, state, p, g, n);
+    return lion_cuda(&c, st, p, g, n);
 }
 #endif
 
@@ -105,12 +105,12 @@ static void step_single_beta(const double *hp, float *const *state, float *restr
 }
 
 #ifdef OPTBENCH_CUDA
-static int step_single_beta_cuda(const double *hp, float *const *state, float *p, const float *g, size_t n,
+static int step_single_beta_cuda(const double *hp, const StateSlots *st, float *p, const float *g, size_t n,
                                  long t, double lr)
 {
     (void)t;
     const LionCoef c = single_beta_coef(hp, lr);
-    return lion_cuda(&c, state, p, g, n);
+    return lion_cuda(&c, st, p, g, n);
 }
 #endif
 

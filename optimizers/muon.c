@@ -164,7 +164,10 @@ static int group_step(const OptGroup *grp, OptTensor *tensors, int n_tensors, lo
         if (!as_matrix(tj->view, &R, &C)) {
             if (!cuda) opt_adamw.step_cpu(adam, slots, tj->p, tj->g, n, t, adam_lr);
 #ifdef OPTBENCH_CUDA
-            else rc = opt_adamw.step_cuda(adam, slots, tj->p, tj->g, n, t, adam_lr);
+            else {
+                const StateSlots st = state_slots_fp32(slots);
+                rc = opt_adamw.step_cuda(adam, &st, tj->p, tj->g, n, t, adam_lr);
+            }
 #endif
         } else if (!cuda) {
             matrix_step(grp->hp, grp->lr, grp->scratch, tj);

@@ -331,13 +331,18 @@ int opt_run_step_cuda(OptRun *r, void *state, float *p, const float *g, long t, 
 {
     const OptimizerDef *opt = r->opt;
     unsigned char *block = state;
-    float *slots[OPT_MAX_STATE];
     for (int k = r->flat ? -1 : 0; opt->step_cuda && k < (r->flat ? 0 : r->n_views); k++) {
         const Span sp = span_of(r, block, k);
         const size_t off = k >= 0 ? r->views[k].offset : 0;
-        if (sp.prec != STATE_FP32) return CUDA_OK(cudaErrorNotSupported) ? 0 : -1; /* config_check_device refuses it */
-        float_slots(&sp, slots);
-        if (opt->step_cuda(r->hp[sp.group], slots, p + off, g + off, sp.n, t, lr[sp.group] * r->lr_scale[sp.group]) != 0)
+        StateSlots st = {
+            .prec = sp.prec, .unsigned_slots = opt->unsigned_slots, .code = &r->code[0][0],
+            .zero_code = r->zero_code, .key = r->round_key, .t = t, .first = sp.first,
+        };
+        for (int s = 0; s < sp.n_state; s++) {
+            st.data[s] = slot_data(&sp, s);
+            st.absmax[s] = sp.prec == STATE_INT8 ? slot_absmax(&sp, s) : NULL;
+        }
+        if (opt->step_cuda(r->hp[sp.group], &st, p + off, g + off, sp.n, t, lr[sp.group] * r->lr_scale[sp.group]) != 0)
             return -1;
     }
     if (opt->step_cuda) return 0;

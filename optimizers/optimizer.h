@@ -44,30 +44,31 @@
 #include "harness/core/tensor.h"
 #include "optimizers/state.h"
 
-#define OPT_MAX_STATE 3          /* most state slots of any optimizer */
+#define OPT_MAX_STATE STATE_MAX_SLOTS /* most state slots of any optimizer (3) */
 #define OPT_MAX_SCALARS 4        /* most per-group scalars of any optimizer */
 #define OPT_PARALLEL_MIN 32768   /* below this many floats a step stays on one thread */
 #define OPT_MAX_ADDED 8          /* most optimizers added at run time (plugins, optimizers/plugin.h) */
 
 /* One parallel, vectorised pass over i in [0, n). */
 #define OPT_FOR_EACH(i, n) \
-    _Pragma("omp parallel for simd schedule(static) if ((n) >= OPT_PARALLEL_MIN)") \
+    _Pragma("omp parallel for simd schedule(static) if (parallel: (n) >= OPT_PARALLEL_MIN)") \
     for (size_t i = 0; i < (n); i++)
 
 /* The same pass with a private copy of c (a step's constants, coef.h) in each
  * thread, so that the loop body keeps its fields in registers. */
 #define OPT_PRAGMA(text) _Pragma(#text)
 #define OPT_FOR_EACH_WITH(c, i, n) \
-    OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if ((n) >= OPT_PARALLEL_MIN)) \
+    OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if (parallel: (n) >= OPT_PARALLEL_MIN)) \
     for (size_t i = 0; i < (n); i++)
 
 typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
                           const float *restrict g, size_t n, long t, double lr);
 
-/* The CUDA step: the same arguments, with state, p and g in device memory
- * (hp stays on the host). It launches one fused kernel on the default
- * stream and returns 0, or -1 with the reason in device_error(). */
-typedef int (*OptStepCudaFn)(const double *hp, float *const *state, float *p, const float *g, size_t n,
+/* The CUDA step: the same arguments, with the slots (in float32 or a low
+ * precision: StateSlots of state_impl.h), p and g in device memory (hp
+ * stays on the host). It launches one fused kernel on the default stream
+ * and returns 0, or -1 with the reason in device_error(). */
+typedef int (*OptStepCudaFn)(const double *hp, const StateSlots *st, float *p, const float *g, size_t n,
                              long t, double lr);
 
 /* One tensor as a tensor-aware step sees it. */

@@ -64,6 +64,32 @@ STATE_FN float state_float_of(uint32_t u)
 #endif
 }
 
+#define STATE_MAX_SLOTS 3      /* most slots of one step (OPT_MAX_STATE) */
+
+/* The stored slots of one pass (one tensor, or the whole buffer), as a
+ * CUDA step is handed them: device pointers, the maps on the host. */
+typedef struct {
+    int prec;                         /* StatePrecision of every slot */
+    void *data[STATE_MAX_SLOTS];      /* slot s: float, uint16_t (bf16) or uint8_t (int8) values */
+    float *absmax[STATE_MAX_SLOTS];   /* int8: slot s's absmax of each block */
+    unsigned unsigned_slots;          /* int8: bit s set: slot s takes the unsigned map */
+    const float *code;                /* int8: the maps, [0] unsigned and [1] signed, STATE_CODES each */
+    const unsigned char *zero_code;   /* int8: the index of 0 in each map */
+    uint64_t key;                     /* bf16_sr: rng_key(seed, RNG_STREAM_ROUNDING) */
+    long t;                           /* bf16_sr: the step */
+    size_t first;                     /* bf16_sr: the buffer index of value 0 */
+} StateSlots;
+
+/* Float32 slots as StateSlots. */
+static inline StateSlots state_slots_fp32(float *const *slots)
+{
+    StateSlots st;
+    memset(&st, 0, sizeof st);
+    st.prec = STATE_FP32;
+    for (int s = 0; s < STATE_MAX_SLOTS; s++) st.data[s] = slots[s];
+    return st;
+}
+
 /* A stored bf16 value as float32 (exact). */
 STATE_FN float bf16_widen(uint16_t h) { return state_float_of((uint32_t)h << 16); }
 

@@ -147,7 +147,8 @@ ParameterizedTest(OptCase *c, cuda, kernel_equals_cpu_loop)
             for (int i = 0; i < N; i++) g[i] = (float)((i * 104729 + t * 31) % 1000) / 250.0f - 2.0f;
             cr_assert(CUDA_OK(cudaMemcpy(dg + offset, g, N * sizeof(float), cudaMemcpyHostToDevice)));
             opt->step_cpu(hp.num, state, p, g, N, t, hp.num[0]);
-            cr_assert_eq(opt->step_cuda(hp.num, dst, dp + offset, dg + offset, N, t, hp.num[0]), 0, "%s",
+            const StateSlots st = state_slots_fp32(dst);
+            cr_assert_eq(opt->step_cuda(hp.num, &st, dp + offset, dg + offset, N, t, hp.num[0]), 0, "%s",
                          device_error());
         }
         cr_assert(CUDA_OK(cudaMemcpy(back, dp + offset, N * sizeof(float), cudaMemcpyDeviceToHost)));
@@ -393,6 +394,80 @@ Test(cuda_layers, residual)
     expect_close("residual dinp", d_x, out, n);
     free(x); free(y); free(out);
     dev_free(d_x); dev_free(d_y); dev_free(d_out);
+}
+
+/* ---- low-precision state: device step against CPU step, byte for byte ---- */
+
+ParameterizedTestParameters(cuda, low_precision_step_matches_cpu)
+{
+    static OptCase cases[] = {
+        {"adamw,lr=0.01,state=bf16"}, {"adamw,lr=0.01,amsgrad=1,state=bf16_sr"}, {"adamw,lr=0.01,amsgrad=1,state=int8"},
+        {"lion,lr=0.001,weight_decay=0.1,state=int8"}, {"lion,state=bf16_sr"}, {"sgd,lr=0.05,momentum=0.9,state=bf16_sr"},
+        {"rmsprop,momentum=0.9,centered=1,state=int8"}, {"adagrad,initial_accumulator_value=0.1,state=int8"},
+    };
+    return cr_make_param_array(OptCase, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A matrix of one full and one partial int8 block, a vector below the int8
+ * size (float32) and one above it: 10 steps of the device's widen, update
+ * and round give the CPU pass's parameters and stored bytes exactly (the
+ * same functions of state_impl.h, the same random bits). */
+ParameterizedTest(OptCase *c, cuda, low_precision_step_matches_cpu)
+{
+    enum { STEPS = 10 };
+    static const TensorView views[] = {
+        {"w", 0, 2, {16, 20}, ROLE_MATRIX},
+        {"b", 320, 1, {8}, ROLE_VECTOR},
+        {"v", 328, 1, {300}, ROLE_VECTOR},
+    };
+    const size_t n = 628;
+    const OptimizerDef *opt;
+    ParamSet hp;
+    Spec spec;
+    OptRun cpu, gpu;
+    double lr[N_ROLES];
+    char err[ERRMSG_MAX];
+    need_device();
+    cr_assert_eq(spec_parse(c->spec, &spec, err, sizeof err), 0, "%s", err);
+    cr_assert_not_null(opt = optimizer_find(spec.name));
+    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&cpu, opt, &hp, views, 3, n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&gpu, opt, &hp, views, 3, n, err, sizeof err), 0, "%s", err);
+    opt_run_seed(&cpu, 4);
+    opt_run_seed(&gpu, 4);
+    for (int r = 0; r < N_ROLES; r++) lr[r] = cpu.hp[r][0];
+    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *back = malloc(n * sizeof *back);
+    cr_assert(p && g && back);
+    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    cr_assert_eq(opt_run_alloc(&cpu, p), 0);
+    cr_assert_eq(opt_run_alloc(&gpu, p), 0);
+    const size_t sbytes = cpu.state_size;
+    float *dp = to_dev(p, n * sizeof(float)), *dg = dev_alloc(n * sizeof(float));
+    unsigned char *ds = to_dev(gpu.state, sbytes), *sback = malloc(sbytes);
+    cr_assert(dg && sback, "%s", device_error());
+    for (long t = 1; t <= STEPS; t++) {
+        for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
+        cr_assert(CUDA_OK(cudaMemcpy(dg, g, n * sizeof(float), cudaMemcpyHostToDevice)));
+        opt_run_step(&cpu, p, g, t, lr);
+        cr_assert_eq(opt_run_step_cuda(&gpu, ds, dp, dg, t, lr), 0, "%s", device_error());
+    }
+    cr_assert(CUDA_OK(cudaMemcpy(back, dp, n * sizeof(float), cudaMemcpyDeviceToHost)));
+    cr_assert(CUDA_OK(cudaMemcpy(sback, ds, sbytes, cudaMemcpyDeviceToHost)));
+    for (size_t i = 0; i < n; i++)
+        cr_expect(back[i] == p[i], "%s: p[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)back[i], (double)p[i]);
+    size_t first = sbytes;
+    for (size_t i = 0; i < sbytes && first == sbytes; i++)
+        if (sback[i] != cpu.state[i]) first = i;
+    cr_expect_eq(first, sbytes, "%s: the stored state differs from byte %zu", c->spec, first);
+    free(p);
+    free(g);
+    free(back);
+    free(sback);
+    dev_free(dp);
+    dev_free(dg);
+    dev_free(ds);
+    opt_run_free(&cpu);
+    opt_run_free(&gpu);
 }
 
 /* ---- the tensor-aware optimizers: device step against CPU step ---- */

@@ -39,16 +39,22 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
 
     if (opt_run_plan(&run, opt, hp, &view, 1, n, err, errlen) != 0) return -1;
     optimizer_streams(opt, hp->num, n, &out->reads, &out->writes, &out->read_bytes, &out->write_bytes);
+    /* the streaming kernel's slots: float32, or bytes of the stored width */
+    const StatePrecision q = state_for_tensor(optimizer_state_precision(opt, hp->num), n);
+    const int width = q == STATE_FP32 ? 0 : q == STATE_INT8 ? 1 : 2;
     p = mem_alloc(n * sizeof *p);
     g = mem_alloc(n * sizeof *g);
     roof_g = mem_alloc(n * sizeof *roof_g);
-    for (int k = 0; k < out->writes; k++) missing |= !(roof[k] = mem_alloc(n * sizeof(float)));
+    for (int k = 0; k < out->writes; k++)
+        missing |= !(roof[k] = mem_alloc(n * (k && width ? (size_t)width : sizeof(float))));
     step_t = malloc((size_t)repeats * sizeof *step_t);
     roof_t = malloc((size_t)repeats * sizeof *roof_t);
     if (missing || !p || !g || !roof_g || !step_t || !roof_t || opt_run_alloc(&run, p) != 0) {
         snprintf(err, errlen, "%s: out of memory for %zu parameters", opt->name, n);
         goto cleanup;
     }
+    unsigned char *narrow[OPT_MAX_STATE] = {0};
+    for (int k = 1; k < out->writes; k++) narrow[k - 1] = (unsigned char *)roof[k];
     for (size_t i = 0; i < n; i++) {
         p[i] = bench_value(i, 1u);
         g[i] = roof_g[i] = bench_value(i, 2u);
@@ -57,7 +63,8 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
     omp_set_num_threads(threads);
     for (int r = -warmup; r < repeats; r++) {
         double t0 = now_seconds();
-        roofline_pass(roof, out->writes, roof_g, n);
+        if (width) roofline_pass_narrow(roof[0], narrow, out->writes - 1, width, roof_g, n);
+        else roofline_pass(roof, out->writes, roof_g, n);
         double t1 = now_seconds();
         opt_run_step(&run, p, g, (long)(r + warmup + 1), lr);
         double t2 = now_seconds();

@@ -42,7 +42,7 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
  * CUDA step and the streaming kernel with the same streams
  * (roofline_pass_cuda), timed alternately with CUDA events on device
  * buffers; no thread count. */
-int bench_optimizer_cuda(const OptimizerDef *opt, const double *hp, size_t n, int warmup, int repeats,
+int bench_optimizer_cuda(const OptimizerDef *opt, const ParamSet *hp, size_t n, int warmup, int repeats,
                          BenchResult *out, char *err, size_t errlen);
 #endif
 

@@ -39,3 +39,19 @@ void roofline_pass(float *const *rw, int n_rw, const float *restrict g, size_t n
         break;
     }
 }
+
+void roofline_pass_narrow(float *p, unsigned char *const *slots, int n_slots, int width, const float *g, size_t n)
+{
+    const size_t tile = 2048, tiles = (n + tile - 1) / tile;
+#pragma omp parallel for schedule(static) if (n >= OPT_PARALLEL_MIN)
+    for (size_t k = 0; k < tiles; k++) {
+        const size_t a = k * tile, len = n - a < tile ? n - a : tile;
+        float *restrict pt = p + a;
+        const float *restrict gt = g + a;
+        for (size_t i = 0; i < len; i++) pt[i] = 0.5f * pt[i] + gt[i];
+        for (int s = 0; s < n_slots; s++) {
+            unsigned char *restrict d = slots[s] + a * (size_t)width;
+            for (size_t j = 0; j < len * (size_t)width; j++) d[j] = (unsigned char)(d[j] + 1);
+        }
+    }
+}

@@ -13,4 +13,10 @@
  * and n_rw write streams, split over threads as OPT_FOR_EACH splits a step. */
 void roofline_pass(float *const *rw, int n_rw, const float *g, size_t n);
 
+/* The same for a step with n_slots (1..3) slots of `width` bytes per value
+ * (2: bf16, 1: int8): p[i] = 0.5 * p[i] + g[i], and every byte of each
+ * slot incremented, tile by tile as the low-precision pass walks them (the
+ * int8 absmax, 4 bytes per 256 values, is not streamed). */
+void roofline_pass_narrow(float *p, unsigned char *const *slots, int n_slots, int width, const float *g, size_t n);
+
 #endif

@@ -26,7 +26,8 @@
 
 static const char usage[] =
     "usage: optbench bench [options]\n"
-    "  --optimizer LIST   optimizer names at their default hyperparameters (default adamw,lion)\n"
+    "  --optimizer LIST   optimizer specs, NAME[,key=value...] each, a key=value item belonging to\n"
+    "                     the name before it (default adamw,lion; adamw,adamw,state=int8: two)\n"
     "  --plugin PATH      load an optimizer plugin (a shared object; repeatable); its step is\n"
     "                     timed on one vector tensor, its roofline from its state_streams\n"
     "  --n LIST           parameter counts (default 1e6,1e7,3e7; cuda: 1e6,1e7,1e8)\n"
@@ -42,7 +43,8 @@ static const char usage[] =
     "                     " BENCH_TRANSFORMER " and\n"
     "                     " BENCH_MLP ")\n"
     "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
-    "  reads p, g and every state slot and writes p and every slot, 4 bytes each), and\n"
+    "  reads p, g and every state slot and writes p and every slot: 4 bytes a value, a\n"
+    "  slot in its stored width, int8 with its absmax per 256 values), and\n"
     "  the fraction of the roofline: a streaming kernel with the same read and write\n"
     "  streams, timed alternately with the step in the same run. On cuda both are\n"
     "  timed with CUDA events on device buffers, and the streaming kernel is the\n"
@@ -51,6 +53,8 @@ static const char usage[] =
 /* The parsed flags. */
 typedef struct {
     const OptimizerDef *opts[LIST_MAX]; /* optimizers to measure */
+    ParamSet hps[LIST_MAX];             /* their values: the defaults and the spec's keys */
+    char labels[LIST_MAX][PARAM_TEXT_MAX]; /* each as given (NAME[,key=value...]) */
     int n_opts;                         /* entries in opts */
     long sizes[LIST_MAX];               /* parameter counts */
     int n_sizes;                        /* entries in sizes */
@@ -80,20 +84,35 @@ static int parse_longs(const char *flag, const char *text, long lo, long hi, lon
     return n ? n : cli_fail(-1, "%s: an empty list", flag);
 }
 
-/* Splits a comma list of optimizer names; returns the count, or -1 with the
- * unknown (or built-in tensor-aware: no fused pass to time) name in bad. A
- * plugin's step is timed on one vector tensor of n floats. */
-static int parse_optimizers(const char *text, const OptimizerDef **out, char *bad, size_t badlen)
+/* Splits a comma list of optimizer specs (a key=value item belongs to the
+ * name before it: "adamw,adamw,state=int8" is two) into a's optimizers,
+ * values and labels; returns the count, or -1 after printing what is wrong:
+ * an unknown name, a built-in tensor-aware one (no fused pass to time), a
+ * bad key. A plugin's step is timed on one vector tensor of n floats. */
+static int parse_optimizers(const char *text, BenchArgs *a)
 {
-    char buf[512], *save = NULL;
+    char buf[512], *save = NULL, err[ERRMSG_MAX];
     int n = 0;
     snprintf(buf, sizeof buf, "%s", text);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        snprintf(bad, badlen, "%s", tok);
-        if (n == LIST_MAX || !(out[n] = optimizer_find(tok)) || !(out[n]->step_cpu || out[n]->origin)) return -1;
-        n++;
+        if (strchr(tok, '=') && n) {
+            const size_t used = strlen(a->labels[n - 1]);
+            snprintf(a->labels[n - 1] + used, sizeof a->labels[0] - used, ",%s", tok);
+            continue;
+        }
+        if (n == LIST_MAX) return cli_fail(-1, "--optimizer: more than %d optimizers", LIST_MAX);
+        snprintf(a->labels[n++], sizeof a->labels[0], "%s", tok);
     }
-    return n ? n : -1;
+    for (int k = 0; k < n; k++) {
+        Spec spec;
+        if (spec_parse(a->labels[k], &spec, err, sizeof err) != 0) return cli_fail(-1, "--optimizer: %s", err);
+        if (!(a->opts[k] = optimizer_find(spec.name)) || !(a->opts[k]->step_cpu || a->opts[k]->origin))
+            return cli_fail(-1, "--optimizer: '%s' is not an elementwise optimizer or a plugin (%s)", spec.name,
+                            optimizer_names());
+        if (optimizer_configure(a->opts[k], &spec, &a->hps[k], err, sizeof err) != 0)
+            return cli_fail(-1, "--optimizer: %s: %s", a->labels[k], err);
+    }
+    return n ? n : cli_fail(-1, "--optimizer: an empty list");
 }
 
 static int parse_args(int argc, char **argv, BenchArgs *a)
@@ -107,16 +126,13 @@ static int parse_args(int argc, char **argv, BenchArgs *a)
         {"problem", required_argument, 0, O_PROBLEM},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
     };
-    char bad[128];
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case O_OPT:
-            if ((a->n_opts = parse_optimizers(optarg, a->opts, bad, sizeof bad)) < 0)
-                return cli_fail(EXIT_USAGE, "--optimizer: '%s' is not an elementwise optimizer or a plugin (%s)",
-                                bad, optimizer_names());
+            if ((a->n_opts = parse_optimizers(optarg, a)) < 0) return EXIT_USAGE;
             break;
         case O_N:
             if ((a->n_sizes = parse_longs("--n", optarg, 1, 1L << 34, a->sizes)) < 0) return EXIT_USAGE;
@@ -162,7 +178,7 @@ static void print_row(const BenchArgs *a, const char *machine, const char *name,
         cli_json_string(stdout, machine);
         fputs("}\n", stdout);
     } else {
-        printf("%-10s %11ld %7ld %7g %10.3f %8.2f %10.2f %8.1f%%\n", name, n, threads,
+        printf("%-18s %11ld %7ld %7.3g %10.3f %8.2f %10.2f %8.1f%%\n", name, n, threads,
                r->bytes_per_param, 1e3 * r->step_seconds, r->gbps, r->roof_gbps, 100 * r->fraction);
     }
     fflush(stdout);
@@ -174,7 +190,7 @@ static int measure(const BenchArgs *a, const OptimizerDef *opt, const ParamSet *
 {
 #ifdef OPTBENCH_CUDA
     if (a->device == DEVICE_CUDA)
-        return bench_optimizer_cuda(opt, hp->num, n, (int)a->warmup, (int)a->repeats, r, err, errlen);
+        return bench_optimizer_cuda(opt, hp, n, (int)a->warmup, (int)a->repeats, r, err, errlen);
 #endif
     return bench_optimizer(opt, hp, n, threads, (int)a->warmup, (int)a->repeats, r, err, errlen);
 }
@@ -249,6 +265,10 @@ int cmd_bench(int argc, char **argv)
     char machine[DEVICE_NAME_MAX], err[ERRMSG_MAX];
     int rc = parse_args(argc, argv, &a);
     if (rc != EXIT_OK) return rc;
+    for (int o = 0; o < a.n_opts && !a.labels[o][0]; o++) { /* the defaults: adamw and lion */
+        optimizer_defaults(a.opts[o], &a.hps[o]);
+        snprintf(a.labels[o], sizeof a.labels[o], "%s", a.opts[o]->name);
+    }
     if (a.device == DEVICE_CUDA) {
         if (device_probe(machine, sizeof machine, err, sizeof err) != 0)
             return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
@@ -269,17 +289,15 @@ int cmd_bench(int argc, char **argv)
     }
     if (!a.json)
         printf("# %s; median of %ld steps after %ld warm-up\n"
-               "%-10s %11s %7s %7s %10s %8s %10s %9s\n", machine, a.repeats, a.warmup, "optimizer", "n",
+               "%-18s %11s %7s %7s %10s %8s %10s %9s\n", machine, a.repeats, a.warmup, "optimizer", "n",
                "threads", "B/param", "step ms", "GB/s", "roof GB/s", "of roof");
     for (int o = 0; o < a.n_opts; o++)
         for (int s = 0; s < a.n_sizes; s++)
             for (int t = 0; t < a.n_threads; t++) {
-                ParamSet hp;
                 BenchResult r;
-                optimizer_defaults(a.opts[o], &hp);
-                if (measure(&a, a.opts[o], &hp, (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
+                if (measure(&a, a.opts[o], &a.hps[o], (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
                     return cli_fail(EXIT_RUNTIME, "%s", err);
-                print_row(&a, machine, a.opts[o]->name, a.sizes[s], a.threads[t], &r);
+                print_row(&a, machine, a.labels[o], a.sizes[s], a.threads[t], &r);
             }
     return EXIT_OK;
 }

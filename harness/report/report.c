@@ -265,12 +265,32 @@ static void palette_append(char *buf, size_t len, const char *name)
     snprintf(buf + used, len - used, "%s%d", used ? " " : "", palette_type(name));
 }
 
-/* "adamw lr=0.003 wd=0.1 vectors.weight_decay=0" */
+/* The `state` value of a configuration's hyperparameters (its top-level
+ * key; absent: fp32, the default) into buf. */
+static void config_state(const ReportConfig *c, char *buf, size_t len)
+{
+    int depth = 0;
+    snprintf(buf, len, "fp32");
+    for (const char *s = c->hparams; *s; s++) {
+        depth += (*s == '{') - (*s == '}');
+        if (depth == 1 && !strncmp(s, "\"state\":\"", 9)) {
+            const char *v = s + 9, *end = strchr(v, '"');
+            if (end) snprintf(buf, len, "%.*s", (int)(end - v), v);
+            return;
+        }
+    }
+}
+
+/* "adamw lr=0.003 wd=0.1 state=int8 vectors.weight_decay=0" (the state
+ * only when not fp32) */
 static void config_label(const ReportConfig *c, char *buf, size_t len)
 {
+    char state[32];
     size_t used = (size_t)snprintf(buf, len, "%s", c->optimizer);
     if (isfinite(c->lr) && used < len) used += (size_t)snprintf(buf + used, len - used, " lr=%g", c->lr);
     if (isfinite(c->weight_decay) && used < len) used += (size_t)snprintf(buf + used, len - used, " wd=%g", c->weight_decay);
+    config_state(c, state, sizeof state);
+    if (strcmp(state, "fp32") && used < len) used += (size_t)snprintf(buf + used, len - used, " state=%s", state);
     if (c->groups[0] && used < len) snprintf(buf + used, len - used, " %.200s", c->groups);
 }
 
@@ -586,6 +606,67 @@ static void section_costs(Report *r, int p, const char *base, const char *label)
     bars(r, base, "target", title, "training seconds", "(f) Time to target of each best configuration whose every seed reached it.", tt);
 }
 
+/* ---- memory against quality (state precisions) ------------------------------ */
+
+/* State bytes per parameter against the best final score for each
+ * optimizer and state precision of problem p (the best configuration of
+ * that pair: the lowest mean score over all its seeds, every seed done);
+ * shown only when some configuration of p sets a state other than fp32. */
+static void section_memory(Report *r, int p, const char *base, const char *label)
+{
+    const ReportData *d = r->d;
+    char state[32], other[32], name[48], title[1400], cells[1024], iv[96], acc[64], cfg[512];
+    int any = 0;
+    for (int c = 0; c < d->n_configs && !any; c++) {
+        config_state(&d->configs[c], state, sizeof state);
+        any = d->configs[c].problem == p && strcmp(state, "fp32");
+    }
+    if (!any) return;
+    heading(r, 3, "Memory against quality: state precision");
+    snprintf(name, sizeof name, "%s_memory.dat", base);
+    FILE *f = data_file(r, name);
+    if (!f) return;
+    fprintf(f, "# bytes score lo hi linetype label\n");
+    table_start(r);
+    table_row(r, 1, "optimizer\tstate\tstate bytes/param\tbest configuration\tscore (mean, 95% interval over seeds)\t"
+                    "held-out accuracy");
+    for (int o = 0; o < d->n_optimizers; o++)
+        for (int q = 0; q < N_STATE_PRECISIONS; q++) {
+            int best = -1;
+            params_choice_word(STATE_CHOICES, q, state, sizeof state);
+            for (int c = 0; c < d->n_configs; c++) {
+                const ReportConfig *cf = &d->configs[c];
+                if (cf->problem != p || strcmp(cf->optimizer, d->optimizers[o]) || cf->n_done != cf->n_runs ||
+                    !isfinite(cf->score_mean))
+                    continue;
+                config_state(cf, other, sizeof other);
+                if (!strcmp(other, state) && (best < 0 || cf->score_mean < d->configs[best].score_mean)) best = c;
+            }
+            if (best < 0) continue;
+            const ReportConfig *cf = &d->configs[best];
+            char point[96];
+            snprintf(point, sizeof point, "%s %s", cf->optimizer, state);
+            fprintf(f, "%.6g %.9g %.9g %.9g %d ", cf->state_per_param, cf->score_iv.mean, cf->score_iv.lo, cf->score_iv.hi,
+                    palette_type(cf->optimizer));
+            plot_data_string(f, point);
+            fputc('\n', f);
+            config_label(cf, cfg, sizeof cfg);
+            fmt_interval(&cf->score_iv, 1, iv, sizeof iv);
+            fmt_num(cf->acc_mean, acc, sizeof acc);
+            snprintf(cells, sizeof cells, "%s\t%s\t%.4g\t%s\t%s\t%s", cf->optimizer, state, cf->state_per_param, cfg, iv,
+                     acc);
+            table_row(r, 0, cells);
+        }
+    table_end(r);
+    fclose(f);
+    snprintf(title, sizeof title, "%s: state bytes per parameter against the best final score", label);
+    const char *const subs[][2] = {{"TITLE", title}, {"DATA", name}, {"YLABEL", "best final score (lower is better)"}};
+    char plot[64];
+    snprintf(plot, sizeof plot, "%s_memory", base);
+    figure(r, "memory.gp", plot, "(g) Memory against quality: each optimizer and state precision at its best "
+                                 "configuration, with the 95% bootstrap interval over seeds.", subs, 3);
+}
+
 /* ---- across problems ------------------------------------------------------- */
 
 /* Seconds to target of optimizer o's best configuration on p (INFINITY when
@@ -888,6 +969,7 @@ static void section_problem(Report *r, int p)
     section_heatmaps(r, p, base, label);
     heading(r, 3, "Memory, step cost and time to target");
     section_costs(r, p, base, label);
+    section_memory(r, p, base, label);
 }
 
 static const char html_head[] =

@@ -10,7 +10,7 @@ struct AdagradOp {
     __device__ void operator()(float &p, float g, float *s) const { p = adagrad_update(&c, p, g, &s[0]); }
 };
 
-extern "C" int adagrad_cuda(const AdagradCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int adagrad_cuda(const AdagradCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    return fused_launch<1>(AdagradOp{*c}, state, p, g, n);
+    return fused_launch_state<1>(AdagradOp{*c}, st, p, g, n);
 }

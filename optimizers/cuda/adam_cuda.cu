@@ -14,8 +14,8 @@ template <bool AMSGRAD> struct AdamOp {
     }
 };
 
-extern "C" int adam_cuda(const AdamCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int adam_cuda(const AdamCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    if (c->amsgrad) return fused_launch<3>(AdamOp<true>{*c}, state, p, g, n);
-    return fused_launch<2>(AdamOp<false>{*c}, state, p, g, n);
+    if (c->amsgrad) return fused_launch_state<3>(AdamOp<true>{*c}, st, p, g, n);
+    return fused_launch_state<2>(AdamOp<false>{*c}, st, p, g, n);
 }

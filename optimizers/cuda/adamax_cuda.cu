@@ -9,7 +9,7 @@ struct AdamaxOp {
     __device__ void operator()(float &p, float g, float *s) const { p = adamax_update(&c, p, g, &s[0], &s[1]); }
 };
 
-extern "C" int adamax_cuda(const AdamaxCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int adamax_cuda(const AdamaxCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    return fused_launch<2>(AdamaxOp{*c}, state, p, g, n);
+    return fused_launch_state<2>(AdamaxOp{*c}, st, p, g, n);
 }

@@ -10,7 +10,7 @@ struct LionOp {
     __device__ void operator()(float &p, float g, float *s) const { p = lion_update(&c, p, g, &s[0]); }
 };
 
-extern "C" int lion_cuda(const LionCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int lion_cuda(const LionCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    return fused_launch<1>(LionOp{*c}, state, p, g, n);
+    return fused_launch_state<1>(LionOp{*c}, st, p, g, n);
 }

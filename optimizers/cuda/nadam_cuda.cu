@@ -10,7 +10,7 @@ struct NadamOp {
     __device__ void operator()(float &p, float g, float *s) const { p = nadam_update(&c, p, g, &s[0], &s[1]); }
 };
 
-extern "C" int nadam_cuda(const NadamCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int nadam_cuda(const NadamCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    return fused_launch<2>(NadamOp{*c}, state, p, g, n);
+    return fused_launch_state<2>(NadamOp{*c}, st, p, g, n);
 }

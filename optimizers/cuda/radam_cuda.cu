@@ -14,8 +14,8 @@ template <bool RECTIFY> struct RadamOp {
     }
 };
 
-extern "C" int radam_cuda(const RadamCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int radam_cuda(const RadamCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    if (c->rectify) return fused_launch<2>(RadamOp<true>{*c}, state, p, g, n);
-    return fused_launch<2>(RadamOp<false>{*c}, state, p, g, n);
+    if (c->rectify) return fused_launch_state<2>(RadamOp<true>{*c}, st, p, g, n);
+    return fused_launch_state<2>(RadamOp<false>{*c}, st, p, g, n);
 }

@@ -14,10 +14,10 @@ template <bool MOM, bool CENTERED> struct RmspropOp {
     }
 };
 
-extern "C" int rmsprop_cuda(const RmspropCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int rmsprop_cuda(const RmspropCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    if (c->has_mom && c->centered) return fused_launch<3>(RmspropOp<true, true>{*c}, state, p, g, n);
-    if (c->has_mom) return fused_launch<2>(RmspropOp<true, false>{*c}, state, p, g, n);
-    if (c->centered) return fused_launch<2>(RmspropOp<false, true>{*c}, state, p, g, n);
-    return fused_launch<1>(RmspropOp<false, false>{*c}, state, p, g, n);
+    if (c->has_mom && c->centered) return fused_launch_state<3>(RmspropOp<true, true>{*c}, st, p, g, n);
+    if (c->has_mom) return fused_launch_state<2>(RmspropOp<true, false>{*c}, st, p, g, n);
+    if (c->centered) return fused_launch_state<2>(RmspropOp<false, true>{*c}, st, p, g, n);
+    return fused_launch_state<1>(RmspropOp<false, false>{*c}, st, p, g, n);
 }

@@ -10,8 +10,8 @@ template <bool MOM> struct SgdOp {
     __device__ void operator()(float &p, float g, float *s) const { p = sgd_update(&c, MOM, p, g, &s[0]); }
 };
 
-extern "C" int sgd_cuda(const SgdCoef *c, float *const *state, float *p, const float *g, size_t n)
+extern "C" int sgd_cuda(const SgdCoef *c, const StateSlots *st, float *p, const float *g, size_t n)
 {
-    if (c->mom == 0) return fused_launch<0>(SgdOp<false>{*c}, state, p, g, n);
-    return fused_launch<1>(SgdOp<true>{*c}, state, p, g, n);
+    if (c->mom == 0) return fused_launch_state<0>(SgdOp<false>{*c}, st, p, g, n);
+    return fused_launch_state<1>(SgdOp<true>{*c}, st, p, g, n);
 }

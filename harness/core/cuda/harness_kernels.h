@@ -39,6 +39,11 @@ int accumulate_cuda(float *g, const float *m, size_t n, float scale);
  * the grid, vector width and tail of the fused optimizer kernels. */
 int roofline_pass_cuda(float *const *rw, int n_rw, const float *g, size_t n);
 
+/* CPU twin: roofline_pass_narrow (roofline.h): p = 0.5 p + g and every byte
+ * of the n_slots slots of width bytes per value (device pointers in a host
+ * array) incremented. */
+int roofline_pass_narrow_cuda(float *p, unsigned char *const *slots, int n_slots, int width, const float *g, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
