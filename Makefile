@@ -56,7 +56,8 @@ endif
 CUDA_HOME := $(patsubst %/bin/,%,$(dir $(NVCC)))
 # sm_90 machine code for the H100/H200 and compute_90 PTX that newer GPUs JIT-compile;
 # --fmad=false keeps a*b+c rounded twice, as the CPU loops round it.
-NVCCFLAGS += -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+CUDA_ARCH := -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVCCFLAGS += -O3 -std=c++17 $(CUDA_ARCH) \
              --fmad=false -Xcompiler -Wall,-Wextra -MMD -MP -I. -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
 
 OPT_FLAGS := -O3 -fno-math-errno
@@ -186,9 +187,16 @@ plugins: $(PLUGINS)
 $(BUILD)/plugins/%.so: examples/plugins/%.c include/optbench/plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
+# A test plugin with a CUDA step, in a CUDA build (tests/e2e/plugins*.sh).
+TEST_PLUGINS := $(if $(filter 1,$(USE_CUDA)),$(BUILD)/tests/plugins/cuda_lion.so)
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.cu include/optbench/plugin.h
+	@mkdir -p $(dir $@)
+	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false -shared --cudart shared -Xcompiler -fPIC,-Wall,-Wextra \
+	  -Iinclude -o $@ $<
 
-test: $(BIN) $(TEST_BIN) $(PLUGINS)
-	@OPTBENCH=$(abspath $(BIN)) OPTBENCH_PLUGINS=$(abspath $(BUILD)/plugins) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
+test: $(BIN) $(TEST_BIN) $(PLUGINS) $(TEST_PLUGINS)
+	@OPTBENCH=$(abspath $(BIN)) OPTBENCH_PLUGINS=$(abspath $(BUILD)/plugins) \
+	  OPTBENCH_TEST_PLUGINS=$(abspath $(BUILD)/tests/plugins) TEST_BINS="$(TEST_BIN)" sh tests/run.sh
 
 # protect_shadow_gap=0: the CUDA driver maps memory where ASan keeps its shadow gap.
 test-asan:

@@ -1,14 +1,15 @@
--- schema.sql — the optbench result database (schema version 6).
+-- schema.sql — the optbench result database (schema version 7).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 6. Older versions are
+-- ('OPTB') and its schema by PRAGMA user_version = 7. Older versions are
 -- read as they are and brought to this one, by adding the columns they
 -- lack at the end of their tables, when optbench first writes them:
 -- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
 -- columns from threads on, version 3 the status 'pruned' (the CHECK of
 -- runs.status is widened in place, no row is rewritten), version 4 the
--- metrics columns from grad_norm on, version 5 runs.group_state.
+-- metrics columns from grad_norm on, version 5 runs.group_state, version 6
+-- sweeps.plugins.
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -20,9 +21,14 @@ CREATE TABLE sweeps (
     version     TEXT NOT NULL,          -- optbench version that created it
     host        TEXT NOT NULL,          -- host name
     device_name TEXT NOT NULL,          -- CPU model or GPU name
-    machine     TEXT                    -- JSON, as of the sweep's last invocation: cpu, cores,
-                                        --   blas (OpenBLAS's build), blas_core (its kernel
-                                        --   family), jobs, threads_per_job (0: cores / jobs)
+    machine     TEXT,                   -- JSON as of the sweep's last invocation: cpu; cores;
+                                        --   blas (OpenBLAS's build); blas_core (its kernel
+                                        --   family); jobs; threads_per_job (0: cores / jobs)
+                                        --   (no commas in this comment: SQLite's DROP COLUMN
+                                        --   of the next column in the upgrade tests misreads them)
+    plugins     TEXT                    -- JSON list of the optimizer plugins its runs use, as of
+                                        --   its last invocation: [{"optimizer", "path" (absolute),
+                                        --   "sha256" (of the shared object)}]; NULL: none
 );
 
 CREATE TABLE runs (

@@ -210,7 +210,7 @@ Test(merge, refuses_foreign_files_and_other_versions_output_unchanged)
     cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_assert_eq(sqlite3_open(old, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA application_id = 1330664514; PRAGMA user_version = 7",
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA application_id = 1330664514; PRAGMA user_version = 8",
                               NULL, NULL, NULL),
                  SQLITE_OK);
     sqlite3_close(db);
@@ -219,7 +219,7 @@ Test(merge, refuses_foreign_files_and_other_versions_output_unchanged)
     cr_expect_neq(merge(out, with_foreign, 2, &c, err, sizeof err), 0);
     cr_expect(strstr(err, foreign) && strstr(err, "not an optbench one"), "%s", err);
     cr_expect_neq(merge(out, with_old, 2, &c, err, sizeof err), 0);
-    cr_expect(strstr(err, old) && strstr(err, "schema version 7"), "%s", err);
+    cr_expect(strstr(err, old) && strstr(err, "schema version 8"), "%s", err);
     cr_expect_neq(merge(out, itself, 2, &c, err, sizeof err), 0);
     cr_expect(strstr(err, "the output database itself") != NULL, "%s", err);
     char *after = slurp(out, &len_after);
@@ -266,8 +266,9 @@ Test(merge, a_shard_of_an_older_schema_version_leaves_the_newer_columns_null)
     add_run(out, "s", "spec", 0.3, RUN_DONE, 1.0, 2);
     add_run(v2, "s", "spec", 0.1, RUN_DONE, 2.0, 3);
     add_run(v1, "s", "spec", 0.2, RUN_DONE, 3.0, 4);
-    /* what versions 3 and 4 added, and for version 1 what version 2 added too */
+    /* what versions 3, 5 and 7 added, and for version 1 what version 2 added too */
     static const char downgrade[] =
+        "ALTER TABLE sweeps DROP COLUMN plugins; "
         "ALTER TABLE metrics DROP COLUMN grad_norm; ALTER TABLE metrics DROP COLUMN clipped_grad_norm; "
         "ALTER TABLE metrics DROP COLUMN update_norm; ALTER TABLE metrics DROP COLUMN param_norm; "
         "ALTER TABLE sweeps DROP COLUMN machine; ALTER TABLE runs DROP COLUMN threads; "

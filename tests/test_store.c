@@ -202,7 +202,11 @@ Test(store, creating_a_sweep_twice_gives_one_row)
 }
 
 /* The column that version 6 added, dropped again: a version-5 database. */
-#define DROP_VERSION_6 "ALTER TABLE runs DROP COLUMN group_state; "
+/* The column that version 7 added, dropped again: a version-6 database. */
+#define DROP_VERSION_7 "ALTER TABLE sweeps DROP COLUMN plugins; "
+
+/* The column that version 6 added (and 7's), dropped again: a version-5 database. */
+#define DROP_VERSION_6 DROP_VERSION_7 "ALTER TABLE runs DROP COLUMN group_state; "
 
 /* The columns that versions 5 and 6 added, dropped again: a version-4 database
  * (version 4's wider CHECK of runs.status is left: older files read the same). */
@@ -228,6 +232,34 @@ static void make_old(const char *drop)
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
     sqlite3_close(db);
+}
+
+Test(store, version_6_is_read_and_gains_plugins_when_written)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX], where[64], sha[SHA256_HEX_LEN + 1];
+    int64_t sweep;
+    const OptimizerDef mine = {.name = "mine"};
+    PluginInfo info = {.path = "/x/mine.so", .optimizer = &mine};
+    const PluginInfo *used[1] = {&info};
+    memset(info.sha256, 'a', SHA256_HEX_LEN);
+    make_old(DROP_VERSION_7 "PRAGMA user_version = 6");
+    cr_assert_eq(store_open_readonly(path, &db, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(store_sweep_plugin(db, "s1", "mine", where, sizeof where, sha), 0, "no plugins column: none");
+    store_close(db);
+    cr_expect_eq(scalar("PRAGMA user_version"), 6, "a read leaves it as it is");
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_set_sweep_plugins(db, sweep, used, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep_plugin(db, "s1", "mine", where, sizeof where, sha), 1);
+    cr_expect_str_eq(where, "/x/mine.so");
+    cr_expect_str_eq(sha, info.sha256);
+    cr_expect_eq(store_sweep_plugin(db, "s1", "other", where, sizeof where, sha), 0);
+    /* recording again replaces the list */
+    cr_assert_eq(store_set_sweep_plugins(db, sweep, used, 0, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(store_sweep_plugin(db, "s1", "mine", where, sizeof where, sha), 0);
+    store_close(db);
 }
 
 Test(store, version_4_is_read_and_upgraded_when_written)
@@ -372,7 +404,7 @@ Test(store, refuses_a_foreign_database_and_another_version)
     char err[ERRMSG_MAX];
     snprintf(path, sizeof path, "%s/other.db", dir);
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
     cr_expect(strstr(err, "not an optbench one") != NULL, "%s", err);
@@ -380,7 +412,7 @@ Test(store, refuses_a_foreign_database_and_another_version)
     cr_assert_eq(sqlite3_exec(db, "PRAGMA application_id = 1330664514", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
-    cr_expect(strstr(err, "schema version 7") != NULL, "%s", err);
+    cr_expect(strstr(err, "schema version 8") != NULL, "%s", err);
     cr_expect_eq(scalar("SELECT count(*) FROM sqlite_master"), 1, "nothing was added");
 }
 
@@ -388,6 +420,9 @@ Test(store, check_accepts_older_versions)
 {
     char err[ERRMSG_MAX];
     int seen = 0;
+    make_old(DROP_VERSION_7 "PRAGMA user_version = 6");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 6 lacks only what version 7 adds");
+    unlink(path);
     make_old(DROP_VERSION_6 "PRAGMA user_version = 5");
     cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 5 lacks only what version 6 adds");
     unlink(path);

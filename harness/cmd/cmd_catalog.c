@@ -64,14 +64,14 @@ int cmd_optimizers(int argc, char **argv)
         ParamSet defaults;
         optimizer_defaults(o, &defaults);
         if (o->origin)
-            printf("%s — %s\n  state: %s; a step streams %d state arrays of a tensor's size at the defaults\n",
+            printf("%s — %s\n  state: %s; state arrays of a tensor's size a step streams at the defaults: %d\n",
                    o->name, o->summary, o->state_doc, o->n_state(defaults.num));
         else {
             printf("%s — %s\n  state: %s", o->name, o->summary, o->state_doc);
             if (o->n_state) print_state_bytes(o, &defaults);
             printf("\n");
         }
-        if (o->origin) printf("  from: %s\n", o->origin);
+        if (o->origin) printf("  from: %s%s\n", o->origin, optimizer_has_cuda(o) ? " (with a CUDA step)" : "");
         print_params(o->hparams, o->n_hparams);
         printf("\n");
     }

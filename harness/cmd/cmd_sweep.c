@@ -25,7 +25,8 @@ static const char usage[] =
     "  --db PATH        result database (default " STORE_DEFAULT_PATH ")\n"
     "  --dry-run        print the expanded runs and write nothing\n"
     "  --force          resume even when the file differs from the one the sweep was\n"
-    "                   recorded from: record the new file, keep the old runs\n"
+    "                   recorded from, or a plugin from the build it recorded (its\n"
+    "                   SHA-256): record the new file and builds, keep the old runs\n"
     "  --quiet          no progress output\n"
     CLI_PLUGIN_HELP
     "  --json           print the closing summary (counts, best configuration per\n"
@@ -222,6 +223,41 @@ static int check_resume(sqlite3 *db, const SweepArgs *a, const SweepSpec *spec, 
     return rc;
 }
 
+/* The plugins whose optimizers the sweep's entries name, into used
+ * (OPT_MAX_ADDED room); their count. */
+static int used_plugins(const SweepSpec *spec, const PluginInfo **used)
+{
+    int n = 0;
+    for (int i = 0; i < plugin_count(); i++)
+        for (int e = 0; e < spec->n_optimizers; e++)
+            if (spec->optimizers[e].optimizer == plugin_at(i)->optimizer) {
+                used[n++] = plugin_at(i);
+                break;
+            }
+    return n;
+}
+
+/* Whether each plugin the sweep uses is the build recorded with it, if
+ * one is: EXIT_OK (or with --force), else EXIT_USAGE naming the optimizer
+ * and both builds, or EXIT_RUNTIME on a database error. */
+static int check_plugins(sqlite3 *db, const SweepArgs *a, const SweepSpec *spec, const PluginInfo *const *plugins,
+                         int n)
+{
+    char path[PLUGIN_PATH_MAX], sha[SHA256_HEX_LEN + 1];
+    for (int i = 0; i < n && !a->force; i++) {
+        const char *name = plugins[i]->optimizer->name;
+        const int recorded = store_sweep_plugin(db, spec->name, name, path, sizeof path, sha);
+        if (recorded < 0) return cli_fail(EXIT_RUNTIME, "%s: %s", a->db, sqlite3_errmsg(db));
+        if (recorded && strcmp(sha, plugins[i]->sha256))
+            return cli_fail(EXIT_USAGE,
+                            "%s: sweep '%s' in %s ran optimizer %s from plugin %s with SHA-256 %s, but plugin %s "
+                            "has SHA-256 %s: another build; nothing written. Give the sweep a new name, or "
+                            "--force to record this build and run the sweep's unfinished configurations with it",
+                            a->file, spec->name, a->db, name, path, sha, plugins[i]->path, plugins[i]->sha256);
+    }
+    return EXIT_OK;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     SweepArgs a;
@@ -262,7 +298,11 @@ int cmd_sweep(int argc, char **argv)
         cli_fail(EXIT_USAGE, "%s", err);
         goto cleanup;
     }
-    if ((rc = check_resume(db, &a, spec, &changed)) != EXIT_OK) goto cleanup;
+    const PluginInfo *plugins[OPT_MAX_ADDED];
+    const int n_plugins = used_plugins(spec, plugins);
+    if ((rc = check_plugins(db, &a, spec, plugins, n_plugins)) != EXIT_OK ||
+        (rc = check_resume(db, &a, spec, &changed)) != EXIT_OK)
+        goto cleanup;
     host_cpu_name(cpu, sizeof cpu);
     host_machine_json(machine, sizeof machine, (int)a.jobs, spec->base.threads);
     ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet, .prune = spec->prune,
@@ -270,6 +310,7 @@ int cmd_sweep(int argc, char **argv)
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         store_sweep_machine(db, sweep_id, machine, err, sizeof err) ||
+        store_set_sweep_plugins(db, sweep_id, plugins, n_plugins, err, sizeof err) ||
         (changed && store_set_sweep_spec(db, sweep_id, spec->text, err, sizeof err)) ||
         execute_runs(db, sweep_id, runs, kept, &opt, &counts, err, sizeof err)) {
         cli_fail(EXIT_RUNTIME, "%s: %s", a.db, err);

@@ -327,6 +327,7 @@ static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
     [4] = "ALTER TABLE metrics ADD COLUMN grad_norm REAL; ALTER TABLE metrics ADD COLUMN clipped_grad_norm REAL; "
           "ALTER TABLE metrics ADD COLUMN update_norm REAL; ALTER TABLE metrics ADD COLUMN param_norm REAL",
     [5] = "ALTER TABLE runs ADD COLUMN group_state TEXT",
+    [6] = "ALTER TABLE sweeps ADD COLUMN plugins TEXT",
 };
 
 /* Tells every connection that sqlite_master was rewritten (the last step

@@ -18,8 +18,9 @@
 
 #include "harness/run/config.h"
 #include "harness/run/record.h"
+#include "optimizers/plugin.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added, status pruned) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
@@ -110,6 +111,17 @@ int store_sweep_spec(sqlite3 *db, const char *name, char **spec);
 
 /* Replaces a sweep's stored spec (a resume with --force). 0 or -1. */
 int store_set_sweep_spec(sqlite3 *db, int64_t sweep_id, const char *spec, char *err, size_t errlen);
+
+/* Records plugins[0..n), the plugins whose optimizers the sweep's runs use,
+ * in sweeps.plugins (replacing what was there; NULL when n is 0). 0 or -1. */
+int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *const *plugins, int n, char *err,
+                            size_t errlen);
+
+/* The build of the plugin that optimizer `optimizer` of sweep `name` was
+ * recorded from: 1 with its path (pathlen bytes) and digest, 0 when none is
+ * recorded (nor in a database older than sweeps.plugins), -1 on an error. */
+int store_sweep_plugin(sqlite3 *db, const char *name, const char *optimizer, char *path, size_t pathlen,
+                       char sha256[SHA256_HEX_LEN + 1]);
 
 /* Removes sweep `name` with its runs and metrics in one transaction; the
  * runs removed in *n_runs. 0, 1 when there is no such sweep, -1. */

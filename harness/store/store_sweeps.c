@@ -46,6 +46,61 @@ static int exec_with_id(sqlite3 *db, const char *sql, int64_t id)
     return rc;
 }
 
+int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *const *plugins, int n, char *err,
+                            size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (store_begin(db, err, errlen)) return -1;
+    int rc = exec_with_id(db, "UPDATE sweeps SET plugins = NULL WHERE id = ?1", sweep_id);
+    if (rc == SQLITE_DONE)
+        rc = sqlite3_prepare_v2(db,
+                                "UPDATE sweeps SET plugins = json_insert(coalesce(plugins, '[]'), '$[#]', "
+                                "json_object('optimizer', ?2, 'path', ?3, 'sha256', ?4)) WHERE id = ?1",
+                                -1, &st, NULL) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+    for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
+        rc = sqlite3_bind_int64(st, 1, sweep_id);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, plugins[i]->optimizer->name, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, plugins[i]->path, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, plugins[i]->sha256, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "recording the sweep's plugins: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) store_rollback(db);
+    else if (store_commit(db, err, errlen)) return -1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_sweep_plugin(sqlite3 *db, const char *name, const char *optimizer, char *path, size_t pathlen,
+                       char sha256[SHA256_HEX_LEN + 1])
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    /* a database before sweeps.plugins fails to prepare: nothing recorded */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT json_extract(p.value, '$.path'), json_extract(p.value, '$.sha256') "
+                           "FROM sweeps s, json_each(s.plugins) p "
+                           "WHERE s.name = ?1 AND json_extract(p.value, '$.optimizer') = ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return 0;
+    }
+    int rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, optimizer, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(st, 0), *h = (const char *)sqlite3_column_text(st, 1);
+        snprintf(path, pathlen, "%s", p ? p : "");
+        snprintf(sha256, SHA256_HEX_LEN + 1, "%s", h ? h : "");
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = -1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 int store_remove_sweep(sqlite3 *db, const char *name, long *n_runs, char *err, size_t errlen)
 {
     int64_t id;

@@ -196,7 +196,9 @@ static void lost_summary(const RunConfig *cfg, const Worker *w, RunStatus status
     sum->steps_done = w->n_rows ? w->rows[w->n_rows - 1].step : 0;
     sum->peak_rss = ru->ru_maxrss * 1024L;
     sum->wall_seconds = now_seconds() - w->started;
-    snprintf(sum->error, sizeof sum->error, "%s (after step %ld)", why, sum->steps_done);
+    /* an optimizer from a plugin is named with it: the likeliest culprit */
+    snprintf(sum->error, sizeof sum->error, "%s (after step %ld%s%s)", why, sum->steps_done,
+             cfg->optimizer->origin ? "; optimizer from " : "", cfg->optimizer->origin ? cfg->optimizer->origin : "");
 }
 
 static void describe_exit(int status, char *buf, size_t len)

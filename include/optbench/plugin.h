@@ -48,7 +48,11 @@
 ** forked worker processes: a step that crashes fails that run ("failed",
 ** with the signal), one that hangs past the sweep's timeout_s fails it as
 ** "timeout", and one that writes NaN or infinity into the parameters ends
-** it as "diverged". The sweep and its database go on.
+** it as "diverged". The sweep and its database go on. `optbench verify`,
+** `golden` and `bench` call the step in their own process (they check or
+** time it and write no database): there a crash ends the command. The
+** entry function and check also run in the command's own process, when the
+** plugin is loaded and when a configuration is read.
 **
 ** COMPATIBILITY
 **

@@ -75,6 +75,28 @@ YAML
 same=$(sqlite3 "$tmp/s.db" "select abs(a.final_loss - b.final_loss) < 1e-5 * (1 + abs(b.final_loss)) from runs a, runs b
     where a.optimizer = 'indep_adamw' and b.optimizer = 'adamw' and a.hyperparameters like '%\"lr\":0.01%'")
 [ "$same" = 1 ] || fail "indep_adamw and adamw end at different losses"
+# the sweep records the plugin's path and SHA-256; a resume with another build is refused unless --force
+sha=$(sha256sum "$tmp/dest/indep_adamw.so" | cut -d' ' -f1)
+recorded=$(sqlite3 "$tmp/s.db" "select json_extract(plugins, '\$[0].optimizer') || ' ' || json_extract(plugins, '\$[0].path')
+    || ' ' || json_extract(plugins, '\$[0].sha256') || ' ' || json_array_length(plugins) from sweeps where name = 'plugin-sweep'")
+[ "$recorded" = "indep_adamw $tmp/dest/indep_adamw.so $sha 1" ] || fail "the sweep recorded '$recorded'"
+"$OPTBENCH" sweep "$tmp/dest/sweep.yaml" --db "$tmp/s.db" --quiet >/dev/null 2>"$tmp/err" || fail "resume: $(cat "$tmp/err")"
+cc -O1 -shared -fPIC -I"$inc" tests/plugins/indep_adamw.c -o "$tmp/dest/indep_adamw.so" -lm
+sha1=$(sha256sum "$tmp/dest/indep_adamw.so" | cut -d' ' -f1)
+[ "$sha1" != "$sha" ] || fail "the -O1 build is the same file"
+sqlite3 "$tmp/s.db" "update runs set status = 'failed' where optimizer = 'indep_adamw' and hyperparameters like '%0.03%'"
+code=0
+"$OPTBENCH" sweep "$tmp/dest/sweep.yaml" --db "$tmp/s.db" --quiet >/dev/null 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] || fail "a resume with another build: exit $code, expected 2"
+grep -q "ran optimizer indep_adamw from plugin $tmp/dest/indep_adamw.so with SHA-256 $sha, but .* has SHA-256 $sha1: another build; nothing written" \
+    "$tmp/err" || fail "a resume with another build: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/s.db" "select count(*) from runs where status = 'failed'")" = 1 ] || fail "the refused resume ran"
+"$OPTBENCH" sweep "$tmp/dest/sweep.yaml" --db "$tmp/s.db" --quiet --force >/dev/null 2>"$tmp/err" ||
+    fail "a resume with --force: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/s.db" "select count(*) from runs where status = 'done'")" = 3 ] || fail "--force did not finish the sweep"
+[ "$(sqlite3 "$tmp/s.db" "select json_extract(plugins, '\$[0].sha256') from sweeps")" = "$sha1" ] ||
+    fail "--force did not record the new build"
+
 # slurm: the script's sweep loads the file's plugin by absolute path
 (cd "$tmp/dest" && "$OPTBENCH" slurm sweep.yaml --array 2 --out-dir out >job.sbatch) || fail "slurm"
 grep -q "sweep --plugin '$tmp/dest/indep_adamw.so' '$tmp/dest/sweep.yaml'" "$tmp/dest/job.sbatch" ||
@@ -128,10 +150,21 @@ code=0
 [ "$code" -eq 3 ] || fail "a sweep with failed runs: exit $code, expected 3"
 status() { sqlite3 "$tmp/f.db" "select status || ': ' || coalesce(error, '') from runs where hyperparameters like '%\"fault\":$1,%'"; }
 case $(status 0) in "done: ") ;; *) fail "fault 0: $(status 0)" ;; esac
-case $(status 1) in "failed: worker killed by signal 11 (Segmentation fault)"*) ;; *) fail "fault 1: $(status 1)" ;; esac
+case $(status 1) in "failed: worker killed by signal 11 (Segmentation fault) (after step "*"; optimizer from plugin $tmp/faulty.so)") ;; *) fail "fault 1: $(status 1)" ;; esac
 case $(status 2) in "timeout: exceeded timeout_s = 2"*) ;; *) fail "fault 2: $(status 2)" ;; esac
 case $(status 3) in "diverged: loss nan at step 4"*) ;; *) fail "fault 3: $(status 3)" ;; esac
 "$OPTBENCH" check "$tmp/f.db" >/dev/null || fail "the database is not intact after the failed runs"
+
+# a CUDA build's test plugin with a CUDA step (tests/plugins/cuda_lion.cu): listed with it, and its
+# CPU step matches the built-in lion's golden vectors (its CUDA step: tests/e2e/plugins_cuda.sh)
+cuda_lion=${OPTBENCH_TEST_PLUGINS:-build/tests/plugins}/cuda_lion.so
+if "$OPTBENCH" --version | grep -q "with CUDA"; then
+    [ -f "$cuda_lion" ] || fail "$cuda_lion is missing in a CUDA build"
+    "$OPTBENCH" optimizers --plugin "$cuda_lion" | grep -q "^  from: plugin .*cuda_lion.so (with a CUDA step)$" ||
+        fail "cuda_lion is not listed with its CUDA step"
+    "$OPTBENCH" verify --plugin "$cuda_lion" --optimizer cuda_lion tests/golden/lion_1.txt tests/golden/lion_2.txt \
+        tests/golden/lion_groups_1.txt >"$tmp/verify" || fail "cuda_lion on the CPU: $(cat "$tmp/verify")"
+fi
 
 # the example plugins against their golden vectors (tests/plugins/gen_golden.py)
 for p in cautious_lion ademamix; do [ -f "$plugins/$p.so" ] || fail "$plugins/$p.so is missing: run make plugins"; done
