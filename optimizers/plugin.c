@@ -27,7 +27,7 @@ typedef struct {
     const optbench_optimizer *desc;          /* what its entry function returned */
     void *handle;                            /* dlopen's handle */
     OptimizerDef def;                        /* the registry's entry */
-    ParamDef hparams[OPTBENCH_MAX_HPARAMS];  /* its hyperparameter table */
+    ParamDef hparams[OPTBENCH_MAX_HPARAMS + 1]; /* its hyperparameter table, then optbench's `state` key */
     char origin[PLUGIN_PATH_MAX + 8];        /* "plugin PATH" */
 } Slot;
 
@@ -94,7 +94,7 @@ static void slot_step(const Slot *s, const OptGroup *grp, OptTensor *tensors, in
         t[i].grad = tensors[i].g;
         t[i].state = tensors[i].state;
     }
-    const optbench_group g = {.hp = grp->hp, .n_hp = s->def.n_hparams, .lr = grp->lr, .step = step,
+    const optbench_group g = {.hp = grp->hp, .n_hp = s->desc->n_hparams, .lr = grp->lr, .step = step,
                               .role = t[0].role, .scratch = grp->scratch};
     s->desc->step(&g, t, n);
 }
@@ -111,7 +111,7 @@ static int slot_step_cuda(const Slot *s, const OptGroup *grp, OptTensor *tensors
         t[i].grad = tensors[i].g;
         t[i].state = tensors[i].state;
     }
-    const optbench_group g = {.hp = grp->hp, .n_hp = s->def.n_hparams, .lr = grp->lr, .step = step,
+    const optbench_group g = {.hp = grp->hp, .n_hp = s->desc->n_hparams, .lr = grp->lr, .step = step,
                               .role = t[0].role, .scratch = grp->scratch};
     return device_cuda_ok(s->desc->step_cuda(&g, t, n), s->origin, __FILE__, __LINE__) ? 0 : -1;
 }
@@ -180,9 +180,9 @@ static int convert_hparam(const optbench_hparam *h, int i, ParamDef *out, char *
     const unsigned known = OPTBENCH_HP_LOG | OPTBENCH_HP_LO_OPEN | OPTBENCH_HP_HI_OPEN | OPTBENCH_HP_INT |
                            OPTBENCH_HP_BOOL;
     const char *name = h->name ? h->name : "(null)";
-    if (!valid_name(h->name) || !strcmp(h->name, "lr_scale") || strchr(h->name, '.')) {
+    if (!valid_name(h->name) || !strcmp(h->name, "lr_scale") || !strcmp(h->name, "state")) {
         snprintf(err, errlen, "hparams[%d]: '%s' is not a hyperparameter name (a lower-case letter, then letters, "
-                 "digits and '_', at most %d; not lr_scale)", i, name, NAME_MAX_LEN);
+                 "digits and '_', at most %d; not lr_scale or state, which optbench adds)", i, name, NAME_MAX_LEN);
         return -1;
     }
     if (!h->help) {
@@ -267,6 +267,8 @@ static int adapt(Slot *s, const optbench_optimizer *d, const SlotFunctions *fns,
             snprintf(err, errlen, "%s: reserved[%d] is not NULL", d->name, i);
             return -1;
         }
+    /* the state precision key of every optimizer: fp32 only, as ABI version 1 knows no other */
+    s->hparams[d->n_hparams] = (ParamDef)OPT_STATE_FP32_PARAM;
     memcpy(s->origin, "plugin ", 7);
     memcpy(s->origin + 7, s->info.path, strlen(s->info.path) + 1);
     s->desc = d;
@@ -274,7 +276,7 @@ static int adapt(Slot *s, const optbench_optimizer *d, const SlotFunctions *fns,
         .name = d->name,
         .summary = d->summary,
         .hparams = s->hparams,
-        .n_hparams = d->n_hparams,
+        .n_hparams = d->n_hparams + 1,
         .state_doc = "the plugin's state_floats per tensor",
         .flops_per_param = d->flops_per_param,
         .check = d->check ? fns->check : NULL,

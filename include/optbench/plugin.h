@@ -137,7 +137,8 @@ typedef struct optbench_group {
 ** file. The default must lie in the range.
 */
 typedef struct optbench_hparam {
-    const char *name;  /* lower-case letters, digits and '_', starting with a letter; at most 31 */
+    const char *name;  /* lower-case letters, digits and '_', starting with a letter; at most 31;
+                          not lr_scale or state (optbench's own keys) */
     double def;        /* default */
     double lo;         /* smallest allowed value */
     double hi;         /* largest allowed value */
@@ -146,7 +147,9 @@ typedef struct optbench_hparam {
 } optbench_hparam;
 
 /* Precisions of optimizer state a step may be asked to keep; a bit set in
-** state_precisions. ABI version 1 runs every plugin with fp32 state. */
+** state_precisions. ABI version 1 runs every plugin with fp32 state: the
+** plugin's table gains optbench's `state` key (as every optimizer's), and a
+** spec such as `my_opt,state=bf16` is refused naming fp32. */
 #define OPTBENCH_STATE_FP32 1u
 
 /*

@@ -122,6 +122,12 @@ refuse BAD_NO_ENTRY "no entry symbol optbench_plugin()"
 refuse BAD_NO_STEP "step is NULL"
 refuse BAD_FIRST_KEY "the first hyperparameter must be lr"
 refuse BAD_DEFAULT "default 2 is not a number in \[0, 1\]"
+refuse BAD_STATE_KEY "'state' is not a hyperparameter name"
+# a plugin's state stays float32 (ABI version 1): another precision is refused naming fp32
+code=0
+"$OPTBENCH" run --plugin "$tmp/fine.so" --problem logreg --optimizer fine,state=bf16 --db "$tmp/none.db" 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] && grep -q "fine: state = 'bf16': not a valid value, allowed fp32" "$tmp/err" ||
+    fail "state=bf16 for a plugin: exit $code, $(cat "$tmp/err")"
 code=0
 "$OPTBENCH" run --plugin "$tmp/missing.so" --problem logreg --optimizer adamw --db "$tmp/none.db" 2>"$tmp/err" || code=$?
 [ "$code" -eq 2 ] && grep -q "plugin $tmp/missing.so: cannot be found" "$tmp/err" || fail "a missing plugin: $(cat "$tmp/err")"

@@ -8,6 +8,9 @@ static const optbench_hparam hparams[] = {
 #ifdef BAD_FIRST_KEY
     {"beta", 0.9, 0, 1, 0, "the first key is not lr"},
 #endif
+#ifdef BAD_STATE_KEY
+    {"state", 0, 0, 1, 0, "optbench's own key"},
+#endif
 #ifdef BAD_DEFAULT
     {"lr", 2, 0, 1, 0, "a default above its range"},
 #endif
