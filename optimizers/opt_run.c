@@ -107,7 +107,18 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
         }
     }
     if (r->flat) r->state_size = (size_t)opt->n_state(r->hp[r->flat_group]) * slot_stride(r->flat_prec, n);
-    for (int sign = 0; sign < 2; sign++) r->zero_code[sign] = (unsigned char)state_int8_map(sign, r->code[sign]);
+    int int8 = 0;
+    for (int k = 0; k < n_views; k++) int8 |= r->prec[k] == STATE_INT8;
+    if (int8 && !(r->buckets = malloc(4 * STATE_BUCKETS))) {
+        snprintf(err, errlen, "out of memory");
+        opt_run_free(r);
+        return -1;
+    }
+    for (int sign = 0; sign < 2; sign++) {
+        r->zero_code[sign] = (unsigned char)state_int8_map(sign, r->code[sign]);
+        if (int8) state_int8_buckets(r->code[sign], r->buckets + 2 * sign * STATE_BUCKETS,
+                                     r->buckets + (2 * sign + 1) * STATE_BUCKETS);
+    }
     opt_run_seed(r, 0);
     return 0;
 }
@@ -179,13 +190,15 @@ static void narrow(const OptRun *r, const Span *sp, int s, size_t a, size_t len,
         break;
     case STATE_INT8: {
         const int sign = !(r->opt->unsigned_slots >> s & 1);
+        const unsigned char *first = r->buckets + 2 * sign * STATE_BUCKETS, *last = first + STATE_BUCKETS;
         float *absmax = slot_absmax(sp, s);
         for (size_t b = 0; b < len; b += STATE_BLOCK) {
             const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
             float m = 0;
             for (size_t i = b; i < end; i++) m = fabsf(in[i]) > m ? fabsf(in[i]) : m;
             absmax[(a + b) / STATE_BLOCK] = m;
-            for (size_t i = b; i < end; i++) d[a + i] = int8_store(r->code[sign], r->zero_code[sign], in[i], m);
+            for (size_t i = b; i < end; i++)
+                d[a + i] = int8_store(r->code[sign], first, last, r->zero_code[sign], in[i], m);
         }
         break;
     }
@@ -376,6 +389,7 @@ void opt_run_free(OptRun *r)
     free(r->order);
     free(r->state_at);
     free(r->prec);
+    free(r->buckets);
     free(r->tensors);
     mem_free(r->state);
     mem_free(r->scratch);

@@ -31,6 +31,27 @@ int state_int8_map(int is_signed, float *code)
     return 0;
 }
 
+/* The last index of the sorted map code whose code is <= x; 0 when none is
+ * (and for NaN): int8_nearest's starting point. */
+static int last_at_most(const float *code, float x)
+{
+    int lo = 0;
+    for (int i = 1; i < STATE_CODES; i++)
+        if (code[i] <= x) lo = i;
+    return lo;
+}
+
+void state_int8_buckets(const float *code, unsigned char *first, unsigned char *last)
+{
+    for (int b = 0; b < STATE_BUCKETS; b++) {
+        const uint32_t bits = (uint32_t)(b >> 12) << 31 | (uint32_t)(b & 4095) << STATE_BUCKET_SHIFT;
+        const float a = state_float_of(bits), z = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
+        const float lo = a < z ? a : z, hi = a < z ? z : a; /* a negative bucket runs downwards */
+        first[b] = (unsigned char)last_at_most(code, lo);
+        last[b] = (unsigned char)last_at_most(code, hi);
+    }
+}
+
 size_t state_blocks(size_t n) { return (n + STATE_BLOCK - 1) / STATE_BLOCK; }
 
 size_t state_slot_bytes(StatePrecision q, size_t n)

@@ -28,6 +28,11 @@
  * Computed in double, rounded to float32. */
 int state_int8_map(int is_signed, float *code);
 
+/* The buckets of the sorted map code for int8_nearest_bucketed: for each
+ * of STATE_BUCKETS ranges of float bits, the last code <= its smallest and
+ * its largest float (0 when none is), into first and last. */
+void state_int8_buckets(const float *code, unsigned char *first, unsigned char *last);
+
 /* Int8 blocks of a slot of n values. */
 size_t state_blocks(size_t n);
 

@@ -129,14 +129,45 @@ STATE_FN int int8_nearest(const float *code, float x)
     return lo;
 }
 
+/* The buckets of int8_nearest_bucketed: the float32 bit patterns of x in
+ * [-1, 1] cut into STATE_BUCKETS ranges by their sign, exponent and upper 4
+ * mantissa bits (bits >> STATE_BUCKET_SHIFT, the sign folded to bit 12). */
+#define STATE_BUCKET_SHIFT 19
+#define STATE_BUCKETS 8192
+
+/* The bucket of x: its magnitude's bits >> STATE_BUCKET_SHIFT, the sign
+ * as bit 12. */
+STATE_FN int state_bucket(float x)
+{
+    const uint32_t u = state_bits_of(x);
+    return (int)(((u & 0x7fffffffu) >> STATE_BUCKET_SHIFT) | (u >> 31) << 12);
+}
+
+/* int8_nearest with the search narrowed to x's bucket: first[k] and
+ * last[k] are the last codes <= the smallest and the largest float of
+ * bucket k (0 when none is; state_int8_buckets), so the last code <= x lies
+ * between them: the same index as int8_nearest for every x, in a step or
+ * two instead of eight. */
+STATE_FN int int8_nearest_bucketed(const float *code, const unsigned char *first, const unsigned char *last, float x)
+{
+    const int b = state_bucket(x);
+    int lo = first[b];
+    while (lo < last[b] && code[lo + 1] <= x) lo++;
+    if (lo + 1 < STATE_CODES && code[lo + 1] - x < x - code[lo]) lo++;
+    return lo;
+}
+
 /* The stored byte q of a block with this absmax, as float32. */
 STATE_FN float int8_widen(const float *code, uint8_t q, float absmax) { return code[q] * absmax; }
 
 /* The byte that stores x in a block of this absmax (absmax 0: the zero
- * code, every value of the block being 0). */
-STATE_FN uint8_t int8_store(const float *code, uint8_t zero, float x, float absmax)
+ * code, every value of the block being 0); first and last: the map's
+ * buckets, or NULL for the plain search (the device's). */
+STATE_FN uint8_t int8_store(const float *code, const unsigned char *first, const unsigned char *last, uint8_t zero,
+                            float x, float absmax)
 {
-    return absmax > 0 ? (uint8_t)int8_nearest(code, x / absmax) : zero;
+    if (!(absmax > 0)) return zero;
+    return (uint8_t)(first ? int8_nearest_bucketed(code, first, last, x / absmax) : int8_nearest(code, x / absmax));
 }
 
 #endif

@@ -126,6 +126,43 @@ Test(precision, int8_maps_are_sorted_and_nearest_is_exact)
     }
 }
 
+/* The CPU's bucketed search finds int8_nearest's code for every float: the
+ * ends of every bucket, every code, the midpoints between neighbours (ties)
+ * and the floats beside them, and random values in [-1.1, 1.1]. */
+Test(precision, bucketed_search_equals_the_plain_one)
+{
+    static unsigned char first[STATE_BUCKETS], last[STATE_BUCKETS];
+    float code[STATE_CODES];
+    for (int sign = 0; sign < 2; sign++) {
+        state_int8_map(sign, code);
+        state_int8_buckets(code, first, last);
+        float probe[4 * STATE_BUCKETS + 4 * STATE_CODES];
+        int n = 0;
+        for (uint32_t b = 0; b < STATE_BUCKETS; b++) {
+            const uint32_t bits = (b >> 12) << 31 | (b & 4095) << STATE_BUCKET_SHIFT;
+            probe[n++] = state_float_of(bits);
+            probe[n++] = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
+        }
+        for (int j = 0; j < STATE_CODES; j++) {
+            probe[n++] = code[j];
+            if (j + 1 < STATE_CODES) {
+                const float mid = code[j] + (code[j + 1] - code[j]) / 2;
+                probe[n++] = mid;
+                probe[n++] = nextafterf(mid, 2);
+                probe[n++] = nextafterf(mid, -2);
+            }
+        }
+        for (int k = 0; k < n; k++)
+            cr_assert_eq(int8_nearest_bucketed(code, first, last, probe[k]), int8_nearest(code, probe[k]), "map %d, %.9g",
+                         sign, probe[k]);
+        srand(9);
+        for (int k = 0; k < 200000; k++) {
+            const float x = (float)rand() / RAND_MAX * 2.2f - 1.1f;
+            cr_assert_eq(int8_nearest_bucketed(code, first, last, x), int8_nearest(code, x), "map %d, %.9g", sign, x);
+        }
+    }
+}
+
 /* bf16_sr draws from (seed, step, element): the same seed repeats a run bit
  * for bit, another seed rounds otherwise. */
 Test(precision, bf16_sr_runs_repeat_for_a_seed)
