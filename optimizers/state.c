@@ -35,16 +35,17 @@ int state_int8_map(int is_signed, float *code)
  * (and for NaN): int8_nearest's starting point. */
 static int last_at_most(const float *code, float x)
 {
-    int lo = 0;
-    for (int i = 1; i < STATE_CODES; i++)
-        if (code[i] <= x) lo = i;
+    int lo = 0; /* a binary search: code is sorted */
+    for (int step = STATE_CODES / 2; step; step >>= 1)
+        if (code[lo + step] <= x) lo += step;
     return lo;
 }
 
 void state_int8_buckets(const float *code, unsigned char *first, unsigned char *last)
 {
     for (int b = 0; b < STATE_BUCKETS; b++) {
-        const uint32_t bits = (uint32_t)(b >> 12) << 31 | (uint32_t)(b & 4095) << STATE_BUCKET_SHIFT;
+        const uint32_t bits = (uint32_t)(b >> STATE_BUCKET_SIGN) << 31 |
+                              (uint32_t)(b & ((1 << STATE_BUCKET_SIGN) - 1)) << STATE_BUCKET_SHIFT;
         const float a = state_float_of(bits), z = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
         const float lo = a < z ? a : z, hi = a < z ? z : a; /* a negative bucket runs downwards */
         first[b] = (unsigned char)last_at_most(code, lo);

@@ -130,17 +130,21 @@ STATE_FN int int8_nearest(const float *code, float x)
 }
 
 /* The buckets of int8_nearest_bucketed: the float32 bit patterns of x in
- * [-1, 1] cut into STATE_BUCKETS ranges by their sign, exponent and upper 4
- * mantissa bits (bits >> STATE_BUCKET_SHIFT, the sign folded to bit 12). */
-#define STATE_BUCKET_SHIFT 19
-#define STATE_BUCKETS 8192
+ * [-1, 1] cut into STATE_BUCKETS ranges by their sign, exponent and upper 7
+ * mantissa bits (bits >> STATE_BUCKET_SHIFT, the sign folded to bit
+ * STATE_BUCKET_SIGN). Buckets this fine hold at most one or two codes of a
+ * dynamic map, so the walk in a bucket rarely takes a step; the two maps'
+ * tables (4 * STATE_BUCKETS bytes) stay in a core's L2 cache. */
+#define STATE_BUCKET_SHIFT 16
+#define STATE_BUCKET_SIGN (31 - STATE_BUCKET_SHIFT)
+#define STATE_BUCKETS (2 << STATE_BUCKET_SIGN)
 
 /* The bucket of x: its magnitude's bits >> STATE_BUCKET_SHIFT, the sign
- * as bit 12. */
+ * as bit STATE_BUCKET_SIGN. */
 STATE_FN int state_bucket(float x)
 {
     const uint32_t u = state_bits_of(x);
-    return (int)(((u & 0x7fffffffu) >> STATE_BUCKET_SHIFT) | (u >> 31) << 12);
+    return (int)(((u & 0x7fffffffu) >> STATE_BUCKET_SHIFT) | (u >> 31) << STATE_BUCKET_SIGN);
 }
 
 /* int8_nearest with the search narrowed to x's bucket: first[k] and

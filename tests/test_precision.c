@@ -136,10 +136,10 @@ Test(precision, bucketed_search_equals_the_plain_one)
     for (int sign = 0; sign < 2; sign++) {
         state_int8_map(sign, code);
         state_int8_buckets(code, first, last);
-        float probe[4 * STATE_BUCKETS + 4 * STATE_CODES];
+        static float probe[2 * STATE_BUCKETS + 4 * STATE_CODES];
         int n = 0;
         for (uint32_t b = 0; b < STATE_BUCKETS; b++) {
-            const uint32_t bits = (b >> 12) << 31 | (b & 4095) << STATE_BUCKET_SHIFT;
+            const uint32_t bits = (b >> STATE_BUCKET_SIGN) << 31 | (b & ((1u << STATE_BUCKET_SIGN) - 1)) << STATE_BUCKET_SHIFT;
             probe[n++] = state_float_of(bits);
             probe[n++] = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
         }
