@@ -134,7 +134,7 @@ UPDATE_FN float adamax_update(const AdamaxCoef *c, float p, float g, float *m, f
     const float d = g + c->wd * p; /* branch-free: wd 0 gives d = g for finite p */
     const float mi = *m * c->b1 + c->one_m_b1 * d;
     const float decayed = *u * c->b2, fresh = fabsf(d) + c->eps;
-    const float ui = (decayed != decayed) | (decayed > fresh) ? decayed : fresh; /* NaN wins */
+    const float ui = ((decayed != decayed) | (decayed > fresh)) ? decayed : fresh; /* NaN wins */
     *m = mi;
     *u = ui;
     return p + c->neg_clr * mi / ui;
