@@ -47,4 +47,15 @@ ls rep2/p1_heat_______system__touch_X5____x_touch_X6_.gp >/dev/null || fail "hea
 grep -q "system" rep2/p1_lr.dat || fail "optimizer name missing from the data"
 [ "$(grep -c '^"' rep2/p1_lr.dat)" = 1 ] || fail "a name broke a data line: $(cat rep2/p1_lr.dat)"
 grep -h '^set title' rep2/*.gp | grep -q "system" || fail "edited name missing from the titles"
+
+# a run whose stored JSON does not parse (an old build wrote "lr":inf) is
+# left out, named on stderr, and the rest of the sweep is reported
+sqlite3 r.db "UPDATE runs SET hyperparameters = replace(hyperparameters, '\"lr\":0.01', '\"lr\":inf'),
+              config = replace(config, '\"lr\":0.01', '\"lr\":inf')
+              WHERE id = (SELECT min(r.id) FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = 'g')"
+bad=$(sqlite3 r.db "SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = 'g' AND NOT json_valid(r.config)")
+[ -n "$bad" ] || fail "the edit left every run's JSON valid"
+"$OPTBENCH" report --sweep g --db r.db --out rep3 >/dev/null 2>err.txt || fail "report with an unparsable run exited $?: $(cat err.txt)"
+grep -q "1 run of sweep 'g' left out: the stored JSON does not parse (run $bad)" err.txt || fail "unparsable run not named: $(cat err.txt)"
+[ -s rep3/report.html ] || fail "no report beside the unparsable run"
 echo ok
