@@ -85,17 +85,25 @@ static void slot_init(const Slot *s, const double *hp, const OptTensor *ot)
     s->desc->init(hp, &t);
 }
 
-static void slot_step(const Slot *s, const OptGroup *grp, OptTensor *tensors, int n, long step)
+/* One group's tensors and values as the ABI passes them to either step:
+ * fills t[0, n) and returns the group. */
+static optbench_group translate(const Slot *s, const OptGroup *grp, const OptTensor *tensors, int n, long step,
+                                optbench_tensor *t)
 {
-    optbench_tensor t[n]; /* one group's tensors: a few hundred at most */
     for (int i = 0; i < n; i++) {
         t[i] = describe(tensors[i].view);
         t[i].param = tensors[i].p;
         t[i].grad = tensors[i].g;
         t[i].state = tensors[i].state;
     }
-    const optbench_group g = {.hp = grp->hp, .n_hp = s->desc->n_hparams, .lr = grp->lr, .step = step,
-                              .role = t[0].role, .scratch = grp->scratch};
+    return (optbench_group){.hp = grp->hp, .n_hp = s->desc->n_hparams, .lr = grp->lr, .step = step,
+                            .role = t[0].role, .scratch = grp->scratch};
+}
+
+static void slot_step(const Slot *s, const OptGroup *grp, OptTensor *tensors, int n, long step)
+{
+    optbench_tensor t[n]; /* one group's tensors: a few hundred at most */
+    const optbench_group g = translate(s, grp, tensors, n, step, t);
     s->desc->step(&g, t, n);
 }
 
@@ -105,14 +113,7 @@ static void slot_step(const Slot *s, const OptGroup *grp, OptTensor *tensors, in
 static int slot_step_cuda(const Slot *s, const OptGroup *grp, OptTensor *tensors, int n, long step)
 {
     optbench_tensor t[n];
-    for (int i = 0; i < n; i++) {
-        t[i] = describe(tensors[i].view);
-        t[i].param = tensors[i].p;
-        t[i].grad = tensors[i].g;
-        t[i].state = tensors[i].state;
-    }
-    const optbench_group g = {.hp = grp->hp, .n_hp = s->desc->n_hparams, .lr = grp->lr, .step = step,
-                              .role = t[0].role, .scratch = grp->scratch};
+    const optbench_group g = translate(s, grp, tensors, n, step, t);
     return device_cuda_ok(s->desc->step_cuda(&g, t, n), s->origin, __FILE__, __LINE__) ? 0 : -1;
 }
 #define SLOT_CUDA_FUNCTION(k) \
