@@ -83,7 +83,12 @@ CU_SRC   :=
 TEST_SRC := $(wildcard tests/test_*.c)
 ifeq ($(USE_CUDA),1)
 CFLAGS   += -DOPTBENCH_CUDA=1 -I$(CUDA_HOME)/include
-LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+# The CUDA runtime is linked statically: it opens the driver (libcuda.so) at
+# its first call. cuBLAS is not linked: harness/core/cuda/cublas_load.c opens
+# it at its first use, from the run path set here (or LD_LIBRARY_PATH, or
+# ld.so's cache). So a command that does not use the GPU starts as fast as
+# the build without CUDA (BENCHMARKS.md, "Start-up of the CUDA build").
+LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
 LIB_SRC  += $(foreach d,$(LAYERS),$(wildcard $(d)/cuda/*.c))
 CU_SRC   := $(foreach d,$(LAYERS),$(wildcard $(d)/cuda/*.cu))
 else
@@ -188,10 +193,13 @@ $(BUILD)/plugins/%.so: examples/plugins/%.c include/optbench/plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
 # A test plugin with a CUDA step, in a CUDA build (tests/e2e/plugins*.sh).
+# It carries its own static CUDA runtime, as nvcc links by default, and needs
+# no libcudart.so on the machine; its kernels and optbench's share the
+# device's primary context and default stream (include/optbench/plugin.h).
 TEST_PLUGINS := $(if $(filter 1,$(USE_CUDA)),$(BUILD)/tests/plugins/cuda_lion.so)
 $(BUILD)/tests/plugins/%.so: tests/plugins/%.cu include/optbench/plugin.h
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false -shared --cudart shared -Xcompiler -fPIC,-Wall,-Wextra \
+	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) --fmad=false -shared --cudart static -Xcompiler -fPIC,-Wall,-Wextra \
 	  -Iinclude -o $@ $<
 
 test: $(BIN) $(TEST_BIN) $(PLUGINS) $(TEST_PLUGINS)
@@ -261,8 +269,8 @@ bench-cuda: $(BIN)
 
 # tools/device_bundle.sh fetches the libraries with apt-get download and dpkg -x.
 ifeq ($(USE_CUDA),1)
-device-check: $(BIN) $(TEST_BIN)
-	sh tools/device_bundle.sh $(BUILD)/device-check.tar.xz $(BIN) $(TEST_BIN)
+device-check: $(BIN) $(TEST_BIN) $(TEST_PLUGINS)
+	sh tools/device_bundle.sh $(BUILD)/device-check.tar.xz $(BIN) $(TEST_BIN) $(TEST_PLUGINS)
 	@echo "on the GPU machine, from the repository root: sh tools/device_check.sh $(BUILD)/device-check.tar.xz"
 else
 device-check:

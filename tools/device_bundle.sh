@@ -15,9 +15,13 @@
 # and fails when it is over 64 MiB (what the GPU machine is sent at most,
 # with the working tree). `make device-check` runs it.
 #
-# usage: sh tools/device_bundle.sh OUT.tar.xz OPTBENCH_BINARY TEST_PROGRAM...
+# A FILE.so among the test programs is a test plugin: it goes to plugins/
+# (OPTBENCH_TEST_PLUGINS there), unwrapped. cuBLAS is not linked but opened
+# on first use; tools/device_check.sh finds it on the GPU machine.
+#
+# usage: sh tools/device_bundle.sh OUT.tar.xz OPTBENCH_BINARY TEST_PROGRAM|PLUGIN.so...
 set -eu
-[ $# -ge 2 ] || { echo "usage: sh tools/device_bundle.sh OUT.tar.xz OPTBENCH_BINARY TEST_PROGRAM..." >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: sh tools/device_bundle.sh OUT.tar.xz OPTBENCH_BINARY TEST_PROGRAM|PLUGIN.so..." >&2; exit 2; }
 out=$1
 optbench=$2
 shift 2
@@ -27,7 +31,7 @@ stage=$top/device-bundle/optbench-device # what the archive holds
 root=$top/device-bundle/root             # the unpacked packages
 debs=$top/device-debs                    # downloaded packages, kept between runs
 rm -rf "$top/device-bundle"
-mkdir -p "$stage/bin" "$stage/libexec" "$stage/tests" "$stage/lib" "$root" "$debs"
+mkdir -p "$stage/bin" "$stage/libexec" "$stage/tests" "$stage/plugins" "$stage/lib" "$root" "$debs"
 
 # Downloads the installed version of Debian package $1 (or the candidate when
 # the mirror no longer has it) into $debs and unpacks it into $root.
@@ -73,13 +77,18 @@ wrap sqlite3 bin
 cp "$optbench" "$stage/libexec/optbench"
 wrap optbench bin
 for t in "$@"; do
-    cp "$t" "$stage/libexec/"
-    wrap "$(basename "$t")" tests
+    case $t in
+    *.so) cp "$t" "$stage/plugins/" ;;
+    *)
+        cp "$t" "$stage/libexec/"
+        wrap "$(basename "$t")" tests
+        ;;
+    esac
 done
 
 # Every library the programs load, less those of the C library, the
 # compiler's runtime and CUDA, which the GPU machine has.
-ldd "$stage"/libexec/* | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | sort -u |
+ldd "$stage"/libexec/* "$stage"/plugins/* | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | sort -u |
     grep -v -E '^(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s)\.so|^libcu(da|blas)' >"$top/device-bundle/libs"
 pkgs=$(while read -r soname path; do owner "$path"; done <"$top/device-bundle/libs" | sort -u)
 for p in $pkgs; do fetch "$p"; done
@@ -97,7 +106,8 @@ done <"$top/device-bundle/libs"
 tar -C "$top/device-bundle" -cJf "$out.tmp" optbench-device
 mv "$out.tmp" "$out"
 size=$(wc -c <"$out")
-echo "device bundle: $out, $((size / 1024)) KiB: optbench, $# test programs, sqlite3 and" \
+echo "device bundle: $out, $((size / 1024)) KiB: optbench, $(ls "$stage/tests" | wc -l) test programs," \
+    "$(ls "$stage/plugins" | wc -l) test plugins, sqlite3 and" \
     "$(ls "$stage/lib" | wc -l) libraries from $(echo $pkgs sqlite3)"
 rm -rf "$top/device-bundle"
 [ "$size" -le "$limit" ] || { echo "device_bundle: $out is over 64 MiB" >&2; exit 1; }

@@ -6,14 +6,15 @@
 #
 #     sh tools/device_check.sh [BUNDLE]      (default build/device-check.tar.xz)
 #
-# 1. unpacks the bundle into a temporary folder; finds cuBLAS and the CUDA
-#    runtime (the toolkit's lib64 or torch's wheels) where the bundled
-#    programs do not already;
+# 1. unpacks the bundle into a temporary folder; finds cuBLAS (the toolkit's
+#    lib64 or torch's wheels) where the bundled programs do not already: it
+#    is opened on first use, not linked (`optbench --loaded cublas` tries);
 # 2. `optbench verify --device cuda` (the golden vectors through the CUDA
 #    steps of every optimizer); without a usable GPU it stops here: "no CUDA
 #    device", exit 1;
-# 3. every test program and tests/e2e/cuda_gpu.sh through tests/run.sh; a
-#    failed or a skipped GPU test fails the check. test_cuda's log gives
+# 3. every test program, tests/e2e/cuda_gpu.sh, plugins_cuda.sh (the
+#    bundled test plugin's CUDA step) and cuda_startup.sh through
+#    tests/run.sh; a failed or a skipped GPU test fails the check. test_cuda's log gives
 #    each transformer layer's max relative error and, for every problem,
 #    the CPU/GPU agreement of 100-step loss curves (within 1e-3);
 # 4. bench/cuda_optim.py: every optimizer at 1e7 and 1e8 against the
@@ -44,9 +45,16 @@ tar -C "$tmp" -xJf "$bundle" || die "cannot unpack $bundle"
 b=$tmp/optbench-device
 export PATH="$b/bin:$PATH"
 
-# cuBLAS and the CUDA runtime: where the binaries' run path points
-# (/usr/local/cuda/lib64), else wherever the machine has them.
-missing=$(LD_LIBRARY_PATH="$b/lib" ldd "$b/libexec/optbench" | awk '/not found/ { print $1 }')
+# The libraries the programs need and the bundle lacks: those ldd does not
+# find, and cuBLAS, which optbench opens on first use (not linked, so ldd
+# does not list it) where its run path points (/usr/local/cuda/lib64), else
+# through LD_LIBRARY_PATH, which the wrappers extend by OPTBENCH_CUDA_LIBS.
+missing=$(LD_LIBRARY_PATH="$b/lib" ldd "$b"/libexec/* "$b"/plugins/* | awk '/not found/ { print $1 }' | sort -u)
+if ! "$b/bin/optbench" --loaded cublas >/dev/null 2>"$tmp/cublas"; then
+    cublas=$(sed -n 's/.*cannot load cuBLAS (\(libcublas[^)]*\)).*/\1/p' "$tmp/cublas")
+    [ -n "$cublas" ] || die "$(cat "$tmp/cublas")"
+    missing="$missing $cublas"
+fi
 if [ -n "$missing" ]; then
     dirs=""
     for lib in $missing; do
@@ -56,9 +64,10 @@ if [ -n "$missing" ]; then
     done
     export OPTBENCH_CUDA_LIBS="$dirs"
 fi
-missing=$(LD_LIBRARY_PATH="$b/lib${OPTBENCH_CUDA_LIBS:+:$OPTBENCH_CUDA_LIBS}" ldd "$b"/libexec/* |
+missing=$(LD_LIBRARY_PATH="$b/lib${OPTBENCH_CUDA_LIBS:+:$OPTBENCH_CUDA_LIBS}" ldd "$b"/libexec/* "$b"/plugins/* |
     awk '/not found/ { print $1 }' | sort -u)
 [ -z "$missing" ] || die "libraries not found: $missing"
+"$b/bin/optbench" --loaded cublas >/dev/null 2>"$tmp/cublas" || die "$(cat "$tmp/cublas")"
 
 { nvidia-smi 2>&1 || echo "nvidia-smi: not available"; } >"$out/gpu.txt"
 if ! "$b/bin/optbench" verify --device cuda >"$tmp/verify" 2>&1; then
@@ -73,12 +82,13 @@ say "${gpu:-GPU}: $(grep -c '^OK' "$tmp/verify") golden files OK through the CUD
 
 # tests: every test program, and the end-to-end GPU script
 mkdir "$tmp/logs"
-OPTBENCH="$b/bin/optbench" TEST_BINS="$(ls "$b"/tests/* | tr '\n' ' ')" E2E_SCRIPTS=tests/e2e/cuda_gpu.sh \
+OPTBENCH="$b/bin/optbench" TEST_BINS="$(ls "$b"/tests/* | tr '\n' ' ')" OPTBENCH_TEST_PLUGINS="$b/plugins" \
+    E2E_SCRIPTS="tests/e2e/cuda_gpu.sh tests/e2e/plugins_cuda.sh tests/e2e/cuda_startup.sh" \
     TEST_LOG_DIR="$tmp/logs" timeout 330 sh tests/run.sh >"$out/tests.log" 2>&1
 tests_rc=$?
 cp "$tmp/logs/test_cuda.log" "$out/test_cuda.log" 2>/dev/null || echo "no test_cuda log" >"$out/test_cuda.log"
 say "$(tail -n 1 "$out/tests.log")"
-gpu_skips=$(grep -c -e 'test_cuda: \[SKIP\]' -e 'SKIP tests/e2e/cuda_gpu.sh' "$out/tests.log")
+gpu_skips=$(grep -c -e 'test_cuda: \[SKIP\]' -e 'SKIP tests/e2e/' "$out/tests.log")
 say "GPU tests skipped: $gpu_skips"
 {
     printf '\nTransformer layers, device against CPU (test_cuda):\n\n'

@@ -6,6 +6,7 @@
 
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
+#include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
 #include "optimizers/plugin.h"
 
@@ -64,6 +65,36 @@ static int load_plugins(int *argc, char **argv)
     return EXIT_OK;
 }
 
+/* `optbench --loaded [cublas]`, a diagnostic left out of --help: prints the
+ * shared objects this process has mapped, one path a line (from
+ * /proc/self/maps), after loading cuBLAS when asked; exit 2 when it cannot
+ * be loaded. Its tests check that a command without the GPU maps no CUDA
+ * library; tools/device_check.sh checks with it that cuBLAS loads. */
+static int print_loaded(int argc, char **argv)
+{
+    char line[4096], last[4096] = "";
+    FILE *maps;
+    if (argc > 3 || (argc == 3 && strcmp(argv[2], "cublas")))
+        return cli_fail(EXIT_USAGE, "--loaded: expected nothing or 'cublas' after it");
+    if (argc == 3) {
+#ifdef OPTBENCH_CUDA
+        char err[ERRMSG_MAX];
+        if (device_load_cublas(err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+#else
+        return cli_fail(EXIT_USAGE, "--loaded cublas: this optbench was built without CUDA");
+#endif
+    }
+    if (!(maps = fopen("/proc/self/maps", "r"))) return cli_fail(EXIT_USAGE, "--loaded: cannot read /proc/self/maps");
+    while (fgets(line, sizeof line, maps)) {
+        const char *path = strchr(line, '/');
+        if (!path || !strstr(path, ".so") || !strcmp(path, last)) continue;
+        snprintf(last, sizeof last, "%s", path);
+        fputs(path, stdout);
+    }
+    fclose(maps);
+    return EXIT_OK;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: optbench <command> [options]   (optbench <command> --help)\n\ncommands:\n");
@@ -96,6 +127,7 @@ int main(int argc, char **argv)
 #endif
         return EXIT_OK;
     }
+    if (!strcmp(argv[1], "--loaded")) return print_loaded(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name)) continue;
         argc--, argv++;

@@ -9,6 +9,11 @@
  * Fork safety: a process that has touched the CUDA runtime cannot hand it to
  * forked children, and sweeps run in forked workers. device_probe therefore
  * asks in a short-lived child of its own and leaves the caller untouched.
+ *
+ * Start-up: the CUDA runtime is linked statically (it opens the driver at
+ * its first call) and cuBLAS is opened with dlopen at its first use
+ * (harness/core/cuda/cublas_load.c), so that a command that never uses the
+ * GPU maps neither.
  */
 #ifndef OPTBENCH_DEVICE_H
 #define OPTBENCH_DEVICE_H
@@ -27,7 +32,10 @@ extern "C" {
 #define DEVICE_NAME_MAX 256 /* room for a GPU's name */
 
 /* 0 with the name of CUDA device 0 in name; -1 with the reason in err:
- * "this optbench was built without CUDA ..." or "no CUDA device found ...". */
+ * "this optbench was built without CUDA ...", "no CUDA device found ..." or
+ * "cannot load cuBLAS (libcublas.so.N): ...". A CUDA build loads cuBLAS into
+ * the caller once the device is found (dlopen touches no CUDA state, so the
+ * caller may still fork workers, which inherit it). */
 int device_probe(char *name, size_t len, char *err, size_t errlen);
 
 #ifdef OPTBENCH_CUDA
@@ -53,6 +61,11 @@ void dev_reset_peak(void);
 
 /* Device memory in use by every process (cudaMemGetInfo: total - free), or -1. */
 long dev_used_bytes(void);
+
+/* Loads cuBLAS (dlopen of libcublas.so.N, or of $OPTBENCH_CUBLAS) unless it
+ * is loaded; 0, or -1 with "cannot load cuBLAS (FILE): dlerror's reason" in
+ * err. Every cuBLAS call loads it too; this says why it cannot. */
+int device_load_cublas(char *err, size_t errlen);
 
 /* This process's cuBLAS handle, created on first use; NULL on failure. */
 cublasHandle_t device_blas(void);

@@ -220,6 +220,17 @@ typedef struct optbench_optimizer {
     ** device, and returns 0, or the nonzero cudaError_t of a failure (the
     ** run then fails with its message). `optbench verify --device cuda`
     ** checks it against the golden vectors, as step on the CPU.
+    **
+    ** optbench links the CUDA runtime statically, so the plugin's runtime is
+    ** its own copy: linked statically (nvcc's default, --cudart static), or
+    ** libcudart.so (--cudart shared), which the plugin must then find by
+    ** itself (its run path or ld.so's cache; optbench does not load it).
+    ** Every copy of the runtime in a process works in the device's one
+    ** primary context, as cuBLAS's own copy does: the device pointers are
+    ** valid in it and its default stream is optbench's, so the kernels run
+    ** in order with optbench's. Do not build it with --default-stream
+    ** per-thread, and take launch errors from the plugin's own
+    ** cudaGetLastError().
     */
     int (*step_cuda)(const optbench_group *group, optbench_tensor *tensors, int n_tensors);
 

@@ -1,7 +1,8 @@
 /* device_cuda.c — the device side of device.h in a CUDA build: the probe
  * (in a short-lived child), the counted device allocator, host-to-device
  * uploads, memory queries, the cuBLAS handle and the error checks; the
- * build without CUDA has only device.c's probe. */
+ * build without CUDA has only device.c's probe. cuBLAS itself is loaded by
+ * cublas_load.c. */
 #include "harness/core/device.h"
 
 #include <stdio.h>
@@ -63,6 +64,7 @@ int device_probe(char *name, size_t len, char *err, size_t errlen)
         snprintf(err, errlen, "%s", answer + 1);
         goto cleanup;
     }
+    if (device_load_cublas(err, errlen) != 0) goto cleanup;
     snprintf(name, len, "%s", answer + 1);
     rc = 0;
 cleanup:
@@ -150,6 +152,7 @@ cublasHandle_t device_blas(void)
 {
     static cublasHandle_t handle; /* created once per process */
     if (handle) return handle;
+    if (device_load_cublas(last_error, sizeof last_error) != 0) return NULL;
     if (!BLAS_OK(cublasCreate(&handle))) return handle = NULL;
     /* float32 products: no TF32 tensor-core rounding, so that they match OpenBLAS's to float32 */
     if (!BLAS_OK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH))) {
