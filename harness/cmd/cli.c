@@ -38,6 +38,15 @@ int cli_fail(int code, const char *fmt, ...)
     return code;
 }
 
+void cli_note_unreadable(const char *db_path, const char *command, const char *sweep, long n, const char *ids)
+{
+    char of[160] = "";
+    if (n == 0) return;
+    if (sweep) snprintf(of, sizeof of, " of sweep '%s'", sweep);
+    cli_fail(EXIT_OK, "%s: %s: %ld run%s%s left out: the stored JSON does not parse (run %s)", db_path, command, n,
+             n == 1 ? "" : "s", of, ids);
+}
+
 /* What a flag allows, in words: "an integer in [1, 1000000000]", "a number >= 0". */
 static void allowed_text(double lo, double hi, int integer, char *buf, size_t len)
 {

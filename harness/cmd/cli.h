@@ -26,6 +26,12 @@ int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
 /* Prints "optbench: <message>" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Names on stderr the n runs (ids, "3, 17") that a read-only command left
+ * out because their stored JSON does not parse: "optbench: DB: COMMAND: 2
+ * runs of sweep 'S' left out: ..." (of every sweep when sweep is NULL).
+ * Prints nothing when n is 0. */
+void cli_note_unreadable(const char *db_path, const char *command, const char *sweep, long n, const char *ids);
+
 /* Whole-string numbers for the value text of a flag: plain decimal (1e6
  * counts as an integer) in [lo, hi], finite. Return 0, or print
  * "optbench: FLAG: ..." naming the allowed range and return EXIT_USAGE. */

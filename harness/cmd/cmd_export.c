@@ -51,10 +51,13 @@ int cmd_export(int argc, char **argv)
                     : cli_fail(EXIT_RUNTIME, "%s: %s", db_path, store_error(db));
         goto cleanup;
     }
-    if (store_export(db, sweep_id, metrics, (OutFormat)fmt, stdout, err, sizeof err) != 0) {
+    StoreUnreadable left_out;
+    if (store_unreadable(db, sweep, &left_out, err, sizeof err) != 0 ||
+        store_export(db, sweep_id, metrics, (OutFormat)fmt, stdout, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }
+    cli_note_unreadable(db_path, "export", sweep, left_out.n, left_out.ids);
     rc = EXIT_OK;
 cleanup:
     store_close(db);

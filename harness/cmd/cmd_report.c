@@ -51,9 +51,7 @@ int cmd_report(int argc, char **argv)
         rc = cli_fail(rc > 0 ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }
-    if (data.n_unreadable)
-        fprintf(stderr, "optbench: %s: report: %ld run%s of sweep '%s' left out: the stored JSON does not parse (run %s)\n",
-                db_path, data.n_unreadable, data.n_unreadable == 1 ? "" : "s", sweep, data.unreadable_ids);
+    cli_note_unreadable(db_path, "report", sweep, data.unreadable.n, data.unreadable.ids);
     if (report_write(db, &data, out, err, sizeof err) != 0) {
         rc = cli_fail(EXIT_RUNTIME, "%s", err);
         goto cleanup;

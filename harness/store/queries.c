@@ -11,13 +11,56 @@ static const char sweeps_sql[] =
     "sum(r.status IN ('pending', 'running')) AS unfinished "
     "FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id GROUP BY s.id ORDER BY s.id";
 
+/* %s: store_readable_sql */
 static const char runs_sql[] =
     "SELECT r.id, s.name AS sweep, r.problem, r.problem_options, r.optimizer, r.hyperparameters, r.seed, "
     "r.status, r.steps_done, r.final_loss, r.best_loss, r.eval_accuracy, r.steps_to_target, "
     "r.step_time_median, r.state_bytes FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-    "WHERE ?1 IS NULL OR s.name = ?1 ORDER BY r.id";
+    "WHERE (?1 IS NULL OR s.name = ?1) AND %s ORDER BY r.id";
+
+/* The JSON columns of runs; group_state is added in schema version 5, and
+ * may be NULL (a run not finished yet). */
+static const char readable_sql[] = "json_valid(r.hyperparameters) AND json_valid(r.problem_options) AND "
+                                   "json_valid(r.config) AND json_valid(r.schedule)";
+static const char group_state_readable_sql[] = " AND (r.group_state IS NULL OR json_valid(r.group_state))";
+_Static_assert(sizeof readable_sql + sizeof group_state_readable_sql + 2 <= STORE_READABLE_SQL_MAX,
+               "STORE_READABLE_SQL_MAX holds the condition");
+
+/* %s: store_readable_sql */
+static const char unreadable_sql[] =
+    "SELECT count(*), group_concat(r.id, ', ') FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
+    "WHERE (?1 IS NULL OR s.name = ?1) AND NOT %s";
 
 #define SQL_MAX 16384 /* room for an export query with its hp.* and problem.* columns */
+
+void store_readable_sql(sqlite3 *db, char *buf, size_t len)
+{
+    sqlite3_stmt *probe = NULL;
+    const int groups = sqlite3_prepare_v2(db, "SELECT group_state FROM runs", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    snprintf(buf, len, "(%s%s)", readable_sql, groups ? group_state_readable_sql : "");
+}
+
+int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char *err, size_t errlen)
+{
+    char readable[STORE_READABLE_SQL_MAX], sql[sizeof unreadable_sql + STORE_READABLE_SQL_MAX];
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    store_readable_sql(db, readable, sizeof readable);
+    snprintf(sql, sizeof sql, unreadable_sql, readable);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
+    sweep ? sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 1);
+    if (sqlite3_step(st) != SQLITE_ROW) goto cleanup;
+    out->n = (long)sqlite3_column_int64(st, 0);
+    const char *ids = (const char *)sqlite3_column_text(st, 1);
+    snprintf(out->ids, sizeof out->ids, "%s", ids ? ids : "");
+    rc = 0;
+cleanup:
+    if (rc != 0) snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
 
 /* Writes every row of st to out; -1 with the message in err on an error. */
 static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, char *err, size_t errlen)
@@ -29,9 +72,12 @@ static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, c
 
 int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen)
 {
+    char readable[STORE_READABLE_SQL_MAX], sql[sizeof runs_sql + STORE_READABLE_SQL_MAX];
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (sqlite3_prepare_v2(db, runs ? runs_sql : sweeps_sql, -1, &st, NULL) != SQLITE_OK) {
+    store_readable_sql(db, readable, sizeof readable);
+    snprintf(sql, sizeof sql, runs_sql, readable);
+    if (sqlite3_prepare_v2(db, runs ? sql : sweeps_sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         goto cleanup;
     }
@@ -42,21 +88,25 @@ cleanup:
     return rc;
 }
 
-/* Appends one json_extract column per distinct key of a JSON column. */
-static int key_columns(sqlite3 *db, int64_t sweep_id, const char *json_col, const char *prefix, char *sql, size_t len)
+/* Appends one json_extract column per distinct key of a JSON column over
+ * the readable runs of the sweep. */
+static int key_columns(sqlite3 *db, int64_t sweep_id, const char *readable, const char *json_col, const char *prefix,
+                       char *sql, size_t len)
 {
-    char q[256];
+    char q[256 + STORE_READABLE_SQL_MAX];
     sqlite3_stmt *st = NULL;
-    snprintf(q, sizeof q, "SELECT DISTINCT j.key FROM runs r, json_each(r.%s) j WHERE r.sweep_id = ? ORDER BY j.key",
-             json_col);
-    int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+    snprintf(q, sizeof q,
+             "SELECT DISTINCT j.key FROM runs r, json_each(r.%s) j WHERE r.sweep_id = ? AND %s ORDER BY j.key",
+             json_col, readable);
+    int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL), step = SQLITE_DONE;
     if (rc == SQLITE_OK) sqlite3_bind_int64(st, 1, sweep_id);
-    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
         size_t used = strlen(sql);
         int w = snprintf(sql + used, len - used, ", json_extract(r.%s, '$.%s') AS \"%s.%s\"", json_col, key, prefix, key);
         if (w < 0 || (size_t)w >= len - used) rc = SQLITE_TOOBIG;
     }
+    if (rc == SQLITE_OK && step != SQLITE_DONE) rc = step;
     sqlite3_finalize(st);
     return rc == SQLITE_OK ? 0 : -1;
 }
@@ -64,22 +114,24 @@ static int key_columns(sqlite3 *db, int64_t sweep_id, const char *json_col, cons
 int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    char sql[SQL_MAX];
+    char sql[SQL_MAX], readable[STORE_READABLE_SQL_MAX];
     int rc = -1;
+    store_readable_sql(db, readable, sizeof readable);
     snprintf(sql, sizeof sql, "%s",
              metrics ? "SELECT m.run_id, r.key, r.problem, r.optimizer, r.seed, r.status, m.step, m.loss, m.eval_loss, "
                        "m.eval_accuracy, m.lr, m.elapsed, m.grad_norm, m.clipped_grad_norm, m.update_norm, "
                        "m.param_norm"
                      : "SELECT r.*");
-    if (key_columns(db, sweep_id, "hyperparameters", "hp", sql, sizeof sql) ||
-        key_columns(db, sweep_id, "problem_options", "problem", sql, sizeof sql)) {
+    if (key_columns(db, sweep_id, readable, "hyperparameters", "hp", sql, sizeof sql) ||
+        key_columns(db, sweep_id, readable, "problem_options", "problem", sql, sizeof sql)) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         goto cleanup;
     }
     size_t used = strlen(sql);
-    snprintf(sql + used, sizeof sql - used, "%s",
-             metrics ? " FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.sweep_id = ? ORDER BY m.run_id, m.step"
-                     : " FROM runs r WHERE r.sweep_id = ? ORDER BY r.id");
+    snprintf(sql + used, sizeof sql - used, metrics ? " FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.sweep_id = ? "
+                                                      "AND %s ORDER BY m.run_id, m.step"
+                                                    : " FROM runs r WHERE r.sweep_id = ? AND %s ORDER BY r.id",
+             readable);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         goto cleanup;

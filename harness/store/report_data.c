@@ -24,17 +24,7 @@ static const char runs_sql[] =
     " FROM json_each(r.hyperparameters) g, json_each(g.value) e WHERE g.type = 'object'), %s, "
     "json_object('steps', r.steps, 'schedule', json(r.schedule), 'clip', r.clip, 'accum', r.accum, 'device', r.device), "
     "%s, coalesce(json_extract(r.config, '$.study'), 0) FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? "
-    "AND %s ORDER BY r.id";
-
-/* A run whose stored JSON SQLite cannot parse (a file written by hand, or
- * by an old build that wrote "lr":inf) is left out of the report and
- * counted, rather than failing every query over the sweep; %s: the
- * group_state test where the column exists. */
-#define RUN_JSON_VALID "json_valid(r.hyperparameters) AND json_valid(r.config) AND json_valid(r.schedule)"
-static const char group_state_valid_sql[] = " AND (r.group_state IS NULL OR json_valid(r.group_state))";
-static const char unreadable_sql[] =
-    "SELECT count(*), group_concat(r.id, ', ') FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ? "
-    "AND NOT (%s)";
+    "AND %s ORDER BY r.id"; /* the last %s: store_readable_sql (the unreadable runs are counted, not loaded) */
 
 /* "matrices 4, vectors 8": each group's state bytes per parameter, from runs.group_state */
 static const char group_state_sql[] =
@@ -416,25 +406,17 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
     memset(out, 0, sizeof *out);
     out->n_studies = 1;
     snprintf(out->sweep, sizeof out->sweep, "%s", name);
-    char sql[sizeof runs_sql + sizeof group_state_sql + sizeof unreadable_sql + 256];
-    char valid[sizeof RUN_JSON_VALID + sizeof group_state_valid_sql];
+    char sql[sizeof runs_sql + sizeof group_state_sql + STORE_READABLE_SQL_MAX + 64];
+    char readable[STORE_READABLE_SQL_MAX];
     sqlite3_stmt *probe = NULL;
     const int flops = sqlite3_prepare_v2(db, "SELECT gflops, sgemm_gflops FROM runs", -1, &probe, NULL) == SQLITE_OK;
     sqlite3_finalize(probe);
     const int groups = sqlite3_prepare_v2(db, "SELECT group_state FROM runs", -1, &probe, NULL) == SQLITE_OK;
     sqlite3_finalize(probe);
-    probe = NULL;
-    snprintf(valid, sizeof valid, "%s%s", RUN_JSON_VALID, groups ? group_state_valid_sql : "");
-    snprintf(sql, sizeof sql, unreadable_sql, valid);
-    if (sqlite3_prepare_v2(db, sql, -1, &probe, NULL) != SQLITE_OK) goto cleanup;
-    sqlite3_bind_text(probe, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(probe) == SQLITE_ROW) {
-        out->n_unreadable = sqlite3_column_int64(probe, 0);
-        snprintf(out->unreadable_ids, sizeof out->unreadable_ids, "%s", col_text(probe, 1));
-    }
-    sqlite3_finalize(probe);
+    if (store_unreadable(db, name, &out->unreadable, err, errlen) != 0) goto cleanup;
+    store_readable_sql(db, readable, sizeof readable);
     snprintf(sql, sizeof sql, runs_sql, flops ? "r.gflops, r.sgemm_gflops" : "NULL, NULL",
-             groups ? group_state_sql : "NULL", valid);
+             groups ? group_state_sql : "NULL", readable);
     store_get_machine(db, name, out->machine, sizeof out->machine);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

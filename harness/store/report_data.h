@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "harness/core/stats.h"
+#include "harness/store/queries.h"
 
 #define REPORT_NAME_MAX 64
 #define REPORT_JSON_MAX 1024
@@ -118,8 +119,7 @@ typedef struct {
     char machine[1024];             /* the machine of its last invocation, as one line ("" if unknown) */
     int n_problems, n_configs, n_optimizers;
     long n_runs;
-    long n_unreadable;              /* runs left out: their stored JSON does not parse */
-    char unreadable_ids[256];       /* their ids, "3, 17" (cut short when many) */
+    StoreUnreadable unreadable;     /* runs left out: their stored JSON does not parse */
     ReportProblem *problems;        /* problem instances, in first-seen order */
     ReportConfig *configs;          /* configurations, in first-seen order */
     ReportRun *runs;                /* every run of the sweep */

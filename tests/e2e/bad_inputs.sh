@@ -6,7 +6,8 @@
 # gunzip, and every file of tests/sweeps/bad/. Each exits 2 with one line
 # naming the file (and line) or the key, and leaves the database
 # byte-identical. Then every JSON the program writes parses, also from a
-# database that an older version filled with "lr":inf.
+# database that an older version filled with "lr":inf, whose runs `list`
+# and `export` leave out and name.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
@@ -89,17 +90,39 @@ for f in tests/sweeps/bad/*.yaml; do
     want="$f$want" refused sweep "$f"
 done
 
-# every JSON written parses, also when a stored value is not JSON
-sqlite3 "$db" "UPDATE runs SET hyperparameters = '{\"lr\":inf}'" 2>/dev/null || fail "sqlite3 (make deps)"
-"$OPTBENCH" list runs --sweep s --format json --db "$db" >"$tmp/list.json"
+# every JSON written parses, also when a stored value is not JSON: list and
+# export leave out the runs whose stored JSON does not parse (an old build
+# wrote "lr":inf, or a hand edit), name them on stderr, and keep every
+# hp.* and problem.* column of the others
+"$OPTBENCH" run --optimizer adam,lr=0.02 --steps 20 --db "$db" --sweep s --quiet
+"$OPTBENCH" run --optimizer adam,lr=0.03 --steps 20 --db "$db" --sweep s --quiet
+sqlite3 "$db" "UPDATE runs SET hyperparameters = '{\"lr\":inf}' WHERE id = 1;
+               UPDATE runs SET problem_options = '{\"dim\":2,' WHERE id = 3" 2>/dev/null || fail "sqlite3 (make deps)"
+"$OPTBENCH" list runs --sweep s --format json --db "$db" >"$tmp/list.json" 2>"$tmp/list.err"
+"$OPTBENCH" list runs --format table --db "$db" >"$tmp/list.txt" 2>"$tmp/table.err"
 "$OPTBENCH" list sweeps --format json --db "$db" >"$tmp/sweeps.json"
-"$OPTBENCH" export --sweep s --format jsonl --db "$db" >"$tmp/export.jsonl"
-"$OPTBENCH" export --sweep s --format jsonl --metrics --db "$db" >"$tmp/metrics.jsonl"
-python3 -c 'import json, sys
+"$OPTBENCH" export --sweep s --format jsonl --db "$db" >"$tmp/export.jsonl" 2>"$tmp/export.err"
+"$OPTBENCH" export --sweep s --format jsonl --metrics --db "$db" >"$tmp/metrics.jsonl" 2>"$tmp/metrics.err"
+"$OPTBENCH" export --sweep s --format csv --db "$db" >"$tmp/export.csv" 2>/dev/null
+left="the stored JSON does not parse (run 1, 3)"
+grep -qF "list: 2 runs of sweep 's' left out: $left" "$tmp/list.err" || fail "list: $(cat "$tmp/list.err")"
+grep -qF "list: 2 runs left out: $left" "$tmp/table.err" || fail "list: $(cat "$tmp/table.err")"
+grep -qF "export: 2 runs of sweep 's' left out: $left" "$tmp/export.err" || fail "export: $(cat "$tmp/export.err")"
+grep -qF "export: 2 runs of sweep 's' left out: $left" "$tmp/metrics.err" || fail "export: $(cat "$tmp/metrics.err")"
+[ "$(awk 'NR > 1 {print $1}' "$tmp/list.txt")" = 2 ] || fail "list table: $(cat "$tmp/list.txt")"
+python3 -c 'import csv, json, sys
 for f in sys.argv[1:3]: json.load(open(f))
-for f in sys.argv[3:]:
+for f in sys.argv[3:5]:
     for line in open(f): json.loads(line)
 runs = json.load(open(sys.argv[1]))
-assert runs and runs[0]["hyperparameters"] == "{\"lr\":inf}", runs[0]["hyperparameters"]' \
-    "$tmp/list.json" "$tmp/sweeps.json" "$tmp/export.jsonl" "$tmp/metrics.jsonl" || fail "invalid JSON written"
+assert [r["id"] for r in runs] == [2], runs
+rows = [json.loads(line) for line in open(sys.argv[3])]
+assert [r["id"] for r in rows] == [2], rows
+assert rows[0]["hp.lr"] == 0.02 and rows[0]["problem.dim"] == 2, rows[0]
+metrics = [json.loads(line) for line in open(sys.argv[4])]
+assert metrics and {m["run_id"] for m in metrics} == {2} and metrics[0]["hp.lr"] == 0.02, metrics[:1]
+table = list(csv.DictReader(open(sys.argv[5])))
+assert [r["id"] for r in table] == ["2"] and table[0]["hp.lr"] == "0.02", table' \
+    "$tmp/list.json" "$tmp/sweeps.json" "$tmp/export.jsonl" "$tmp/metrics.jsonl" "$tmp/export.csv" \
+    || fail "invalid JSON written, or the unreadable runs not left out"
 echo ok
