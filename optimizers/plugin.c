@@ -354,6 +354,13 @@ int plugin_count(void) { return n_slots; }
 
 const PluginInfo *plugin_at(int i) { return i >= 0 && i < n_slots ? &slots[i].info : NULL; }
 
+const PluginInfo *plugin_of(const OptimizerDef *opt)
+{
+    for (int i = 0; i < n_slots; i++)
+        if (slots[i].info.optimizer == opt) return &slots[i].info;
+    return NULL;
+}
+
 const PluginInfo *plugin_find_path(const char *path)
 {
     for (int i = 0; i < n_slots; i++)

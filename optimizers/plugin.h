@@ -36,6 +36,9 @@ int plugin_load(const char *path, char *err, size_t errlen);
 int plugin_count(void);
 const PluginInfo *plugin_at(int i);
 
+/* The plugin that added optimizer opt; NULL for a built-in. */
+const PluginInfo *plugin_of(const OptimizerDef *opt);
+
 /* The plugin whose absolute path is path; NULL when none is loaded from it. */
 const PluginInfo *plugin_find_path(const char *path);
 

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Prints "optbench: <message>" and a newline to stderr, with any control
  * character of the message (from a file name, a spec or a key the user
@@ -95,6 +96,21 @@ int cli_device(const char *text, Device *out)
     char err[ERRMSG_MAX];
     if (config_parse_device(text, out, err, sizeof err) == 0) return EXIT_OK;
     return cli_fail(EXIT_USAGE, "--device: %s", err);
+}
+
+int cli_check_plugin_build(sqlite3 *db, const char *db_path, const char *where, const char *sweep,
+                           const PluginInfo *plugin, const char *advice)
+{
+    char path[PLUGIN_PATH_MAX], sha[SHA256_HEX_LEN + 1];
+    const char *name = plugin->optimizer->name;
+    const int recorded = store_sweep_plugin(db, sweep, name, path, sizeof path, sha);
+    if (recorded < 0) return cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
+    if (recorded && strcmp(sha, plugin->sha256))
+        return cli_fail(EXIT_USAGE,
+                        "%s: sweep '%s' in %s ran optimizer %s from plugin %s with SHA-256 %s, but plugin %s has "
+                        "SHA-256 %s: another build; nothing written. %s",
+                        where, sweep, db_path, name, path, sha, plugin->path, plugin->sha256, advice);
+    return EXIT_OK;
 }
 
 void cli_json_string(FILE *out, const char *text)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "harness/run/config.h"
+#include "harness/store/store.h"
 
 enum {
     EXIT_OK = 0,       /* success */
@@ -41,6 +42,14 @@ int cli_double(const char *flag, const char *text, double lo, double hi, double 
 /* The --device flag of every subcommand: EXIT_OK with *out set, or
  * EXIT_USAGE after "optbench: --device: 'tpu' is not cpu or cuda". */
 int cli_device(const char *text, Device *out);
+
+/* Whether plugin is the build that sweep `sweep` of the database at db_path
+ * records for its optimizer, if it records one: EXIT_OK; EXIT_USAGE after
+ * "WHERE: sweep 'S' in DB ran optimizer O from plugin P with SHA-256 A, but
+ * plugin Q has SHA-256 B: another build; nothing written. ADVICE"; or
+ * EXIT_RUNTIME on a database error. */
+int cli_check_plugin_build(sqlite3 *db, const char *db_path, const char *where, const char *sweep,
+                           const PluginInfo *plugin, const char *advice);
 
 /* Writes text to out as a JSON string, quotes included. */
 void cli_json_string(FILE *out, const char *text);

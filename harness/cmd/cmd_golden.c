@@ -135,11 +135,11 @@ int cmd_golden(int argc, char **argv)
     /* the command that writes this file again; a plugin's optimizer with the plugin's path and digest */
     char comment[sizeof source + 2 * PARAM_TEXT_MAX + PLUGIN_PATH_MAX + 256], plugin[PLUGIN_PATH_MAX + 96] = "",
         digest[SHA256_HEX_LEN + 32] = "";
-    for (int i = 0; i < plugin_count(); i++)
-        if (plugin_at(i)->optimizer == g.opt) {
-            snprintf(plugin, sizeof plugin, " --plugin %s", params_printable(plugin_at(i)->path, shown, sizeof shown));
-            snprintf(digest, sizeof digest, " (plugin sha256 %s)", plugin_at(i)->sha256);
-        }
+    const PluginInfo *from = plugin_of(g.opt);
+    if (from) {
+        snprintf(plugin, sizeof plugin, " --plugin %s", params_printable(from->path, shown, sizeof shown));
+        snprintf(digest, sizeof digest, " (plugin sha256 %s)", from->sha256);
+    }
     snprintf(comment, sizeof comment, " written by optbench %s: optbench golden%s --optimizer %s%s --steps %ld --seed %llu%s",
              OPTBENCH_VERSION, plugin, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64",
              steps, (unsigned long long)cfg.seed, digest);

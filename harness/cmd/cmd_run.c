@@ -147,10 +147,17 @@ int cmd_run(int argc, char **argv)
     if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     host_cpu_name(cpu, sizeof cpu);
     ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
-    rc = EXIT_RUNTIME;
     host_machine_json(machine, sizeof machine, 1, cfg.threads);
+    /* the build of a plugin's optimizer is recorded with the sweep, as a
+     * sweep file's are; runs of another build go under another sweep */
+    const PluginInfo *plugin = plugin_of(cfg.optimizer);
+    if (plugin && (rc = cli_check_plugin_build(db, db_path, "run", sweep, plugin,
+                                               "Give the run another --sweep NAME")) != EXIT_OK)
+        goto cleanup;
+    rc = EXIT_RUNTIME;
     if (store_sweep(db, sweep, "runs recorded by `optbench run`", gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) != 0 ||
         store_sweep_machine(db, sweep_id, machine, err, sizeof err) != 0 ||
+        (plugin && store_add_sweep_plugin(db, sweep_id, plugin, err, sizeof err) != 0) ||
         execute_runs(db, sweep_id, &cfg, 1, &opt, &counts, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;

@@ -97,6 +97,25 @@ static void print_mfu(sqlite3_stmt *st)
         printf("%-18s %.1f%% (%.3g of %.3g GFLOP/s)\n", "mfu", 100 * gflops / sgemm, gflops, sgemm);
 }
 
+/* The text of the column of st named name; NULL when it has none. */
+static const char *column_named(sqlite3_stmt *st, const char *name)
+{
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        if (!strcmp(sqlite3_column_name(st, i), name)) return (const char *)sqlite3_column_text(st, i);
+    return NULL;
+}
+
+/* The plugin build the run's optimizer came from, as its sweep records it
+ * (sweeps.plugins); nothing for a built-in. 0, or -1 on an SQLite error. */
+static int print_plugin(sqlite3 *db, sqlite3_stmt *st)
+{
+    char path[PLUGIN_PATH_MAX], sha[SHA256_HEX_LEN + 1];
+    const char *sweep = column_named(st, "sweep"), *optimizer = column_named(st, "optimizer");
+    const int found = sweep && optimizer ? store_sweep_plugin(db, sweep, optimizer, path, sizeof path, sha) : 0;
+    if (found > 0) printf("%-18s %s (sha256 %s)\n", "plugin", path, sha);
+    return found < 0 ? -1 : 0;
+}
+
 /* The sparkline of one metrics column of run id, when it has values; 0 or -1. */
 static int print_series(sqlite3 *db, long id, const char *column)
 {
@@ -134,6 +153,10 @@ int cmd_show(int argc, char **argv)
         if (v) printf("%-18s %s\n", sqlite3_column_name(st, i), v);
     }
     print_mfu(st);
+    if (print_plugin(db, st)) {
+        rc = cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));
+        goto cleanup;
+    }
     for (int k = -1; k < N_NORMS; k++)
         if (print_series(db, id, k < 0 ? "loss" : row_norm_name((RowNorm)k))) {
             rc = cli_fail(EXIT_RUNTIME, "%s: %s", db_path, sqlite3_errmsg(db));

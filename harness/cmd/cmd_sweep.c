@@ -238,24 +238,16 @@ static int used_plugins(const SweepSpec *spec, const PluginInfo **used)
 }
 
 /* Whether each plugin the sweep uses is the build recorded with it, if
- * one is: EXIT_OK (or with --force), else EXIT_USAGE naming the optimizer
- * and both builds, or EXIT_RUNTIME on a database error. */
+ * one is (cli_check_plugin_build); always EXIT_OK with --force. */
 static int check_plugins(sqlite3 *db, const SweepArgs *a, const SweepSpec *spec, const PluginInfo *const *plugins,
                          int n)
 {
-    char path[PLUGIN_PATH_MAX], sha[SHA256_HEX_LEN + 1];
-    for (int i = 0; i < n && !a->force; i++) {
-        const char *name = plugins[i]->optimizer->name;
-        const int recorded = store_sweep_plugin(db, spec->name, name, path, sizeof path, sha);
-        if (recorded < 0) return cli_fail(EXIT_RUNTIME, "%s: %s", a->db, sqlite3_errmsg(db));
-        if (recorded && strcmp(sha, plugins[i]->sha256))
-            return cli_fail(EXIT_USAGE,
-                            "%s: sweep '%s' in %s ran optimizer %s from plugin %s with SHA-256 %s, but plugin %s "
-                            "has SHA-256 %s: another build; nothing written. Give the sweep a new name, or "
-                            "--force to record this build and run the sweep's unfinished configurations with it",
-                            a->file, spec->name, a->db, name, path, sha, plugins[i]->path, plugins[i]->sha256);
-    }
-    return EXIT_OK;
+    int rc = EXIT_OK;
+    for (int i = 0; i < n && !a->force && rc == EXIT_OK; i++)
+        rc = cli_check_plugin_build(db, a->db, a->file, spec->name, plugins[i],
+                                    "Give the sweep a new name, or --force to record this build and run the "
+                                    "sweep's unfinished configurations with it");
+    return rc;
 }
 
 int cmd_sweep(int argc, char **argv)

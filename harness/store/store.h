@@ -117,6 +117,11 @@ int store_set_sweep_spec(sqlite3 *db, int64_t sweep_id, const char *spec, char *
 int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *const *plugins, int n, char *err,
                             size_t errlen);
 
+/* Records plugin, the build of the plugin whose optimizer a run of the
+ * sweep uses, in sweeps.plugins beside the builds of other optimizers
+ * (replacing the entry of the same optimizer) (plugin_builds.c). 0 or -1. */
+int store_add_sweep_plugin(sqlite3 *db, int64_t sweep_id, const PluginInfo *plugin, char *err, size_t errlen);
+
 /* The build of the plugin that optimizer `optimizer` of sweep `name` was
  * recorded from: 1 with its path (pathlen bytes) and digest, 0 when none is
  * recorded (nor in a database older than sweeps.plugins), -1 on an error. */

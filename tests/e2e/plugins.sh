@@ -2,7 +2,8 @@
 # plugins.sh — optimizer plugins end to end: a plugin written from the
 # installed header alone (tests/plugins/indep_adamw.c) builds against `make
 # install DESTDIR=...` output, is listed, passes verify on the built-in
-# adamw's golden vectors and `optbench golden` output, sweeps and benches; a copy with one character
+# adamw's golden vectors and `optbench golden` output, sweeps and benches; `run`
+# records the build of its plugin with its sweep; a copy with one character
 # changed fails verify naming the step and index; the loader refuses bad
 # descriptors with exit 2, the path and the reason; a plugin that crashes,
 # hangs or writes NaN fails only its own run of a sweep; and the example
@@ -138,6 +139,34 @@ code=0
 "$OPTBENCH" optimizers --plugin "$tmp/fine.so" --plugin "$tmp/fine_copy.so" >/dev/null 2>"$tmp/err" || code=$?
 [ "$code" -eq 2 ] && grep -q "fine_copy.so: optimizer name 'fine' is taken by plugin $tmp/fine.so" "$tmp/err" ||
     fail "a name clash between plugins: $(cat "$tmp/err")"
+
+# run records the build of its optimizer's plugin with its sweep, as a sweep
+# file does, beside the builds of other optimizers; show names it; a run of
+# another build under that sweep is refused with the database untouched
+one_run() { "$OPTBENCH" run --problem logreg,dataset=iris --steps 10 --db "$tmp/r.db" --quiet "$@"; }
+one_run --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw,lr=0.01 || fail "run with indep_adamw"
+one_run --plugin "$tmp/fine.so" --optimizer fine || fail "run with fine"
+one_run --optimizer adamw || fail "run with adamw"
+isha=$(sha256sum "$tmp/indep_adamw.so" | cut -d' ' -f1)
+fsha=$(sha256sum "$tmp/fine.so" | cut -d' ' -f1)
+recorded=$(sqlite3 "$tmp/r.db" "select group_concat(json_extract(p.value, '\$.optimizer') || ' ' || json_extract(p.value, '\$.path')
+    || ' ' || json_extract(p.value, '\$.sha256'), ',') from sweeps s, json_each(s.plugins) p where s.name = 'adhoc'")
+[ "$recorded" = "indep_adamw $tmp/indep_adamw.so $isha,fine $tmp/fine.so $fsha" ] || fail "run recorded '$recorded'"
+id() { sqlite3 "$tmp/r.db" "select id from runs where optimizer = '$1'"; }
+"$OPTBENCH" show "$(id indep_adamw)" --db "$tmp/r.db" >"$tmp/show" || fail "show"
+grep -q "^plugin  *$tmp/indep_adamw.so (sha256 $isha)$" "$tmp/show" || fail "show does not name the plugin: $(cat "$tmp/show")"
+"$OPTBENCH" show "$(id adamw)" --db "$tmp/r.db" >"$tmp/show" || fail "show"
+grep -q "^plugin" "$tmp/show" && fail "show names a plugin for a built-in: $(cat "$tmp/show")"
+cc -O1 -shared -fPIC -I"$inc" tests/plugins/indep_adamw.c -o "$tmp/indep_O1.so" -lm
+osha=$(sha256sum "$tmp/indep_O1.so" | cut -d' ' -f1)
+before=$(cksum <"$tmp/r.db")
+code=0
+one_run --plugin "$tmp/indep_O1.so" --optimizer indep_adamw,lr=0.03 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] || fail "a run of another build: exit $code, expected 2"
+grep -q "run: sweep 'adhoc' in $tmp/r.db ran optimizer indep_adamw from plugin $tmp/indep_adamw.so with SHA-256 $isha, but plugin $tmp/indep_O1.so has SHA-256 $osha: another build; nothing written. Give the run another --sweep NAME" \
+    "$tmp/err" || fail "a run of another build: $(cat "$tmp/err")"
+[ "$(cksum <"$tmp/r.db")" = "$before" ] || fail "the refused run changed the database"
+one_run --plugin "$tmp/indep_O1.so" --optimizer indep_adamw,lr=0.03 --sweep o1 || fail "a run of another build under its own sweep"
 
 # a crash, a hang and NaN each end only their own run
 build faulty tests/plugins/faulty.c
