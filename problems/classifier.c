@@ -11,38 +11,91 @@
 #include "harness/core/memory.h"
 #include "harness/core/rng.h"
 
-/* Forward pass of `rows` rows of x; returns the summed loss and adds the
- * rows classified right to *correct. */
-static double forward(Classifier *c, const float *params, const float *x, const int32_t *y, int rows,
-                      long *correct)
+/* Forward pass of rows [first, end) of x, on the calling thread: their
+ * activations into the same rows of pre and post, their softmax into
+ * probs; returns their summed loss and adds the rows classified right to
+ * *correct. */
+static double forward_rows(Classifier *c, const float *params, const float *x, const int32_t *y, int first, int end,
+                           long *correct)
 {
-    const float *in = x;
-    const int L = c->n_layers;
+    const int L = c->n_layers, n = end - first, V = c->width[L];
+    const float *in = x + (size_t)first * c->width[0];
     for (int l = 0; l < L; l++) {
+        const int OC = c->width[l + 1];
         const float *w = params + c->views[2 * l].offset, *b = params + c->views[2 * l + 1].offset;
-        linear_forward(c->pre[l], in, w, b, rows, c->width[l], c->width[l + 1]);
+        float *pre = c->pre[l] + (size_t)first * OC;
+        linear_forward(pre, in, w, b, n, c->width[l], OC);
         if (l + 1 < L) {
-            activation_forward(c->post[l], c->pre[l], (size_t)rows * c->width[l + 1], c->act);
-            in = c->post[l];
+            float *post = c->post[l] + (size_t)first * OC;
+            activation_forward(post, pre, (size_t)n * OC, c->act);
+            in = post;
         }
     }
-    return softmax_xent_forward(c->probs, correct, c->pre[L - 1], y, rows, c->width[L]);
+    return softmax_xent_forward(c->probs + (size_t)first * V, correct, c->pre[L - 1] + (size_t)first * V, y + first,
+                                n, V);
 }
 
-/* Gradient of the mean loss of the last forward (on c->x, c->y) into grads. */
-static void backward(Classifier *c, const float *params, float *grads, int rows)
+/* Row block k of `rows` rows: rows [*first, *end). */
+static void row_block(int k, int rows, int *first, int *end)
 {
-    const int L = c->n_layers;
-    softmax_xent_backward(c->dcur, c->probs, c->y, rows, c->width[L], 1.0f / (float)rows);
-    for (int l = L - 1; l >= 0; l--) {
-        const TensorView *w = &c->views[2 * l], *b = &c->views[2 * l + 1];
-        linear_backward(l ? c->dprev : NULL, grads + w->offset, grads + b->offset, c->dcur,
-                        l ? c->post[l - 1] : c->x, params + w->offset, rows, c->width[l], c->width[l + 1]);
-        if (l) activation_backward(c->dprev, c->dprev, c->pre[l - 1], (size_t)rows * c->width[l], c->act);
-        float *t = c->dcur;
-        c->dcur = c->dprev;
-        c->dprev = t;
+    *first = k * CLS_ROW_BLOCK;
+    *end = rows - *first < CLS_ROW_BLOCK ? rows : *first + CLS_ROW_BLOCK;
+}
+
+/* Whether a pass over `rows` rows is worth a team of threads. */
+static int threaded(const Classifier *c, int rows)
+{
+    return rows > CLS_ROW_BLOCK && (double)rows >= c->par_min_rows;
+}
+
+/* Forward pass of `rows` rows of x, row block by row block over the
+ * threads; returns the summed loss (the blocks' sums added in block order)
+ * and adds the rows classified right to *correct. */
+static double forward(Classifier *c, const float *params, const float *x, const int32_t *y, int rows, long *correct)
+{
+    const int blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    long hits = 0;
+    double loss = 0;
+    #pragma omp parallel for schedule(static) reduction(+ : hits) if (threaded(c, rows))
+    for (int k = 0; k < blocks; k++) {
+        int first, end;
+        row_block(k, rows, &first, &end);
+        c->block_loss[k] = forward_rows(c, params, x, y, first, end, &hits);
     }
+    for (int k = 0; k < blocks; k++) loss += c->block_loss[k];
+    *correct += hits;
+    return loss;
+}
+
+/* The gradient of the loss times scale at every linear output of rows
+ * [first, end) of the last forward on c->x (into the same rows of dpre),
+ * from the softmax down to the first layer; on the calling thread. */
+static void output_grads(Classifier *c, const float *params, int first, int end, float scale)
+{
+    const int L = c->n_layers, n = end - first, V = c->width[L];
+    softmax_xent_backward(c->dpre[L - 1] + (size_t)first * V, c->probs + (size_t)first * V, c->y + first, n, V, scale);
+    for (int l = L - 1; l > 0; l--) {
+        const int C = c->width[l], OC = c->width[l + 1];
+        float *dinp = c->dpre[l - 1] + (size_t)first * C;
+        gemm_rows(false, false, n, C, OC, c->dpre[l] + (size_t)first * OC, OC, params + c->views[2 * l].offset, C, false,
+                  dinp, C, NULL, 1);
+        activation_backward(dinp, dinp, c->pre[l - 1] + (size_t)first * C, (size_t)n * C, c->act);
+    }
+}
+
+/* GradBlock g of the parameter gradient from the `rows` rows of dpre and
+ * the layers' inputs; on the calling thread. */
+static void grad_block(Classifier *c, float *grads, int rows, const GradBlock *g)
+{
+    const int l = g->layer, C = c->width[l], OC = c->width[l + 1];
+    if (g->first < 0) {
+        column_sums(grads + c->views[2 * l + 1].offset, c->dpre[l], rows, OC);
+        return;
+    }
+    const float *in = l ? c->post[l - 1] : c->x;
+    /* dweight (OC, C) = dpre (rows, OC)^T . in (rows, C), columns [first, end) */
+    gemm_rows(true, false, OC, g->end - g->first, rows, c->dpre[l], OC, in + g->first, C, false,
+              grads + c->views[2 * l].offset + g->first, C, NULL, 1);
 }
 
 int classifier_batch(Classifier *c, uint64_t seed, uint64_t batch, size_t *first)
@@ -66,29 +119,43 @@ int classifier_batch(Classifier *c, uint64_t seed, uint64_t batch, size_t *first
     return (int)(n - *first < c->batch ? n - *first : c->batch);
 }
 
-/* Copies minibatch `batch` of the seed's order into c->x, c->y; returns its rows. */
-static int gather(Classifier *c, uint64_t seed, uint64_t batch)
+/* Copies rows [first, end) of the minibatch whose rows are order[from ..]
+ * into the same rows of c->x and c->y. */
+static void gather(Classifier *c, size_t from, int first, int end)
 {
     const Dataset *tr = &c->data.train;
     const size_t F = tr->features;
-    size_t first;
-    const int rows = classifier_batch(c, seed, batch, &first);
-    for (int r = 0; r < rows; r++) {
-        const size_t src = c->order[first + (size_t)r];
+    for (int r = first; r < end; r++) {
+        const size_t src = c->order[from + (size_t)r];
         memcpy(c->x + (size_t)r * F, tr->x + src * F, F * sizeof(float));
         c->y[r] = tr->y[src];
     }
-    return rows;
 }
 
 double classifier_loss_and_grad(Problem *pb, const float *params, float *grads, uint64_t seed,
                                 uint64_t batch)
 {
     Classifier *c = (Classifier *)pb;
-    long correct = 0;
-    const int rows = gather(c, seed, batch);
-    const double loss = forward(c, params, c->x, c->y, rows, &correct);
-    backward(c, params, grads, rows);
+    size_t from;
+    const int rows = classifier_batch(c, seed, batch, &from), blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    double loss = 0;
+    #pragma omp parallel if (threaded(c, rows))
+    {
+        /* each row block from its gathered rows to its gradients at the layers' outputs */
+        #pragma omp for schedule(static)
+        for (int k = 0; k < blocks; k++) {
+            int first, end;
+            long correct = 0;
+            row_block(k, rows, &first, &end);
+            gather(c, from, first, end);
+            c->block_loss[k] = forward_rows(c, params, c->x, c->y, first, end, &correct);
+            output_grads(c, params, first, end, 1.0f / (float)rows);
+        }
+        /* then the sums over every row, largest pieces first */
+        #pragma omp for schedule(dynamic, 1)
+        for (int g = 0; g < c->n_grad_blocks; g++) grad_block(c, grads, rows, &c->grad_blocks[g]);
+    }
+    for (int k = 0; k < blocks; k++) loss += c->block_loss[k];
     return loss / rows;
 }
 
@@ -105,7 +172,9 @@ static double activation_ref(double x, Activation act)
 double classifier_loss_ref(Problem *pb, const float *params, uint64_t seed, uint64_t batch)
 {
     Classifier *c = (Classifier *)pb;
-    const int rows = gather(c, seed, batch), L = c->n_layers, V = c->width[L];
+    size_t from;
+    const int rows = classifier_batch(c, seed, batch, &from), L = c->n_layers, V = c->width[L];
+    gather(c, from, 0, rows);
     double loss = 0;
     for (int r = 0; r < rows; r++) {
         for (int i = 0; i < c->width[0]; i++) c->ref[0][i] = c->x[(size_t)r * c->width[0] + i];
@@ -168,17 +237,19 @@ void classifier_destroy(Problem *pb)
     for (int l = 0; l < CLASSIFIER_MAX_LAYERS; l++) {
         mem_free(c->pre[l]);
         mem_free(c->post[l]);
+        mem_free(c->dpre[l]);
     }
     mem_free(c->probs);
-    mem_free(c->dcur);
-    mem_free(c->dprev);
+    mem_free(c->block_loss);
+    mem_free(c->grad_blocks);
     mem_free(c->ref[0]);
     mem_free(c->ref[1]);
     free(c);
 }
 
 /* Fills c->base.flops: a minibatch of c->batch rows (no input gradient for
- * the first layer) and an evaluation of every held-out row. */
+ * the first layer) and an evaluation of every held-out row; and
+ * c->par_min_rows, the rows whose step reaches GEMM_PAR_MIN_FLOPS. */
 static void count_flops(Classifier *c)
 {
     ProblemFlops *f = &c->base.flops, eval = {0};
@@ -188,6 +259,37 @@ static void count_flops(Classifier *c)
         linear_flops(&eval, 1, c->width[l], c->width[l + 1], false);
     }
     f->eval = eval.forward * (double)c->data.test.rows;
+    c->par_min_rows = GEMM_PAR_MIN_FLOPS / ((f->forward + f->backward) / (double)c->batch);
+}
+
+/* Larger pieces first (ties in layer and column order). */
+static int cmp_grad_blocks(const void *pa, const void *pb)
+{
+    const GradBlock *a = pa, *b = pb;
+    if (a->cost != b->cost) return a->cost > b->cost ? -1 : 1;
+    if (a->layer != b->layer) return a->layer - b->layer;
+    return a->first - b->first;
+}
+
+/* Cuts every layer's weight gradient into column blocks of at most
+ * CLS_GRAD_COLS columns, as even as whole columns allow, plus one bias
+ * block each, into c->grad_blocks (largest first); -1 without memory. */
+static int plan_grad_blocks(Classifier *c)
+{
+    int n = 0;
+    for (int l = 0; l < c->n_layers; l++) n += (c->width[l] + CLS_GRAD_COLS - 1) / CLS_GRAD_COLS + 1;
+    if (!(c->grad_blocks = mem_alloc((size_t)n * sizeof(GradBlock)))) return -1;
+    c->n_grad_blocks = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        const int C = c->width[l], pieces = (C + CLS_GRAD_COLS - 1) / CLS_GRAD_COLS;
+        for (int k = 0; k < pieces; k++) {
+            const int first = (int)((long)C * k / pieces), end = (int)((long)C * (k + 1) / pieces);
+            c->grad_blocks[c->n_grad_blocks++] = (GradBlock){l, first, end, (long)c->width[l + 1] * (end - first)};
+        }
+        c->grad_blocks[c->n_grad_blocks++] = (GradBlock){l, -1, -1, c->width[l + 1]};
+    }
+    qsort(c->grad_blocks, (size_t)c->n_grad_blocks, sizeof(GradBlock), cmp_grad_blocks);
+    return 0;
 }
 
 /* Lays out the parameter views and allocates the scratch buffers (freed by
@@ -220,9 +322,10 @@ static int build(Classifier *c, char *err, size_t errlen)
         offset += b->shape[0];
         const size_t out = c->rows_max * (size_t)c->width[l + 1] * sizeof(float);
         c->pre[l] = mem_alloc(out);
+        c->dpre[l] = mem_alloc(out);
         if (l + 1 < c->n_layers) c->post[l] = mem_alloc(out);
-        scratch += (l + 1 < c->n_layers ? 2 : 1) * out;
-        if (!c->pre[l] || (l + 1 < c->n_layers && !c->post[l])) goto cleanup;
+        scratch += (l + 1 < c->n_layers ? 3 : 2) * out;
+        if (!c->pre[l] || !c->dpre[l] || (l + 1 < c->n_layers && !c->post[l])) goto cleanup;
     }
     c->base.n_params = offset;
     c->base.views = c->views;
@@ -231,14 +334,15 @@ static int build(Classifier *c, char *err, size_t errlen)
     c->x = mem_alloc(c->rows_max * F * sizeof(float));
     c->y = mem_alloc(c->rows_max * sizeof(int32_t));
     c->probs = mem_alloc(c->rows_max * (size_t)c->width[c->n_layers] * sizeof(float));
-    c->dcur = mem_alloc(c->rows_max * widest * sizeof(float));
-    c->dprev = mem_alloc(c->rows_max * widest * sizeof(float));
+    const size_t blocks = (c->rows_max + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    c->block_loss = mem_alloc(blocks * sizeof(double));
     c->ref[0] = mem_alloc(widest * sizeof(double));
     c->ref[1] = mem_alloc(widest * sizeof(double));
-    if (!c->order || !c->x || !c->y || !c->probs || !c->dcur || !c->dprev || !c->ref[0] || !c->ref[1])
+    if (!c->order || !c->x || !c->y || !c->probs || !c->block_loss || !c->ref[0] || !c->ref[1] ||
+        plan_grad_blocks(c) != 0)
         goto cleanup;
-    c->base.activation_bytes = scratch + c->rows_max * (F + (size_t)c->width[c->n_layers] + 2 * widest) *
-                                             sizeof(float) + c->rows_max * sizeof(int32_t);
+    c->base.activation_bytes = scratch + c->rows_max * (F + (size_t)c->width[c->n_layers]) * sizeof(float) +
+                               c->rows_max * sizeof(int32_t) + blocks * sizeof(double);
     rc = 0;
 cleanup:
     if (rc) snprintf(err, errlen, "out of memory for the activations of %zu rows", c->rows_max);

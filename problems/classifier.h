@@ -21,6 +21,8 @@ extern "C" {
 
 #define CLASSIFIER_MAX_LAYERS 16 /* most linear layers */
 #define EVAL_ROWS 1024            /* held-out rows per forward pass of eval */
+#define CLS_ROW_BLOCK 64          /* rows one thread takes through the forward and the backward */
+#define CLS_GRAD_COLS 128         /* most input columns of one block of a weight gradient */
 
 /* The data options every classifier takes, first in its option table. */
 enum { CLS_OPT_DATASET, CLS_OPT_PATH, CLS_OPT_BATCH, CLS_OPT_TEST_FRACTION, CLS_N_DATA_OPTS };
@@ -31,7 +33,25 @@ enum { CLS_OPT_DATASET, CLS_OPT_PATH, CLS_OPT_BATCH, CLS_OPT_TEST_FRACTION, CLS_
     {"test_fraction", PARAM_REAL, 0.2, 0, 1, PARAM_HI_OPEN, NULL,                                       \
      "share of rows held out (fashion_mnist has its own test set)"}
 
-/* A classifier instance; its CUDA twin (cuda/classifier_cuda.cu) reads it. */
+/* One piece of the parameter gradient of a training step: a block of
+ * columns of a layer's weight gradient, or its bias gradient. */
+typedef struct {
+    int layer;       /* linear layer */
+    int first, end;  /* input columns [first, end) of its weight gradient; -1, -1: the bias */
+    long cost;       /* its multiply-adds per minibatch row (for the order of the pieces) */
+} GradBlock;
+
+/* A classifier instance; its CUDA twin (cuda/classifier_cuda.cu) reads it.
+ *
+ * Threads: a training step cuts the minibatch into blocks of CLS_ROW_BLOCK
+ * rows and spreads them over the OpenMP threads; each block goes through
+ * the forward, the loss and the gradients at every layer's outputs without
+ * meeting another block's rows. After one barrier the threads share the
+ * GradBlocks, each a sum over every row of the minibatch in row order. Each
+ * block and GradBlock is one single-threaded product (and elementwise
+ * loops) whose shape does not depend on the thread count, so neither does
+ * any value of the step: losses and gradients are the same bit for bit on
+ * any number of threads. Evaluation cuts its rows the same way. */
 typedef struct {
     Problem base;                                /* common head */
     TensorView views[2 * CLASSIFIER_MAX_LAYERS]; /* layerK.weight, layerK.bias */
@@ -50,7 +70,11 @@ typedef struct {
     float *pre[CLASSIFIER_MAX_LAYERS];           /* linear outputs (rows_max, width[l+1]) */
     float *post[CLASSIFIER_MAX_LAYERS];          /* activations of hidden layers, same shapes */
     float *probs;                                /* softmax (rows_max, classes) */
-    float *dcur, *dprev;                         /* gradient scratch (rows_max, widest layer) */
+    float *dpre[CLASSIFIER_MAX_LAYERS];          /* loss gradient at the linear outputs, as pre */
+    double *block_loss;                          /* summed loss of each row block of a forward */
+    GradBlock *grad_blocks;                      /* the pieces of the parameter gradient, largest first */
+    int n_grad_blocks;                           /* entries in grad_blocks */
+    double par_min_rows;                         /* rows of a minibatch from which a step uses threads */
     double *ref[2];                              /* one row's layer values in loss_ref (widest) */
 } Classifier;
 

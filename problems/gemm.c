@@ -28,7 +28,7 @@ static void gemm_block(bool trans_a, bool trans_b, int first, int end, int N, in
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts)
 {
-    if (parts <= 0) parts = 2.0 * M * N * K >= GEMM_PAR_MIN_FLOPS ? omp_get_max_threads() : 1;
+    if (parts <= 0) parts = 2.0 * M * N * K >= GEMM_PAR_MIN_FLOPS && !omp_in_parallel() ? omp_get_max_threads() : 1;
     const int blocks = (M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN; /* aligned row blocks to share out */
     if (parts > blocks) parts = blocks;
     if (parts <= 1) {

@@ -22,7 +22,8 @@
  * X^T when trans_X. lda, ldb and ldc are the row strides of A, B and C as
  * stored. When bias (N) is given, every row of C is set to it first and the
  * product is added (accumulate is then implied). parts > 0 fixes the number
- * of row blocks (for tests); 0 takes one per OpenMP thread. */
+ * of row blocks (for tests); 0 takes one per OpenMP thread, and one (a
+ * single sgemm on the calling thread) inside a parallel region. */
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts);
 

@@ -2,10 +2,12 @@
  * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
  * through OpenMP (GELU with a vectorisable erf). Matrix products are split
  * by rows of their output (gemm.h); every other sum runs in one thread in a
- * fixed order, so results do not depend on the number of threads. */
+ * fixed order, so results do not depend on the number of threads. Called
+ * inside a parallel region, every function runs on the calling thread. */
 #include "problems/layers.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "problems/fastmath.h"
@@ -14,10 +16,14 @@
 
 #define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
+/* Whether a loop over n elements gets a team of threads: not when short,
+ * nor when called inside a parallel region (the classifier's row blocks),
+ * where it runs on the calling thread. */
+#define PAR_IF(n) ((n) >= PAR_MIN && !omp_in_parallel())
 
 void column_sums(float *out, const float *in, int rows, int cols)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)rows * cols >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)rows * cols))
     for (int first = 0; first < cols; first += COL_CHUNK) {
         const int end = first + COL_CHUNK < cols ? first + COL_CHUNK : cols;
         for (int o = first; o < end; o++) out[o] = 0;
@@ -90,16 +96,16 @@ void activation_forward(float *out, const float *inp, size_t n, Activation act)
 {
     switch (act) {
     case ACT_RELU:
-        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+        #pragma omp parallel for simd schedule(static) if (parallel: PAR_IF(n))
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0 ? inp[i] : 0;
         break;
     case ACT_GELU:
-        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        #pragma omp parallel for schedule(static) if (PAR_IF(n))
         for (size_t c = 0; c < n; c += PAR_CHUNK)
             gelu_forward_range(out + c, inp + c, n - c < PAR_CHUNK ? n - c : PAR_CHUNK);
         break;
     case ACT_TANH:
-        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        #pragma omp parallel for schedule(static) if (PAR_IF(n))
         for (size_t i = 0; i < n; i++) out[i] = tanhf(inp[i]);
         break;
     }
@@ -109,16 +115,19 @@ void activation_backward(float *dinp, const float *dout, const float *inp, size_
 {
     switch (act) {
     case ACT_RELU:
-        #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) dinp[i] = inp[i] > 0 ? dout[i] : 0;
+        #pragma omp parallel for simd schedule(static) if (parallel: PAR_IF(n))
+        for (size_t i = 0; i < n; i++) {
+            const float d = dout[i]; /* read whatever the sign: the select vectorises, a branch on random signs did not */
+            dinp[i] = inp[i] > 0 ? d : 0;
+        }
         break;
     case ACT_GELU:
-        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        #pragma omp parallel for schedule(static) if (PAR_IF(n))
         for (size_t c = 0; c < n; c += PAR_CHUNK)
             gelu_backward_range(dinp + c, dout + c, inp + c, n - c < PAR_CHUNK ? n - c : PAR_CHUNK);
         break;
     case ACT_TANH:
-        #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        #pragma omp parallel for schedule(static) if (PAR_IF(n))
         for (size_t i = 0; i < n; i++) {
             const float t = tanhf(inp[i]);
             dinp[i] = dout[i] * (1.0f - t * t);
@@ -136,7 +145,7 @@ double softmax_xent_forward(float *probs, long *correct, const float *logits, co
     long hits = 0;
     for (int first = 0; first < B; first += XENT_ROWS) {
         const int rows = B - first < XENT_ROWS ? B - first : XENT_ROWS;
-        #pragma omp parallel for schedule(static) reduction(+ : hits) if ((size_t)rows * V >= PAR_MIN)
+        #pragma omp parallel for schedule(static) reduction(+ : hits) if (PAR_IF((size_t)rows * V))
         for (int r = 0; r < rows; r++) {
             const size_t b = (size_t)first + r;
             int hit;
@@ -152,7 +161,7 @@ double softmax_xent_forward(float *probs, long *correct, const float *logits, co
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *targets, int B, int V,
                            float scale)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)B * V >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)B * V))
     for (int b = 0; b < B; b++)
         for (int v = 0; v < V; v++)
             dlogits[(size_t)b * V + v] = softmax_xent_grad(probs[(size_t)b * V + v], v, targets[b], scale);

@@ -1,7 +1,9 @@
 /* layers.h — forward/backward pairs of the classifier and transformer
  * layers on row-major float32 activations, llm.c style: outputs first, then
  * inputs, then sizes. Every backward overwrites (does not accumulate into)
- * what it writes, except encoder_backward's dwte (see there).
+ * what it writes, except encoder_backward's dwte (see there). Outside a
+ * parallel region they spread long loops over the OpenMP threads; inside
+ * one (a caller's own split) they run on the calling thread.
  *
  * Dimension legend: B = rows of the batch (for the transformer: sequences),
  * T = positions of a sequence, N = B*T rows of token activations, C = input

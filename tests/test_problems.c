@@ -79,6 +79,55 @@ Test(problems, losses_do_not_depend_on_thread_count)
                                          20);
 }
 
+/* Loss, every gradient element and the evaluation of a classifier step,
+ * the same bit for bit on 1 to 4 threads: minibatches of whole and partial
+ * row blocks (classifier.h), an epoch's shorter last batch, the full
+ * training set in one batch, no hidden layer. */
+Test(problems, classifier_gradients_do_not_depend_on_thread_count)
+{
+    static const char *specs[] = {
+        "mlp,dataset=digits,hidden=[256,128],batch=128,activation=relu",
+        "mlp,dataset=digits,hidden=[200,72,40],batch=100,activation=relu",
+        "mlp,dataset=digits,hidden=[300],batch=0,activation=gelu",
+        "logreg,dataset=digits,batch=192",
+    };
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        RunConfig cfg;
+        char err[ERRMSG_MAX];
+        config_defaults(&cfg);
+        cr_assert_eq(config_set_problem(&cfg, specs[s], err, sizeof err), 0, "%s", err);
+        Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+        cr_assert_not_null(pb, "%s", err);
+        const size_t n = pb->n_params;
+        float *p = mem_alloc(n * sizeof(float)), *ref = mem_alloc(n * sizeof(float)), *g = mem_alloc(n * sizeof(float));
+        cfg.problem->init(pb, p, 3);
+        for (size_t i = 0; i < n; i++) p[i] += (float)(i % 13) * 0.01f - 0.06f; /* zero-init logreg too */
+        openblas_set_num_threads(1);
+        for (uint64_t b = 10; b < 13; b++) { /* digits' 1438 training rows: batch 11 of 128 has 30 */
+            omp_set_num_threads(1);
+            const double loss = cfg.problem->loss_and_grad(pb, p, ref, 5, b);
+            double e_ref, a_ref, e, a;
+            cr_assert_eq(cfg.problem->eval(pb, p, &e_ref, &a_ref), 0);
+            for (int threads = 2; threads <= 4; threads++) {
+                omp_set_num_threads(threads);
+                const double l = cfg.problem->loss_and_grad(pb, p, g, 5, b);
+                size_t differ = 0;
+                for (size_t i = 0; i < n; i++) differ += memcmp(&ref[i], &g[i], sizeof(float)) != 0;
+                cr_expect_eq(memcmp(&loss, &l, sizeof l), 0, "%s batch %lu, %d threads: loss %.17g vs %.17g",
+                             specs[s], (unsigned long)b, threads, l, loss);
+                cr_expect_eq(differ, 0, "%s batch %lu, %d threads: %zu of %zu gradient elements differ", specs[s],
+                             (unsigned long)b, threads, differ, n);
+                cr_assert_eq(cfg.problem->eval(pb, p, &e, &a), 0);
+                cr_expect(!memcmp(&e, &e_ref, sizeof e) && a == a_ref, "%s, %d threads: held-out %.17g %.6f vs %.17g %.6f",
+                          specs[s], threads, e, a, e_ref, a_ref);
+            }
+        }
+        omp_set_num_threads(1);
+        mem_free(p), mem_free(ref), mem_free(g);
+        cfg.problem->destroy(pb);
+    }
+}
+
 /* The seed moves the minibatch order and the init, not the held-out split. */
 Test(problems, seed_moves_batches_not_split)
 {
