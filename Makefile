@@ -101,7 +101,7 @@ CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-tsan test-slurm test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
+.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-tsan test-slurm test-int8-exhaustive test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -233,6 +233,11 @@ fuzz: deps-fuzz
 
 test-slurm: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) sh tests/slurm/array.sh
+
+# Every float through the CPU's int8 table (about 90 s of CPU time;
+# make test checks a sweep and every bucket edge and threshold).
+test-int8-exhaustive: $(BUILD)/tests/exhaustive/int8_table
+	$(BUILD)/tests/exhaustive/int8_table
 
 # Shell words that install the Debian packages named after them.
 APT_INSTALL = sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

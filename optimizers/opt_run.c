@@ -16,7 +16,10 @@
 #include "optimizers/cuda/tensor_steps.h"
 #endif
 
-#define OPT_TILE (8 * STATE_BLOCK) /* values of one low-precision tile: its float32 slots stay in cache */
+/* Values of one low-precision tile (32 int8 blocks): its float32 slots stay
+ * in L2, and a step's cost per call (its constants, its parallel region)
+ * is spread over 8192 values. */
+#define OPT_TILE (32 * STATE_BLOCK)
 
 /* Bytes rounded up to a multiple of 16 (a slot region's alignment). */
 static size_t pad16(size_t bytes) { return (bytes + 15) & ~(size_t)15; }
@@ -109,15 +112,14 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
     if (r->flat) r->state_size = (size_t)opt->n_state(r->hp[r->flat_group]) * slot_stride(r->flat_prec, n);
     int int8 = 0;
     for (int k = 0; k < n_views; k++) int8 |= r->prec[k] == STATE_INT8;
-    if (int8 && !(r->buckets = malloc(4 * STATE_BUCKETS))) {
+    if (int8 && !(r->table = malloc(2 * STATE_TABLE * sizeof *r->table))) {
         snprintf(err, errlen, "out of memory");
         opt_run_free(r);
         return -1;
     }
     for (int sign = 0; sign < 2; sign++) {
         r->zero_code[sign] = (unsigned char)state_int8_map(sign, r->code[sign]);
-        if (int8) state_int8_buckets(r->code[sign], r->buckets + 2 * sign * STATE_BUCKETS,
-                                     r->buckets + (2 * sign + 1) * STATE_BUCKETS);
+        if (int8) state_int8_table(r->code[sign], r->table + sign * STATE_TABLE);
     }
     opt_run_seed(r, 0);
     return 0;
@@ -159,61 +161,31 @@ static void float_slots(const Span *sp, float **slots)
     for (int s = 0; s < OPT_MAX_STATE; s++) slots[s] = s < sp->n_state ? (float *)slot_data(sp, s) : NULL;
 }
 
-/* Widens values [a, a + len) of slot s into out. */
-static void widen(const OptRun *r, const Span *sp, int s, size_t a, size_t len, float *restrict out)
+/* The stored slots of a span as StateSlots (host pointers: the CPU pass;
+ * device ones when state is the device's block), at step t. */
+static StateSlots span_slots(const OptRun *r, const Span *sp, long t)
 {
-    const unsigned char *restrict d = slot_data(sp, s);
-    if (sp->prec == STATE_INT8) {
-        const float *code = r->code[!(r->opt->unsigned_slots >> s & 1)];
-        const float *absmax = slot_absmax(sp, s);
-        for (size_t i = 0; i < len; i++) out[i] = int8_widen(code, d[a + i], absmax[(a + i) / STATE_BLOCK]);
-        return;
+    StateSlots st = {
+        .prec = sp->prec, .unsigned_slots = r->opt->unsigned_slots, .code = &r->code[0][0], .table = r->table,
+        .zero_code = r->zero_code, .key = r->round_key, .t = t, .first = sp->first,
+    };
+    for (int s = 0; s < sp->n_state; s++) {
+        st.data[s] = slot_data(sp, s);
+        st.absmax[s] = sp->prec == STATE_INT8 ? slot_absmax(sp, s) : NULL;
     }
-    const uint16_t *restrict h = (const uint16_t *)d;
-    for (size_t i = 0; i < len; i++) out[i] = bf16_widen(h[a + i]);
+    return st;
 }
 
-/* Stores in[0, len) as values [a, a + len) of slot s at step t (a is a
- * multiple of STATE_BLOCK: each int8 block gets the absmax of its new
- * values). */
-static void narrow(const OptRun *r, const Span *sp, int s, size_t a, size_t len, const float *restrict in, long t)
-{
-    unsigned char *restrict d = slot_data(sp, s);
-    uint16_t *restrict h = (uint16_t *)d;
-    switch (sp->prec) {
-    case STATE_BF16:
-        for (size_t i = 0; i < len; i++) h[a + i] = bf16_nearest(in[i]);
-        break;
-    case STATE_BF16_SR:
-        for (size_t i = 0; i < len; i++)
-            h[a + i] = bf16_stochastic(in[i], (uint32_t)(state_round_bits(r->round_key, t, sp->first + a + i) >> (16 * s)));
-        break;
-    case STATE_INT8: {
-        const int sign = !(r->opt->unsigned_slots >> s & 1);
-        const unsigned char *first = r->buckets + 2 * sign * STATE_BUCKETS, *last = first + STATE_BUCKETS;
-        float *absmax = slot_absmax(sp, s);
-        for (size_t b = 0; b < len; b += STATE_BLOCK) {
-            const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
-            float m = 0;
-            for (size_t i = b; i < end; i++) m = fabsf(in[i]) > m ? fabsf(in[i]) : m;
-            absmax[(a + b) / STATE_BLOCK] = m;
-            for (size_t i = b; i < end; i++)
-                d[a + i] = int8_store(r->code[sign], first, last, r->zero_code[sign], in[i], m);
-        }
-        break;
-    }
-    default: break;
-    }
-}
-
-/* One pass over a low-precision span, tile by tile: widen its slots, run
- * the float32 step on the tile (p and g passed through, so nothing n long
- * is copied), store the new values back; at t = 0 the initial state
- * (init_state, else zeros) instead of a step. */
+/* One pass over a low-precision span, tile by tile: widen its slots
+ * (state_widen_cpu), run the float32 step on the tile (p and g passed
+ * through, so nothing n long is copied), store the new values back
+ * (state_narrow_cpu); at t = 0 the initial state (init_state, else zeros)
+ * instead of a step. */
 static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
 {
     const OptimizerDef *opt = r->opt;
     const double *hp = r->hp[sp->group];
+    const StateSlots st = span_slots(r, sp, t);
     const size_t tiles = (sp->n + OPT_TILE - 1) / OPT_TILE;
 #pragma omp parallel for schedule(static) if (sp->n >= OPT_PARALLEL_MIN)
     for (size_t k = 0; k < tiles; k++) {
@@ -222,12 +194,15 @@ static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g,
         const size_t a = k * OPT_TILE, len = sp->n - a < OPT_TILE ? sp->n - a : OPT_TILE;
         for (int s = 0; s < sp->n_state; s++) {
             slots[s] = tile[s];
-            if (t > 0) widen(r, sp, s, a, len, tile[s]);
-            else memset(tile[s], 0, len * sizeof(float));
+            if (t == 0) memset(tile[s], 0, len * sizeof(float));
         }
-        if (t > 0) opt->step_cpu(hp, slots, p + a, g + a, len, t, lr);
-        else if (opt->init_state) opt->init_state(hp, slots, len);
-        for (int s = 0; s < sp->n_state; s++) narrow(r, sp, s, a, len, tile[s], t);
+        if (t > 0) {
+            state_widen_cpu(&st, sp->n_state, a, len, slots);
+            opt->step_cpu(hp, slots, p + a, g + a, len, t, lr);
+        } else if (opt->init_state) {
+            opt->init_state(hp, slots, len);
+        }
+        state_narrow_cpu(&st, sp->n_state, a, len, slots);
     }
 }
 
@@ -347,14 +322,7 @@ int opt_run_step_cuda(OptRun *r, void *state, float *p, const float *g, long t, 
     for (int k = r->flat ? -1 : 0; opt->step_cuda && k < (r->flat ? 0 : r->n_views); k++) {
         const Span sp = span_of(r, block, k);
         const size_t off = k >= 0 ? r->views[k].offset : 0;
-        StateSlots st = {
-            .prec = sp.prec, .unsigned_slots = opt->unsigned_slots, .code = &r->code[0][0],
-            .zero_code = r->zero_code, .key = r->round_key, .t = t, .first = sp.first,
-        };
-        for (int s = 0; s < sp.n_state; s++) {
-            st.data[s] = slot_data(&sp, s);
-            st.absmax[s] = sp.prec == STATE_INT8 ? slot_absmax(&sp, s) : NULL;
-        }
+        const StateSlots st = span_slots(r, &sp, t);
         if (opt->step_cuda(r->hp[sp.group], &st, p + off, g + off, sp.n, t, lr[sp.group] * r->lr_scale[sp.group]) != 0)
             return -1;
     }
@@ -389,7 +357,7 @@ void opt_run_free(OptRun *r)
     free(r->order);
     free(r->state_at);
     free(r->prec);
-    free(r->buckets);
+    free(r->table);
     free(r->tensors);
     mem_free(r->state);
     mem_free(r->scratch);

@@ -46,8 +46,8 @@ typedef struct {
     uint64_t round_key;             /* rng_key(seed, RNG_STREAM_ROUNDING): bf16_sr's draws */
     float code[2][STATE_CODES];     /* int8 dynamic maps: [0] unsigned, [1] signed */
     unsigned char zero_code[2];     /* the index of 0 in each map */
-    unsigned char *buckets;         /* int8: the buckets of the CPU's search (state_int8_buckets), first and
-                                       last of map 0 then of map 1, STATE_BUCKETS each; NULL without int8 */
+    uint32_t *table;                /* int8: the CPU's search tables of map 0 then map 1 (state_int8_table),
+                                       STATE_TABLE words each; NULL without int8 */
     OptTensor *tensors;             /* per view, in `order`: what a tensor-aware step is handed */
     unsigned char *state;           /* host state block (opt_run_alloc), NULL when none */
     float *scratch;                 /* host scratch (opt_run_alloc), NULL when none */

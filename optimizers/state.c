@@ -31,26 +31,28 @@ int state_int8_map(int is_signed, float *code)
     return 0;
 }
 
-/* The last index of the sorted map code whose code is <= x; 0 when none is
- * (and for NaN): int8_nearest's starting point. */
-static int last_at_most(const float *code, float x)
+int state_int8_table(const float *code, uint32_t *table)
 {
-    int lo = 0; /* a binary search: code is sorted */
-    for (int step = STATE_CODES / 2; step; step >>= 1)
-        if (code[lo + step] <= x) lo += step;
-    return lo;
-}
-
-void state_int8_buckets(const float *code, unsigned char *first, unsigned char *last)
-{
-    for (int b = 0; b < STATE_BUCKETS; b++) {
-        const uint32_t bits = (uint32_t)(b >> STATE_BUCKET_SIGN) << 31 |
-                              (uint32_t)(b & ((1 << STATE_BUCKET_SIGN) - 1)) << STATE_BUCKET_SHIFT;
-        const float a = state_float_of(bits), z = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
-        const float lo = a < z ? a : z, hi = a < z ? z : a; /* a negative bucket runs downwards */
-        first[b] = (unsigned char)last_at_most(code, lo);
-        last[b] = (unsigned char)last_at_most(code, hi);
+    int walks = 0;
+    for (int b = 0; b < STATE_TABLE; b++) {
+        const int32_t base = (int32_t)((uint32_t)(b + STATE_KEY_FIRST) << STATE_KEY_SHIFT); /* its first key */
+        int32_t lo = base > STATE_KEY_MIN ? base : STATE_KEY_MIN;
+        int32_t hi = base + ((1 << STATE_KEY_SHIFT) - 1) < STATE_KEY_MAX ? base + ((1 << STATE_KEY_SHIFT) - 1)
+                                                                         : STATE_KEY_MAX;
+        const int q_lo = int8_nearest(code, state_unkey(lo)), q_hi = int8_nearest(code, state_unkey(hi));
+        uint32_t thr = 0xffff; /* the threshold's offset - 1: none */
+        if (q_hi == q_lo + 1) {
+            while (hi - lo > 1) { /* q(lo) = q_lo, q(hi) = q_hi */
+                const int32_t mid = lo + (hi - lo) / 2;
+                if (int8_nearest(code, state_unkey(mid)) == q_lo) lo = mid;
+                else hi = mid;
+            }
+            thr = (uint32_t)(hi - base - 1);
+        }
+        table[b] = (uint32_t)q_lo << 24 | thr | (q_hi > q_lo + 1 ? STATE_TABLE_WALK : 0);
+        walks += q_hi > q_lo + 1;
     }
+    return walks;
 }
 
 size_t state_blocks(size_t n) { return (n + STATE_BLOCK - 1) / STATE_BLOCK; }

@@ -1,9 +1,10 @@
 /* state_impl.h — the stored forms of low-precision optimizer state
  * (state=bf16|bf16_sr|int8; docs/OPTIMIZERS.md, "Low-precision state"), as
  * inline functions that compile for the host and, under nvcc, for the
- * device too, so that the CPU pass of optimizers/opt_run.c and the CUDA
- * kernels of optimizers/cuda/lowp.cuh widen and round every state value
- * with the same operations.
+ * device too, so that the CPU's tile functions (optimizers/state_cpu.c)
+ * and the CUDA kernels (optimizers/cuda/fused.cuh) widen and round every
+ * state value with the same operations. (The CPU finds an int8 code through
+ * a table, state.h, that gives int8_nearest's index for every float.)
  *
  * A step widens each stored value to float32, runs the optimizer's float32
  * rule (update_impl.h) and rounds the new value back:
@@ -66,14 +67,16 @@ STATE_FN float state_float_of(uint32_t u)
 
 #define STATE_MAX_SLOTS 3      /* most slots of one step (OPT_MAX_STATE) */
 
-/* The stored slots of one pass (one tensor, or the whole buffer), as a
- * CUDA step is handed them: device pointers, the maps on the host. */
+/* The stored slots of one pass (one tensor, or the whole buffer): as a
+ * CUDA step is handed them (device pointers, the maps on the host), and as
+ * the CPU pass's tile functions of state.h read them (host pointers). */
 typedef struct {
     int prec;                         /* StatePrecision of every slot */
     void *data[STATE_MAX_SLOTS];      /* slot s: float, uint16_t (bf16) or uint8_t (int8) values */
     float *absmax[STATE_MAX_SLOTS];   /* int8: slot s's absmax of each block */
     unsigned unsigned_slots;          /* int8: bit s set: slot s takes the unsigned map */
     const float *code;                /* int8: the maps, [0] unsigned and [1] signed, STATE_CODES each */
+    const uint32_t *table;            /* int8, CPU: the maps' search tables (state_int8_table), [0] then [1] */
     const unsigned char *zero_code;   /* int8: the index of 0 in each map */
     uint64_t key;                     /* bf16_sr: rng_key(seed, RNG_STREAM_ROUNDING) */
     long t;                           /* bf16_sr: the step */
@@ -94,12 +97,13 @@ static inline StateSlots state_slots_fp32(float *const *slots)
 STATE_FN float bf16_widen(uint16_t h) { return state_float_of((uint32_t)h << 16); }
 
 /* x rounded to bf16, to nearest with ties to even (torch's conversion);
- * NaN becomes the quiet NaN 0x7fc0. */
+ * NaN becomes the quiet NaN 0x7fc0. Branch-free (a select), so that a loop
+ * of it vectorises. */
 STATE_FN uint16_t bf16_nearest(float x)
 {
     const uint32_t u = state_bits_of(x);
-    if (x != x) return 0x7fc0;
-    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    const uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    return (uint16_t)(x != x ? 0x7fc0u : r);
 }
 
 /* x rounded to bf16 stochastically with the 16 random bits r: up (away from
@@ -107,8 +111,8 @@ STATE_FN uint16_t bf16_nearest(float x)
 STATE_FN uint16_t bf16_stochastic(float x, uint32_t r)
 {
     const uint32_t u = state_bits_of(x);
-    if (x != x) return 0x7fc0;
-    return (uint16_t)((u + (r & 0xffffu)) >> 16);
+    const uint32_t h = (u + (r & 0xffffu)) >> 16;
+    return (uint16_t)(x != x ? 0x7fc0u : h);
 }
 
 /* The 64 random bits of element e at step t for key = rng_key(seed,
@@ -129,49 +133,16 @@ STATE_FN int int8_nearest(const float *code, float x)
     return lo;
 }
 
-/* The buckets of int8_nearest_bucketed: the float32 bit patterns of x in
- * [-1, 1] cut into STATE_BUCKETS ranges by their sign, exponent and upper 7
- * mantissa bits (bits >> STATE_BUCKET_SHIFT, the sign folded to bit
- * STATE_BUCKET_SIGN). Buckets this fine hold at most one or two codes of a
- * dynamic map, so the walk in a bucket rarely takes a step; the two maps'
- * tables (4 * STATE_BUCKETS bytes) stay in a core's L2 cache. */
-#define STATE_BUCKET_SHIFT 16
-#define STATE_BUCKET_SIGN (31 - STATE_BUCKET_SHIFT)
-#define STATE_BUCKETS (2 << STATE_BUCKET_SIGN)
-
-/* The bucket of x: its magnitude's bits >> STATE_BUCKET_SHIFT, the sign
- * as bit STATE_BUCKET_SIGN. */
-STATE_FN int state_bucket(float x)
-{
-    const uint32_t u = state_bits_of(x);
-    return (int)(((u & 0x7fffffffu) >> STATE_BUCKET_SHIFT) | (u >> 31) << STATE_BUCKET_SIGN);
-}
-
-/* int8_nearest with the search narrowed to x's bucket: first[k] and
- * last[k] are the last codes <= the smallest and the largest float of
- * bucket k (0 when none is; state_int8_buckets), so the last code <= x lies
- * between them: the same index as int8_nearest for every x, in a step or
- * two instead of eight. */
-STATE_FN int int8_nearest_bucketed(const float *code, const unsigned char *first, const unsigned char *last, float x)
-{
-    const int b = state_bucket(x);
-    int lo = first[b];
-    while (lo < last[b] && code[lo + 1] <= x) lo++;
-    if (lo + 1 < STATE_CODES && code[lo + 1] - x < x - code[lo]) lo++;
-    return lo;
-}
-
 /* The stored byte q of a block with this absmax, as float32. */
 STATE_FN float int8_widen(const float *code, uint8_t q, float absmax) { return code[q] * absmax; }
 
 /* The byte that stores x in a block of this absmax (absmax 0: the zero
- * code, every value of the block being 0); first and last: the map's
- * buckets, or NULL for the plain search (the device's). */
-STATE_FN uint8_t int8_store(const float *code, const unsigned char *first, const unsigned char *last, uint8_t zero,
-                            float x, float absmax)
+ * code, every value of the block being 0), by the plain search: the
+ * device's; the CPU reaches the same byte through the table of state.h. */
+STATE_FN uint8_t int8_store(const float *code, uint8_t zero, float x, float absmax)
 {
     if (!(absmax > 0)) return zero;
-    return (uint8_t)(first ? int8_nearest_bucketed(code, first, last, x / absmax) : int8_nearest(code, x / absmax));
+    return (uint8_t)int8_nearest(code, x / absmax);
 }
 
 #endif

@@ -1,7 +1,9 @@
 /* test_precision.c — low-precision optimizer state (state=bf16|bf16_sr|int8):
  * the rounding and the int8 maps element by element, stochastic rounding's
  * statistics and reproducibility, thread-count independence, exact state
- * bytes, the canonical text of fp32 runs, and bf16's known failure: a
+ * bytes, the canonical text of fp32 runs, the CPU's int8 table and its
+ * AVX2 and plain tile paths against the per-element functions, and bf16's
+ * known failure: a
  * momentum buffer that stalls where float32 and stochastic rounding go on.
  * The golden vectors of tests/golden (NAME_bf16_K.txt, NAME_int8_K.txt)
  * check whole trajectories against the torch reference (test_optimizers.c). */
@@ -14,6 +16,7 @@
 #include "harness/core/rng.h"
 #include "harness/run/config.h"
 #include "optimizers/opt_run.h"
+#include "optimizers/state.h"
 #include "tests/run_support.h"
 
 static Rows rows;
@@ -126,41 +129,175 @@ Test(precision, int8_maps_are_sorted_and_nearest_is_exact)
     }
 }
 
-/* The CPU's bucketed search finds int8_nearest's code for every float: the
- * ends of every bucket, every code, the midpoints between neighbours (ties)
- * and the floats beside them, and random values in [-1.1, 1.1]. */
-Test(precision, bucketed_search_equals_the_plain_one)
+/* int8_code (the CPU's table) against int8_nearest on y: the same index. */
+static void expect_code(const float *code, const uint32_t *table, float y, const char *what)
 {
-    static unsigned char first[STATE_BUCKETS], last[STATE_BUCKETS];
+    const int fast = int8_code(code, table, y), plain = int8_nearest(code, y);
+    cr_assert_eq(fast, plain, "%s: y = %a (%.9g): the table's code %d, int8_nearest's %d", what, (double)y, y, fast,
+                 plain);
+}
+
+/* y and its neighbours one and two floats away on either side. */
+static void expect_around(const float *code, const uint32_t *table, float y, const char *what)
+{
+    float lo = y, hi = y;
+    expect_code(code, table, y, what);
+    for (int k = 0; k < 2; k++) {
+        lo = nextafterf(lo, -INFINITY);
+        hi = nextafterf(hi, INFINITY);
+        expect_code(code, table, lo, what);
+        expect_code(code, table, hi, what);
+    }
+}
+
+/* Checks the table of map code on: every bucket's first and last key and
+ * their neighbours, every threshold (where the code changes) +-2 floats,
+ * every code and midpoint +-2 floats, the special floats, and a strided
+ * sweep of the float bit patterns of [-1, 1] (make test-int8-exhaustive
+ * checks every float). */
+static void expect_table(const float *code, const uint32_t *table)
+{
+    for (int b = 0; b < STATE_TABLE; b++) {
+        const int32_t first = (int32_t)((uint32_t)(b + STATE_KEY_FIRST) << STATE_KEY_SHIFT);
+        const int32_t lo = first > STATE_KEY_MIN ? first : STATE_KEY_MIN;
+        const int32_t hi = first + 0xffff < STATE_KEY_MAX ? first + 0xffff : STATE_KEY_MAX;
+        expect_around(code, table, state_unkey(lo), "a bucket's first key");
+        expect_around(code, table, state_unkey(hi), "a bucket's last key");
+        if ((table[b] & 0xffffu) != 0xffffu)
+            expect_around(code, table, state_unkey(first + (int32_t)(table[b] & 0xffffu) + 1), "a threshold");
+    }
+    for (int j = 0; j < STATE_CODES; j++) {
+        expect_around(code, table, code[j], "a code");
+        if (j + 1 < STATE_CODES) expect_around(code, table, code[j] + (code[j + 1] - code[j]) / 2, "a midpoint");
+    }
+    const float special[] = {0.0f, -0.0f, 1.0f, -1.0f, 1.5f, -7.0f, INFINITY, -INFINITY, NAN, -NAN,
+                             0x1p-149f, -0x1p-149f, 0x1p-126f, 3e38f, -3e38f};
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) expect_code(code, table, special[k], "a special float");
+    for (uint32_t u = 0; u <= 0x3f800000u; u += 997) {
+        expect_code(code, table, state_float_of(u), "the sweep");
+        expect_code(code, table, state_float_of(u | 0x80000000u), "the sweep");
+    }
+}
+
+/* The CPU's table finds int8_nearest's code, and needs no walk on either
+ * map. */
+Test(precision, int8_table_equals_the_plain_search)
+{
+    static uint32_t table[STATE_TABLE];
     float code[STATE_CODES];
     for (int sign = 0; sign < 2; sign++) {
         state_int8_map(sign, code);
-        state_int8_buckets(code, first, last);
-        static float probe[2 * STATE_BUCKETS + 4 * STATE_CODES];
-        int n = 0;
-        for (uint32_t b = 0; b < STATE_BUCKETS; b++) {
-            const uint32_t bits = (b >> STATE_BUCKET_SIGN) << 31 | (b & ((1u << STATE_BUCKET_SIGN) - 1)) << STATE_BUCKET_SHIFT;
-            probe[n++] = state_float_of(bits);
-            probe[n++] = state_float_of(bits | ((1u << STATE_BUCKET_SHIFT) - 1));
-        }
-        for (int j = 0; j < STATE_CODES; j++) {
-            probe[n++] = code[j];
-            if (j + 1 < STATE_CODES) {
-                const float mid = code[j] + (code[j + 1] - code[j]) / 2;
-                probe[n++] = mid;
-                probe[n++] = nextafterf(mid, 2);
-                probe[n++] = nextafterf(mid, -2);
-            }
-        }
-        for (int k = 0; k < n; k++)
-            cr_assert_eq(int8_nearest_bucketed(code, first, last, probe[k]), int8_nearest(code, probe[k]), "map %d, %.9g",
-                         sign, probe[k]);
-        srand(9);
-        for (int k = 0; k < 200000; k++) {
-            const float x = (float)rand() / RAND_MAX * 2.2f - 1.1f;
-            cr_assert_eq(int8_nearest_bucketed(code, first, last, x), int8_nearest(code, x), "map %d, %.9g", sign, x);
-        }
+        cr_expect_eq(state_int8_table(code, table), 0, "map %d: a bucket holds more than one threshold", sign);
+        expect_table(code, table);
     }
+}
+
+/* A map dense enough that buckets hold several thresholds: those take
+ * int8_nearest's walk, so the table still finds its code, and the tile
+ * functions' two paths store the same bytes with it. */
+Test(precision, int8_table_walks_where_a_bucket_is_too_coarse)
+{
+    static uint32_t table[2 * STATE_TABLE];
+    static float code[2 * STATE_CODES];
+    for (int j = 0; j < STATE_CODES; j++) code[j] = code[STATE_CODES + j] = j < 128 ? -1.0f + j / 128.0f : 0.5f + (float)(j - 128) * 1e-5f;
+    code[STATE_CODES - 1] = code[2 * STATE_CODES - 1] = 1.0f;
+    const int walks = state_int8_table(code, table);
+    memcpy(table + STATE_TABLE, table, STATE_TABLE * sizeof *table);
+    cr_expect_gt(walks, 0, "the dense codes share buckets");
+    expect_table(code, table);
+    enum { N = 700 };
+    static float x[N];
+    static uint8_t q[2][N];
+    float absmax[2][3];
+    for (size_t i = 0; i < N; i++) x[i] = 0.5f + (float)(i % 300) * 4e-6f * (i % 2 ? 1 : -1);
+    x[N - 1] = 1.0f;
+    const unsigned char zero[2] = {0, 0};
+    for (int vec = 0; vec < 2; vec++) {
+        StateSlots st = {.prec = STATE_INT8, .code = code, .table = table, .zero_code = zero};
+        st.data[0] = q[vec];
+        st.absmax[0] = absmax[vec];
+        state_cpu_vector(vec);
+        float *in[1] = {x};
+        state_narrow_cpu(&st, 1, 0, N, in);
+    }
+    state_cpu_vector(1);
+    cr_expect_eq(memcmp(q[0], q[1], N), 0, "the plain and AVX2 paths");
+    for (size_t i = 0; i < N; i++)
+        cr_assert_eq(q[0][i], int8_store(code, 0, x[i], absmax[0][i / STATE_BLOCK]), "value %zu", i);
+}
+
+/* The tile functions' AVX2 and plain paths store the same bytes and widen
+ * to the same floats, for every precision and slot count, on values with
+ * NaN, infinities, zeros of both signs, subnormals, all-zero and all-NaN
+ * blocks and a short last block; and those bytes are the per-element
+ * functions' (the device's). */
+Test(precision, avx2_and_plain_paths_agree)
+{
+    if (!state_cpu_vector_on()) cr_skip_test("this CPU has no AVX2: only the plain path runs");
+    enum { N = 2048 - 77, S = 3 };
+    static float in[S][N], out[2][S][N], code[2][STATE_CODES];
+    static uint32_t table[2 * STATE_TABLE];
+    static uint8_t q[2][S][N];
+    static uint16_t h[2][S][N];
+    static float absmax[2][S][N / STATE_BLOCK + 1];
+    unsigned char zero[2];
+    for (int m = 0; m < 2; m++) {
+        zero[m] = (unsigned char)state_int8_map(m, code[m]);
+        state_int8_table(code[m], table + m * STATE_TABLE);
+    }
+    srand(17);
+    for (int s = 0; s < S; s++)
+        for (size_t i = 0; i < N; i++) {
+            const float r = (float)rand() / RAND_MAX - 0.5f;
+            in[s][i] = i / STATE_BLOCK == 1 ? 0.0f : i / STATE_BLOCK == 2 ? NAN : r * powf(10.0f, (float)(rand() % 12 - 8));
+            if (s == 1) in[s][i] = fabsf(in[s][i]); /* slot 1: the unsigned map */
+        }
+    const float odd[] = {NAN, INFINITY, -INFINITY, -0.0f, 0x1p-149f, -0x1p-140f, 3e38f, 1e-30f};
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) in[0][3 * STATE_BLOCK + 5 * k] = in[2][1000 + 3 * k] = odd[k];
+    in[2][4 * STATE_BLOCK + 1] = INFINITY; /* a block of absmax infinity */
+    const int precs[] = {STATE_BF16, STATE_BF16_SR, STATE_INT8};
+    for (size_t c = 0; c < sizeof precs / sizeof precs[0]; c++)
+        for (int n_slots = 1; n_slots <= S; n_slots++)
+            for (size_t a = 0; a <= STATE_BLOCK; a += STATE_BLOCK) {
+                const size_t len = N - a;
+                for (int vec = 0; vec < 2; vec++) {
+                    StateSlots st = {.prec = precs[c], .unsigned_slots = 2u, .code = &code[0][0], .table = table,
+                                     .zero_code = zero, .key = 99, .t = 7, .first = 12345};
+                    float *src[S], *dst[S];
+                    for (int s = 0; s < n_slots; s++) {
+                        st.data[s] = precs[c] == STATE_INT8 ? (void *)q[vec][s] : (void *)h[vec][s];
+                        st.absmax[s] = absmax[vec][s];
+                        src[s] = in[s] + a;
+                        dst[s] = out[vec][s];
+                    }
+                    state_cpu_vector(vec);
+                    state_narrow_cpu(&st, n_slots, a, len, src);
+                    state_widen_cpu(&st, n_slots, a, len, dst);
+                }
+                state_cpu_vector(1);
+                for (int s = 0; s < n_slots; s++) {
+                    const char *what = precs[c] == STATE_BF16 ? "bf16" : precs[c] == STATE_BF16_SR ? "bf16_sr" : "int8";
+                    if (precs[c] == STATE_INT8) {
+                        cr_assert_eq(memcmp(q[0][s] + a, q[1][s] + a, len), 0, "%s slot %d: codes", what, s);
+                        cr_assert_eq(memcmp(absmax[0][s] + a / STATE_BLOCK, absmax[1][s] + a / STATE_BLOCK,
+                                            (len + STATE_BLOCK - 1) / STATE_BLOCK * sizeof(float)), 0, "%s slot %d: absmax", what, s);
+                    } else {
+                        cr_assert_eq(memcmp(h[0][s] + a, h[1][s] + a, 2 * len), 0, "%s slot %d: values", what, s);
+                    }
+                    cr_assert_eq(memcmp(out[0][s], out[1][s], len * sizeof(float)), 0, "%s slot %d: widened", what, s);
+                    const float *cm = code[s != 1];
+                    for (size_t i = 0; i < len; i++) {
+                        const size_t e = a + i;
+                        const uint16_t want = precs[c] == STATE_BF16 ? bf16_nearest(in[s][e])
+                                              : precs[c] == STATE_BF16_SR
+                                                  ? bf16_stochastic(in[s][e], (uint32_t)(state_round_bits(99, 7, 12345 + e) >> (16 * s)))
+                                                  : int8_store(cm, zero[s != 1], in[s][e], absmax[0][s][e / STATE_BLOCK]);
+                        const unsigned got = precs[c] == STATE_INT8 ? q[0][s][e] : h[0][s][e];
+                        cr_assert_eq(got, want, "%s slot %d, value %zu (%a): stored %u, the element function's %u", what, s,
+                                     e, (double)in[s][e], got, want);
+                    }
+                }
+            }
 }
 
 /* bf16_sr draws from (seed, step, element): the same seed repeats a run bit
@@ -185,29 +322,36 @@ Test(precision, bf16_sr_runs_repeat_for_a_seed)
 }
 
 /* A large low-precision step splits into tiles over threads; the result
- * does not depend on their count. */
+ * does not depend on their count, nor on the tile functions' path (AVX2 or
+ * plain C). */
 Test(precision, low_precision_steps_do_not_depend_on_threads)
 {
     enum { N = 100003 }; /* above OPT_PARALLEL_MIN, not a whole number of tiles or blocks */
-    static float p[2][N], g[N];
+    static float p[3][N], g[N];
     const char *specs[] = {"adamw,lr=0.01,state=bf16_sr", "adamw,lr=0.01,amsgrad=1,state=int8", "lion,state=int8",
                            "sgd,lr=0.1,momentum=0.9,state=bf16"};
     for (size_t c = 0; c < sizeof specs / sizeof specs[0]; c++) {
-        Single s[2];
-        for (int k = 0; k < 2; k++) {
+        Single s[3];
+        for (int k = 0; k < 3; k++) {
             for (size_t i = 0; i < N; i++) p[k][i] = sinf((float)i);
             single_open(&s[k], specs[c], N, 11, p[k]);
         }
         for (long t = 1; t <= 4; t++) {
             for (size_t i = 0; i < N; i++) g[i] = cosf((float)(i * t)) * (i % 3 ? 1e-3f : 1.0f);
-            for (int k = 0; k < 2; k++) {
-                omp_set_num_threads(k ? 3 : 1);
+            for (int k = 0; k < 3; k++) {
+                omp_set_num_threads(k == 1 ? 3 : 1);
+                state_cpu_vector(k != 2);
                 single_steps(&s[k], p[k], g, t, t);
             }
         }
-        cr_expect_eq(memcmp(p[0], p[1], sizeof p[0]), 0, "%s: 1 and 3 threads", specs[c]);
-        cr_expect_eq(memcmp(s[0].run.state, s[1].run.state, s[0].run.state_size), 0, "%s: the state", specs[c]);
-        for (int k = 0; k < 2; k++) opt_run_free(&s[k].run);
+        state_cpu_vector(1);
+        for (int k = 1; k < 3; k++) {
+            const char *what = k == 1 ? "1 and 3 threads" : "the AVX2 and plain paths";
+            cr_expect_eq(memcmp(p[0], p[k], sizeof p[0]), 0, "%s: %s", specs[c], what);
+            cr_expect_eq(memcmp(s[0].run.state, s[k].run.state, s[0].run.state_size), 0, "%s: the state, %s",
+                         specs[c], what);
+        }
+        for (int k = 0; k < 3; k++) opt_run_free(&s[k].run);
     }
     omp_set_num_threads(1);
 }

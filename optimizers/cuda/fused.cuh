@@ -162,7 +162,7 @@ __global__ void __launch_bounds__(STATE_BLOCK)
 #pragma unroll
         for (int k = 0; k < S; k++) {
             const float m = block_max(fabsf(s[k]) > 0 ? fabsf(s[k]) : 0, warp_max[k]); /* NaN counts as 0, as on the CPU */
-            if (live) ((uint8_t *)a.data[k])[i] = int8_store(code[a.sign[k]], NULL, NULL, a.zero[a.sign[k]], s[k], m);
+            if (live) ((uint8_t *)a.data[k])[i] = int8_store(code[a.sign[k]], a.zero[a.sign[k]], s[k], m);
             if (threadIdx.x == 0) a.absmax[k][b] = m;
         }
         __syncthreads(); /* warp_max is reused by the next block */

@@ -1,0 +1,315 @@
+/* state_cpu.c — the CPU pass's widening and rounding of low-precision
+ * state, a tile of one span at a time (state.h): a plain C path, and an
+ * AVX2 one taken where the CPU has AVX2 (the build targets generic x86-64,
+ * so the AVX2 functions carry target("avx2") and are chosen at run time).
+ *
+ * Both paths store the same bytes: every float operation is an IEEE one
+ * both round alike (a product, a quotient, a comparison; the AVX2 target
+ * leaves out FMA, so nothing is contracted), and the int8 code comes from
+ * the same table (int8_code, the AVX2 loop doing its integer steps eight
+ * lanes at a time). tests/test_precision.c runs both and compares.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "optimizers/state.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define STATE_AVX2 1
+#include <immintrin.h>
+#define AVX2_FN __attribute__((target("avx2")))
+#endif
+
+static int vector_off; /* state_cpu_vector(0): the plain path only */
+
+int state_cpu_vector_on(void)
+{
+#ifdef STATE_AVX2
+    return !vector_off && __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
+void state_cpu_vector(int on) { vector_off = !on; }
+
+/* Slot s's map (int8): 0 unsigned, 1 signed. */
+static int slot_map(const StateSlots *st, int s) { return !(st->unsigned_slots >> s & 1); }
+
+/* The largest |x| of x[0, n) that is not NaN (0 when none is). */
+static float block_absmax(const float *x, size_t n)
+{
+    float m = 0;
+    for (size_t i = 0; i < n; i++) m = fabsf(x[i]) > m ? fabsf(x[i]) : m;
+    return m;
+}
+
+/* Stores block x[0, n) of an int8 slot: its absmax into *absmax, its codes
+ * into q. */
+static void int8_block(const float *code, const uint32_t *table, uint8_t zero, const float *x, size_t n,
+                       uint8_t *q, float *absmax)
+{
+    const float m = block_absmax(x, n);
+    *absmax = m;
+    if (!(m > 0)) {
+        memset(q, zero, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) q[i] = (uint8_t)int8_code(code, table, x[i] / m);
+}
+
+static void widen_plain(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
+{
+    for (int s = 0; s < n_slots; s++) {
+        float *restrict o = out[s];
+        if (st->prec == STATE_INT8) {
+            const uint8_t *restrict q = (const uint8_t *)st->data[s] + a;
+            const float *code = st->code + slot_map(st, s) * STATE_CODES;
+            for (size_t b = 0; b < len; b += STATE_BLOCK) {
+                const float m = st->absmax[s][(a + b) / STATE_BLOCK];
+                const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
+                for (size_t i = b; i < end; i++) o[i] = int8_widen(code, q[i], m);
+            }
+        } else {
+            const uint16_t *restrict h = (const uint16_t *)st->data[s] + a;
+            for (size_t i = 0; i < len; i++) o[i] = bf16_widen(h[i]);
+        }
+    }
+}
+
+static void narrow_plain(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in)
+{
+    if (st->prec == STATE_BF16_SR) {
+        for (size_t i = 0; i < len; i++) {
+            const uint64_t bits = state_round_bits(st->key, st->t, st->first + a + i);
+            for (int s = 0; s < n_slots; s++)
+                ((uint16_t *)st->data[s])[a + i] = bf16_stochastic(in[s][i], (uint32_t)(bits >> (16 * s)));
+        }
+        return;
+    }
+    for (int s = 0; s < n_slots; s++) {
+        const float *restrict x = in[s];
+        if (st->prec == STATE_BF16) {
+            uint16_t *restrict h = (uint16_t *)st->data[s] + a;
+            for (size_t i = 0; i < len; i++) h[i] = bf16_nearest(x[i]);
+            continue;
+        }
+        const int map = slot_map(st, s);
+        for (size_t b = 0; b < len; b += STATE_BLOCK)
+            int8_block(st->code + map * STATE_CODES, st->table + map * STATE_TABLE, st->zero_code[map], x + b,
+                       len - b < STATE_BLOCK ? len - b : STATE_BLOCK, (uint8_t *)st->data[s] + a + b,
+                       &st->absmax[s][(a + b) / STATE_BLOCK]);
+    }
+}
+
+#ifdef STATE_AVX2
+/* 16 bf16 values as the low halves of two vectors of 8 (in order) packed
+ * into one of 16. */
+AVX2_FN static __m256i pack16(__m256i lo, __m256i hi)
+{
+    return _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+/* bf16_nearest of 8 floats, in the low 16 bits of each lane. */
+AVX2_FN static __m256i nearest8(__m256 x)
+{
+    const __m256i u = _mm256_castps_si256(x);
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    const __m256i r = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), odd), 16);
+    return _mm256_blendv_epi8(r, _mm256_set1_epi32(0x7fc0), _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
+}
+
+/* bf16_stochastic of 8 floats with the random bits r (the low 16 of each lane). */
+AVX2_FN static __m256i stochastic8(__m256 x, __m256i r)
+{
+    const __m256i h = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_castps_si256(x), _mm256_and_si256(r, _mm256_set1_epi32(0xffff))), 16);
+    return _mm256_blendv_epi8(h, _mm256_set1_epi32(0x7fc0), _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
+}
+
+/* x * c modulo 2^64 in each of 4 lanes (AVX2 multiplies 32 x 32 bits). */
+AVX2_FN static __m256i mul64(__m256i x, uint64_t c)
+{
+    const __m256i clo = _mm256_set1_epi64x((long long)(c & 0xffffffffu)), chi = _mm256_set1_epi64x((long long)(c >> 32));
+    const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), clo), _mm256_mul_epu32(x, chi));
+    return _mm256_add_epi64(_mm256_mul_epu32(x, clo), _mm256_slli_epi64(cross, 32));
+}
+
+/* rng_mix64 of 4 lanes. */
+AVX2_FN static __m256i mix64x4(__m256i x)
+{
+    x = _mm256_add_epi64(x, _mm256_set1_epi64x((long long)0x9E3779B97F4A7C15ull));
+    x = mul64(_mm256_xor_si256(x, _mm256_srli_epi64(x, 30)), 0xBF58476D1CE4E5B9ull);
+    x = mul64(_mm256_xor_si256(x, _mm256_srli_epi64(x, 27)), 0x94D049BB133111EBull);
+    return _mm256_xor_si256(x, _mm256_srli_epi64(x, 31));
+}
+
+/* The low 32 bits of the 64-bit lanes of lo (elements 0..3) and hi (4..7),
+ * in element order. */
+AVX2_FN static __m256i low_halves(__m256i lo, __m256i hi)
+{
+    const __m256 z = _mm256_shuffle_ps(_mm256_castsi256_ps(lo), _mm256_castsi256_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_permute4x64_epi64(_mm256_castps_si256(z), _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+/* table[idx] of 8 indices, by scalar loads (faster than AVX2's gather on
+ * the CPUs measured, BENCHMARKS.md). */
+AVX2_FN static __m256i lookup8(const uint32_t *table, __m256i idx)
+{
+    const __m128i a = _mm256_castsi256_si128(idx), b = _mm256_extracti128_si256(idx, 1);
+    const uint64_t a0 = (uint64_t)_mm_cvtsi128_si64(a), a1 = (uint64_t)_mm_extract_epi64(a, 1);
+    const uint64_t b0 = (uint64_t)_mm_cvtsi128_si64(b), b1 = (uint64_t)_mm_extract_epi64(b, 1);
+    return _mm256_setr_epi32((int)table[(uint32_t)a0], (int)table[a0 >> 32], (int)table[(uint32_t)a1],
+                             (int)table[a1 >> 32], (int)table[(uint32_t)b0], (int)table[b0 >> 32],
+                             (int)table[(uint32_t)b1], (int)table[b1 >> 32]);
+}
+
+/* int8_code of 8 values y through table; *walk collects the words' bits. */
+AVX2_FN static __m256i code8(const uint32_t *table, __m256 y, __m256i *walk)
+{
+    const __m256i u = _mm256_castps_si256(y);
+    __m256i k = _mm256_xor_si256(u, _mm256_srli_epi32(_mm256_srai_epi32(u, 31), 1));
+    k = _mm256_min_epi32(_mm256_max_epi32(k, _mm256_set1_epi32(STATE_KEY_MIN)), _mm256_set1_epi32(STATE_KEY_MAX));
+    const __m256i idx = _mm256_sub_epi32(_mm256_srai_epi32(k, STATE_KEY_SHIFT), _mm256_set1_epi32(STATE_KEY_FIRST));
+    const __m256i w = lookup8(table, idx);
+    *walk = _mm256_or_si256(*walk, w);
+    const __m256i low16 = _mm256_set1_epi32(0xffff);
+    const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(k, low16), _mm256_and_si256(w, low16)); /* -1: past the threshold */
+    const __m256i q = _mm256_sub_epi32(_mm256_srli_epi32(w, 24), up);
+    return _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(y, y, _CMP_UNORD_Q)), q); /* NaN: 0 */
+}
+
+/* int8_block with the absmax and the codes 32 values at a time. */
+AVX2_FN static void int8_block_avx2(const float *code, const uint32_t *table, uint8_t zero, const float *x, size_t n,
+                                    uint8_t *q, float *absmax)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 mv = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) mv = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)), mv); /* NaN: mv */
+    float lanes[8], m = block_absmax(x + i, n - i);
+    _mm256_storeu_ps(lanes, mv);
+    for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+    *absmax = m;
+    if (!(m > 0)) {
+        memset(q, zero, n);
+        return;
+    }
+    const __m256 mm = _mm256_set1_ps(m);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m256i walk = _mm256_setzero_si256();
+    for (i = 0; i + 32 <= n; i += 32) {
+        const __m256i c0 = code8(table, _mm256_div_ps(_mm256_loadu_ps(x + i), mm), &walk);
+        const __m256i c1 = code8(table, _mm256_div_ps(_mm256_loadu_ps(x + i + 8), mm), &walk);
+        const __m256i c2 = code8(table, _mm256_div_ps(_mm256_loadu_ps(x + i + 16), mm), &walk);
+        const __m256i c3 = code8(table, _mm256_div_ps(_mm256_loadu_ps(x + i + 24), mm), &walk);
+        const __m256i b = _mm256_packus_epi16(_mm256_packus_epi32(c0, c1), _mm256_packus_epi32(c2, c3));
+        _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(b, order));
+    }
+    for (; i < n; i++) q[i] = (uint8_t)int8_code(code, table, x[i] / m);
+    if (!_mm256_testz_si256(walk, _mm256_set1_epi32((int)STATE_TABLE_WALK)))
+        for (i = 0; i < n; i++) q[i] = (uint8_t)int8_code(code, table, x[i] / m);
+}
+
+AVX2_FN static void widen_avx2(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
+{
+    for (int s = 0; s < n_slots; s++) {
+        float *o = out[s];
+        size_t i = 0;
+        if (st->prec == STATE_INT8) {
+            const uint8_t *q = (const uint8_t *)st->data[s] + a;
+            const float *code = st->code + slot_map(st, s) * STATE_CODES;
+            for (size_t b = 0; b < len; b += STATE_BLOCK) {
+                const float m = st->absmax[s][(a + b) / STATE_BLOCK];
+                const __m256 mm = _mm256_set1_ps(m);
+                const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
+                for (i = b; i + 8 <= end; i += 8) { /* 8 bytes in one load, 8 scalar loads of the map */
+                    uint64_t w;
+                    memcpy(&w, q + i, sizeof w);
+                    const __m256 c = _mm256_setr_ps(code[w & 255], code[w >> 8 & 255], code[w >> 16 & 255],
+                                                    code[w >> 24 & 255], code[w >> 32 & 255], code[w >> 40 & 255],
+                                                    code[w >> 48 & 255], code[w >> 56]);
+                    _mm256_storeu_ps(o + i, _mm256_mul_ps(c, mm));
+                }
+                for (; i < end; i++) o[i] = int8_widen(code, q[i], m);
+            }
+            continue;
+        }
+        const uint16_t *h = (const uint16_t *)st->data[s] + a;
+        for (; i + 8 <= len; i += 8) {
+            const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(h + i)));
+            _mm256_storeu_si256((__m256i *)(o + i), _mm256_slli_epi32(v, 16));
+        }
+        for (; i < len; i++) o[i] = bf16_widen(h[i]);
+    }
+}
+
+AVX2_FN static void narrow_avx2(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in)
+{
+    size_t i = 0;
+    if (st->prec == STATE_BF16_SR) {
+        const __m256i step = _mm256_set1_epi64x((long long)((uint64_t)st->t << STATE_STEP_SHIFT));
+        const __m256i key = _mm256_set1_epi64x((long long)st->key);
+        for (; i + 16 <= len; i += 16) {
+            __m256i bits[4]; /* elements i + 4j .. i + 4j + 3 */
+            for (int j = 0; j < 4; j++) {
+                const size_t e = st->first + a + i + 4 * (size_t)j;
+                const __m256i ctr = _mm256_xor_si256(step, _mm256_setr_epi64x((long long)e, (long long)(e + 1),
+                                                                              (long long)(e + 2), (long long)(e + 3)));
+                bits[j] = mix64x4(_mm256_xor_si256(key, ctr));
+            }
+            for (int s = 0; s < n_slots; s++) {
+                const __m256i r0 = low_halves(_mm256_srli_epi64(bits[0], 16 * s), _mm256_srli_epi64(bits[1], 16 * s));
+                const __m256i r1 = low_halves(_mm256_srli_epi64(bits[2], 16 * s), _mm256_srli_epi64(bits[3], 16 * s));
+                const __m256i h = pack16(stochastic8(_mm256_loadu_ps(in[s] + i), r0),
+                                         stochastic8(_mm256_loadu_ps(in[s] + i + 8), r1));
+                _mm256_storeu_si256((__m256i *)((uint16_t *)st->data[s] + a + i), h);
+            }
+        }
+        for (; i < len; i++) {
+            const uint64_t bits = state_round_bits(st->key, st->t, st->first + a + i);
+            for (int s = 0; s < n_slots; s++)
+                ((uint16_t *)st->data[s])[a + i] = bf16_stochastic(in[s][i], (uint32_t)(bits >> (16 * s)));
+        }
+        return;
+    }
+    for (int s = 0; s < n_slots; s++) {
+        const float *x = in[s];
+        if (st->prec == STATE_BF16) {
+            uint16_t *h = (uint16_t *)st->data[s] + a;
+            for (i = 0; i + 16 <= len; i += 16)
+                _mm256_storeu_si256((__m256i *)(h + i),
+                                    pack16(nearest8(_mm256_loadu_ps(x + i)), nearest8(_mm256_loadu_ps(x + i + 8))));
+            for (; i < len; i++) h[i] = bf16_nearest(x[i]);
+            continue;
+        }
+        const int map = slot_map(st, s);
+        for (size_t b = 0; b < len; b += STATE_BLOCK)
+            int8_block_avx2(st->code + map * STATE_CODES, st->table + map * STATE_TABLE, st->zero_code[map], x + b,
+                            len - b < STATE_BLOCK ? len - b : STATE_BLOCK, (uint8_t *)st->data[s] + a + b,
+                            &st->absmax[s][(a + b) / STATE_BLOCK]);
+    }
+}
+#endif
+
+void state_widen_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
+{
+#ifdef STATE_AVX2
+    if (state_cpu_vector_on()) {
+        widen_avx2(st, n_slots, a, len, out);
+        return;
+    }
+#endif
+    widen_plain(st, n_slots, a, len, out);
+}
+
+void state_narrow_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in)
+{
+#ifdef STATE_AVX2
+    if (state_cpu_vector_on()) {
+        narrow_avx2(st, n_slots, a, len, in);
+        return;
+    }
+#endif
+    narrow_plain(st, n_slots, a, len, in);
+}
