@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/child.h"
 #include "harness/core/device.h"
 #include "include/optbench/plugin.h"
 
@@ -55,12 +56,25 @@ static optbench_tensor describe(const TensorView *v)
 
 /* ---- the adapter: OptimizerDef's calls in terms of the descriptor ---- */
 
-static int slot_streams(const Slot *s, const double *hp) { return s->desc->state_streams(hp); }
+/* Each call into the plugin is noted (child.h): where optbench verify,
+ * golden and bench run it in a child, a crash names the plugin, the
+ * function and the step. */
+
+static int slot_streams(const Slot *s, const double *hp)
+{
+    child_enter(s->origin, "state_streams", 0);
+    const int n = s->desc->state_streams(hp);
+    child_leave();
+    return n;
+}
 
 static int slot_check(const Slot *s, const double *hp, char *err, size_t errlen)
 {
     if (errlen) err[0] = 0;
-    if (s->desc->check(hp, err, errlen) == 0) return 0;
+    child_enter(s->origin, "check", 0);
+    const int refused = s->desc->check(hp, err, errlen) != 0;
+    child_leave();
+    if (!refused) return 0;
     if (errlen && !err[0]) snprintf(err, errlen, "%s: the plugin's check refused these values", s->def.name);
     return -1;
 }
@@ -68,13 +82,19 @@ static int slot_check(const Slot *s, const double *hp, char *err, size_t errlen)
 static size_t slot_state_floats(const Slot *s, const double *hp, const TensorView *v)
 {
     const optbench_tensor t = describe(v);
-    return s->desc->state_floats(hp, &t);
+    child_enter(s->origin, "state_floats", 0);
+    const size_t n = s->desc->state_floats(hp, &t);
+    child_leave();
+    return n;
 }
 
 static size_t slot_scratch_floats(const Slot *s, const double *hp, const TensorView *v)
 {
     const optbench_tensor t = describe(v);
-    return s->desc->scratch_floats(hp, &t);
+    child_enter(s->origin, "scratch_floats", 0);
+    const size_t n = s->desc->scratch_floats(hp, &t);
+    child_leave();
+    return n;
 }
 
 static void slot_init(const Slot *s, const double *hp, const OptTensor *ot)
@@ -82,7 +102,9 @@ static void slot_init(const Slot *s, const double *hp, const OptTensor *ot)
     optbench_tensor t = describe(ot->view);
     t.param = ot->p;
     t.state = ot->state;
+    child_enter(s->origin, "init", 0);
     s->desc->init(hp, &t);
+    child_leave();
 }
 
 /* One group's tensors and values as the ABI passes them to either step:
@@ -104,7 +126,9 @@ static void slot_step(const Slot *s, const OptGroup *grp, OptTensor *tensors, in
 {
     optbench_tensor t[n]; /* one group's tensors: a few hundred at most */
     const optbench_group g = translate(s, grp, tensors, n, step, t);
+    child_enter(s->origin, "step", step);
     s->desc->step(&g, t, n);
+    child_leave();
 }
 
 #ifdef OPTBENCH_CUDA
@@ -114,7 +138,10 @@ static int slot_step_cuda(const Slot *s, const OptGroup *grp, OptTensor *tensors
 {
     optbench_tensor t[n];
     const optbench_group g = translate(s, grp, tensors, n, step, t);
-    return device_cuda_ok(s->desc->step_cuda(&g, t, n), s->origin, __FILE__, __LINE__) ? 0 : -1;
+    child_enter(s->origin, "CUDA step", step);
+    const int e = s->desc->step_cuda(&g, t, n);
+    child_leave();
+    return device_cuda_ok(e, s->origin, __FILE__, __LINE__) ? 0 : -1;
 }
 #define SLOT_CUDA_FUNCTION(k) \
     static int step_cuda_##k(const OptGroup *g, OptTensor *t, int n, long s) { return slot_step_cuda(&slots[k], g, t, n, s); }

@@ -5,7 +5,8 @@
  *
  * Loading runs only the plugin's entry function and checks the tables it
  * returns; the plugin's other functions run where the optimizer is used
- * (the workers of run and sweep, or verify and bench in their own process).
+ * (the workers of run and sweep, the child process of verify, golden and
+ * bench), and its check and state sizes also where a configuration is read.
  * A loaded plugin stays loaded until the process ends.
  */
 #ifndef OPTBENCH_OPTIMIZERS_PLUGIN_H

@@ -12,6 +12,7 @@
 #include "harness/check/bench.h"
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
+#include "harness/core/child.h"
 #include "harness/run/config.h"
 #include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
@@ -48,7 +49,8 @@ static const char usage[] =
     "  the fraction of the roofline: a streaming kernel with the same read and write\n"
     "  streams, timed alternately with the step in the same run. On cuda both are\n"
     "  timed with CUDA events on device buffers, and the streaming kernel is the\n"
-    "  device's copy bandwidth for that pattern.\n";
+    "  device's copy bandwidth for that pattern. The steps run in a child process: exit\n"
+    "  3 with one line naming the plugin, its function and the step when one crashes.\n";
 
 /* The parsed flags. */
 typedef struct {
@@ -195,6 +197,32 @@ static int measure(const BenchArgs *a, const OptimizerDef *opt, const ParamSet *
     return bench_optimizer(opt, hp, n, threads, (int)a->warmup, (int)a->repeats, r, err, errlen);
 }
 
+/* What the child that times the steps needs. */
+typedef struct {
+    const BenchArgs *a;     /* the flags */
+    const char *machine;    /* the CPU or GPU name */
+} BenchJob;
+
+/* In a child (the optimizer may be a plugin's, whose crash then ends the
+ * child only): every optimizer x size x thread count, a row each as it is
+ * measured; the exit code. */
+static int measure_all(void *ctx)
+{
+    const BenchJob *job = ctx;
+    const BenchArgs *a = job->a;
+    char err[ERRMSG_MAX];
+    for (int o = 0; o < a->n_opts; o++)
+        for (int s = 0; s < a->n_sizes; s++)
+            for (int t = 0; t < a->n_threads; t++) {
+                BenchResult r;
+                child_task("timing %s at n = %ld", a->labels[o], a->sizes[s]);
+                if (measure(a, a->opts[o], &a->hps[o], (size_t)a->sizes[s], (int)a->threads[t], &r, err, sizeof err))
+                    return cli_fail(EXIT_RUNTIME, "%s", err);
+                print_row(a, job->machine, a->labels[o], a->sizes[s], a->threads[t], &r);
+            }
+    return EXIT_OK;
+}
+
 /* The machine: CPU, cores, BLAS build and kernel family. */
 static void print_machine(void)
 {
@@ -291,13 +319,7 @@ int cmd_bench(int argc, char **argv)
         printf("# %s; median of %ld steps after %ld warm-up\n"
                "%-18s %11s %7s %7s %10s %8s %10s %9s\n", machine, a.repeats, a.warmup, "optimizer", "n",
                "threads", "B/param", "step ms", "GB/s", "roof GB/s", "of roof");
-    for (int o = 0; o < a.n_opts; o++)
-        for (int s = 0; s < a.n_sizes; s++)
-            for (int t = 0; t < a.n_threads; t++) {
-                BenchResult r;
-                if (measure(&a, a.opts[o], &a.hps[o], (size_t)a.sizes[s], (int)a.threads[t], &r, err, sizeof err) != 0)
-                    return cli_fail(EXIT_RUNTIME, "%s", err);
-                print_row(&a, machine, a.labels[o], a.sizes[s], a.threads[t], &r);
-            }
-    return EXIT_OK;
+    const BenchJob job = {&a, machine};
+    rc = child_run(measure_all, (void *)&job, "bench", err, sizeof err);
+    return rc < 0 ? cli_fail(EXIT_RUNTIME, "%s", err) : rc;
 }

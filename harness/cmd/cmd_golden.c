@@ -12,6 +12,7 @@
 #include "harness/check/golden.h"
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
+#include "harness/core/child.h"
 #include "harness/core/hostinfo.h"
 #include "harness/run/config.h"
 #include "optimizers/plugin.h"
@@ -31,7 +32,8 @@ static const char usage[] =
     "  --out FILE      write FILE (whole or not at all) instead of standard output\n"
     "  --plugin PATH   load an optimizer plugin (a shared object; repeatable)\n"
     "  `optbench verify FILE` replays the file; `optbench verify --optimizer OTHER FILE` checks\n"
-    "  another implementation against it.\n";
+    "  another implementation against it. The steps run in a child process: exit 3 with\n"
+    "  one line naming the plugin, its function and the step when the optimizer crashes.\n";
 
 /* Writes g to path through a temporary file beside it, renamed over path
  * once complete. 0, or -1 with the reason printed. */
@@ -62,6 +64,26 @@ static int write_file(const char *path, const Golden *g, const char *comment)
 cleanup:
     if (rc != 0 && fd >= 0) unlink(tmp);
     return rc;
+}
+
+/* What the child that makes the vectors needs. */
+typedef struct {
+    Golden *g;              /* the optimizer, its values, the tensors and steps */
+    GoldenSource src;       /* where the gradients come from */
+    const char *out;        /* the file to write; NULL: stdout */
+    const char *comment;    /* the file's comment line */
+} GoldenJob;
+
+/* In a child (the optimizer may be a plugin's, whose crash then ends the
+ * child only): makes the vectors and writes them; the exit code. */
+static int make_and_write(void *ctx)
+{
+    GoldenJob *job = ctx;
+    char err[ERRMSG_MAX];
+    if (golden_make(job->g, &job->src, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "golden: %s", err);
+    if (job->out) return write_file(job->out, job->g, job->comment) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    if (golden_write(stdout, job->g, job->comment) != 0) return cli_fail(EXIT_RUNTIME, "golden: writing the output failed");
+    return EXIT_OK;
 }
 
 int cmd_golden(int argc, char **argv)
@@ -127,11 +149,6 @@ int cmd_golden(int argc, char **argv)
     g.opt = cfg.optimizer;
     g.hp = cfg.hparams;
     g.steps = steps;
-    const GoldenSource src = {given[2] ? cfg.problem : NULL, &cfg.problem_opts, cfg.seed};
-    if (golden_make(&g, &src, err, sizeof err) != 0) {
-        rc = cli_fail(EXIT_USAGE, "golden: %s", err);
-        goto cleanup;
-    }
     /* the command that writes this file again; a plugin's optimizer with the plugin's path and digest */
     char comment[sizeof source + 2 * PARAM_TEXT_MAX + PLUGIN_PATH_MAX + 256], plugin[PLUGIN_PATH_MAX + 96] = "",
         digest[SHA256_HEX_LEN + 32] = "";
@@ -143,9 +160,9 @@ int cmd_golden(int argc, char **argv)
     snprintf(comment, sizeof comment, " written by optbench %s: optbench golden%s --optimizer %s%s --steps %ld --seed %llu%s",
              OPTBENCH_VERSION, plugin, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64",
              steps, (unsigned long long)cfg.seed, digest);
-    if (out) rc = write_file(out, &g, comment) == 0 ? EXIT_OK : EXIT_RUNTIME;
-    else if (golden_write(stdout, &g, comment) != 0) rc = cli_fail(EXIT_RUNTIME, "golden: writing the output failed");
-cleanup:
+    GoldenJob job = {&g, {given[2] ? cfg.problem : NULL, &cfg.problem_opts, cfg.seed}, out, comment};
+    rc = child_run(make_and_write, &job, "golden", err, sizeof err);
+    if (rc < 0) rc = cli_fail(EXIT_RUNTIME, "%s", err);
     golden_free(&g);
     return rc;
 }

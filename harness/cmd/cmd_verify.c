@@ -9,6 +9,7 @@
 
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
+#include "harness/core/child.h"
 #include "harness/run/config.h"
 #include "harness/core/device.h"
 #include "harness/check/golden.h"
@@ -26,7 +27,9 @@ static const char usage[] =
     "                    hyperparameters, then SPEC's keys over them (a file key SPEC's\n"
     "                    optimizer lacks is left out only at its default)\n"
     CLI_PLUGIN_HELP
-    "  Exit 1 on any mismatch, 2 on a file or spec that cannot be used.\n";
+    "  The steps run in a child process. Exit 1 on any mismatch, 2 on a file or spec\n"
+    "  that cannot be used, 3 when the optimizer crashed (one line naming the plugin,\n"
+    "  its function, the step and the file).\n";
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -78,6 +81,37 @@ static void verify_file(const char *path, const char *shown, const char *spec, D
     golden_free(&g);
 }
 
+#define VERIFY_DIR_MAX 1024 /* files of a folder verified at most */
+
+/* The files verify replays, and how. */
+typedef struct {
+    const char *dir;      /* the folder of the files; NULL: names are paths */
+    char *const *names;   /* the files (as named, or names in dir, sorted) */
+    int n;                /* entries in names */
+    const char *spec;     /* --optimizer, or NULL */
+    Device dev;           /* where the steps run */
+} VerifyJob;
+
+/* In a child (the optimizer may be a plugin's, whose crash then ends the
+ * child only): checks every file of the job and prints the summary line;
+ * the exit code. */
+static int verify_files(void *ctx)
+{
+    const VerifyJob *job = ctx;
+    int mismatches = 0, errors = 0, skipped = 0;
+    for (int i = 0; i < job->n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s%s", job->dir ? job->dir : "", job->dir ? "/" : "", job->names[i]);
+        child_task("verifying %s", path);
+        verify_file(path, job->names[i], job->spec, job->dev, &mismatches, &errors, &skipped);
+    }
+    printf("verify: %d files, %d ok, %d mismatched, %d unreadable", job->n, job->n - mismatches - errors - skipped,
+           mismatches, errors);
+    if (skipped) printf(", %d without a CUDA kernel", skipped);
+    printf("\n");
+    return errors ? EXIT_USAGE : mismatches ? EXIT_MISMATCH : EXIT_OK;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -120,36 +154,28 @@ int cmd_verify(int argc, char **argv)
         if (device_probe(gpu, sizeof gpu, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
         printf("# device: %s\n", gpu);
     }
-    int mismatches = 0, errors = 0, skipped = 0, n = 0;
-    if (n_files) {
-        for (int i = optind; i < argc; i++) verify_file(argv[i], argv[i], spec, dev, &mismatches, &errors, &skipped);
-        n = n_files;
-    } else {
+    VerifyJob job = {NULL, argv + optind, n_files, spec, dev};
+    char *names[VERIFY_DIR_MAX];
+    int n = 0;
+    if (!n_files) {
         if (!dir) {
             host_find_shipped("tests/golden", "golden", golden_dir, sizeof golden_dir);
             dir = golden_dir;
         }
         DIR *d = opendir(dir);
         if (!d) return cli_fail(EXIT_USAGE, "%s: cannot open the golden vector folder", dir);
-        char *names[1024];
         struct dirent *e;
-        while ((e = readdir(d)) && n < 1024) {
+        while ((e = readdir(d)) && n < VERIFY_DIR_MAX) {
             size_t l = strlen(e->d_name);
             if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0) names[n++] = strdup(e->d_name);
         }
         closedir(d);
         if (n == 0) return cli_fail(EXIT_USAGE, "%s: no golden vector files (*.txt)", dir);
         qsort(names, (size_t)n, sizeof names[0], cmp_str);
-        for (int i = 0; i < n; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-            verify_file(path, names[i], spec, dev, &mismatches, &errors, &skipped);
-            free(names[i]);
-        }
+        job = (VerifyJob){dir, names, n, spec, dev};
     }
-    printf("verify: %d files, %d ok, %d mismatched, %d unreadable", n, n - mismatches - errors - skipped, mismatches,
-           errors);
-    if (skipped) printf(", %d without a CUDA kernel", skipped);
-    printf("\n");
-    return errors ? EXIT_USAGE : mismatches ? EXIT_MISMATCH : EXIT_OK;
+    int rc = child_run(verify_files, &job, "verify", err, sizeof err);
+    if (rc < 0) rc = cli_fail(EXIT_RUNTIME, "%s", err);
+    for (int i = 0; i < n; i++) free(names[i]);
+    return rc;
 }

@@ -49,10 +49,14 @@
 ** with the signal), one that hangs past the sweep's timeout_s fails it as
 ** "timeout", and one that writes NaN or infinity into the parameters ends
 ** it as "diverged". The sweep and its database go on. `optbench verify`,
-** `golden` and `bench` call the step in their own process (they check or
-** time it and write no database): there a crash ends the command. The
-** entry function and check also run in the command's own process, when the
-** plugin is loaded and when a configuration is read.
+** `golden` and `bench` run the steps in a child process of the command: a
+** crash there ends the command with exit status 3 and one line naming the
+** plugin, the function and the step ("plugin PATH crashed: signal 11
+** (Segmentation fault) in step 3 (verifying FILE)"); a hang hangs the
+** command (they have no timeout). The entry function, check, state_floats
+** and state_streams also run in the command's own process, when the plugin
+** is loaded and when a configuration is read: a crash there ends the
+** command with the signal.
 **
 ** COMPATIBILITY
 **

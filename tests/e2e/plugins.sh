@@ -6,7 +6,9 @@
 # records the build of its plugin with its sweep; a copy with one character
 # changed fails verify naming the step and index; the loader refuses bad
 # descriptors with exit 2, the path and the reason; a plugin that crashes,
-# hangs or writes NaN fails only its own run of a sweep; and the example
+# hangs or writes NaN fails only its own run of a sweep, and a crash in
+# verify, golden or bench ends the command with exit 3 and one line naming
+# the plugin and the step; and the example
 # plugins (OPTBENCH_PLUGINS, `make plugins`) match their golden vectors.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
@@ -189,6 +191,29 @@ case $(status 1) in "failed: worker killed by signal 11 (Segmentation fault) (af
 case $(status 2) in "timeout: exceeded timeout_s = 2"*) ;; *) fail "fault 2: $(status 2)" ;; esac
 case $(status 3) in "diverged: loss nan at step 4"*) ;; *) fail "fault 3: $(status 3)" ;; esac
 "$OPTBENCH" check "$tmp/f.db" >/dev/null || fail "the database is not intact after the failed runs"
+
+# verify, golden and bench run the plugin's steps in a child: a crash ends the
+# command with exit 3 and one line naming the plugin, its function, the step
+# (and the file or the measurement); what verify printed before is kept
+"$OPTBENCH" golden --plugin "$tmp/faulty.so" --optimizer faulty --n 8 --steps 5 --out "$tmp/sgd5.txt" || fail "golden"
+"$OPTBENCH" golden --plugin "$tmp/faulty.so" --optimizer faulty --n 8 --steps 8 --out "$tmp/sgd8.txt" || fail "golden"
+crashes() { # crashes WHERE ARGS...: exit 3, one line of stderr naming the crash at WHERE
+    where=$1
+    shift
+    code=0
+    "$OPTBENCH" "$@" >"$tmp/out" 2>"$tmp/err" || code=$?
+    [ "$code" -eq 3 ] || fail "$1 with a crashing plugin: exit $code, expected 3: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$1: not one line: $(cat "$tmp/err")"
+    grep -qxF "optbench: plugin $tmp/faulty.so crashed: signal 11 (Segmentation fault) in $where" "$tmp/err" ||
+        fail "$1: $(cat "$tmp/err")"
+}
+crashes "step 6 (verifying $tmp/sgd8.txt)" verify --plugin "$tmp/faulty.so" --optimizer faulty,fault=1,fault_step=6 \
+    "$tmp/sgd5.txt" "$tmp/sgd8.txt"
+grep -q "^OK  *$tmp/sgd5.txt " "$tmp/out" || fail "verify lost the line of the file before the crash: $(cat "$tmp/out")"
+crashes "step 3" golden --plugin "$tmp/faulty.so" --optimizer faulty,fault=1 --n 8 --steps 5 --out "$tmp/crash.txt"
+ls "$tmp"/crash.txt* 2>/dev/null && fail "golden wrote a file when the plugin crashed"
+crashes "step 3 (timing faulty,fault=1 at n = 1000)" bench --plugin "$tmp/faulty.so" --optimizer faulty,fault=1 \
+    --n 1000 --threads 1 --repeats 3 --warmup 1
 
 # a CUDA build's test plugin with a CUDA step (tests/plugins/cuda_lion.cu): listed with it, and its
 # CPU step matches the built-in lion's golden vectors (its CUDA step: tests/e2e/plugins_cuda.sh)
