@@ -1,7 +1,7 @@
 /* test_merge.c — merging shard databases: idempotence, a finished run
  * replacing an unfinished one (never the reverse), run ids mapped between
  * files, and refusing differing specs and foreign files with the output
- * unchanged. */
+ * unchanged; a shard that cannot be opened is named once. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -82,7 +82,7 @@ static int merge(const char *out_path, char **shards, int n, MergeCounts *last, 
     sqlite3 *out = NULL;
     int rc = merge_check(out_path, shards, n, err, errlen);
     if (rc == 0) rc = store_open(out_path, &out, err, errlen);
-    for (int i = 0; i < n && rc == 0; i++) rc = merge_shard(out, shards[i], last, err, errlen);
+    for (int i = 0; i < n && rc == 0; i++) rc = merge_shard(out, out_path, shards[i], last, err, errlen);
     store_close(out);
     return rc;
 }
@@ -293,4 +293,20 @@ Test(merge, a_shard_of_an_older_schema_version_leaves_the_newer_columns_null)
     cr_expect_str_eq(text(out, "PRAGMA user_version"), version);
     cr_expect_str_eq(text(out, "SELECT count(*) FROM metrics WHERE grad_norm IS NULL"), "7", "the shards' rows");
     cr_expect_str_eq(text(v1, "PRAGMA user_version"), "1"); /* a shard is only read */
+}
+
+Test(merge, a_shard_that_cannot_be_opened_is_named_once)
+{
+    char out[128], missing[128], err[ERRMSG_MAX], want[512];
+    MergeCounts c;
+    sqlite3 *db;
+    snprintf(out, sizeof out, "%s", in_dir("out.db"));
+    snprintf(missing, sizeof missing, "%s", in_dir("no/such/folder/shard.db"));
+    add_run(out, "s", "spec", 0.1, RUN_DONE, 1.0, 1);
+    cr_assert_eq(store_open(out, &db, err, sizeof err), 0, "%s", err);
+    cr_expect_neq(merge_shard(db, out, missing, &c, err, sizeof err), 0);
+    store_close(db);
+    snprintf(want, sizeof want, "%s: cannot merge it into %s: unable to open database file", missing, out);
+    cr_expect_str_eq(err, want);
+    cr_expect_str_eq(text(out, "SELECT count(*) FROM runs"), "1");
 }

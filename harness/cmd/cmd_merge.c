@@ -39,8 +39,8 @@ int cmd_merge(int argc, char **argv)
         goto cleanup;
     }
     for (int i = 2; i < argc; i++) {
-        if (merge_shard(out, argv[i], &c, err, sizeof err)) {
-            rc = cli_fail(EXIT_RUNTIME, "%s: %s", argv[1], err);
+        if (merge_shard(out, argv[1], argv[i], &c, err, sizeof err)) {
+            rc = cli_fail(EXIT_RUNTIME, "%s", err);
             goto cleanup;
         }
         printf("%s: %ld sweep%s (%ld new), runs: %ld added, %ld replaced, %ld kept\n", argv[i], c.sweeps,

@@ -143,17 +143,23 @@ static const char copy_sql[] =
     "WHERE p.action > 0;"
     "DROP TABLE temp.merge_plan";
 
-int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char *err, size_t errlen)
+int merge_shard(sqlite3 *out, const char *out_path, const char *shard_path, MergeCounts *counts, char *err,
+                size_t errlen)
 {
     char sweep_cols[512], run_cols[2048], run_src[2048], metric_cols[512], metric_src[512];
+    const char *why = NULL; /* the reason when it is not SQLite's last message */
     char *sweeps = NULL, *copy = NULL;
     sqlite3_stmt *st = NULL;
     int attached = 0, began = 0, rc = -1;
     *counts = (MergeCounts){0};
-    if (errlen) err[0] = '\0';
     if (sqlite3_prepare_v2(out, "ATTACH DATABASE ? AS shard", -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sqlite3_bind_text(st, 1, shard_path, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) goto cleanup;
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+        why = sqlite3_errstr(rc); /* SQLite's message would name the file again */
+        rc = -1;
+        goto cleanup;
+    }
+    rc = -1;
     attached = 1;
     sqlite3_finalize(st);
     st = NULL;
@@ -165,7 +171,7 @@ int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char 
         column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
         !(sweeps = sqlite3_mprintf(sweeps_sql, sweep_cols, sweep_cols)) ||
         !(copy = sqlite3_mprintf(copy_sql, run_cols, run_src, metric_cols, metric_src))) {
-        snprintf(err, errlen, "%s: merging: cannot read the columns of the output and the shard", shard_path);
+        why = "cannot read the columns of both";
         goto cleanup;
     }
     if (sqlite3_exec(out, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto cleanup;
@@ -186,7 +192,7 @@ int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char 
     began = 0;
     rc = 0;
 cleanup:
-    if (rc && !err[0]) snprintf(err, errlen, "%s: merging: %s", shard_path, sqlite3_errmsg(out));
+    if (rc) snprintf(err, errlen, "%s: cannot merge it into %s: %s", shard_path, out_path, why ? why : sqlite3_errmsg(out));
     sqlite3_finalize(st);
     if (began) sqlite3_exec(out, "ROLLBACK", NULL, NULL, NULL);
     if (attached) sqlite3_exec(out, "DETACH DATABASE shard", NULL, NULL, NULL);

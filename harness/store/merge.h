@@ -27,9 +27,11 @@ typedef struct {
  * Returns 0, or -1 with a one-line message naming the files. */
 int merge_check(const char *out_path, char *const *shards, int n_shards, char *err, size_t errlen);
 
-/* Merges one shard (only read) into the open output database, in one
- * transaction; call merge_check first. Returns 0, or -1 with a message
- * and the output as it was. */
-int merge_shard(sqlite3 *out, const char *shard_path, MergeCounts *counts, char *err, size_t errlen);
+/* Merges one shard (only read) into the open output database (out, opened
+ * from out_path), in one transaction; call merge_check first. Returns 0, or
+ * -1 with "SHARD: cannot merge it into OUT: reason" and the output as it
+ * was. */
+int merge_shard(sqlite3 *out, const char *out_path, const char *shard_path, MergeCounts *counts, char *err,
+                size_t errlen);
 
 #endif
