@@ -68,9 +68,9 @@ static void add_run(const char *path, const char *sweep, const char *spec, doubl
                     .eval_loss = NAN, .eval_accuracy = NAN, .target = 1e-4, .seconds_to_target = NAN};
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
     if (status == RUN_PENDING || status == RUN_RUNNING)
-        cr_assert_eq(store_set_status(db, run_id, status, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(store_set_status(db, run_id, status, 0, err, sizeof err), 0, "%s", err);
     else
-        cr_assert_eq(store_write_result(db, run_id, &s, metric, rows, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(store_write_result(db, run_id, &s, metric, rows, 0, 1e9, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
     store_close(db);
 }

@@ -88,7 +88,7 @@ Test(store, round_trip)
                     .steps_to_target = -1, .seconds_to_target = NAN, .n_params = 2, .state_bytes = 16,
                     .group_params = {[ROLE_VECTOR] = 2}, .group_state_bytes = {[ROLE_VECTOR] = 16}};
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_write_result(db, run, &s, rows, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &s, rows, 2, 0, 1e9, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_FINISHED, "a done key is not run again");
     cr_expect_eq(again, run);
@@ -122,7 +122,7 @@ Test(store, many_rows_in_batches_and_the_rest_round_trip_exactly)
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
     cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_write_result(db, run, &s, rows, N, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &s, rows, N, 0, 1e9, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed, grad_norm, "
                                         "clipped_grad_norm, update_norm, param_norm FROM metrics "
@@ -154,7 +154,7 @@ Test(store, unfinished_runs_are_claimed_again)
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &run), CLAIM_RUN);
-    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, 1e9, err, sizeof err), 0, "%s", err);
     /* left 'running' by this very process: claimed again */
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_RUN);
     /* left by a process that has ended: claimed again */
@@ -180,7 +180,7 @@ Test(store, a_run_claimed_by_a_live_process_is_busy)
     cr_expect_eq(claim1(db, sweep, parent, &cfg, &run), CLAIM_RUN);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_BUSY, "claimed by a live process");
     cr_expect_eq(again, run);
-    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_set_status(db, run, RUN_RUNNING, 1e9, err, sizeof err), 0, "%s", err);
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_BUSY, "running in a live process");
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM runs"), 1);
@@ -282,7 +282,7 @@ Test(store, version_4_is_read_and_upgraded_when_written)
     run_summary_start(&cfg, &sum);
     sum.status = RUN_DONE;
     MetricRow row = {1, 2.5, NAN, NAN, 0.01, 0.001, {3, 1, 0.25, 7}};
-    cr_assert_eq(store_write_result(db, run, &sum, &row, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &sum, &row, 1, 0, 1e9, err, sizeof err), 0, "%s", err);
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM metrics WHERE grad_norm = 3 AND clipped_grad_norm = 1 AND "
                         "update_norm = 0.25 AND param_norm = 7"), 1);
@@ -331,7 +331,7 @@ Test(store, version_5_is_read_and_gains_group_state_when_written)
     s.group_state_bytes[ROLE_MATRIX] = 20;
     s.group_params[ROLE_VECTOR] = 3;
     s.group_state_bytes[ROLE_VECTOR] = 24;
-    cr_assert_eq(store_write_result(db, run, &s, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &s, NULL, 0, 0, 1e9, err, sizeof err), 0, "%s", err);
     store_close(db);
     cr_expect_eq(scalar("PRAGMA user_version"), STORE_SCHEMA_VERSION);
     cr_expect_eq(scalar("SELECT json_extract(group_state, '$.matrices.state_bytes') * 100 + "

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/core/hostinfo.h"
@@ -22,19 +23,15 @@ typedef struct {
     sqlite3_stmt *st; /* the prepared statement */
 } CachedStatement;
 
-static CachedStatement statement_cache[8];
+static CachedStatement statement_cache[12];
 
-/* A reset statement for sql on db, prepared once; NULL on error. */
+/* The statement for sql on db, prepared once (reset when released); NULL on error. */
 static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql)
 {
     CachedStatement *free_slot = NULL;
     for (size_t i = 0; i < sizeof statement_cache / sizeof statement_cache[0]; i++) {
         CachedStatement *c = &statement_cache[i];
-        if (c->db == db && c->sql == sql) {
-            sqlite3_reset(c->st);
-            sqlite3_clear_bindings(c->st);
-            return c->st;
-        }
+        if (c->db == db && c->sql == sql) return c->st; /* reset when released; every user binds every parameter */
         if (!c->db && !free_slot) free_slot = c;
     }
     sqlite3_stmt *st = NULL;
@@ -248,7 +245,7 @@ static int open_uri(const char *path, int immutable, sqlite3 **db)
 {
     char uri[8192];
     readonly_uri(path, immutable, uri, sizeof uri);
-    return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 }
 
 /* 1 when an SQLite result code says a read-only open needs files it cannot
@@ -412,7 +409,9 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
         goto cleanup;
     }
     if (writable && check_writable(path, err, errlen)) goto cleanup;
-    sql_rc = writable ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) : open_uri(path, 0, &db);
+    /* no mutex: a connection is only ever used by the thread that opened it */
+    sql_rc = writable ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
+                      : open_uri(path, 0, &db);
     if (sql_rc == SQLITE_OK) {
         sqlite3_busy_handler(db, busy_wait, db);
         sql_rc = read_identity(db, &id);
@@ -479,6 +478,13 @@ static const char schema_diff_sql[] =
     "UNION ALL SELECT 'table ' || t.name || ': unexpected column ' || x.name "
     "FROM main.sqlite_master t, pragma_table_info(t.name, 'db') x WHERE t.type = 'table' "
     "AND NOT EXISTS (SELECT 1 FROM pragma_table_info(t.name, 'main') c WHERE c.name = x.name)";
+
+/* Rows of the attached database `db` whose foreign key finds no row, per
+ * table, one line each. */
+static const char foreign_key_sql[] =
+    "SELECT count(*) || iif(count(*) = 1, ' row of ', ' rows of ') || \"table\" || "
+    "iif(count(*) = 1, ' refers', ' refer') || ' to no row of ' || parent "
+    "FROM pragma_foreign_key_check(NULL, 'db') GROUP BY \"table\", parent";
 
 /* Where report_rows sends each problem, with its prefix. */
 typedef struct {
@@ -591,6 +597,9 @@ long store_check(const char *path, void (*fn)(void *ctx, const char *problem), v
         problems++;
     }
     problems += report_rows(ref, "PRAGMA db.integrity_check", "integrity: ", fn, ctx);
+    /* a sweep writes its results without the per-row foreign-key probe
+     * (store_set_foreign_keys): the references are checked here instead */
+    if (problems == 0) problems += report_rows(ref, foreign_key_sql, "foreign key: ", fn, ctx);
     if (allowed_missing(ref, version) != SQLITE_OK) {
         snprintf(err, errlen, "the reference schema: %s", sqlite3_errmsg(ref));
         problems = -1;
@@ -815,6 +824,14 @@ int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const Run
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+int store_set_foreign_keys(sqlite3 *db, int on, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    snprintf(err, errlen, "setting foreign_keys: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
 int store_begin(sqlite3 *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return 0;
@@ -832,17 +849,31 @@ int store_commit(sqlite3 *db, char *err, size_t errlen)
 
 void store_rollback(sqlite3 *db) { sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); }
 
-static const char set_status_sql[] =
-    "UPDATE runs SET status = ?1, started_at = CASE WHEN ?1 = 'running' THEN " NOW_SQL
-    " ELSE started_at END WHERE id = ?2";
+/* The UTC text of t (seconds since the epoch) as NOW_SQL writes it:
+ * 2026-01-31T12:34:56.789Z. */
+static void timestamp_text(double t, char buf[32])
+{
+    const long long ms = (long long)(t * 1000.0);
+    const time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    const size_t len = strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + len, 32 - len, ".%03dZ", (int)(ms % 1000));
+}
 
-int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen)
+static const char set_status_sql[] = "UPDATE runs SET status = ?1, started_at = coalesce(?3, started_at) WHERE id = ?2";
+
+int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, double started, char *err, size_t errlen)
 {
     sqlite3_stmt *st = cached_statement(db, set_status_sql);
     int rc = st ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
+        char when[32];
+        timestamp_text(started, when);
         sqlite3_bind_text(st, 1, run_status_name(status), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, run_id);
+        if (started > 0) sqlite3_bind_text(st, 3, when, -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(st, 3);
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE) snprintf(err, errlen, "run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
@@ -851,28 +882,28 @@ int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, s
 }
 
 #define METRIC_COLUMNS (7 + N_NORMS) /* run_id, step, loss, eval_loss, eval_accuracy, lr, elapsed, the norms */
-#define METRIC_BATCH 32  /* rows per multi-row INSERT: one statement step for 32 rows */
+#define METRIC_BATCHES 8 /* multi-row INSERTs of 1, 2, 4, ... 128 rows */
 
-/* The INSERT of `rows` (1 or METRIC_BATCH) metrics rows, built on first use
- * (at a fixed address, as cached_statement wants). Storing a run's metrics
- * 32 rows a statement halves the parent's instructions per row
- * (BENCHMARKS.md). */
-static const char *insert_metric_sql(int rows)
+/* The INSERT of 2^k metrics rows (k < METRIC_BATCHES), built on first use
+ * (at a fixed address, as cached_statement wants). A run's rows go in the
+ * fewest such statements (101 rows: 64 + 32 + 4 + 1): one statement step
+ * per batch instead of per row (BENCHMARKS.md). */
+static const char *insert_metric_sql(int k)
 {
-    static char one[512], batch[512 + METRIC_BATCH * 2 * (METRIC_COLUMNS + 1)];
-    char *sql = rows == 1 ? one : batch;
-    const size_t cap = rows == 1 ? sizeof one : sizeof batch;
-    if (!sql[0]) {
-        size_t len = (size_t)snprintf(sql, cap, "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, "
-                                                "lr, elapsed");
-        for (int k = 0; k < N_NORMS; k++) len += (size_t)snprintf(sql + len, cap - len, ", %s", row_norm_name(k));
-        len += (size_t)snprintf(sql + len, cap - len, ") VALUES ");
-        for (int i = 0; i < rows; i++)
+    static char sql[METRIC_BATCHES][512 + (2 << METRIC_BATCHES) * (METRIC_COLUMNS + 1)];
+    char *text = sql[k];
+    const size_t cap = sizeof sql[k];
+    if (!text[0]) {
+        size_t len = (size_t)snprintf(text, cap, "INSERT INTO metrics (run_id, step, loss, eval_loss, eval_accuracy, "
+                                                 "lr, elapsed");
+        for (int c = 0; c < N_NORMS; c++) len += (size_t)snprintf(text + len, cap - len, ", %s", row_norm_name(c));
+        len += (size_t)snprintf(text + len, cap - len, ") VALUES ");
+        for (int i = 0; i < 1 << k; i++)
             for (int c = 0; c < METRIC_COLUMNS; c++)
-                len += (size_t)snprintf(sql + len, cap - len, "%s%s", c ? "," : i ? ",(" : "(",
+                len += (size_t)snprintf(text + len, cap - len, "%s%s", c ? "," : i ? ",(" : "(",
                                         c == METRIC_COLUMNS - 1 ? "?)" : "?");
     }
-    return sql;
+    return text;
 }
 
 /* Binds rows[0..n) of run_id to st's parameters from 1 on; an SQLite result code. */
@@ -895,7 +926,8 @@ static int bind_metrics(sqlite3_stmt *st, int64_t run_id, const MetricRow *rows,
 }
 
 static const char update_run_sql[] =
-    "UPDATE runs SET status = ?, error = ?, finished_at = " NOW_SQL ", owner = NULL, steps_done = ?, "
+    "UPDATE runs SET status = ?, error = ?, started_at = coalesce(?, started_at), finished_at = ?, owner = NULL, "
+    "steps_done = ?, "
     "first_loss = ?, final_loss = ?, best_loss = ?, eval_loss = ?, eval_accuracy = ?, "
     "target_loss = ?, steps_to_target = ?, seconds_to_target = ?, n_params = ?, "
     "param_bytes = ?, grad_bytes = ?, state_bytes = ?, activation_bytes = ?, peak_bytes = ?, "
@@ -917,36 +949,36 @@ static void group_state_json(const RunSummary *sum, char *buf, size_t len)
     if (at && at < len) snprintf(buf + at, len - at, "}");
 }
 
-int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
-                       long n_rows, char *err, size_t errlen)
+int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows, long n_rows,
+                       double started, double finished, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    const char *prepared = NULL; /* the text st was taken for */
     int rc = SQLITE_OK;
-    /* whole batches through the multi-row statement, the rest row by row */
+    /* the largest batches first: the binary digits of n_rows */
     for (long i = 0; i < n_rows && rc == SQLITE_OK;) {
-        const long n = n_rows - i >= METRIC_BATCH ? METRIC_BATCH : 1;
-        const char *sql = insert_metric_sql((int)n);
-        if (sql != prepared) {
-            if (st) release_statement(db, st);
-            prepared = sql;
-            if (!(st = cached_statement(db, sql))) rc = SQLITE_ERROR;
-        }
-        if (rc == SQLITE_OK) rc = bind_metrics(st, run_id, rows + i, n);
+        int k = METRIC_BATCHES - 1;
+        while (1L << k > n_rows - i) k--;
+        if (!(st = cached_statement(db, insert_metric_sql(k)))) rc = SQLITE_ERROR;
+        if (rc == SQLITE_OK) rc = bind_metrics(st, run_id, rows + i, 1L << k);
         if (rc == SQLITE_OK) rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) rc = sqlite3_reset(st);
-        i += n;
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        if (st) release_statement(db, st);
+        st = NULL;
+        i += 1L << k;
     }
-    if (st) release_statement(db, st);
-    st = NULL;
     if (rc == SQLITE_OK) rc = (st = cached_statement(db, update_run_sql)) ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
-        char groups[256];
+        char groups[256], started_at[32], finished_at[32];
         int i = 1;
         group_state_json(sum, groups, sizeof groups);
+        timestamp_text(started, started_at);
+        timestamp_text(finished, finished_at);
         sqlite3_bind_text(st, i++, run_status_name(sum->status), -1, SQLITE_STATIC);
         if (sum->error[0]) sqlite3_bind_text(st, i++, sum->error, -1, SQLITE_STATIC);
         else sqlite3_bind_null(st, i++);
+        if (started > 0) sqlite3_bind_text(st, i++, started_at, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(st, i++);
+        sqlite3_bind_text(st, i++, finished_at, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, i++, sum->steps_done);
         bind_real(st, i++, sum->first_loss);
         bind_real(st, i++, sum->final_loss);

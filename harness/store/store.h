@@ -148,19 +148,28 @@ int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **ste
 /* 1 when table of db has the column (older schema versions lack some). */
 int store_has_column(sqlite3 *db, const char *table, const char *column);
 
+/* Turns the writer's foreign-key checks off (on = 0) or on, outside any
+ * transaction. A sweep writes its results with them off: every metrics row
+ * would look up its run, while store_write_result's update of the run row
+ * fails the whole transaction when that row is gone, and `optbench check`
+ * runs SQLite's foreign_key_check. 0, or -1 with a message. */
+int store_set_foreign_keys(sqlite3 *db, int on, char *err, size_t errlen);
+
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
 int store_begin(sqlite3 *db, char *err, size_t errlen);
 int store_commit(sqlite3 *db, char *err, size_t errlen);
 void store_rollback(sqlite3 *db);
 
-/* Sets a run's status (running also stamps started_at). */
-int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, char *err, size_t errlen);
+/* Sets a run's status; started (seconds since the epoch, when the run was
+ * handed to a worker), if > 0, stamps started_at. */
+int store_set_status(sqlite3 *db, int64_t run_id, RunStatus status, double started, char *err, size_t errlen);
 
-/* Writes an ended run's metrics and summary (and clears its owner); call
- * inside a transaction. */
-int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows,
-                       long n_rows, char *err, size_t errlen);
+/* Writes an ended run's metrics and summary (and clears its owner), with
+ * started_at (if started > 0) and finished_at from those times in seconds
+ * since the epoch; call inside a transaction. */
+int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows, long n_rows,
+                       double started, double finished, char *err, size_t errlen);
 
 /* The embedded text of results/schema.sql. */
 extern const char store_schema_sql[];

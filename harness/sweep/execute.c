@@ -1,17 +1,20 @@
 /* execute.c — from claimed configurations to stored results.
  *
- * Runs are claimed for this process (store_claim_runs) and run on the pool;
- * their results are kept in memory and written in one short transaction at
- * least every COMMIT_SECONDS, so that the database's write lock is free
- * between those writes for other sweeps on the same file. Runs that another
- * live process has claimed are waited for, and claimed again if that
- * process ends without finishing them. */
+ * Runs are claimed for this process (store_claim_runs) and run on the pool.
+ * Their results are kept in memory and written between the pool's turns,
+ * one run at a time, so that the parent answers its workers within one
+ * run's write however many runs wait to be stored; the writes go in short
+ * transactions, and the database's write lock is left free for at least
+ * LOCK_GAP_SECONDS after each commit for other sweeps on the same file.
+ * Runs that another live process has claimed are waited for, and claimed
+ * again if that process ends without finishing them. */
 #include "harness/sweep/execute.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/core/hostinfo.h"
@@ -21,12 +24,21 @@
 #include "harness/sweep/pool.h"
 #include "harness/sweep/progress.h"
 
-#define COMMIT_SECONDS 0.25    /* results are committed at least this often */
+#define LOCK_GAP_SECONDS 0.02  /* the write lock is left free this long after each commit */
+#define HOLD_SECONDS 0.05      /* a transaction is committed after this long even with runs left to write */
 #define WAIT_POLL_SECONDS 0.5  /* how often runs claimed by another process are looked at again */
 
 static volatile sig_atomic_t stop_requested; /* the SIGINT/SIGTERM received, or 0 */
 
 static void on_signal(int sig) { stop_requested = sig; }
+
+/* Seconds since the epoch: when a run started and ended, for the database. */
+static double wall_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* An ended run waiting to be written. */
 typedef struct {
@@ -34,6 +46,7 @@ typedef struct {
     RunSummary sum;  /* its summary */
     MetricRow *rows; /* a copy of its rows */
     long n_rows;     /* how many */
+    double ended;    /* when it ended (wall_clock) */
 } Ended;
 
 /* State shared with the pool callbacks during one round. */
@@ -43,51 +56,115 @@ typedef struct {
     const int64_t *ids;      /* their run ids */
     long n;                  /* how many */
     unsigned char *started;  /* 1 while a run is in flight */
-    long *starts;            /* runs started since the last write */
+    double *started_at;      /* per run: when it was handed to a worker (wall_clock) */
+    long *starts;            /* runs started and not yet marked running in the database */
     long n_starts;           /* how many */
-    Ended *ended;            /* runs ended since the last write */
+    Ended *ended;            /* runs ended and not yet committed, in the order they ended */
     long n_ended, cap_ended; /* how many, and room */
+    long n_written;          /* ended[0..n_written) are written in the open transaction */
+    int open;                /* a transaction is open */
+    double opened;           /* when it was begun (now_seconds) */
     const ExecOptions *opt;  /* caller's options */
     ExecCounts *counts;      /* outcome counts */
     Progress *progress;      /* what is printed */
     Pruner *pruner;          /* the pruning rule's state, NULL without one */
     int *group;              /* per run: the group it competes in (problem instance and budget) */
     long *seen;              /* per run: rows already shown to the pruner */
-    double last_write;       /* when results were last committed */
+    double last_commit;      /* when results were last committed (now_seconds) */
     int failed;              /* a database write failed */
     char err[ERRMSG_MAX];    /* its message */
 } Exec;
 
-/* Writes what is pending in one transaction: runs started (running), runs
- * ended, and with `final` the runs still in flight (back to pending:
- * nothing unfinished counts as done). Then reports the ended runs. */
-static void write_pending(Exec *ex, int final)
+/* Begins a transaction and marks the runs started since the last one that
+ * are still in flight as running (those that ended meanwhile get their
+ * start time with their result). */
+static void begin_writes(Exec *ex)
 {
     int bad = ex->failed || store_begin(ex->db, ex->err, sizeof ex->err);
-    for (long i = 0; i < ex->n_starts && !bad; i++)
-        bad = store_set_status(ex->db, ex->ids[ex->starts[i]], RUN_RUNNING, ex->err, sizeof ex->err);
-    for (long i = 0; i < ex->n_ended && !bad; i++)
-        bad = store_write_result(ex->db, ex->ids[ex->ended[i].task], &ex->ended[i].sum, ex->ended[i].rows,
-                                 ex->ended[i].n_rows, ex->err, sizeof ex->err);
-    for (long i = 0; final && i < ex->n && !bad; i++)
-        if (ex->started[i]) bad = store_set_status(ex->db, ex->ids[i], RUN_PENDING, ex->err, sizeof ex->err);
-    if (!ex->failed && bad) store_rollback(ex->db);
-    else if (!bad) bad = store_commit(ex->db, ex->err, sizeof ex->err);
+    for (long i = 0; i < ex->n_starts && !bad; i++) {
+        const long t = ex->starts[i];
+        if (ex->started[t])
+            bad = store_set_status(ex->db, ex->ids[t], RUN_RUNNING, ex->started_at[t], ex->err, sizeof ex->err);
+    }
+    if (bad && !ex->failed) store_rollback(ex->db);
     ex->failed |= bad;
-    for (long i = 0; i < ex->n_ended; i++) {
+    ex->n_starts = 0;
+    ex->open = !bad;
+    ex->n_written = 0;
+    ex->opened = now_seconds();
+    progress_note(ex->progress, ""); /* no longer waiting for a lock */
+}
+
+/* Writes the next ended run into the open transaction. */
+static void write_one(Exec *ex)
+{
+    const Ended *e = &ex->ended[ex->n_written++];
+    if (store_write_result(ex->db, ex->ids[e->task], &e->sum, e->rows, e->n_rows, ex->started_at[e->task], e->ended,
+                           ex->err, sizeof ex->err)) {
+        store_rollback(ex->db);
+        ex->failed = 1;
+        ex->open = 0;
+    }
+}
+
+/* Commits the open transaction, reports the runs it wrote, and keeps those
+ * that ended meanwhile for the next one. */
+static void commit_writes(Exec *ex)
+{
+    if (store_commit(ex->db, ex->err, sizeof ex->err)) ex->failed = 1;
+    ex->open = 0;
+    for (long i = 0; i < ex->n_written; i++) {
         const Ended *e = &ex->ended[i];
         if (!ex->failed && ex->opt->on_result) ex->opt->on_result(ex->opt->ctx, &ex->todo[e->task], ex->ids[e->task], &e->sum);
         free(e->rows);
     }
-    ex->n_starts = ex->n_ended = 0;
-    ex->last_write = now_seconds();
-    progress_note(ex->progress, ""); /* no longer waiting for a lock */
+    memmove(ex->ended, ex->ended + ex->n_written, (size_t)(ex->n_ended - ex->n_written) * sizeof *ex->ended);
+    ex->n_ended -= ex->n_written;
+    ex->n_written = 0;
+    ex->last_commit = now_seconds();
+}
+
+/* Between the pool's turns: one step of writing what is pending (begin, one
+ * run, or commit). Returns the seconds until it has more to do, -1 when
+ * nothing waits (pool.h's on_idle). */
+static double exec_idle(void *ctx)
+{
+    Exec *ex = ctx;
+    if (ex->failed) return -1;
+    if (!ex->open) {
+        if (!ex->n_ended && !ex->n_starts) return -1;
+        const double wait = ex->last_commit + LOCK_GAP_SECONDS - now_seconds();
+        if (wait > 0) return wait;
+        begin_writes(ex);
+        return 0;
+    }
+    if (ex->n_written < ex->n_ended && now_seconds() - ex->opened < HOLD_SECONDS) write_one(ex);
+    else commit_writes(ex);
+    return 0;
+}
+
+/* After the pool: writes every ended run, and the runs still in flight back
+ * to pending (nothing unfinished counts as done), in one transaction. */
+static void write_rest(Exec *ex)
+{
+    if (!ex->open) begin_writes(ex);
+    while (ex->open && ex->n_written < ex->n_ended) write_one(ex);
+    for (long i = 0; ex->open && i < ex->n; i++)
+        if (ex->started[i] && store_set_status(ex->db, ex->ids[i], RUN_PENDING, 0, ex->err, sizeof ex->err)) {
+            store_rollback(ex->db);
+            ex->failed = 1;
+            ex->open = 0;
+        }
+    if (ex->open) commit_writes(ex);
+    for (long i = 0; i < ex->n_ended; i++) free(ex->ended[i].rows); /* after a failure */
+    ex->n_ended = 0;
 }
 
 static void exec_start(void *ctx, long task)
 {
     Exec *ex = ctx;
     ex->started[task] = 1;
+    ex->started_at[task] = wall_clock();
     ex->starts[ex->n_starts++] = task;
 }
 
@@ -107,7 +184,8 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
         ex->cap_ended = cap;
     }
     Ended *e = &ex->ended[ex->n_ended];
-    *e = (Ended){.task = task, .sum = *sum, .rows = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *rows), .n_rows = n_rows};
+    *e = (Ended){.task = task, .sum = *sum, .rows = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *rows),
+                 .n_rows = n_rows, .ended = wall_clock()};
     if (!e->rows) {
         snprintf(ex->err, sizeof ex->err, "out of memory for the %ld rows of a run", n_rows);
         ex->failed = 1;
@@ -124,7 +202,6 @@ static void exec_finish(void *ctx, long task, const RunSummary *sum, const Metri
     if (sum->status == RUN_PRUNED) ex->counts->steps_saved += ex->todo[task].steps - sum->steps_done;
     if (ex->pruner) pruner_end(ex->pruner, task);
     progress_update(ex->progress, sum->status);
-    if (now_seconds() - ex->last_write > COMMIT_SECONDS) write_pending(ex, 0);
 }
 
 /* New rows of a run in flight at a checkpoint: the pruning rule's verdict. */
@@ -202,30 +279,36 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
                      ExecCounts *counts, Progress *progress, char *err, size_t errlen)
 {
     Exec ex = {.db = db, .todo = todo, .ids = ids, .n = n, .opt = opt, .counts = counts, .progress = progress,
-               .last_write = now_seconds()};
+               .last_commit = now_seconds()};
     int rc = -1;
     const int pruning = opt->prune.method != PRUNE_NONE;
     ex.started = calloc((size_t)(n ? n : 1), 1);
+    ex.started_at = calloc((size_t)(n ? n : 1), sizeof *ex.started_at);
     ex.starts = malloc((size_t)(n ? n : 1) * sizeof *ex.starts);
     ex.group = pruning ? malloc((size_t)(n ? n : 1) * sizeof *ex.group) : NULL;
     ex.seen = pruning ? calloc((size_t)(n ? n : 1), sizeof *ex.seen) : NULL;
     if (pruning && ex.group && group_runs(todo, n, ex.group) == 0) ex.pruner = pruner_new(&opt->prune, n, ex.group);
-    if (!ex.started || !ex.starts || (pruning && (!ex.seen || !ex.pruner))) {
+    if (!ex.started || !ex.started_at || !ex.starts || (pruning && (!ex.seen || !ex.pruner))) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
     PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
-                      .on_finish = exec_finish, .on_rows = pruning ? exec_rows : NULL,
+                      .on_finish = exec_finish, .on_idle = exec_idle, .on_rows = pruning ? exec_rows : NULL,
                       .prune = pruning ? &opt->prune : NULL,
                       .ctx = &ex, .stop = &stop_requested};
-    const int pool_rc = pool_run(todo, n, &po);
-    write_pending(&ex, 1);
+    /* the foreign key of every metrics row is its run's row, which the
+     * result's update of that row checks once (store_set_foreign_keys) */
+    ex.failed = store_set_foreign_keys(db, 0, ex.err, sizeof ex.err) != 0;
+    const int pool_rc = ex.failed ? 0 : pool_run(todo, n, &po);
+    write_rest(&ex);
+    const int keys_on = store_set_foreign_keys(db, 1, err, errlen) == 0;
     if (ex.failed) snprintf(err, errlen, "%s", ex.err);
     else if (pool_rc < 0) snprintf(err, errlen, "the worker pool failed");
-    else rc = pool_rc;
+    else if (keys_on) rc = pool_rc;
 cleanup:
     free(ex.ended);
     free(ex.started);
+    free(ex.started_at);
     free(ex.starts);
     free(ex.group);
     free(ex.seen);

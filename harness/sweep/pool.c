@@ -385,6 +385,8 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
         /* a run that waits for an earlier one is asked again at once after
          * anything changed, not at the next event */
         if (waits && moved) timeout_ms = 0;
+        const double idle = opt->on_idle ? opt->on_idle(opt->ctx) : -1;
+        if (idle >= 0 && idle * 1000 < timeout_ms) timeout_ms = (int)ceil(idle * 1000);
         moved = 0;
         if (poll(pfd, (nfds_t)jobs, timeout_ms) < 0 && errno != EINTR) {
             perror("optbench: poll");

@@ -34,6 +34,11 @@ typedef struct {
      * PRUNE_WAIT keeps it waiting, to be asked again after any other
      * worker's records arrive or a run ends. */
     PruneVerdict (*on_rows)(void *ctx, long task, const MetricRow *rows, long n_rows);
+    /* Between turns (after the workers' records are read and their next
+     * runs handed over): one short step of the caller's own work, such as
+     * writing one ended run. Returns the seconds until it has more to do
+     * (0: at once), or -1 when nothing waits. NULL: none. */
+    double (*on_idle)(void *ctx);
     const PruneSpec *prune; /* the pruning rule, NULL for none: its checkpoints make a worker wait */
     void *ctx;          /* passed to the callbacks */
     volatile sig_atomic_t *stop; /* when it becomes non-zero, workers are killed and pool_run returns */
