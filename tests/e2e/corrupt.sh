@@ -3,7 +3,8 @@
 # noticed: a resumed sweep, a merge, a report and the read-only commands say
 # "database is corrupt" and exit 2 without writing anything, and `optbench
 # check` lists the problems (exit 1); a sound database checks ok (exit 0),
-# a missing one is a usage error (exit 2), and a wrong schema is reported.
+# a missing one is a usage error (exit 2), and a wrong schema and metrics
+# rows of no run are reported.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 tmp=$(mktemp -d)
@@ -62,6 +63,15 @@ code=0
 grep -q "bad.db: integrity: " "$tmp/out" || fail "check said: $(cat "$tmp/out")"
 grep -q "bad.db: [0-9]* problems\?$" "$tmp/out" || fail "check said: $(cat "$tmp/out")"
 [ "$(cksum <"$tmp/bad.db")" = "$sum" ] || fail "check changed the database"
+
+# metrics rows of a run that is gone (a sweep writes without the per-row
+# foreign-key probe): the foreign key check names them
+cp "$tmp/good.db" "$tmp/orphan.db"
+sqlite3 "$tmp/orphan.db" "insert into metrics (run_id, step, loss) values (99999, 1, 0.5), (99999, 2, 0.25)"
+code=0
+"$OPTBENCH" check "$tmp/orphan.db" >"$tmp/out" 2>&1 || code=$?
+[ "$code" = 1 ] || fail "check of orphan metrics rows exited $code: $(cat "$tmp/out")"
+grep -q "orphan.db: foreign key: 2 rows of metrics refer to no row of runs" "$tmp/out" || fail "check said: $(cat "$tmp/out")"
 
 # the schema check: a dropped column and a foreign table are named
 cp "$tmp/good.db" "$tmp/schema.db"
