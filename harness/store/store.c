@@ -949,24 +949,30 @@ static void group_state_json(const RunSummary *sum, char *buf, size_t len)
     if (at && at < len) snprintf(buf + at, len - at, "}");
 }
 
-int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows, long n_rows,
-                       double started, double finished, char *err, size_t errlen)
+/* Inserts a run's metrics rows, the largest batches first (the binary
+ * digits of n_rows); an SQLite result code. */
+static int insert_metrics(sqlite3 *db, int64_t run_id, const MetricRow *rows, long n_rows)
 {
-    sqlite3_stmt *st = NULL;
     int rc = SQLITE_OK;
-    /* the largest batches first: the binary digits of n_rows */
     for (long i = 0; i < n_rows && rc == SQLITE_OK;) {
         int k = METRIC_BATCHES - 1;
         while (1L << k > n_rows - i) k--;
-        if (!(st = cached_statement(db, insert_metric_sql(k)))) rc = SQLITE_ERROR;
-        if (rc == SQLITE_OK) rc = bind_metrics(st, run_id, rows + i, 1L << k);
+        sqlite3_stmt *st = cached_statement(db, insert_metric_sql(k));
+        rc = st ? bind_metrics(st, run_id, rows + i, 1L << k) : SQLITE_ERROR;
         if (rc == SQLITE_OK) rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
         if (st) release_statement(db, st);
-        st = NULL;
         i += 1L << k;
     }
-    if (rc == SQLITE_OK) rc = (st = cached_statement(db, update_run_sql)) ? SQLITE_OK : SQLITE_ERROR;
+    return rc;
+}
+
+/* Updates run_id's row with its summary; an SQLite result code
+ * (SQLITE_NOTFOUND when the row is gone). */
+static int update_run(sqlite3 *db, int64_t run_id, const RunSummary *sum, double started, double finished)
+{
+    sqlite3_stmt *st = cached_statement(db, update_run_sql);
+    int rc = st ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK) {
         char groups[256], started_at[32], finished_at[32];
         int i = 1;
@@ -1018,7 +1024,16 @@ int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = sqlite3_changes(db) == 1 ? SQLITE_OK : SQLITE_NOTFOUND;
     }
-    if (rc != SQLITE_OK) snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
     if (st) release_statement(db, st);
+    return rc;
+}
+
+int store_write_result(sqlite3 *db, int64_t run_id, const RunSummary *sum, const MetricRow *rows, long n_rows,
+                       double started, double finished, char *err, size_t errlen)
+{
+    int rc = insert_metrics(db, run_id, rows, n_rows);
+    if (rc == SQLITE_OK) rc = update_run(db, run_id, sum, started, finished);
+    if (rc == SQLITE_NOTFOUND) snprintf(err, errlen, "writing run %lld: its row is gone", (long long)run_id);
+    else if (rc != SQLITE_OK) snprintf(err, errlen, "writing run %lld: %s", (long long)run_id, sqlite3_errmsg(db));
     return rc == SQLITE_OK ? 0 : -1;
 }
