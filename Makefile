@@ -19,8 +19,9 @@
 #                   (torch.optim, and tests/torch/reference_optimizers.py for adafactor, muon, sfadamw;
 #                   installs python3-torch), and python/optbench_golden.py on `optbench golden` files
 #   make bench-cuda the fused optimizer steps on the GPU beside torch's fused AdamW (needs a GPU)
-#   make device-check  build/device-check.tar.xz: the CUDA build, every test program and the
-#                   libraries a bare GPU machine lacks, for `sh tools/device_check.sh` there
+#   make device-check  build/device-check.tar.xz: the CUDA build, every test program, the test
+#                   plugin with a CUDA step and the libraries a bare GPU machine lacks, for
+#                   `sh tools/device_check.sh` there
 #   make bench      optimizer steps vs the measured roofline and vs torch's CPU AdamW, and an MLP
 #                   training step vs torch's (installs python3-torch and libjemalloc2;
 #                   BENCH_ARGS adds flags of `optbench bench`)
