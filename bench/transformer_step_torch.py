@@ -18,10 +18,17 @@ forward (attention written out as in nanoGPT's fallback path, since torch
 torch.optim.AdamW.step. Threads, OMP_WAIT_POLICY=passive and the
 alternating best-of-rounds measurement are those of mlp_step_torch.py.
 
+Each round also times optbench's sgemm floor: the step's own matrix products
+alone (same shapes, transposes and thread count, `optbench bench --gemm`),
+what the step would cost if everything around them took no time; a second
+table gives it, the rest of the step, and its share of torch's step (the
+best optbench/torch reachable without a faster sgemm).
+
 usage: OPTBENCH=./optbench /usr/bin/python3 bench/transformer_step_torch.py [--steps N] [--rounds R]
 """
 import argparse
 import ctypes
+import json
 import os
 import random
 import statistics
@@ -105,11 +112,23 @@ def torch_step(steps, threads):
     return statistics.median(times[steps // 10:])
 
 
+def optbench_spec(corpus):
+    """The bench configuration as an optbench problem spec."""
+    return (f"transformer,task=chars,corpus={corpus},layers={LAYERS},d_model={D_MODEL},heads={HEADS},"
+            f"context={CONTEXT},batch={BATCH}")
+
+
 def optbench_step(binary, corpus, steps, threads, db):
     """Median whole-step seconds of optbench's transformer step."""
-    spec = (f"transformer,task=chars,corpus={corpus},layers={LAYERS},d_model={D_MODEL},heads={HEADS},"
-            f"context={CONTEXT},batch={BATCH}")
-    return optbench_median(binary, spec, steps, threads, db)
+    return optbench_median(binary, optbench_spec(corpus), steps, threads, db)
+
+
+def sgemm_floor(binary, spec, threads):
+    """Seconds of the step's products alone at `threads` (optbench bench --gemm's sgemm_floor_ms)."""
+    out = subprocess.run([binary, "bench", "--gemm", "--json", "--problem", spec, "--threads", str(threads),
+                          "--repeats", "3", "--warmup", "1"], check=True, capture_output=True, text=True,
+                         env=thread_env(threads))
+    return json.loads(out.stdout.splitlines()[-1])["sgemm_floor_ms"] / 1e3
 
 
 def torch_step_in_child(steps, threads):
@@ -154,12 +173,20 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "corpus.txt")
         write_corpus(corpus)
+        floors = {}
         for threads in THREADS:
-            ours = theirs = float("inf")
+            ours = theirs = floor = float("inf")
             for _ in range(args.rounds):
                 ours = min(ours, optbench_step(binary, corpus, args.steps, threads, os.path.join(tmp, "b.db")))
+                floor = min(floor, sgemm_floor(binary, optbench_spec(corpus), threads))
                 theirs = min(theirs, torch_step_in_child(args.steps, threads))
+            floors[threads] = (floor, ours, theirs)
             print(f"{threads:>7} {1e3 * ours:>12.3f} {1e3 * theirs:>10.3f} {ours / theirs:>15.2f}")
+        print("\noptbench's sgemm floor: the step's own products alone, best of the same rounds")
+        print(f"{'threads':>7} {'sgemm ms':>9} {'rest ms':>8} {'optbench/sgemm':>15} {'sgemm/torch':>12}")
+        for threads, (floor, ours, theirs) in floors.items():
+            print(f"{threads:>7} {1e3 * floor:>9.3f} {1e3 * (ours - floor):>8.3f} {ours / floor:>15.2f} "
+                  f"{floor / theirs:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -25,22 +25,52 @@ static void gemm_block(bool trans_a, bool trans_b, int first, int end, int N, in
                 end - first, N, K, 1.0f, a, lda, B, ldb, accumulate || bias ? 1.0f : 0.0f, c, ldc);
 }
 
+/* Row block `part` of `parts` of the product c: boundaries on multiples of
+ * GEMM_ROW_ALIGN, as every cut of gemm_rows and gemm_rows_two makes them. */
+static void gemm_part(const GemmCall *c, int part, int parts)
+{
+    const int blocks = (c->M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN;
+    const int first = (int)((long)blocks * part / parts) * GEMM_ROW_ALIGN;
+    const int end = (int)((long)blocks * (part + 1) / parts) * GEMM_ROW_ALIGN;
+    gemm_block(c->trans_a, c->trans_b, first, end < c->M ? end : c->M, c->N, c->K, c->A, c->lda, c->B, c->ldb,
+               c->accumulate, c->C, c->ldc, c->bias);
+}
+
+/* The most row blocks c can be cut into. */
+static int gemm_blocks(const GemmCall *c) { return (c->M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN; }
+
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts)
 {
+    const GemmCall c = {trans_a, trans_b, M, N, K, A, B, lda, ldb, ldc, accumulate, C, bias};
     if (parts <= 0) parts = 2.0 * M * N * K >= GEMM_PAR_MIN_FLOPS && !omp_in_parallel() ? omp_get_max_threads() : 1;
-    const int blocks = (M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN; /* aligned row blocks to share out */
-    if (parts > blocks) parts = blocks;
+    if (parts > gemm_blocks(&c)) parts = gemm_blocks(&c);
     if (parts <= 1) {
-        gemm_block(trans_a, trans_b, 0, M, N, K, A, lda, B, ldb, accumulate, C, ldc, bias);
+        gemm_part(&c, 0, 1);
         return;
     }
     #pragma omp parallel for schedule(static, 1) num_threads(parts)
-    for (int p = 0; p < parts; p++) {
-        const int first = (int)((long)blocks * p / parts) * GEMM_ROW_ALIGN;
-        const int end = (int)((long)blocks * (p + 1) / parts) * GEMM_ROW_ALIGN;
-        gemm_block(trans_a, trans_b, first, end < M ? end : M, N, K, A, lda, B, ldb, accumulate, C, ldc, bias);
+    for (int p = 0; p < parts; p++) gemm_part(&c, p, parts);
+}
+
+void gemm_rows_two(const GemmCall *x, const GemmCall *y)
+{
+    const double fx = 2.0 * x->M * x->N * x->K, fy = 2.0 * y->M * y->N * y->K;
+    const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (threads < 2 || fx + fy < GEMM_PAR_MIN_FLOPS) {
+        gemm_part(x, 0, 1);
+        gemm_part(y, 0, 1);
+        return;
     }
+    int px = (int)(threads * fx / (fx + fy) + 0.5); /* x's threads */
+    px = px < 1 ? 1 : px > threads - 1 ? threads - 1 : px;
+    int py = threads - px;
+    px = px < gemm_blocks(x) ? px : gemm_blocks(x);
+    py = py < gemm_blocks(y) ? py : gemm_blocks(y);
+    #pragma omp parallel for schedule(static, 1) num_threads(px + py)
+    for (int p = 0; p < px + py; p++)
+        if (p < px) gemm_part(x, p, px);
+        else gemm_part(y, p - px, py);
 }
 
 #define GEMM_RATE_PASSES 4096 /* most timed passes of gemm_rate */
@@ -62,8 +92,9 @@ double gemm_rate(const GemmShape *shapes, int n, double min_seconds)
         c = (size_t)s->M * s->N > c ? (size_t)s->M * s->N : c;
         flops += 2.0 * s->M * s->N * s->K * s->count;
     }
-    /* malloc, not mem_alloc: a run's memory peaks leave this out */
-    float *A = malloc(a * sizeof(float)), *B = malloc(b * sizeof(float)), *C = malloc(c * sizeof(float));
+    /* malloc, not mem_alloc: a run's memory peaks leave this out; C holds a
+     * pair's two outputs side by side */
+    float *A = malloc(a * sizeof(float)), *B = malloc(b * sizeof(float)), *C = malloc(2 * c * sizeof(float));
     if (!n || !A || !B || !C) goto cleanup;
     for (size_t i = 0; i < a; i++) A[i] = (float)(i % 7) * 0.25f - 0.75f;
     for (size_t i = 0; i < b; i++) B[i] = (float)(i % 5) * 0.25f - 0.5f;
@@ -73,9 +104,17 @@ double gemm_rate(const GemmShape *shapes, int n, double min_seconds)
         const double t0 = now_seconds(); /* pass -1 warms caches and threads */
         for (int i = 0; i < n; i++) {
             const GemmShape *s = &shapes[i];
-            for (int k = 0; k < s->count; k++)
-                gemm_rows(s->trans_a, s->trans_b, s->M, s->N, s->K, A, s->trans_a ? s->M : s->K, B,
-                          s->trans_b ? s->K : s->N, false, C, s->N, NULL, 0);
+            const GemmCall x = {s->trans_a, s->trans_b, s->M, s->N, s->K, A, B, s->trans_a ? s->M : s->K,
+                                s->trans_b ? s->K : s->N, s->N, false, C, NULL};
+            if (s->paired && i + 1 < n) {
+                const GemmShape *t = &shapes[++i];
+                const GemmCall y = {t->trans_a, t->trans_b, t->M, t->N, t->K, A, B, t->trans_a ? t->M : t->K,
+                                    t->trans_b ? t->K : t->N, t->N, false, C + c, NULL};
+                for (int k = 0; k < s->count; k++) gemm_rows_two(&x, &y);
+            } else {
+                for (int k = 0; k < s->count; k++)
+                    gemm_rows(x.trans_a, x.trans_b, x.M, x.N, x.K, A, x.lda, B, x.ldb, false, C, x.ldc, NULL, 0);
+            }
         }
         if (pass >= 0) times[passes++] = now_seconds() - t0;
     }

@@ -27,16 +27,38 @@
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts);
 
+/* The arguments of one gemm_rows call (parts aside). */
+typedef struct {
+    bool trans_a, trans_b;        /* op(A) = A^T, op(B) = B^T */
+    int M, N, K;                  /* C (M,N) = op(A) (M,K) op(B) (K,N) */
+    const float *A, *B;           /* the operands as stored */
+    int lda, ldb, ldc;            /* row strides of A, B and C */
+    bool accumulate;              /* add into C */
+    float *C;                     /* the output */
+    const float *bias;            /* (N) rows of C set to it first; NULL: none */
+} GemmCall;
+
+/* Two independent products at once (the input and weight gradients of a
+ * linear layer): the OpenMP threads are shared between them in proportion
+ * to their FLOPs and each cuts its rows as gemm_rows does, so every element
+ * equals that of its own gemm_rows call, whatever the thread count. On two
+ * threads each product is one whole single-threaded sgemm: no product is
+ * split, none packs its operands twice, and unequal row blocks (a 128-row
+ * product cuts 48 + 80) do not leave a thread waiting. */
+void gemm_rows_two(const GemmCall *x, const GemmCall *y);
+
 /* One matrix product shape of a problem and how often a training step
  * computes it. */
 typedef struct {
     bool trans_a, trans_b; /* as gemm_rows takes them */
     int M, N, K;           /* C (M,N) = op(A) (M,K) op(B) (K,N) */
     int count;             /* times per forward and backward of one minibatch */
+    bool paired;           /* computed at once with the next shape, by gemm_rows_two (the input
+                              and weight gradients of a linear layer; both count as often) */
 } GemmShape;
 
-/* GFLOP/s of gemm_rows on the current OpenMP threads over the shapes,
- * each computed as often as its count says: passes over them for at least
+/* GFLOP/s of gemm_rows (gemm_rows_two for a pair) on the current OpenMP
+ * threads over the shapes, each computed as often as its count says: passes over them for at least
  * min_seconds after one warm-up pass, the median pass (as step times are
  * medians); 0 when there are no shapes or no memory. The rate MFU is taken
  * against. */

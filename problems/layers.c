@@ -43,12 +43,32 @@ static void add_gemm(ProblemFlops *f, bool trans_a, bool trans_b, int M, int N, 
 {
     for (int i = 0; i < f->n_gemms; i++) {
         GemmShape *g = &f->gemms[i];
-        if (g->trans_a == trans_a && g->trans_b == trans_b && g->M == M && g->N == N && g->K == K) {
+        if (!g->paired && (i == 0 || !g[-1].paired) && g->trans_a == trans_a && g->trans_b == trans_b &&
+            g->M == M && g->N == N && g->K == K) {
             g->count++;
             return;
         }
     }
-    if (f->n_gemms < PROBLEM_MAX_GEMMS) f->gemms[f->n_gemms++] = (GemmShape){trans_a, trans_b, M, N, K, 1};
+    if (f->n_gemms < PROBLEM_MAX_GEMMS) f->gemms[f->n_gemms++] = (GemmShape){trans_a, trans_b, M, N, K, 1, false};
+}
+
+/* Counts linear_backward's two products of a (B,C)->(B,OC) layer, computed
+ * at once (gemm_rows_two), as a pair of shapes (merging repeats). */
+static void add_gemm_pair(ProblemFlops *f, int B, int C, int OC)
+{
+    const GemmShape dinp = {false, false, B, C, OC, 1, true}, dw = {true, false, OC, C, B, 1, false};
+    for (int i = 0; i + 1 < f->n_gemms; i++) {
+        GemmShape *g = &f->gemms[i];
+        if (g->paired && g->M == B && g->N == C && g->K == OC) {
+            g[0].count++;
+            g[1].count++;
+            return;
+        }
+    }
+    if (f->n_gemms + 2 <= PROBLEM_MAX_GEMMS) {
+        f->gemms[f->n_gemms++] = dinp;
+        f->gemms[f->n_gemms++] = dw;
+    }
 }
 
 void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp)
@@ -61,11 +81,25 @@ void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp)
     add_gemm(f, true, false, OC, C, B);
 }
 
+void linear_flops_paired(ProblemFlops *f, int B, int C, int OC)
+{
+    const double mnk = 2.0 * B * C * OC;
+    f->forward += mnk;
+    f->backward += 2 * mnk;
+    add_gemm(f, false, true, B, OC, C);
+    add_gemm_pair(f, B, C, OC);
+}
+
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC)
 {
-    if (dinp) gemm_rows(false, false, B, C, OC, dout, OC, weight, C, false, dinp, C, NULL, 0);
-    gemm_rows(true, false, OC, C, B, dout, OC, inp, C, false, dweight, C, NULL, 0);
+    const GemmCall dw = {true, false, OC, C, B, dout, inp, OC, C, C, false, dweight, NULL};
+    if (dinp) { /* the two products at once: neither depends on the other */
+        const GemmCall di = {false, false, B, C, OC, dout, weight, OC, C, C, false, dinp, NULL};
+        gemm_rows_two(&di, &dw);
+    } else {
+        gemm_rows(dw.trans_a, dw.trans_b, dw.M, dw.N, dw.K, dw.A, dw.lda, dw.B, dw.ldb, false, dw.C, dw.ldc, NULL, 0);
+    }
     if (dbias) column_sums(dbias, dout, B, OC);
 }
 

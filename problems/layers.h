@@ -41,6 +41,10 @@ void linear_backward(float *dinp, float *dweight, float *dbias, const float *dou
  * its backward to f: 2*B*C*OC forward; backward 2*B*C*OC for dweight and as
  * much again for dinp when with_dinp. */
 void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp);
+/* linear_flops with dinp, the backward's two products counted as the pair
+ * linear_backward computes at once (gemm_rows_two), so that gemm_rate times
+ * them as a step does. */
+void linear_flops_paired(ProblemFlops *f, int B, int C, int OC);
 
 /* out (n) = act(inp); gelu is the erf form (torch's default), with erf to
  * within 1.5e-7. */
@@ -79,6 +83,24 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
 /* dinp (N,C), dweight (C) and dbias (C) from dout (N,C). */
 void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                         const float *weight, const float *mean, const float *rstd, int N, int C);
+
+/* A residual connection and the LayerNorm after it, in one pass: res (N,C)
+ * = inp + branch, then layernorm_forward of res into out, mean and rstd. */
+void residual_layernorm_forward(float *res, float *out, float *mean, float *rstd, const float *inp,
+                                const float *branch, const float *weight, const float *bias, int N, int C);
+/* layernorm_backward with its dinp added into dinp instead of written: the
+ * LayerNorm on a branch of the residual stream whose gradient dinp holds
+ * (residual_backward folded in). */
+void layernorm_backward_add(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                            const float *weight, const float *mean, const float *rstd, int N, int C);
+
+/* out (n) = GELU(inp), as activation_forward's, and dact (n) = GELU'(inp),
+ * all the backward needs: dact may be inp (the pre-activation overwritten). */
+void gelu_forward_keep(float *out, float *dact, const float *inp, size_t n);
+/* dinp (N,OC) = dout * dact (dinp may be dout) and dbias (OC) = the column
+ * sums of dinp, in one pass: GELU's backward and the bias gradient of the
+ * linear layer before it. */
+void gelu_backward_colsum(float *dinp, float *dbias, const float *dout, const float *dact, int N, int OC);
 
 /* Causal multi-head self-attention. qkv (B,T,3C) holds q, k and v side by
  * side, head h in channels h*C/NH .. (h+1)*C/NH of each; att (B,NH,T,T)

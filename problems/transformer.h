@@ -38,7 +38,8 @@ typedef struct {
     float *atty;                      /* attention output before its projection (N,C) */
     float *mid;                       /* residual stream after attention (N,C) */
     float *ln2, *ln2_mean, *ln2_rstd; /* LayerNorm before the MLP (N,C), (N), (N) */
-    float *fch;                       /* MLP hidden pre-activation (N,4C) */
+    float *fch;                       /* MLP hidden pre-activation (N,4C); the CPU forward replaces
+                                         it by GELU's derivative there, all its backward needs */
     float *fcg;                       /* its GELU (N,4C) */
     float *out;                       /* residual stream after the MLP (N,C) */
 } BlockActs;

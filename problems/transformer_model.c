@@ -112,39 +112,56 @@ int tf_alloc_acts(Transformer *tf)
     return 0;
 }
 
+/* The forward, llm.c style, with each residual add fused into the LayerNorm
+ * that reads its sum (the next block's ln1, or lnf) and GELU keeping its
+ * derivative in fch for the backward:
+ *   x0 = wte[tokens] + wpe;  ln1 = LN(x0)
+ *   per block: qkv = ln1 W^T + b;  atty = attention(qkv);  mid = res + atty Wp^T + bp;
+ *              ln2 = LN(mid);  fcg = GELU(ln2 Wf^T + bf);  out = mid + fcg Wfp^T + bfp;
+ *              ln1 of the next block (or lnf) = LN(out)
+ *   logits = lnf wte^T;  loss = cross-entropy(softmax(logits)) */
 double tf_forward(Transformer *tf, const float *params, int rows, long *counted, long *correct)
 {
-    const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T;
-    const float *res = tf->x0;
+    const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T, f = TF_LNF_VIEW(tf);
     encoder_forward(tf->x0, tf->tokens, TF_AT(tf, params, 0), TF_AT(tf, params, 1), rows, T, C);
+#define W(l, k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
+    if (tf->L) layernorm_forward(tf->blocks[0].ln1, tf->blocks[0].ln1_mean, tf->blocks[0].ln1_rstd, tf->x0,
+                                 W(0, TF_LN1_W), W(0, TF_LN1_B), N, C);
+    else layernorm_forward(tf->lnf, tf->lnf_mean, tf->lnf_rstd, tf->x0, TF_AT(tf, params, f),
+                           TF_AT(tf, params, f + 1), N, C);
     for (int l = 0; l < tf->L; l++) {
         BlockActs *a = &tf->blocks[l];
-#define W(k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
-        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, res, W(TF_LN1_W), W(TF_LN1_B), N, C);
-        linear_forward(a->qkv, a->ln1, W(TF_QKV_W), W(TF_QKV_B), N, C, 3 * C);
+        const float *res = l ? tf->blocks[l - 1].out : tf->x0;
+        linear_forward(a->qkv, a->ln1, W(l, TF_QKV_W), W(l, TF_QKV_B), N, C, 3 * C);
         attention_forward(a->atty, a->att, tf->branch, a->qkv, rows, T, C, NH); /* branch: scratch here */
-        linear_forward(tf->branch, a->atty, W(TF_ATTPROJ_W), W(TF_ATTPROJ_B), N, C, C);
-        residual_forward(a->mid, res, tf->branch, (size_t)N * C);
-        layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->mid, W(TF_LN2_W), W(TF_LN2_B), N, C);
-        linear_forward(a->fch, a->ln2, W(TF_FC_W), W(TF_FC_B), N, C, 4 * C);
-        activation_forward(a->fcg, a->fch, (size_t)N * 4 * C, ACT_GELU);
-        linear_forward(tf->branch, a->fcg, W(TF_FCPROJ_W), W(TF_FCPROJ_B), N, 4 * C, C);
-        residual_forward(a->out, a->mid, tf->branch, (size_t)N * C);
-#undef W
-        res = a->out;
+        linear_forward(tf->branch, a->atty, W(l, TF_ATTPROJ_W), W(l, TF_ATTPROJ_B), N, C, C);
+        residual_layernorm_forward(a->mid, a->ln2, a->ln2_mean, a->ln2_rstd, res, tf->branch, W(l, TF_LN2_W),
+                                   W(l, TF_LN2_B), N, C);
+        linear_forward(a->fch, a->ln2, W(l, TF_FC_W), W(l, TF_FC_B), N, C, 4 * C);
+        gelu_forward_keep(a->fcg, a->fch, a->fch, (size_t)N * 4 * C);
+        linear_forward(tf->branch, a->fcg, W(l, TF_FCPROJ_W), W(l, TF_FCPROJ_B), N, 4 * C, C);
+        if (l + 1 < tf->L) {
+            BlockActs *next = &tf->blocks[l + 1];
+            residual_layernorm_forward(a->out, next->ln1, next->ln1_mean, next->ln1_rstd, a->mid, tf->branch,
+                                       W(l + 1, TF_LN1_W), W(l + 1, TF_LN1_B), N, C);
+        } else {
+            residual_layernorm_forward(a->out, tf->lnf, tf->lnf_mean, tf->lnf_rstd, a->mid, tf->branch,
+                                       TF_AT(tf, params, f), TF_AT(tf, params, f + 1), N, C);
+        }
     }
-    const int f = TF_LNF_VIEW(tf);
-    layernorm_forward(tf->lnf, tf->lnf_mean, tf->lnf_rstd, res, TF_AT(tf, params, f), TF_AT(tf, params, f + 1),
-                      N, C);
+#undef W
     linear_forward(tf->logits, tf->lnf, TF_AT(tf, params, 0), NULL, N, C, tf->V);
     for (int n = 0; n < N; n++) *counted += tf->targets[n] >= 0;
     return softmax_xent_forward(tf->probs, correct, tf->logits, tf->targets, N, tf->V);
 }
 
+/* The backward of tf_forward; dres is the gradient of the residual stream,
+ * each LayerNorm on it adding its input gradient there (the residual's
+ * backward folded in), and GELU's backward fused with the column sums of
+ * the fc bias. */
 void tf_backward(Transformer *tf, const float *params, float *grads, int rows, long counted)
 {
     const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T;
-    const size_t NC = (size_t)N * C;
     const int f = TF_LNF_VIEW(tf);
     float *dwte = TF_AT(tf, grads, 0);
     softmax_xent_backward(tf->dlogits, tf->probs, tf->targets, N, tf->V, 1.0f / (float)counted);
@@ -159,18 +176,16 @@ void tf_backward(Transformer *tf, const float *params, float *grads, int rows, l
 #define G(k) TF_AT(tf, grads, TF_BLOCK_VIEW(l, k))
         /* MLP branch: dres is the gradient of a->out and of the branch's output */
         linear_backward(tf->dfc, G(TF_FCPROJ_W), G(TF_FCPROJ_B), tf->dres, a->fcg, W(TF_FCPROJ_W), N, 4 * C, C);
-        activation_backward(tf->dfc, tf->dfc, a->fch, (size_t)N * 4 * C, ACT_GELU);
-        linear_backward(tf->dln, G(TF_FC_W), G(TF_FC_B), tf->dfc, a->ln2, W(TF_FC_W), N, C, 4 * C);
-        layernorm_backward(tf->dbranch, G(TF_LN2_W), G(TF_LN2_B), tf->dln, a->mid, W(TF_LN2_W), a->ln2_mean,
-                           a->ln2_rstd, N, C);
-        residual_backward(tf->dres, tf->dres, tf->dbranch, NC);
+        gelu_backward_colsum(tf->dfc, G(TF_FC_B), tf->dfc, a->fch, N, 4 * C); /* fch: GELU' there */
+        linear_backward(tf->dln, G(TF_FC_W), NULL, tf->dfc, a->ln2, W(TF_FC_W), N, C, 4 * C);
+        layernorm_backward_add(tf->dres, G(TF_LN2_W), G(TF_LN2_B), tf->dln, a->mid, W(TF_LN2_W), a->ln2_mean,
+                               a->ln2_rstd, N, C);
         /* attention branch: dres is now the gradient of a->mid */
         linear_backward(tf->dln, G(TF_ATTPROJ_W), G(TF_ATTPROJ_B), tf->dres, a->atty, W(TF_ATTPROJ_W), N, C, C);
         attention_backward(tf->dqkv, tf->datt, tf->dbranch, tf->dln, a->qkv, a->att, rows, T, C, NH);
         linear_backward(tf->dln, G(TF_QKV_W), G(TF_QKV_B), tf->dqkv, a->ln1, W(TF_QKV_W), N, C, 3 * C);
-        layernorm_backward(tf->dbranch, G(TF_LN1_W), G(TF_LN1_B), tf->dln, res, W(TF_LN1_W), a->ln1_mean,
-                           a->ln1_rstd, N, C);
-        residual_backward(tf->dres, tf->dres, tf->dbranch, NC);
+        layernorm_backward_add(tf->dres, G(TF_LN1_W), G(TF_LN1_B), tf->dln, res, W(TF_LN1_W), a->ln1_mean,
+                               a->ln1_rstd, N, C);
 #undef W
 #undef G
     }
@@ -182,13 +197,13 @@ static void model_flops(const Transformer *tf, ProblemFlops *f, int rows)
 {
     const int N = rows * tf->T, C = tf->C;
     for (int l = 0; l < tf->L; l++) {
-        linear_flops(f, N, C, 3 * C, true);
+        linear_flops_paired(f, N, C, 3 * C);
         attention_flops(f, rows, tf->T, C);
-        linear_flops(f, N, C, C, true);
-        linear_flops(f, N, C, 4 * C, true);
-        linear_flops(f, N, 4 * C, C, true);
+        linear_flops_paired(f, N, C, C);
+        linear_flops_paired(f, N, C, 4 * C);
+        linear_flops_paired(f, N, 4 * C, C);
     }
-    linear_flops(f, N, C, tf->V, true);
+    linear_flops_paired(f, N, C, tf->V);
 }
 
 void tf_count_flops(Transformer *tf)

@@ -1,8 +1,10 @@
 /* test_gemm.c — gemm_rows: the product split by rows of its output equals
  * the single-call product bit for bit, on the shapes of the bench problems
  * (transformer d_model 128, context 64, batch 16; MLP 784-256-128-10,
- * batch 128) and on odd ones. */
+ * batch 128) and on odd ones; two products computed at once equal each
+ * computed alone. */
 #include <cblas.h>
+#include <omp.h>
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,4 +79,40 @@ Test(gemm, one_part_is_sgemm)
     gemm_rows(false, true, M, N, K, A, K, B, K, false, got, N, bias, 0);
     cr_expect_eq(memcmp(ref, got, (size_t)M * N * sizeof(float)), 0);
     free(A), free(B), free(bias), free(ref), free(got);
+}
+
+/* gemm_rows_two on 1 to 5 threads: each product equals its own one-part
+ * gemm_rows call bit for bit, on the input and weight gradients of the
+ * transformer's and the MLP's linear layers (dinp = dout · W, dW = dout^T ·
+ * inp) and on a pair of unequal products. */
+Test(gemm, two_products_at_once_equal_each_alone)
+{
+    static const struct { int B, C, OC; } layers[] = {
+        {1024, 128, 384}, {1024, 128, 128}, {1024, 128, 512}, {1024, 512, 128}, {1024, 128, 64},
+        {128, 256, 128}, {128, 128, 10}, {333, 97, 515},
+    };
+    openblas_set_num_threads(1);
+    for (size_t s = 0; s < sizeof layers / sizeof layers[0]; s++) {
+        const int B = layers[s].B, C = layers[s].C, OC = layers[s].OC;
+        float *dout = random_floats((size_t)B * OC, 8), *w = random_floats((size_t)OC * C, 9);
+        float *inp = random_floats((size_t)B * C, 10);
+        float *di_ref = malloc((size_t)B * C * sizeof(float)), *dw_ref = malloc((size_t)OC * C * sizeof(float));
+        float *di = malloc((size_t)B * C * sizeof(float)), *dw = malloc((size_t)OC * C * sizeof(float));
+        gemm_rows(false, false, B, C, OC, dout, OC, w, C, false, di_ref, C, NULL, 1);
+        gemm_rows(true, false, OC, C, B, dout, OC, inp, C, false, dw_ref, C, NULL, 1);
+        const GemmCall x = {false, false, B, C, OC, dout, w, OC, C, C, false, di, NULL};
+        const GemmCall y = {true, false, OC, C, B, dout, inp, OC, C, C, false, dw, NULL};
+        for (int threads = 1; threads <= 5; threads++) {
+            memset(di, 0xff, (size_t)B * C * sizeof(float)); /* NaN: an unwritten element differs */
+            memset(dw, 0xff, (size_t)OC * C * sizeof(float));
+            omp_set_num_threads(threads);
+            gemm_rows_two(&x, &y);
+            cr_expect_eq(memcmp(di, di_ref, (size_t)B * C * sizeof(float)), 0, "%dx%d->%d, %d threads: dinp differs",
+                         B, C, OC, threads);
+            cr_expect_eq(memcmp(dw, dw_ref, (size_t)OC * C * sizeof(float)), 0, "%dx%d->%d, %d threads: dW differs",
+                         B, C, OC, threads);
+        }
+        omp_set_num_threads(1);
+        free(dout), free(w), free(inp), free(di_ref), free(dw_ref), free(di), free(dw);
+    }
 }

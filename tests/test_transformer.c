@@ -1,7 +1,8 @@
 /* test_transformer.c — the transformer problem: every layer's backward
  * against central differences of its forward, gradcheck of the whole model
  * on both tasks, fixed-seed short runs whose loss falls, losses that do not
- * depend on the thread count, no allocation in a step, and the corpus errors.
+ * depend on the thread count, the matrix products a step computes, no
+ * allocation in a step, and the corpus errors.
  * The chars task reads the small fixture tests/data/corpus.txt. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -119,6 +120,22 @@ Test(layers, attention_backward)
     expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
 }
 
+/* Heads of 41 channels (a 32-channel tile, an 8-channel one and one
+ * channel alone) and 11 positions (4-row tiles, a 16-column tile and a
+ * partial one, rows left over): every path of the tiled kernels. */
+Test(layers, attention_backward_wide_heads)
+{
+    static LayerCase lc = {.run = run_attention, .B = 1, .T = 11, .C = 82, .NH = 2};
+    static float dqkv[MAX_FLOATS], datt[MAX_FLOATS];
+    const size_t n = (size_t)lc.B * lc.T * lc.C;
+    lc.n_out = n;
+    fill(lc.a, 3 * n, 1, 0.5f);
+    fill(lc.proj, n, 4, 1.0f);
+    run_attention(&lc);
+    attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
+    expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
+}
+
 static void run_gelu(LayerCase *lc)
 {
     activation_forward(lc->out, lc->a, lc->n_out, ACT_GELU);
@@ -132,6 +149,45 @@ Test(layers, gelu_backward)
     fill(lc.proj, lc.n_out, 4, 1.0f);
     activation_backward(da, lc.proj, lc.a, lc.n_out, ACT_GELU);
     expect_grad(&lc, lc.a, da, lc.n_out, "dinp");
+}
+
+/* The fused layers of the transformer's step against the layers they fuse:
+ * the residual add and LayerNorm, the LayerNorm backward added into the
+ * residual gradient, GELU keeping its derivative, and GELU's backward with
+ * the bias's column sums. The same arithmetic, so the same bits. */
+Test(layers, fused_layers_equal_the_layers_they_fuse)
+{
+    enum { N = 37, C = 40, OC = 150 }; /* rows not a multiple of LN_ROWS, channels of COL_CHUNK, GELU_COLS */
+    static float x[N * C], br[N * C], w[C], b[C], d[N * C], dres[N * C];
+    static float res1[N * C], out1[N * C], mean1[N], rstd1[N], res2[N * C], out2[N * C], mean2[N], rstd2[N];
+    static float di1[N * C], dw1[C], db1[C], di2[N * C], dw2[C], db2[C];
+    static float h[N * OC], dh[N * OC], g1[N * OC], g2[N * OC], dact[N * OC], dg1[N * OC], dg2[N * OC];
+    static float bias1[OC], bias2[OC];
+    fill(x, N * C, 1, 2.0f), fill(br, N * C, 2, 1.0f), fill(w, C, 3, 1.0f), fill(b, C, 4, 1.0f);
+    fill(d, N * C, 5, 1.0f), fill(dres, N * C, 6, 1.0f), fill(h, N * OC, 7, 3.0f), fill(dh, N * OC, 8, 1.0f);
+    residual_forward(res1, x, br, N * C);
+    layernorm_forward(out1, mean1, rstd1, res1, w, b, N, C);
+    residual_layernorm_forward(res2, out2, mean2, rstd2, x, br, w, b, N, C);
+    cr_expect_eq(memcmp(res1, res2, sizeof res1), 0, "residual");
+    cr_expect_eq(memcmp(out1, out2, sizeof out1), 0, "layernorm out");
+    cr_expect_eq(memcmp(mean1, mean2, sizeof mean1) | memcmp(rstd1, rstd2, sizeof rstd1), 0, "mean, rstd");
+    layernorm_backward(di1, dw1, db1, d, res1, w, mean1, rstd1, N, C);
+    residual_backward(di1, dres, di1, N * C);
+    memcpy(di2, dres, sizeof di2);
+    layernorm_backward_add(di2, dw2, db2, d, res1, w, mean1, rstd1, N, C);
+    cr_expect_eq(memcmp(di1, di2, sizeof di1), 0, "dinp added into the residual gradient");
+    cr_expect_eq(memcmp(dw1, dw2, sizeof dw1) | memcmp(db1, db2, sizeof db1), 0, "dweight, dbias");
+    activation_forward(g1, h, N * OC, ACT_GELU);
+    activation_backward(dg1, dh, h, N * OC, ACT_GELU);
+    column_sums(bias1, dg1, N, OC);
+    gelu_forward_keep(g2, dact, h, N * OC);
+    gelu_backward_colsum(dg2, bias2, dh, dact, N, OC);
+    cr_expect_eq(memcmp(g1, g2, sizeof g1), 0, "gelu out");
+    cr_expect_eq(memcmp(dg1, dg2, sizeof dg1), 0, "gelu dinp");
+    cr_expect_eq(memcmp(bias1, bias2, sizeof bias1), 0, "bias column sums");
+    memcpy(g2, h, sizeof g2); /* dact in place of the pre-activation, as the model keeps it */
+    gelu_forward_keep(dg2, g2, g2, N * OC);
+    cr_expect_eq(memcmp(g2, dact, sizeof dact), 0, "dact written over inp");
 }
 
 static void run_encoder(LayerCase *lc)
@@ -298,6 +354,35 @@ Test(transformer, losses_do_not_depend_on_thread_count)
                                          "batch=16", "adamw,lr=1e-3", 3);
     expect_losses_independent_of_threads("transformer,corpus=" FIX "corpus.txt,layers=2,d_model=64,heads=4,context=32,"
                                          "batch=8", "adamw,lr=1e-3", 5);
+}
+
+/* The products a step computes, as gemm_rate times them (the sgemm floor of
+ * bench --gemm): every linear layer's input gradient paired with its weight
+ * gradient, and FLOPs that add up to the step's less the attention's. */
+Test(transformer, products_are_the_steps_calls)
+{
+    RunConfig cfg;
+    char err[ERRMSG_MAX];
+    set_problem(&cfg, "transformer,corpus=" FIX "corpus.txt,layers=2,d_model=64,heads=4,context=32,batch=8");
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    const ProblemFlops *f = &pb->flops;
+    const double B = 8, T = 32, C = 64;
+    double sum = 0;
+    int pairs = 0;
+    for (int i = 0; i < f->n_gemms; i++) {
+        const GemmShape *g = &f->gemms[i];
+        sum += 2.0 * g->M * g->N * g->K * g->count;
+        if (!g->paired) continue;
+        pairs++;
+        cr_assert_lt(i + 1, f->n_gemms);
+        const GemmShape *w = g + 1; /* dW (OC,C) = dout^T (OC,N) inp (N,C) after dinp (N,C) = dout (N,OC) W (OC,C) */
+        cr_expect(!g->trans_a && !g->trans_b && w->trans_a && !w->trans_b, "pair %d: dinp then dW", i);
+        cr_expect(w->M == g->K && w->N == g->N && w->K == g->M && w->count == g->count, "pair %d: one layer's", i);
+    }
+    cr_expect_eq(pairs, 5, "qkv, attention projection, MLP up and down, the head");
+    cr_expect_eq(sum, f->forward + f->backward - 2 * (6 * 2.0 * B * T * T * C), "all but the attention's FLOPs");
+    cfg.problem->destroy(pb);
 }
 
 /* Every buffer is allocated in create: steps and evaluations allocate nothing. */

@@ -5,6 +5,7 @@
  * model FLOP utilisation against the sgemm rate on the problem's own
  * product shapes, measured in the same run. A measurement, never a test. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,12 @@
 #include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
 #include "harness/run/runner.h"
+#include "problems/gemm.h"
 
 #include <omp.h>
 
 #define LIST_MAX 16 /* most values of a comma-separated flag */
+#define BENCH_SGEMM_SECONDS 0.5 /* --gemm: timed passes over a problem's products after its run */
 /* The problems --gemm times by default: the configurations of BENCHMARKS.md */
 #define BENCH_TRANSFORMER "transformer,layers=2,d_model=128,heads=4,context=64,batch=16"
 #define BENCH_MLP "mlp,dataset=fashion_mnist,hidden=[256,128],batch=128"
@@ -38,8 +41,9 @@ static const char usage[] =
     "  --warmup N         untimed steps before them (default 3)\n"
     "  --json             one JSON object per line instead of the table\n"
     "  --gemm             time training steps (AdamW) of each --problem instead: FLOPs per step,\n"
-    "                     GFLOP/s, and MFU against the sgemm rate on the problem's own matrix\n"
-    "                     shapes at the same thread count, measured in the same process\n"
+    "                     GFLOP/s, the sgemm floor (the step's own matrix products alone, same\n"
+    "                     shapes and transposes, same thread count, timed in the same process\n"
+    "                     right after the steps: ms per step) and MFU against that sgemm rate\n"
     "  --problem SPEC     a problem for --gemm (repeatable; default the bench configurations:\n"
     "                     " BENCH_TRANSFORMER " and\n"
     "                     " BENCH_MLP ")\n"
@@ -231,14 +235,25 @@ static void print_machine(void)
     printf("# machine %s\n", facts);
 }
 
+/* x in JSON: %.6g, or null when it is not a number (a problem without products). */
+static const char *json_real(char *buf, size_t size, double x)
+{
+    snprintf(buf, size, isnan(x) ? "null" : "%.6g", x);
+    return buf;
+}
+
 /* Drops metrics rows: --gemm keeps only the summary. */
 static void no_rows(void *ctx, const MetricRow *row) { (void)ctx, (void)row; }
 
 /* --gemm: for each problem and thread count, a run of warmup + repeats
- * AdamW steps; its median step's GFLOP/s against the sgemm rate the runner
- * measures on the problem's shapes at the same thread count. */
+ * AdamW steps, then the problem's products alone (gemm_rate over
+ * BENCH_SGEMM_SECONDS: the median pass over every product of a step, each
+ * as often as a step computes it); the median step's GFLOP/s, the sgemm
+ * floor (that pass's ms: what the step's products cost without the rest)
+ * and the step's MFU against the same rate. */
 static int bench_gemm(BenchArgs *a)
 {
+    static ProblemFlops flops[LIST_MAX]; /* each problem's products */
     char err[ERRMSG_MAX];
     if (!a->n_problems) {
         a->problems[a->n_problems++] = BENCH_TRANSFORMER;
@@ -253,31 +268,41 @@ static int bench_gemm(BenchArgs *a)
             return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
         Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
         if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
+        flops[p] = pb->flops;
         cfg->problem->destroy(pb);
         cfg->steps = a->warmup + a->repeats;
         cfg->log_every = cfg->steps;
     }
     if (!a->json) {
         print_machine();
-        printf("%-60s %7s %10s %9s %9s %11s %7s\n", "problem", "threads", "GFLOP/step", "step ms", "GFLOP/s",
-               "sgemm GF/s", "MFU");
+        printf("%-60s %7s %10s %9s %9s %11s %11s %7s\n", "problem", "threads", "GFLOP/step", "step ms", "GFLOP/s",
+               "sgemm GF/s", "sgemm ms", "MFU");
     }
     for (int p = 0; p < a->n_problems; p++) {
         RunConfig cfg = cfgs[p];
+        double gemm_flops = 0; /* of the products of one step */
+        for (int g = 0; g < flops[p].n_gemms; g++) {
+            const GemmShape *sh = &flops[p].gemms[g];
+            gemm_flops += 2.0 * sh->M * sh->N * sh->K * sh->count;
+        }
         for (int t = 0; t < a->n_threads; t++) {
             RunSummary s;
             omp_set_num_threads((int)a->threads[t]);
             runner_run(&cfg, no_rows, NULL, &s);
             if (s.status == RUN_FAILED) return cli_fail(EXIT_RUNTIME, "%s: %s", a->problems[p], s.error);
+            const double rate = flops[p].n_gemms ? gemm_rate(flops[p].gemms, flops[p].n_gemms, BENCH_SGEMM_SECONDS)
+                                                 : NAN; /* GFLOP/s */
+            const double floor_ms = gemm_flops / rate / 1e6;
+            char r[32], f[32], m[32];
             if (a->json)
                 printf("{\"problem\":\"%s\",\"threads\":%d,\"flops_per_step\":%.6g,\"step_ms\":%.6g,"
-                       "\"gflops\":%.6g,\"sgemm_gflops\":%.6g,\"mfu\":%.6g}\n",
-                       a->problems[p], s.threads, s.flops_per_step, 1e3 * s.step_median, s.gflops, s.sgemm_gflops,
-                       s.gflops / s.sgemm_gflops);
+                       "\"gflops\":%.6g,\"sgemm_gflops\":%s,\"sgemm_floor_ms\":%s,\"mfu\":%s}\n",
+                       a->problems[p], s.threads, s.flops_per_step, 1e3 * s.step_median, s.gflops,
+                       json_real(r, sizeof r, rate), json_real(f, sizeof f, floor_ms),
+                       json_real(m, sizeof m, s.gflops / rate));
             else
-                printf("%-60s %7d %10.4g %9.3f %9.2f %11.2f %6.1f%%\n", a->problems[p], s.threads,
-                       s.flops_per_step / 1e9, 1e3 * s.step_median, s.gflops, s.sgemm_gflops,
-                       100 * s.gflops / s.sgemm_gflops);
+                printf("%-60s %7d %10.4g %9.3f %9.2f %11.2f %11.3f %6.1f%%\n", a->problems[p], s.threads,
+                       s.flops_per_step / 1e9, 1e3 * s.step_median, s.gflops, rate, floor_ms, 100 * s.gflops / rate);
         }
     }
     return EXIT_OK;
