@@ -42,10 +42,10 @@ static void row_block(int k, int rows, int *first, int *end)
     *end = rows - *first < CLS_ROW_BLOCK ? rows : *first + CLS_ROW_BLOCK;
 }
 
-/* Whether a pass over `rows` rows is worth a team of threads. */
+/* Whether a step on `rows` rows is worth a team of threads. */
 static int threaded(const Classifier *c, int rows)
 {
-    return rows > CLS_ROW_BLOCK && (double)rows >= c->par_min_rows;
+    return (double)rows >= c->par_min_rows;
 }
 
 /* Forward pass of `rows` rows of x, row block by row block over the
@@ -56,7 +56,7 @@ static double forward(Classifier *c, const float *params, const float *x, const 
     const int blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
     long hits = 0;
     double loss = 0;
-    #pragma omp parallel for schedule(static) reduction(+ : hits) if (threaded(c, rows))
+    #pragma omp parallel for schedule(static) reduction(+ : hits) if (blocks > 1 && threaded(c, rows))
     for (int k = 0; k < blocks; k++) {
         int first, end;
         row_block(k, rows, &first, &end);
