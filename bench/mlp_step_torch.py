@@ -2,18 +2,22 @@
 """mlp_step_torch.py — one MLP training step (forward, backward, AdamW) of
 optbench against PyTorch on the same network, batch and thread count.
 
-optbench's figure is the median whole-step time that `optbench run` records
-in its database (runs.step_time_median, which covers gathering the
-minibatch, forward, backward and the AdamW update). PyTorch's is the median
-of the same step timed with perf_counter: index the minibatch out of a
-training tensor of the dataset's size, zero_grad, forward, cross-entropy,
-backward, torch.optim.AdamW.step. Each side runs in its own process with
+optbench's figure is the median whole-step time that `optbench run
+--threads N` records in its database (runs.step_time_median, which covers
+gathering the minibatch, forward, backward and the AdamW update: the step
+every run and sweep job takes). PyTorch's is the median of the same step
+timed with perf_counter: index the minibatch out of a training tensor of the
+dataset's size, zero_grad, forward, cross-entropy, backward,
+torch.optim.AdamW.step. Each side runs in its own process with
 OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to the thread count and
 OMP_WAIT_POLICY=passive: both programs hold two thread pools (OpenMP's and
 OpenBLAS's pthreads), and busy-waiting threads of one starve the other when
-they share the cores. The two sides alternate for --rounds rounds and each
-reports its best round, which keeps other load on the machine out of the
-ratio as far as it can.
+they share the cores. optbench is timed a second time in a plain
+environment (those variables removed: libgomp's default, which spins a
+while before sleeping, as a user's `optbench run --threads N` gets): the
+last column. The three alternate for --rounds rounds and each reports its
+best round, which keeps other load on the machine out of the ratios as far
+as it can.
 
 usage: OPTBENCH=./optbench /usr/bin/python3 bench/mlp_step_torch.py [--steps N]
 """
@@ -36,13 +40,21 @@ BATCH = 128
 THREADS = [1, 2]
 
 
+THREAD_VARIABLES = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"]
+
+
 def thread_env(threads):
     """The environment of a measurement on `threads` threads."""
-    env = dict(os.environ)
+    env = plain_env()
     env["OMP_NUM_THREADS"] = str(threads)
     env["OPENBLAS_NUM_THREADS"] = str(threads)
     env["OMP_WAIT_POLICY"] = "passive"
     return env
+
+
+def plain_env():
+    """This environment without the variables that set OpenMP's and OpenBLAS's threads and waiting."""
+    return {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
 
 
 def blas_libraries():
@@ -85,18 +97,20 @@ def torch_step(features, hidden, classes, rows, steps, threads):
     return statistics.median(times[steps // 10:])
 
 
-def optbench_step(binary, dataset, hidden, steps, threads, db):
+def optbench_step(binary, dataset, hidden, steps, threads, db, env=None):
     """Median whole-step seconds of optbench's MLP step."""
     spec = f"mlp,dataset={dataset},hidden=[{','.join(map(str, hidden))}],batch={BATCH}"
-    return optbench_median(binary, spec, steps, threads, db)
+    return optbench_median(binary, spec, steps, threads, db, env)
 
 
-def optbench_median(binary, spec, steps, threads, db):
-    """Median whole-step seconds of `optbench run` of problem `spec` with AdamW, read from its database."""
+def optbench_median(binary, spec, steps, threads, db, env=None):
+    """Median whole-step seconds of `optbench run` of problem `spec` with AdamW, read from its database;
+    in thread_env(threads) unless env is given."""
     if os.path.exists(db):
         os.remove(db)
     subprocess.run([binary, "run", "--problem", spec, "--optimizer", "adamw,lr=1e-3", "--steps", str(steps),
-                    "--threads", str(threads), "--db", db, "--quiet"], check=True, env=thread_env(threads))
+                    "--threads", str(threads), "--db", db, "--quiet"], check=True,
+                   env=thread_env(threads) if env is None else env)
     with sqlite3.connect(db) as con:
         (median,) = con.execute("SELECT step_time_median FROM runs").fetchone()
     return median
@@ -136,16 +150,21 @@ def main():
     print(f"torch's sgemm comes from {kind}")
     print(f"\nMLP training step, batch {BATCH}, AdamW, relu; median of {args.steps} steps, "
           f"best of {args.rounds} rounds")
-    print(f"{'network':<16} {'threads':>7} {'optbench ms':>12} {'torch ms':>10} {'torch/optbench':>15}")
+    print("optbench ms and torch ms: OMP_WAIT_POLICY=passive; plain ms: optbench without OMP_*, OPENBLAS_* "
+          "(libgomp's default wait)")
+    print(f"{'network':<16} {'threads':>7} {'optbench ms':>12} {'torch ms':>10} {'torch/optbench':>15} "
+          f"{'plain ms':>9}")
     with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "b.db")
         for name, dataset, features, hidden, classes, rows in NETWORKS:
             for threads in THREADS:
-                ours = theirs = float("inf")
+                ours = theirs = plain = float("inf")
                 for _ in range(args.rounds):
-                    ours = min(ours, optbench_step(binary, dataset, hidden, args.steps, threads,
-                                                   os.path.join(tmp, "b.db")))
+                    ours = min(ours, optbench_step(binary, dataset, hidden, args.steps, threads, db))
                     theirs = min(theirs, torch_step_in_child(features, hidden, classes, rows, args.steps, threads))
-                print(f"{name:<16} {threads:>7} {1e3 * ours:>12.3f} {1e3 * theirs:>10.3f} {theirs / ours:>15.2f}")
+                    plain = min(plain, optbench_step(binary, dataset, hidden, args.steps, threads, db, plain_env()))
+                print(f"{name:<16} {threads:>7} {1e3 * ours:>12.3f} {1e3 * theirs:>10.3f} {theirs / ours:>15.2f} "
+                      f"{1e3 * plain:>9.3f}")
 
 
 if __name__ == "__main__":
