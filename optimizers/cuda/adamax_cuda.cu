@@ -1,5 +1,5 @@
 /* adamax_cuda.cu — the fused CUDA step of Adamax: adamax_update
- * (update_impl.h), as the CPU loop of optimizers/adamax.c. Slots: m, u. */
+ * (update_impl.h), as the CPU loop of optimizers/adam_variants.c. Slots: m, u. */
 #include "optimizers/cuda/fused.cuh"
 #include "optimizers/cuda/fused_steps.h"
 #include "optimizers/update_impl.h"

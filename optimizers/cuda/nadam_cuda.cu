@@ -1,5 +1,5 @@
 /* nadam_cuda.cu — the fused CUDA step of NAdam: nadam_update
- * (update_impl.h), as the CPU loop of optimizers/nadam.c. Slots: m, v. The
+ * (update_impl.h), as the CPU loop of optimizers/adam_variants.c. Slots: m, v. The
  * mu products arrive in NadamCoef, computed once per step on the host. */
 #include "optimizers/cuda/fused.cuh"
 #include "optimizers/cuda/fused_steps.h"

@@ -1,5 +1,5 @@
 /* radam_cuda.cu — the fused CUDA step of RAdam: radam_update
- * (update_impl.h), as the CPU loop of optimizers/radam.c. Slots: m, v. The
+ * (update_impl.h), as the CPU loop of optimizers/adam_variants.c. Slots: m, v. The
  * rectification test and term arrive in RadamCoef, computed once per step
  * on the host; each outcome of the test is its own instantiation. */
 #include "optimizers/cuda/fused.cuh"
