@@ -396,6 +396,82 @@ Test(cuda_layers, residual)
     dev_free(d_x); dev_free(d_y); dev_free(d_out);
 }
 
+/* ---- one optimizer planned on the CPU and on the device: steps compared ---- */
+
+/* An optimizer planned twice on the same tensors, for the CPU and for the
+ * device, from the same parameters and random bits, with the buffers of
+ * both sides. */
+typedef struct {
+    OptRun cpu, gpu;      /* the two plans */
+    double lr[N_ROLES];   /* each role's lr, from the plan */
+    size_t n, sbytes;     /* parameters; bytes of the state block */
+    float *p, *g, *back;  /* the CPU's parameters, the gradient, the device's parameters read back */
+    unsigned char *sback; /* the device's state block read back */
+    float *dp, *dg;       /* the device's parameters and gradient */
+    void *ds;             /* the device's state block */
+} StepPair;
+
+/* Plans spec on the n floats of views on both sides: the same initial
+ * parameters, random bits from seed 4, and the device state block copied
+ * from the host's. */
+static void pair_start(StepPair *s, const char *spec_text, const TensorView *views, int n_views, size_t n)
+{
+    const OptimizerDef *opt;
+    ParamSet hp;
+    Spec spec;
+    char err[ERRMSG_MAX];
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    cr_assert_eq(spec_parse(spec_text, &spec, err, sizeof err), 0, "%s", err);
+    cr_assert_not_null(opt = optimizer_find(spec.name));
+    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&s->cpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(opt_run_plan(&s->gpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
+    opt_run_seed(&s->cpu, 4);
+    opt_run_seed(&s->gpu, 4);
+    for (int r = 0; r < N_ROLES; r++) s->lr[r] = s->cpu.hp[r][0];
+    s->p = malloc(n * sizeof *s->p), s->g = malloc(n * sizeof *s->g), s->back = malloc(n * sizeof *s->back);
+    cr_assert(s->p && s->g && s->back);
+    for (size_t i = 0; i < n; i++) s->p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    cr_assert_eq(opt_run_alloc(&s->cpu, s->p), 0);
+    cr_assert_eq(opt_run_alloc(&s->gpu, s->p), 0);
+    s->sbytes = s->cpu.state_size;
+    s->dp = to_dev(s->p, n * sizeof(float)), s->dg = dev_alloc(n * sizeof(float));
+    s->ds = to_dev(s->gpu.state, s->sbytes), s->sback = malloc(s->sbytes);
+    cr_assert(s->dg && s->sback && opt_run_alloc_cuda(&s->gpu) == 0, "%s", device_error());
+}
+
+/* Steps 1..steps on both sides with the same gradients. */
+static void pair_steps(StepPair *s, long steps)
+{
+    for (long t = 1; t <= steps; t++) {
+        for (size_t i = 0; i < s->n; i++) s->g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
+        cr_assert(CUDA_OK(cudaMemcpy(s->dg, s->g, s->n * sizeof(float), cudaMemcpyHostToDevice)));
+        opt_run_step(&s->cpu, s->p, s->g, t, s->lr);
+        cr_assert_eq(opt_run_step_cuda(&s->gpu, s->ds, s->dp, s->dg, t, s->lr), 0, "%s", device_error());
+    }
+}
+
+/* The device's parameters and state block into back and sback. */
+static void pair_read_back(StepPair *s)
+{
+    cr_assert(CUDA_OK(cudaMemcpy(s->back, s->dp, s->n * sizeof(float), cudaMemcpyDeviceToHost)));
+    cr_assert(CUDA_OK(cudaMemcpy(s->sback, s->ds, s->sbytes, cudaMemcpyDeviceToHost)));
+}
+
+static void pair_free(StepPair *s)
+{
+    free(s->p);
+    free(s->g);
+    free(s->back);
+    free(s->sback);
+    dev_free(s->dp);
+    dev_free(s->dg);
+    dev_free(s->ds);
+    opt_run_free(&s->cpu);
+    opt_run_free(&s->gpu);
+}
+
 /* ---- low-precision state: device step against CPU step, byte for byte ---- */
 
 ParameterizedTestParameters(cuda, low_precision_step_matches_cpu)
@@ -414,60 +490,23 @@ ParameterizedTestParameters(cuda, low_precision_step_matches_cpu)
  * same functions of state_impl.h, the same random bits). */
 ParameterizedTest(OptCase *c, cuda, low_precision_step_matches_cpu)
 {
-    enum { STEPS = 10 };
     static const TensorView views[] = {
         {"w", 0, 2, {16, 20}, ROLE_MATRIX},
         {"b", 320, 1, {8}, ROLE_VECTOR},
         {"v", 328, 1, {300}, ROLE_VECTOR},
     };
-    const size_t n = 628;
-    const OptimizerDef *opt;
-    ParamSet hp;
-    Spec spec;
-    OptRun cpu, gpu;
-    double lr[N_ROLES];
-    char err[ERRMSG_MAX];
+    StepPair s;
     need_device();
-    cr_assert_eq(spec_parse(c->spec, &spec, err, sizeof err), 0, "%s", err);
-    cr_assert_not_null(opt = optimizer_find(spec.name));
-    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(opt_run_plan(&cpu, opt, &hp, views, 3, n, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(opt_run_plan(&gpu, opt, &hp, views, 3, n, err, sizeof err), 0, "%s", err);
-    opt_run_seed(&cpu, 4);
-    opt_run_seed(&gpu, 4);
-    for (int r = 0; r < N_ROLES; r++) lr[r] = cpu.hp[r][0];
-    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *back = malloc(n * sizeof *back);
-    cr_assert(p && g && back);
-    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
-    cr_assert_eq(opt_run_alloc(&cpu, p), 0);
-    cr_assert_eq(opt_run_alloc(&gpu, p), 0);
-    const size_t sbytes = cpu.state_size;
-    float *dp = to_dev(p, n * sizeof(float)), *dg = dev_alloc(n * sizeof(float));
-    unsigned char *ds = to_dev(gpu.state, sbytes), *sback = malloc(sbytes);
-    cr_assert(dg && sback, "%s", device_error());
-    for (long t = 1; t <= STEPS; t++) {
-        for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
-        cr_assert(CUDA_OK(cudaMemcpy(dg, g, n * sizeof(float), cudaMemcpyHostToDevice)));
-        opt_run_step(&cpu, p, g, t, lr);
-        cr_assert_eq(opt_run_step_cuda(&gpu, ds, dp, dg, t, lr), 0, "%s", device_error());
-    }
-    cr_assert(CUDA_OK(cudaMemcpy(back, dp, n * sizeof(float), cudaMemcpyDeviceToHost)));
-    cr_assert(CUDA_OK(cudaMemcpy(sback, ds, sbytes, cudaMemcpyDeviceToHost)));
-    for (size_t i = 0; i < n; i++)
-        cr_expect(back[i] == p[i], "%s: p[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)back[i], (double)p[i]);
-    size_t first = sbytes;
-    for (size_t i = 0; i < sbytes && first == sbytes; i++)
-        if (sback[i] != cpu.state[i]) first = i;
-    cr_expect_eq(first, sbytes, "%s: the stored state differs from byte %zu", c->spec, first);
-    free(p);
-    free(g);
-    free(back);
-    free(sback);
-    dev_free(dp);
-    dev_free(dg);
-    dev_free(ds);
-    opt_run_free(&cpu);
-    opt_run_free(&gpu);
+    pair_start(&s, c->spec, views, sizeof views / sizeof views[0], 628);
+    pair_steps(&s, 10);
+    pair_read_back(&s);
+    for (size_t i = 0; i < s.n; i++)
+        cr_expect(s.back[i] == s.p[i], "%s: p[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)s.back[i], (double)s.p[i]);
+    size_t first = s.sbytes;
+    for (size_t i = 0; i < s.sbytes && first == s.sbytes; i++)
+        if (s.sback[i] != s.cpu.state[i]) first = i;
+    cr_expect_eq(first, s.sbytes, "%s: the stored state differs from byte %zu", c->spec, first);
+    pair_free(&s);
 }
 
 /* ---- the tensor-aware optimizers: device step against CPU step ---- */
@@ -491,67 +530,33 @@ ParameterizedTestParameters(cuda, tensor_step_matches_cpu)
  * cuBLAS's), and the evaluation point's exchange is exact. */
 ParameterizedTest(OptCase *c, cuda, tensor_step_matches_cpu)
 {
-    enum { STEPS = 12 };
     static const TensorView views[] = {
         {"tall", 0, 2, {37, 5}, ROLE_MATRIX},
         {"bias", 185, 1, {13}, ROLE_VECTOR},
         {"wide", 198, 2, {6, 41}, ROLE_MATRIX},
         {"wte", 444, 2, {9, 7}, ROLE_EMBEDDING},
     };
-    const size_t n = 507;
-    const int n_views = sizeof views / sizeof views[0];
-    const OptimizerDef *opt;
-    ParamSet hp;
-    Spec spec;
-    OptRun cpu, gpu;
-    double lr[N_ROLES];
-    char err[ERRMSG_MAX];
+    StepPair s;
     need_device();
-    cr_assert_eq(spec_parse(c->spec, &spec, err, sizeof err), 0, "%s", err);
-    cr_assert_not_null(opt = optimizer_find(spec.name));
-    cr_assert_eq(optimizer_configure(opt, &spec, &hp, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(opt_run_plan(&cpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(opt_run_plan(&gpu, opt, &hp, views, n_views, n, err, sizeof err), 0, "%s", err);
-    for (int r = 0; r < N_ROLES; r++) lr[r] = cpu.hp[r][0];
-    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *back = malloc(n * sizeof *back);
-    cr_assert(p && g && back);
-    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
-    cr_assert_eq(opt_run_alloc(&cpu, p), 0);
-    cr_assert_eq(opt_run_alloc(&gpu, p), 0);
-    const size_t sbytes = cpu.state_size; /* float32 slots and their padding */
-    const float *cs = (const float *)cpu.state;
-    float *dp = to_dev(p, n * sizeof(float)), *dg = dev_alloc(n * sizeof(float));
-    float *ds = to_dev(gpu.state, sbytes), *sback = malloc(sbytes);
-    cr_assert(dg && sback && opt_run_alloc_cuda(&gpu) == 0, "%s", device_error());
-    for (long t = 1; t <= STEPS; t++) {
-        for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
-        cr_assert(CUDA_OK(cudaMemcpy(dg, g, n * sizeof(float), cudaMemcpyHostToDevice)));
-        opt_run_step(&cpu, p, g, t, lr);
-        cr_assert_eq(opt_run_step_cuda(&gpu, ds, dp, dg, t, lr), 0, "%s", device_error());
-    }
+    pair_start(&s, c->spec, views, sizeof views / sizeof views[0], 507);
+    pair_steps(&s, 12);
+    /* float32 slots and their padding */
+    const float *cs = (const float *)s.cpu.state, *gs = (const float *)s.sback;
     for (int swap = 0; swap <= 1; swap++) { /* at the parameters, then at the evaluation point */
-        cr_assert(CUDA_OK(cudaMemcpy(back, dp, n * sizeof(float), cudaMemcpyDeviceToHost)));
-        cr_assert(CUDA_OK(cudaMemcpy(sback, ds, sbytes, cudaMemcpyDeviceToHost)));
-        for (size_t i = 0; i < n; i++)
-            cr_expect(fabs((double)back[i] - p[i]) <= TENSOR_TOL * (1 + fabs((double)p[i])),
-                      "%s%s: p[%zu] gpu %.9g cpu %.9g", c->spec, swap ? " at x" : "", i, (double)back[i], (double)p[i]);
-        for (size_t i = 0; i < sbytes / sizeof(float); i++)
-            cr_expect(fabs((double)sback[i] - cs[i]) <= TENSOR_TOL * (1 + fabs((double)cs[i])),
-                      "%s: state[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)sback[i], (double)cs[i]);
-        opt_run_swap_eval(&cpu, p);
-        cr_assert_eq(opt_run_swap_eval_cuda(&gpu, ds, dp), 0, "%s", device_error());
+        pair_read_back(&s);
+        for (size_t i = 0; i < s.n; i++)
+            cr_expect(fabs((double)s.back[i] - s.p[i]) <= TENSOR_TOL * (1 + fabs((double)s.p[i])),
+                      "%s%s: p[%zu] gpu %.9g cpu %.9g", c->spec, swap ? " at x" : "", i, (double)s.back[i],
+                      (double)s.p[i]);
+        for (size_t i = 0; i < s.sbytes / sizeof(float); i++)
+            cr_expect(fabs((double)gs[i] - cs[i]) <= TENSOR_TOL * (1 + fabs((double)cs[i])),
+                      "%s: state[%zu] gpu %.9g cpu %.9g", c->spec, i, (double)gs[i], (double)cs[i]);
+        opt_run_swap_eval(&s.cpu, s.p);
+        cr_assert_eq(opt_run_swap_eval_cuda(&s.gpu, s.ds, s.dp), 0, "%s", device_error());
     }
     for (int k = 0; k < N_ROLES; k++)
-        for (int j = 0; j < OPT_MAX_SCALARS; j++) cr_expect_eq(gpu.scalars[k][j], cpu.scalars[k][j]);
-    free(p);
-    free(g);
-    free(back);
-    free(sback);
-    dev_free(dp);
-    dev_free(dg);
-    dev_free(ds);
-    opt_run_free(&cpu);
-    opt_run_free(&gpu);
+        for (int j = 0; j < OPT_MAX_SCALARS; j++) cr_expect_eq(s.gpu.scalars[k][j], s.cpu.scalars[k][j]);
+    pair_free(&s);
 }
 
 typedef struct {
