@@ -88,8 +88,8 @@ cleanup:
     return rc;
 }
 
-/* Appends one json_extract column per distinct key of a JSON column over
- * the readable runs of the sweep. */
+/* Appends one column per distinct key of a JSON column over the readable
+ * runs of the sweep: the key's value in each run. */
 static int key_columns(sqlite3 *db, int64_t sweep_id, const char *readable, const char *json_col, const char *prefix,
                        char *sql, size_t len)
 {
@@ -101,10 +101,15 @@ static int key_columns(sqlite3 *db, int64_t sweep_id, const char *readable, cons
     int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL), step = SQLITE_DONE;
     if (rc == SQLITE_OK) sqlite3_bind_int64(st, 1, sweep_id);
     while (rc == SQLITE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
-        size_t used = strlen(sql);
-        int w = snprintf(sql + used, len - used, ", json_extract(r.%s, '$.%s') AS \"%s.%s\"", json_col, key, prefix, key);
-        if (w < 0 || (size_t)w >= len - used) rc = SQLITE_TOOBIG;
+        /* the key as an SQL string and in a quoted column name: any text a
+         * hand edit left there (quotes, dots) is a name, never SQL or a path */
+        char *column = sqlite3_mprintf(", (SELECT k.value FROM json_each(r.%s) k WHERE k.key = %Q) AS \"%w.%w\"",
+                                       json_col, (const char *)sqlite3_column_text(st, 0), prefix,
+                                       (const char *)sqlite3_column_text(st, 0));
+        const size_t used = strlen(sql);
+        if (!column) rc = SQLITE_NOMEM;
+        else if ((size_t)snprintf(sql + used, len - used, "%s", column) >= len - used) rc = SQLITE_TOOBIG;
+        sqlite3_free(column);
     }
     if (rc == SQLITE_OK && step != SQLITE_DONE) rc = step;
     sqlite3_finalize(st);

@@ -96,14 +96,21 @@ done
 # hp.* and problem.* column of the others
 "$OPTBENCH" run --optimizer adam,lr=0.02 --steps 20 --db "$db" --sweep s --quiet
 "$OPTBENCH" run --optimizer adam,lr=0.03 --steps 20 --db "$db" --sweep s --quiet
-sqlite3 "$db" "UPDATE runs SET hyperparameters = '{\"lr\":inf}' WHERE id = 1;
-               UPDATE runs SET problem_options = '{\"dim\":2,' WHERE id = 3" 2>/dev/null || fail "sqlite3 (make deps)"
+# and a name with quotes and a dot (it's "x".y) is a column like any other
+sqlite3 "$db" 2>/dev/null <<'SQL' || fail "sqlite3 (make deps)"
+UPDATE runs SET hyperparameters = '{"lr":inf}' WHERE id = 1;
+UPDATE runs SET problem_options = '{"dim":2,' WHERE id = 3;
+UPDATE runs SET hyperparameters = replace(hyperparameters, '"lr":0.02', '"lr":0.02,"it''s \"x\".y":5') WHERE id = 2;
+SQL
 "$OPTBENCH" list runs --sweep s --format json --db "$db" >"$tmp/list.json" 2>"$tmp/list.err"
 "$OPTBENCH" list runs --format table --db "$db" >"$tmp/list.txt" 2>"$tmp/table.err"
 "$OPTBENCH" list sweeps --format json --db "$db" >"$tmp/sweeps.json"
-"$OPTBENCH" export --sweep s --format jsonl --db "$db" >"$tmp/export.jsonl" 2>"$tmp/export.err"
-"$OPTBENCH" export --sweep s --format jsonl --metrics --db "$db" >"$tmp/metrics.jsonl" 2>"$tmp/metrics.err"
-"$OPTBENCH" export --sweep s --format csv --db "$db" >"$tmp/export.csv" 2>/dev/null
+"$OPTBENCH" export --sweep s --format jsonl --db "$db" >"$tmp/export.jsonl" 2>"$tmp/export.err" ||
+    fail "export: $(cat "$tmp/export.err")"
+"$OPTBENCH" export --sweep s --format jsonl --metrics --db "$db" >"$tmp/metrics.jsonl" 2>"$tmp/metrics.err" ||
+    fail "export --metrics: $(cat "$tmp/metrics.err")"
+"$OPTBENCH" export --sweep s --format csv --db "$db" >"$tmp/export.csv" 2>"$tmp/csv.err" ||
+    fail "export --format csv: $(cat "$tmp/csv.err")"
 left="the stored JSON does not parse (run 1, 3)"
 grep -qF "list: 2 runs of sweep 's' left out: $left" "$tmp/list.err" || fail "list: $(cat "$tmp/list.err")"
 grep -qF "list: 2 runs left out: $left" "$tmp/table.err" || fail "list: $(cat "$tmp/table.err")"
@@ -119,6 +126,7 @@ assert [r["id"] for r in runs] == [2], runs
 rows = [json.loads(line) for line in open(sys.argv[3])]
 assert [r["id"] for r in rows] == [2], rows
 assert rows[0]["hp.lr"] == 0.02 and rows[0]["problem.dim"] == 2, rows[0]
+assert rows[0]["hp.it" + chr(39) + "s \"x\".y"] == 5, rows[0]
 metrics = [json.loads(line) for line in open(sys.argv[4])]
 assert metrics and {m["run_id"] for m in metrics} == {2} and metrics[0]["hp.lr"] == 0.02, metrics[:1]
 table = list(csv.DictReader(open(sys.argv[5])))
