@@ -10,7 +10,8 @@
 
 static const char usage[] =
     "usage: optbench list sweeps|runs [--sweep NAME] [--format table|csv|json] [--db PATH]\n"
-    "  sweeps: each sweep with its run counts by status\n"
+    "  sweeps: each sweep with its run counts by status, and the plugin builds its runs\n"
+    "          used (each optimizer and the first 12 digits of its SHA-256)\n"
     "  runs:   each run (of one sweep with --sweep) with its outcome\n";
 
 int cmd_list(int argc, char **argv)

@@ -4,12 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* %s: plugins_sql, or NULL in a database before sweeps.plugins */
 static const char sweeps_sql[] =
     "SELECT s.id, s.name, s.created_at, s.device_name AS device, count(r.id) AS runs, "
     "sum(r.status = 'done') AS done, sum(r.status = 'diverged') AS diverged, "
     "sum(r.status IN ('failed', 'timeout')) AS failed, sum(r.status = 'pruned') AS pruned, "
-    "sum(r.status IN ('pending', 'running')) AS unfinished "
+    "sum(r.status IN ('pending', 'running')) AS unfinished, %s AS plugins "
     "FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id GROUP BY s.id ORDER BY s.id";
+
+/* The plugin builds a sweep records, "cautious_lion 3f2a9c1b0d4e, ..." (the
+ * first 12 digits of each SHA-256); none for a list that does not parse. */
+static const char plugins_sql[] =
+    "(SELECT group_concat(json_extract(p.value, '$.optimizer') || ' ' || "
+    "substr(json_extract(p.value, '$.sha256'), 1, 12), ', ') "
+    "FROM json_each(iif(json_valid(s.plugins), s.plugins, NULL)) p)";
 
 /* %s: store_readable_sql */
 static const char runs_sql[] =
@@ -72,12 +80,20 @@ static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, c
 
 int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen)
 {
-    char readable[STORE_READABLE_SQL_MAX], sql[sizeof runs_sql + STORE_READABLE_SQL_MAX];
+    char readable[STORE_READABLE_SQL_MAX], sql[sizeof runs_sql + sizeof sweeps_sql + sizeof plugins_sql +
+                                                STORE_READABLE_SQL_MAX];
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    store_readable_sql(db, readable, sizeof readable);
-    snprintf(sql, sizeof sql, runs_sql, readable);
-    if (sqlite3_prepare_v2(db, runs ? sql : sweeps_sql, -1, &st, NULL) != SQLITE_OK) {
+    if (runs) {
+        store_readable_sql(db, readable, sizeof readable);
+        snprintf(sql, sizeof sql, runs_sql, readable);
+    } else {
+        const int plugins = sqlite3_prepare_v2(db, "SELECT plugins FROM sweeps", -1, &st, NULL) == SQLITE_OK;
+        sqlite3_finalize(st);
+        st = NULL;
+        snprintf(sql, sizeof sql, sweeps_sql, plugins ? plugins_sql : "NULL");
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         goto cleanup;
     }

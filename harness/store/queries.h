@@ -33,7 +33,8 @@ void store_readable_sql(sqlite3 *db, char *buf, size_t len);
  * sweep when sweep is NULL. 0, or -1 with the SQLite message in err. */
 int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char *err, size_t errlen);
 
-/* `optbench list sweeps` (runs 0: each sweep with its run counts by status)
+/* `optbench list sweeps` (runs 0: each sweep with its run counts by status
+ * and the plugin builds it records)
  * or `list runs` (runs 1: each readable run, of the sweep named `sweep`
  * when not NULL, with its outcome), written to out in fmt. Returns 0, or -1
  * with the SQLite message in err. */

@@ -143,7 +143,8 @@ code=0
     fail "a name clash between plugins: $(cat "$tmp/err")"
 
 # run records the build of its optimizer's plugin with its sweep, as a sweep
-# file does, beside the builds of other optimizers; show names it; a run of
+# file does, beside the builds of other optimizers; list sweeps and show name
+# them; a run of
 # another build under that sweep is refused with the database untouched
 one_run() { "$OPTBENCH" run --problem logreg,dataset=iris --steps 10 --db "$tmp/r.db" --quiet "$@"; }
 one_run --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw,lr=0.01 || fail "run with indep_adamw"
@@ -154,6 +155,10 @@ fsha=$(sha256sum "$tmp/fine.so" | cut -d' ' -f1)
 recorded=$(sqlite3 "$tmp/r.db" "select group_concat(json_extract(p.value, '\$.optimizer') || ' ' || json_extract(p.value, '\$.path')
     || ' ' || json_extract(p.value, '\$.sha256'), ',') from sweeps s, json_each(s.plugins) p where s.name = 'adhoc'")
 [ "$recorded" = "indep_adamw $tmp/indep_adamw.so $isha,fine $tmp/fine.so $fsha" ] || fail "run recorded '$recorded'"
+"$OPTBENCH" list sweeps --format csv --db "$tmp/r.db" >"$tmp/sweeps.csv" || fail "list sweeps"
+builds="indep_adamw $(echo "$isha" | cut -c1-12), fine $(echo "$fsha" | cut -c1-12)"
+[ "$(sed -n '1s/.*,//p; 2s/.*,"\(.*\)"$/\1/p' "$tmp/sweeps.csv")" = "plugins
+$builds" ] || fail "list sweeps does not name the plugin builds: $(cat "$tmp/sweeps.csv")"
 id() { sqlite3 "$tmp/r.db" "select id from runs where optimizer = '$1'"; }
 "$OPTBENCH" show "$(id indep_adamw)" --db "$tmp/r.db" >"$tmp/show" || fail "show"
 grep -q "^plugin  *$tmp/indep_adamw.so (sha256 $isha)$" "$tmp/show" || fail "show does not name the plugin: $(cat "$tmp/show")"
