@@ -14,8 +14,10 @@
 # then prints the median over ROUNDS rounds (default 5) with the smallest
 # and the largest round, and, once per binary, what the dynamic loader did
 # for `--version` (LD_DEBUG=statistics: relative relocations, loader time),
-# its system calls (strace -c -f, when strace exists) and its peak RSS
-# (/usr/bin/time, when it exists). Times include the shell's fork and exec.
+# its system calls (strace -c -f, when strace exists), its peak RSS
+# (/usr/bin/time, when it exists) and the instructions it executes
+# (valgrind --tool=callgrind, when valgrind exists: the figure a loaded
+# machine does not disturb). Times include the shell's fork and exec.
 #
 # usage: sh bench/cuda_startup.sh BINARY...      (from the repository root)
 set -eu
@@ -84,8 +86,8 @@ for b in "$@"; do
     echo "| $b | $(stat $i version 1000 %.1f) | $(stat $i run 1000 %.1f) | $(stat $i sweep 1e6 %.2f) | $(stat $i overhead 1 %.0f) | $(stat $i sweep_cpu 1e6 %.2f) |"
 done
 echo
-echo "| binary | relative relocations | loader time (cycles) | system calls | peak RSS KiB |"
-echo "|---|---|---|---|---|"
+echo "| binary | relative relocations | loader time (cycles) | system calls | peak RSS KiB | instructions |"
+echo "|---|---|---|---|---|---|"
 for b in "$@"; do
     LD_DEBUG=statistics "$b" --version 2>"$tmp/ld" >/dev/null
     rel=$(sed -n 's/.*number of relative relocations: *\([0-9]*\).*/\1/p' "$tmp/ld" | head -n 1)
@@ -97,5 +99,10 @@ for b in "$@"; do
     fi
     rss=-
     [ ! -x /usr/bin/time ] || rss=$(/usr/bin/time -f %M "$b" --version 2>&1 >/dev/null | tail -n 1)
-    echo "| $b | $rel | $cyc | $calls | $rss |"
+    ir=-
+    if command -v valgrind >/dev/null; then
+        valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind" "$b" --version 2>"$tmp/vg" >/dev/null
+        ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$tmp/vg")
+    fi
+    echo "| $b | $rel | $cyc | $calls | $rss | $ir |"
 done
