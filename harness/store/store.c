@@ -624,6 +624,7 @@ int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errle
 
 void store_close(sqlite3 *db)
 {
+    store_checkpoint_stop(db);
     for (size_t i = 0; i < sizeof statement_cache / sizeof statement_cache[0]; i++)
         if (statement_cache[i].db == db && db) {
             sqlite3_finalize(statement_cache[i].st);

@@ -155,6 +155,22 @@ int store_has_column(sqlite3 *db, const char *table, const char *column);
  * runs SQLite's foreign_key_check. 0, or -1 with a message. */
 int store_set_foreign_keys(sqlite3 *db, int on, char *err, size_t errlen);
 
+/* Checkpoints writer db's WAL from a thread of its own from now on
+ * (store_checkpoint.c), so that a commit never stops for one: after each
+ * commit that leaves a few hundred pages in the WAL, and when asked by
+ * store_checkpoint_now; store_close stops the thread. One connection per
+ * process at a time. 0, or -1 with a message (the writer then checkpoints
+ * as SQLite does by itself). */
+int store_checkpoint_in_background(sqlite3 *db, char *err, size_t errlen);
+
+/* Asks the thread of store_checkpoint_in_background for a checkpoint of
+ * everything committed so far, and returns at once (a no-op without one). */
+void store_checkpoint_now(sqlite3 *db);
+
+/* Waits for the thread's checkpoint in progress and ends it (store_close
+ * does this). */
+void store_checkpoint_stop(sqlite3 *db);
+
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
 int store_begin(sqlite3 *db, char *err, size_t errlen);

@@ -381,6 +381,8 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
         goto cleanup;
     }
     for (long i = 0; i < n; i++) c.busy[i] = i;
+    /* without the thread, SQLite's own checkpoints stop the parent for tens of ms */
+    (void)store_checkpoint_in_background(db, note, sizeof note);
     host_process_id((long)getpid(), c.owner, sizeof c.owner);
     if (claim(&c, &counts->already, err, errlen)) goto cleanup;
     progress_note(&progress, "");
@@ -401,6 +403,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
         if (c.n_todo || !c.n_busy) progress_note(&progress, "");
     }
     if (round_rc < 0) goto cleanup;
+    store_checkpoint_now(db); /* the rest of the WAL, while the caller reads the results */
     counts->interrupted = stop_requested;
     rc = 0;
 cleanup:
