@@ -35,15 +35,9 @@ RNG_FN uint64_t rng_bits_at(uint64_t seed, uint64_t stream, uint64_t counter)
     return rng_bits_keyed(rng_key(seed, stream), counter);
 }
 
-/* rng_uniform_at(seed, stream, counter) from key = rng_key(seed, stream). */
-RNG_FN double rng_uniform_keyed(uint64_t key, uint64_t counter)
-{
-    return ((double)(rng_bits_keyed(key, counter) >> 11) + 0.5) * 0x1.0p-53;
-}
-
 RNG_FN double rng_uniform_at(uint64_t seed, uint64_t stream, uint64_t counter)
 {
-    return rng_uniform_keyed(rng_key(seed, stream), counter);
+    return ((double)(rng_bits_at(seed, stream, counter) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 RNG_FN double rng_normal_at(uint64_t seed, uint64_t stream, uint64_t counter)

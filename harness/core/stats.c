@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "harness/core/rng.h"
-#include "harness/core/rng_impl.h"
 #include "harness/core/timing.h"
 
 #define STATS_KEY 20260101u     /* the fixed generator key of every resample */
 #define WILCOXON_EXACT_MAX 60  /* non-zero differences up to which p is exact */
+#define RESAMPLE_TABLE_MAX 1024 /* values up to which the resampled indices are kept */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -32,6 +32,34 @@ static double interpolated_quantile(double *v, int n, double q)
     return a + (pos - i) * (b - a);
 }
 
+/* The index of the i-th value drawn for resample b of n values. */
+static int resample_index(int n, int b, int i)
+{
+    const uint64_t counter = (uint64_t)b * (uint64_t)n + (uint64_t)i;
+    const int k = (int)(rng_uniform(STATS_KEY, RNG_STREAM_BOOTSTRAP, counter) * n);
+    return k < n ? k : n - 1;
+}
+
+/* Every resample_index of n values (resample by resample), drawn once and
+ * kept for the next interval of as many values: a sweep's closing summary
+ * takes three intervals of each configuration, of as many seeds, and the
+ * draws were most of it (BENCHMARKS.md). NULL above RESAMPLE_TABLE_MAX
+ * values or when out of memory. */
+static const int *resample_indices(int n)
+{
+    static _Thread_local int *table, table_n;
+    if (n > RESAMPLE_TABLE_MAX) return NULL;
+    if (n != table_n) {
+        int *grown = realloc(table, sizeof *grown * (size_t)STATS_RESAMPLES * (size_t)n);
+        if (!grown) return NULL;
+        table = grown;
+        for (int b = 0; b < STATS_RESAMPLES; b++)
+            for (int i = 0; i < n; i++) table[b * n + i] = resample_index(n, b, i);
+        table_n = n;
+    }
+    return table;
+}
+
 Interval stats_mean_interval(const double *v, int n)
 {
     Interval iv = {NAN, NAN, NAN, 0};
@@ -43,17 +71,10 @@ Interval stats_mean_interval(const double *v, int n)
     if (iv.n == 0) goto cleanup;
     iv.mean = iv.lo = iv.hi = sum / iv.n;
     if (iv.n == 1) goto cleanup;
-    /* the draws of rng_uniform(STATS_KEY, RNG_STREAM_BOOTSTRAP, counter),
-     * inline with the key taken once: a sweep's closing summary takes three
-     * intervals per configuration (BENCHMARKS.md) */
-    const uint64_t key = rng_key(STATS_KEY, RNG_STREAM_BOOTSTRAP);
+    const int *drawn = resample_indices(iv.n);
     for (int b = 0; b < STATS_RESAMPLES; b++) {
         double s = 0;
-        for (int i = 0; i < iv.n; i++) {
-            uint64_t counter = (uint64_t)b * (uint64_t)iv.n + (uint64_t)i;
-            int k = (int)(rng_uniform_keyed(key, counter) * iv.n);
-            s += x[k < iv.n ? k : iv.n - 1];
-        }
+        for (int i = 0; i < iv.n; i++) s += x[drawn ? drawn[b * iv.n + i] : resample_index(iv.n, b, i)];
         means[b] = s / iv.n;
     }
     iv.lo = interpolated_quantile(means, STATS_RESAMPLES, 0.025);
