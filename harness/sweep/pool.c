@@ -1,8 +1,10 @@
 /* pool.c — forking workers, feeding them configurations, collecting their
  * records, and noticing crashes and timeouts. */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "harness/sweep/pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
 #include <omp.h>
@@ -23,7 +25,11 @@
 
 #define WORKER_ROW_BUFFER 256 /* rows a worker holds before writing them */
 #define FLUSH_SECONDS 1.0     /* a worker writes its rows at least this often */
-#define QUEUE_BELOW_SECONDS 0.05 /* runs shorter than this on average are queued two deep */
+#define QUEUE_BELOW_SECONDS 0.05 /* runs shorter than this on average are queued behind the current one */
+#define QUEUE_SECONDS 0.01       /* of such runs, about this much work is queued per worker */
+#define QUEUE_MAX 16             /* runs queued behind a worker's current one at most */
+#define PIPE_BYTES (1 << 20)     /* room asked for in each pipe: the queued configurations, and the records
+                                    of the runs a worker ends while the parent is busy elsewhere */
 
 enum { REC_ROW = 1, REC_SUMMARY = 2, REC_WAIT = 3 };
 
@@ -131,7 +137,9 @@ typedef struct {
     int task_fd;        /* parent writes configs here */
     int result_fd;      /* parent reads records here */
     long task;          /* run in progress, -1 when idle */
-    long queued;        /* run handed over to follow it, -1 when none */
+    long queue[QUEUE_MAX]; /* runs handed over to follow it, in order */
+    int q_head, q_len;  /* where the queue starts in `queue`, and its length */
+    int q_room;         /* runs its task pipe holds without blocking the parent */
     double started;     /* when the run in progress started */
     char *inbox;        /* bytes read but not yet parsed */
     size_t in_len, in_cap; /* bytes held, room */
@@ -163,10 +171,17 @@ static int spawn(Worker *w, int n_workers, Worker *all, const PruneSpec *prune)
     }
     close(task[0]);
     close(result[1]);
+    /* the default 64 KiB holds four configurations; a pipe keeps its
+     * default size when the system refuses more */
+    (void)fcntl(task[1], F_SETPIPE_SZ, PIPE_BYTES);
+    (void)fcntl(result[0], F_SETPIPE_SZ, PIPE_BYTES);
+    const int room = fcntl(task[1], F_GETPIPE_SZ);
     w->pid = pid;
     w->task_fd = task[1];
     w->result_fd = result[0];
-    w->task = w->queued = -1;
+    w->task = -1;
+    w->q_head = w->q_len = 0;
+    w->q_room = room > 0 ? room / (int)sizeof(RunConfig) - 1 : 0; /* less the current run's */
     w->in_len = 0;
     return 0;
 }
@@ -323,20 +338,30 @@ static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog 
      * stream, so a failed write needs no handling here */
     (void)write_all(w[i].task_fd, &cfgs[task], sizeof cfgs[task]);
     if (w[i].task < 0) start(&w[i], task, opt);
-    else w[i].queued = task;
+    else w[i].queue[(w[i].q_head + w[i].q_len++) % QUEUE_MAX] = task;
     return 0;
 }
 
-/* Gives idle workers a run, and, once runs are seen to be short, a second
- * one to follow it, so that a worker does not wait for the parent between
- * runs. Long runs are not queued, so that the last ones spread over all
- * workers. */
-static int feed(Worker *w, int jobs, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt, int queue)
+/* Takes the first run queued behind worker wk's current one. */
+static long dequeue(Worker *wk)
+{
+    const long task = wk->queue[wk->q_head];
+    wk->q_head = (wk->q_head + 1) % QUEUE_MAX;
+    wk->q_len--;
+    return task;
+}
+
+/* Gives idle workers a run and, once runs are seen to be short, up to
+ * `depth` more to follow it (as many as its pipe holds), so that a worker
+ * does not wait for a parent busy storing other runs. Long runs are not
+ * queued, so that the last ones spread over all workers. */
+static int feed(Worker *w, int jobs, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt, int depth)
 {
     for (int i = 0; i < jobs && !backlog_empty(b); i++)
         if (w[i].task < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
-    for (int i = 0; i < jobs && queue && !backlog_empty(b); i++)
-        if (w[i].task >= 0 && w[i].queued < 0 && hand_over(w, jobs, i, cfgs, b, opt)) return -1;
+    for (int i = 0; i < jobs && !backlog_empty(b); i++)
+        while (w[i].task >= 0 && w[i].q_len < depth && w[i].q_len < w[i].q_room && !backlog_empty(b))
+            if (hand_over(w, jobs, i, cfgs, b, opt)) return -1;
     return 0;
 }
 
@@ -345,7 +370,7 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     const int jobs = opt->jobs < 1 ? 1 : opt->jobs > n ? (int)(n > 0 ? n : 1) : opt->jobs;
     Worker *w = calloc((size_t)jobs, sizeof *w);
     struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
-    Backlog backlog = {.n = n, .retry = calloc((size_t)jobs, sizeof(long))};
+    Backlog backlog = {.n = n, .retry = calloc((size_t)jobs * QUEUE_MAX, sizeof(long))};
     int rc = -1;
     long ended = 0;          /* runs that ended, for the mean run time */
     int moved = 0;           /* the last pass read records, answered a worker or ended a run */
@@ -357,15 +382,17 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     long spare_cap = 0;
     if (!w || !pfd || !backlog.retry) goto cleanup;
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < jobs; i++) w[i].task = w[i].queued = -1;
+    for (int i = 0; i < jobs; i++) w[i].task = -1;
     for (;;) {
         if (opt->stop && *opt->stop) {
             rc = 1;
             break;
         }
         /* under pruning a worker's pipe carries answers, so runs are not queued behind one another */
-        const int queue = !opt->prune && ended >= jobs && ended_wall / (double)ended < QUEUE_BELOW_SECONDS;
-        if (feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+        const double mean_wall = ended ? ended_wall / (double)ended : INFINITY;
+        const int depth = opt->prune || ended < jobs || mean_wall >= QUEUE_BELOW_SECONDS ? 0
+                          : (int)fmin(QUEUE_MAX, 1 + QUEUE_SECONDS / fmax(mean_wall, 1e-6));
+        if (feed(w, jobs, cfgs, &backlog, opt, depth)) goto cleanup;
         int busy = 0, timeout_ms = 200, waits = 0;
         for (int i = 0; i < jobs; i++) {
             busy |= w[i].task >= 0;
@@ -432,13 +459,12 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 spare = rows;
                 spare_cap = cap;
                 w[i].task = -1;
-                if (w[i].queued >= 0 && w[i].pid) start(&w[i], w[i].queued, opt);
-                else if (w[i].queued >= 0) backlog.retry[backlog.n_retry++] = w[i].queued; /* never started */
-                w[i].queued = -1;
+                if (w[i].q_len && w[i].pid) start(&w[i], dequeue(&w[i]), opt);
+                while (!w[i].pid && w[i].q_len) backlog.retry[backlog.n_retry++] = dequeue(&w[i]); /* never started */
                 ended++;
                 ended_wall += sum.wall_seconds;
                 moved = 1;
-                if (!(opt->stop && *opt->stop) && feed(w, jobs, cfgs, &backlog, opt, queue)) goto cleanup;
+                if (!(opt->stop && *opt->stop) && feed(w, jobs, cfgs, &backlog, opt, depth)) goto cleanup;
                 opt->on_finish(opt->ctx, task, &sum, spare, n_rows);
                 state = w[i].task >= 0 ? parse_inbox(&w[i], &sum) : 0;
             }
