@@ -52,8 +52,7 @@ int cmd_export(int argc, char **argv)
         goto cleanup;
     }
     StoreUnreadable left_out;
-    if (store_unreadable(db, sweep, &left_out, err, sizeof err) != 0 ||
-        store_export(db, sweep_id, metrics, (OutFormat)fmt, stdout, err, sizeof err) != 0) {
+    if (store_export(db, sweep_id, metrics, (OutFormat)fmt, stdout, &left_out, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }

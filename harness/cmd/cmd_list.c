@@ -47,9 +47,8 @@ int cmd_list(int argc, char **argv)
         rc = cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep);
         goto cleanup;
     }
-    StoreUnreadable left_out = {0};
-    if ((runs && store_unreadable(db, sweep, &left_out, err, sizeof err) != 0) ||
-        store_list(db, runs, sweep, (OutFormat)fmt, stdout, err, sizeof err) != 0) {
+    StoreUnreadable left_out;
+    if (store_list(db, runs, sweep, (OutFormat)fmt, stdout, &left_out, err, sizeof err) != 0) {
         cli_fail(EXIT_RUNTIME, "%s: %s", db_path, err);
         goto cleanup;
     }

@@ -37,7 +37,7 @@ _Static_assert(sizeof readable_sql + sizeof group_state_readable_sql + 2 <= STOR
 /* %s: store_readable_sql */
 static const char unreadable_sql[] =
     "SELECT count(*), group_concat(r.id, ', ') FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-    "WHERE (?1 IS NULL OR s.name = ?1) AND NOT %s";
+    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 IS NULL OR s.id = ?2) AND NOT %s";
 
 #define SQL_MAX 16384 /* room for an export query with its hp.* and problem.* columns */
 
@@ -49,7 +49,10 @@ void store_readable_sql(sqlite3 *db, char *buf, size_t len)
     snprintf(buf, len, "(%s%s)", readable_sql, groups ? group_state_readable_sql : "");
 }
 
-int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char *err, size_t errlen)
+/* store_unreadable of the sweep named sweep, or of id sweep_id when not 0,
+ * or of every sweep. */
+static int count_unreadable(sqlite3 *db, const char *sweep, int64_t sweep_id, StoreUnreadable *out, char *err,
+                            size_t errlen)
 {
     char readable[STORE_READABLE_SQL_MAX], sql[sizeof unreadable_sql + STORE_READABLE_SQL_MAX];
     sqlite3_stmt *st = NULL;
@@ -59,6 +62,7 @@ int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char 
     snprintf(sql, sizeof sql, unreadable_sql, readable);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto cleanup;
     sweep ? sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 1);
+    sweep_id ? sqlite3_bind_int64(st, 2, sweep_id) : sqlite3_bind_null(st, 2);
     if (sqlite3_step(st) != SQLITE_ROW) goto cleanup;
     out->n = (long)sqlite3_column_int64(st, 0);
     const char *ids = (const char *)sqlite3_column_text(st, 1);
@@ -70,6 +74,11 @@ cleanup:
     return rc;
 }
 
+int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char *err, size_t errlen)
+{
+    return count_unreadable(db, sweep, 0, out, err, errlen);
+}
+
 /* Writes every row of st to out; -1 with the message in err on an error. */
 static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, char *err, size_t errlen)
 {
@@ -78,13 +87,16 @@ static int write_rows(sqlite3 *db, sqlite3_stmt *st, OutFormat fmt, FILE *out, c
     return -1;
 }
 
-int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen)
+int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, StoreUnreadable *left_out,
+               char *err, size_t errlen)
 {
     char readable[STORE_READABLE_SQL_MAX], sql[sizeof runs_sql + sizeof sweeps_sql + sizeof plugins_sql +
                                                 STORE_READABLE_SQL_MAX];
     sqlite3_stmt *st = NULL;
     int rc = -1;
+    memset(left_out, 0, sizeof *left_out);
     if (runs) {
+        if (count_unreadable(db, sweep, 0, left_out, err, errlen)) return -1;
         store_readable_sql(db, readable, sizeof readable);
         snprintf(sql, sizeof sql, runs_sql, readable);
     } else {
@@ -132,11 +144,13 @@ static int key_columns(sqlite3 *db, int64_t sweep_id, const char *readable, cons
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, char *err, size_t errlen)
+int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, StoreUnreadable *left_out,
+                 char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     char sql[SQL_MAX], readable[STORE_READABLE_SQL_MAX];
     int rc = -1;
+    if (count_unreadable(db, NULL, sweep_id, left_out, err, errlen)) return -1;
     store_readable_sql(db, readable, sizeof readable);
     snprintf(sql, sizeof sql, "%s",
              metrics ? "SELECT m.run_id, r.key, r.problem, r.optimizer, r.seed, r.status, m.step, m.loss, m.eval_loss, "

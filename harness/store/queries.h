@@ -36,16 +36,18 @@ int store_unreadable(sqlite3 *db, const char *sweep, StoreUnreadable *out, char 
 /* `optbench list sweeps` (runs 0: each sweep with its run counts by status
  * and the plugin builds it records)
  * or `list runs` (runs 1: each readable run, of the sweep named `sweep`
- * when not NULL, with its outcome), written to out in fmt. Returns 0, or -1
- * with the SQLite message in err. */
-int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, char *err, size_t errlen);
+ * when not NULL, with its outcome, and the runs left out in *left_out),
+ * written to out in fmt. Returns 0, or -1 with the SQLite message in err. */
+int store_list(sqlite3 *db, int runs, const char *sweep, OutFormat fmt, FILE *out, StoreUnreadable *left_out,
+               char *err, size_t errlen);
 
 /* `optbench export` of sweep sweep_id: one row per readable run (every
  * column of runs, plus hp.NAME and problem.NAME for each hyperparameter and
  * problem option) or, with metrics, one row per metrics row of those runs
- * with its run's key, problem, optimizer, seed, status and hyperparameters.
- * 0, or -1 with the SQLite message in err. */
-int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, char *err, size_t errlen);
+ * with its run's key, problem, optimizer, seed, status and hyperparameters;
+ * the runs left out in *left_out. 0, or -1 with the SQLite message in err. */
+int store_export(sqlite3 *db, int64_t sweep_id, int metrics, OutFormat fmt, FILE *out, StoreUnreadable *left_out,
+                 char *err, size_t errlen);
 
 /* Calls row(ctx, step, loss, elapsed) for every metrics row of run_id in
  * step order. 0, or -1 with the SQLite message in err. */
