@@ -35,7 +35,7 @@ static AdagradCoef coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of adagrad_update (update_impl.h). */
-static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const AdagradCoef c = coef(hp, t, lr);

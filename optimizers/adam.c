@@ -44,7 +44,7 @@ static AdamCoef coef(const double *hp, long t, double lr, int decoupled)
 
 /* One fused pass of adam_update (update_impl.h); amsgrad has its own loop,
  * so that each loop vectorises. */
-static void adam_step(const double *hp, float *const *state, float *restrict p,
+OPT_CLONED static void adam_step(const double *hp, float *const *state, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr, int decoupled)
 {
     const AdamCoef c = coef(hp, t, lr, decoupled);

@@ -103,7 +103,7 @@ static NadamCoef nadam_coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of nadam_update (update_impl.h). */
-static void nadam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void nadam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                        size_t n, long t, double lr)
 {
     const NadamCoef c = nadam_coef(hp, t, lr);
@@ -133,7 +133,7 @@ static RadamCoef radam_coef(const double *hp, long t, double lr)
 
 /* One fused pass of radam_update (update_impl.h); each branch of the
  * rectification test has its own loop, so that each vectorises. */
-static void radam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void radam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                        size_t n, long t, double lr)
 {
     const RadamCoef c = radam_coef(hp, t, lr);
@@ -158,7 +158,7 @@ static AdamaxCoef adamax_coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of adamax_update (update_impl.h). */
-static void adamax_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void adamax_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                         size_t n, long t, double lr)
 {
     const AdamaxCoef c = adamax_coef(hp, t, lr);

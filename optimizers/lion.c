@@ -36,7 +36,7 @@ static LionCoef coef(double lr, double beta1, double beta2, double wd, int l2)
 }
 
 /* One fused pass of lion_update (update_impl.h). */
-static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict p, const float *restrict g,
+OPT_CLONED static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict p, const float *restrict g,
                       size_t n)
 {
     const LionCoef c = *coefs;

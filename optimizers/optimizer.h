@@ -49,6 +49,25 @@
 #define OPT_PARALLEL_MIN 32768   /* below this many floats a step stays on one thread */
 #define OPT_MAX_ADDED 8          /* most optimizers added at run time (plugins, optimizers/plugin.h) */
 
+/* The instruction sets of the CPU steps' loops (gcc's target_clones: the
+ * loader picks AVX2 where the CPU has it; the build targets generic
+ * x86-64). Never FMA: a contracted a*b+c rounds once, and every optimizer
+ * value rounds as the float32 rule of update_impl.h (test_precision
+ * compares the two compiles). Under ThreadSanitizer one plain copy: the
+ * loader calls a clone's resolver before the sanitizer's runtime is set up
+ * (problems/fastmath.h has the same rule). */
+#define OPT_CLONES "avx2", "default"
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OPT_NO_CLONES
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(OPT_NO_CLONES) || !defined(__x86_64__)
+#define OPT_CLONED
+#else
+#define OPT_CLONED __attribute__((target_clones(OPT_CLONES)))
+#endif
+
 /* One parallel, vectorised pass over i in [0, n). */
 #define OPT_FOR_EACH(i, n) \
     _Pragma("omp parallel for simd schedule(static) if (parallel: (n) >= OPT_PARALLEL_MIN)") \

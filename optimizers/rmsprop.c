@@ -33,7 +33,7 @@ static RmspropCoef coef(const double *hp, double lr)
 
 /* One fused pass of rmsprop_update (update_impl.h); a slot the
  * hyperparameters leave out is passed as NULL. */
-static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;

@@ -39,7 +39,7 @@ static SgdCoef coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of sgd_update (update_impl.h); momentum 0 keeps no slot. */
-static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const SgdCoef c = coef(hp, t, lr);

@@ -17,6 +17,7 @@
 #include "harness/run/config.h"
 #include "optimizers/opt_run.h"
 #include "optimizers/state.h"
+#include "optimizers/update_impl.h"
 #include "tests/run_support.h"
 
 static Rows rows;
@@ -474,3 +475,77 @@ Test(precision, bf16_second_moment_cannot_decay)
     cr_expect_eq(v[1][1], v[1][0], "bf16: v stays at %g (then %g)", v[1][0], v[1][1]);
     cr_expect(fabs(v[2][1] / v[2][0] - pow(0.999, 300)) < 0.02, "bf16_sr: v fell by %g", v[2][1] / v[2][0]);
 }
+
+/* The values every rule of update_impl.h is run over. */
+enum { RULE_N = 1000 };
+typedef struct {
+    float p[RULE_N];    /* parameters */
+    float g[RULE_N];    /* gradients */
+    float s[3][RULE_N]; /* state slots */
+} RuleData;
+
+/* Each elementwise rule once over d, in loops as the CPU steps have them. */
+static inline __attribute__((always_inline)) void all_rules(RuleData *d)
+{
+    const AdamCoef adam = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .one_m_b2 = 1e-3f, .eps = 1e-8f,
+                           .decay = 0.9999f, .wd_grad = 0.01f, .neg_step = -3e-3f, .bc2_sqrt = 0.07f};
+    const LionCoef lion = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.99f, .one_m_b2 = 0.01f, .wd_grad = 0.1f,
+                           .decay = 0.999f, .neg_lr = -1e-4f};
+    const SgdCoef sgd = {.wd = 0.01f, .mom = 0.9f, .keep = 0.8f, .neg_lr = -0.05f, .nesterov = 1, .has_wd = 1};
+    const AdagradCoef adagrad = {.wd = 0.01f, .eps = 1e-10f, .neg_clr = -0.01f, .has_wd = 1};
+    const RmspropCoef rms = {.wd = 0.01f, .eps = 1e-8f, .mom = 0.5f, .alpha = 0.99f, .one_m_alpha = 0.01f,
+                             .neg_lr = -0.01f, .has_wd = 1, .has_mom = 1, .centered = 1};
+    const NadamCoef nadam = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .one_m_b2 = 1e-3f, .eps = 1e-8f,
+                             .wd = 0.01f, .bc2 = 0.003f, .g_step = -1e-3f, .m_step = -2e-3f};
+    const RadamCoef radam = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .one_m_b2 = 1e-3f, .eps = 1e-8f,
+                             .wd = 0.01f, .bc1 = 0.5f, .lr = 1e-3f, .bc2_sqrt = 0.2f, .rect = 0.7f, .rectify = 1};
+    const AdamaxCoef adamax = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .eps = 1e-8f, .wd = 0.01f, .neg_clr = -2e-3f};
+    float *restrict p = d->p, *restrict a = d->s[0], *restrict b = d->s[1], *restrict c = d->s[2];
+    const float *restrict g = d->g;
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = adam_update(&adam, 1, p[i], g[i], &a[i], &b[i], &c[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = lion_update(&lion, p[i], g[i], &a[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = sgd_update(&sgd, 1, p[i], g[i], &b[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = adagrad_update(&adagrad, p[i], g[i], &c[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = rmsprop_update(&rms, 1, 1, p[i], g[i], &a[i], &b[i], &c[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = nadam_update(&nadam, p[i], g[i], &a[i], &b[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = radam_update(&radam, 1, p[i], g[i], &b[i], &c[i]);
+#pragma omp simd
+    for (size_t i = 0; i < RULE_N; i++) p[i] = adamax_update(&adamax, p[i], g[i], &a[i], &c[i]);
+}
+
+/* all_rules compiled as the CPU steps' loops are (OPT_CLONED: the AVX2
+ * clone where the CPU has it), and for the default target. */
+OPT_CLONED static void rules_cloned(RuleData *d) { all_rules(d); }
+static void rules_plain(RuleData *d) { all_rules(d); }
+
+/* The CPU steps' AVX2 clones compute the float32 rules bit for bit as the
+ * default target does (no FMA contraction, no reordering): every rule of
+ * update_impl.h over values with NaN, infinities, zeros of both signs and
+ * subnormals, repeated so that the states grow. */
+Test(precision, avx2_clones_of_the_rules_round_as_the_default_target)
+{
+    if (!__builtin_cpu_supports("avx2")) cr_skip_test("this CPU has no AVX2: the steps run their default clone");
+    static RuleData d[2];
+    srand(23);
+    for (int i = 0; i < RULE_N; i++) {
+        d[0].p[i] = ((float)rand() / RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 8 - 4));
+        d[0].g[i] = ((float)rand() / RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 10 - 7));
+        for (int s = 0; s < 3; s++) d[0].s[s][i] = fabsf(d[0].g[i]) * (float)(s + 1);
+    }
+    const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 0x1p-149f, -0x1p-130f, 3e38f};
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) d[0].g[7 * k + 3] = d[0].p[11 * k + 5] = odd[k];
+    d[1] = d[0];
+    for (int round = 0; round < 20; round++) {
+        rules_cloned(&d[0]);
+        rules_plain(&d[1]);
+    }
+    cr_expect_eq(memcmp(&d[0], &d[1], sizeof d[0]), 0, "the AVX2 and default compiles of the rules differ");
+}
+
