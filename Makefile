@@ -105,7 +105,7 @@ CUDA_STAMP := $(BUILD)/cuda-$(USE_CUDA).stamp
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(filter build,$(BUILD)),optbench,$(BUILD)/optbench)
 
-.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-tsan test-slurm test-int8-exhaustive test-torch torch-dep bench bench-mlp bench-transformer bench-cuda device-check install clean
+.PHONY: plugins all deps deps-fuzz fuzz fuzz-bins data demo test-browser check-libs test test-asan test-tsan test-slurm test-int8-exhaustive test-torch torch-dep bench bench-mlp bench-transformer bench-lowp bench-cuda device-check install clean
 all: $(BIN)
 
 # Names the Debian package of any missing library instead of failing in the compiler.
@@ -272,6 +272,13 @@ demo: deps
 test-browser: $(BIN)
 	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; }
 	OPTBENCH=$(abspath $(BIN)) sh tests/browser/report_screenshot.sh
+
+# CPU time of each part of a low-precision step (BENCHMARKS.md).
+bench-lowp: $(BUILD)/bench/lowp_parts
+	$(BUILD)/bench/lowp_parts
+$(BUILD)/bench/lowp_parts: bench/lowp_parts.c $(BUILD)/liboptbench.a | check-libs
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboptbench.a $(LDLIBS)
 
 bench-cuda: $(BIN)
 	OPTBENCH=$(abspath $(BIN)) python3 bench/cuda_optim.py

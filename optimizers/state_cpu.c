@@ -212,7 +212,7 @@ AVX2_FN static void widen_avx2(const StateSlots *st, int n_slots, size_t a, size
                 const __m256 mm = _mm256_set1_ps(m);
                 const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
                 /* 8 codes from one load of 8 bytes and 8 scalar loads of the map
-                 * (twice as fast as AVX2's gather on Zen 3; BENCHMARKS.md) */
+                 * (faster than AVX2's gather on Zen 3: BENCHMARKS.md) */
                 for (i = b; i + 8 <= end; i += 8) {
                     uint64_t w;
                     memcpy(&w, q + i, sizeof w);

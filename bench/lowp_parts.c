@@ -1,0 +1,148 @@
+/* lowp_parts.c — make bench-lowp: the CPU time of each part of a
+ * low-precision optimizer step on one thread (BENCHMARKS.md,
+ * "Low-precision optimizer state"). CPU time, not wall time, so that a
+ * shared machine's other jobs count less; the best of several repeats.
+ *   tile    widening and storing one tile of 8192 values of 2 slots (in
+ *           cache) through state_widen_cpu and state_narrow_cpu, on the
+ *           AVX2 path and the plain one: ns per slot value;
+ *   step    whole steps (opt_run_step) of each configuration over N
+ *           parameters of one vector tensor, with the tile functions on
+ *           each path (the float32 rule runs the loader's clone either
+ *           way): ns per parameter.
+ * Usage: lowp_parts [N ...] (default 2e5, a buffer that stays in cache,
+ * and 3e7, one that streams from memory). */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "optimizers/opt_run.h"
+
+enum { TILE = 8192, TILE_REPS = 1000, REPEATS = 9 };
+
+static int has_avx2; /* the tile functions' AVX2 path runs on this CPU */
+
+/* CPU seconds of this thread. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The tile functions of each precision: ns per slot value. */
+static void bench_tiles(void)
+{
+    static float in[2][TILE], out[2][TILE], code[2][STATE_CODES], absmax[2][TILE / STATE_BLOCK];
+    static uint32_t table[2 * STATE_TABLE];
+    static uint8_t q[2][TILE];
+    static uint16_t h[2][TILE];
+    unsigned char zero[2];
+    for (int m = 0; m < 2; m++) {
+        zero[m] = (unsigned char)state_int8_map(m, code[m]);
+        state_int8_table(code[m], table + m * STATE_TABLE);
+    }
+    for (int i = 0; i < TILE; i++) { /* a momentum and a second moment, over several decades */
+        in[0][i] = sinf((float)i * 0.37f) * 1e-3f * (1 + i % 5);
+        in[1][i] = in[0][i] * in[0][i] + 1e-9f;
+    }
+    const int precs[] = {STATE_BF16, STATE_BF16_SR, STATE_INT8};
+    const char *names[] = {"bf16", "bf16_sr", "int8"};
+    printf("tile of %d values, 2 slots: ns per slot value (CPU time, best of %d)\n", TILE, REPEATS);
+    printf("%-8s %-6s %8s %8s\n", "state", "path", "widen", "store");
+    for (int c = 0; c < 3; c++)
+        for (int vec = 1; vec >= 0; vec--) {
+            if (vec && !has_avx2) continue;
+            StateSlots st = {.prec = precs[c], .unsigned_slots = 2u, .code = &code[0][0], .table = table,
+                             .zero_code = zero, .key = 1, .t = 3};
+            float *src[2] = {in[0], in[1]}, *dst[2] = {out[0], out[1]};
+            for (int s = 0; s < 2; s++) {
+                st.data[s] = precs[c] == STATE_INT8 ? (void *)q[s] : (void *)h[s];
+                st.absmax[s] = absmax[s];
+            }
+            state_cpu_vector(vec);
+            double widen = INFINITY, store = INFINITY;
+            for (int r = 0; r < REPEATS; r++) {
+                const double t0 = cpu_now();
+                for (int k = 0; k < TILE_REPS; k++) state_narrow_cpu(&st, 2, 0, TILE, src);
+                const double t1 = cpu_now();
+                for (int k = 0; k < TILE_REPS; k++) state_widen_cpu(&st, 2, 0, TILE, dst);
+                const double t2 = cpu_now();
+                store = t1 - t0 < store ? t1 - t0 : store;
+                widen = t2 - t1 < widen ? t2 - t1 : widen;
+            }
+            const double per = 1e9 / ((double)TILE_REPS * TILE * 2);
+            printf("%-8s %-6s %8.3f %8.3f\n", names[c], vec ? "avx2" : "plain", widen * per, store * per);
+        }
+    state_cpu_vector(1);
+}
+
+/* Whole steps of spec over n parameters: ns per parameter, or -1 on an
+ * input error (printed). */
+static double bench_step(const char *spec, size_t n, float *p, const float *g)
+{
+    char err[ERRMSG_MAX] = "out of memory";
+    Spec sp;
+    ParamSet hp;
+    OptRun r;
+    double ns = -1, best = INFINITY, lr[N_ROLES];
+    memset(&r, 0, sizeof r);
+    const OptimizerDef *opt = spec_parse(spec, &sp, err, sizeof err) == 0 ? optimizer_find(sp.name) : NULL;
+    if (!opt || optimizer_configure(opt, &sp, &hp, err, sizeof err) != 0) goto done;
+    const TensorView v = {.name = "p", .ndim = 1, .shape = {n}, .role = ROLE_VECTOR};
+    if (opt_run_plan(&r, opt, &hp, &v, 1, n, err, sizeof err) != 0 || opt_run_alloc(&r, p) != 0) goto done;
+    for (int k = 0; k < N_ROLES; k++) lr[k] = r.hp[k][0];
+    const int steps = n > 1000000 ? REPEATS + 1 : 31;
+    for (int t = 1; t <= steps; t++) {
+        const double t0 = cpu_now();
+        opt_run_step(&r, p, g, t, lr);
+        const double dt = cpu_now() - t0;
+        if (t > 1 && dt < best) best = dt; /* step 1 warms the buffers */
+    }
+    ns = best * 1e9 / (double)n;
+done:
+    if (ns < 0) fprintf(stderr, "lowp_parts: %s: %s\n", spec, err);
+    opt_run_free(&r);
+    return ns;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *specs[] = {"adamw",       "adamw,state=bf16", "adamw,state=bf16_sr", "adamw,state=int8",
+                                  "lion",        "lion,state=int8"};
+    const int n_specs = (int)(sizeof specs / sizeof specs[0]);
+    const double def[] = {2e5, 3e7};
+    omp_set_num_threads(1);
+    has_avx2 = state_cpu_vector_on();
+    bench_tiles();
+    for (int a = 0; a < (argc > 1 ? argc - 1 : 2); a++) {
+        const size_t n = (size_t)(argc > 1 ? atof(argv[a + 1]) : def[a]);
+        float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
+        if (!n || !p || !g) {
+            fprintf(stderr, "lowp_parts: %s: no buffer of that many floats\n", argc > 1 ? argv[a + 1] : "N");
+            free(p);
+            free(g);
+            return 2;
+        }
+        for (size_t i = 0; i < n; i++) {
+            p[i] = sinf((float)i * 0.37f);
+            g[i] = cosf((float)i * 1.3f) * (i % 7 ? 1e-3f : 1.0f);
+        }
+        printf("\nsteps over %zu parameters, 1 thread: ns per parameter (CPU time, best of the steps after the first)\n", n);
+        printf("%-22s %8s %8s\n", "optimizer", "avx2", "plain");
+        for (int c = 0; c < n_specs; c++) {
+            double t[2] = {0, 0};
+            for (int vec = 1; vec >= 0; vec--) {
+                state_cpu_vector(vec && has_avx2);
+                if ((t[!vec] = bench_step(specs[c], n, p, g)) < 0) return 2;
+            }
+            state_cpu_vector(1);
+            printf("%-22s %8.3f %8.3f\n", specs[c], t[0], t[1]);
+        }
+        free(p);
+        free(g);
+    }
+    return 0;
+}
