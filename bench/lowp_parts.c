@@ -130,7 +130,8 @@ int main(int argc, char **argv)
             p[i] = sinf((float)i * 0.37f);
             g[i] = cosf((float)i * 1.3f) * (i % 7 ? 1e-3f : 1.0f);
         }
-        printf("\nsteps over %zu parameters, 1 thread: ns per parameter (CPU time, best of the steps after the first)\n", n);
+        printf("\nsteps over %zu parameters, 1 thread: ns per parameter (CPU time, best of the steps after the "
+               "first)\n", n);
         printf("%-22s %8s %8s\n", "optimizer", "avx2", "plain");
         for (int c = 0; c < n_specs; c++) {
             double t[2] = {0, 0};

@@ -130,7 +130,8 @@ AVX2_FN static __m256i stochastic8(__m256 x, __m256i r)
 /* x * c modulo 2^64 in each of 4 lanes (AVX2 multiplies 32 x 32 bits). */
 AVX2_FN static __m256i mul64(__m256i x, uint64_t c)
 {
-    const __m256i clo = _mm256_set1_epi64x((long long)(c & 0xffffffffu)), chi = _mm256_set1_epi64x((long long)(c >> 32));
+    const __m256i clo = _mm256_set1_epi64x((long long)(c & 0xffffffffu));
+    const __m256i chi = _mm256_set1_epi64x((long long)(c >> 32));
     const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), clo), _mm256_mul_epu32(x, chi));
     return _mm256_add_epi64(_mm256_mul_epu32(x, clo), _mm256_slli_epi64(cross, 32));
 }
@@ -162,7 +163,8 @@ AVX2_FN static __m256i code8(const uint32_t *table, __m256 y, __m256i *walk)
     const __m256i w = _mm256_i32gather_epi32((const int *)table, idx, 4);
     *walk = _mm256_or_si256(*walk, w);
     const __m256i low16 = _mm256_set1_epi32(0xffff);
-    const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(k, low16), _mm256_and_si256(w, low16)); /* -1: past the threshold */
+    /* -1 where k is past the bucket's threshold */
+    const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(k, low16), _mm256_and_si256(w, low16));
     const __m256i q = _mm256_sub_epi32(_mm256_srli_epi32(w, 24), up);
     return _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(y, y, _CMP_UNORD_Q)), q); /* NaN: 0 */
 }

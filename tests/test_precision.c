@@ -120,7 +120,7 @@ Test(precision, int8_maps_are_sorted_and_nearest_is_exact)
     srand(3);
     for (int k = 0; k < 20000; k++) {
         const int sign = k & 1;
-        const float x = (float)rand() / RAND_MAX * (sign ? 2.2f : 1.1f) - (sign ? 1.1f : 0.05f);
+        const float x = (float)rand() / (float)RAND_MAX * (sign ? 2.2f : 1.1f) - (sign ? 1.1f : 0.05f);
         const int q = int8_nearest(code[sign], x);
         int best = 0;
         for (int j = 1; j < STATE_CODES; j++)
@@ -173,7 +173,8 @@ static void expect_table(const float *code, const uint32_t *table)
     }
     const float special[] = {0.0f, -0.0f, 1.0f, -1.0f, 1.5f, -7.0f, INFINITY, -INFINITY, NAN, -NAN,
                              0x1p-149f, -0x1p-149f, 0x1p-126f, 3e38f, -3e38f};
-    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) expect_code(code, table, special[k], "a special float");
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+        expect_code(code, table, special[k], "a special float");
     for (uint32_t u = 0; u <= 0x3f800000u; u += 997) {
         expect_code(code, table, state_float_of(u), "the sweep");
         expect_code(code, table, state_float_of(u | 0x80000000u), "the sweep");
@@ -200,7 +201,8 @@ Test(precision, int8_table_walks_where_a_bucket_is_too_coarse)
 {
     static uint32_t table[2 * STATE_TABLE];
     static float code[2 * STATE_CODES];
-    for (int j = 0; j < STATE_CODES; j++) code[j] = code[STATE_CODES + j] = j < 128 ? -1.0f + j / 128.0f : 0.5f + (float)(j - 128) * 1e-5f;
+    for (int j = 0; j < STATE_CODES; j++) /* 128 codes over [-1, 0), 127 within 1.3e-3 above 0.5 */
+        code[j] = code[STATE_CODES + j] = j < 128 ? -1.0f + j / 128.0f : 0.5f + (float)(j - 128) * 1e-5f;
     code[STATE_CODES - 1] = code[2 * STATE_CODES - 1] = 1.0f;
     const int walks = state_int8_table(code, table);
     memcpy(table + STATE_TABLE, table, STATE_TABLE * sizeof *table);
@@ -249,12 +251,14 @@ Test(precision, avx2_and_plain_paths_agree)
     srand(17);
     for (int s = 0; s < S; s++)
         for (size_t i = 0; i < N; i++) {
-            const float r = (float)rand() / RAND_MAX - 0.5f;
-            in[s][i] = i / STATE_BLOCK == 1 ? 0.0f : i / STATE_BLOCK == 2 ? NAN : r * powf(10.0f, (float)(rand() % 12 - 8));
+            const float r = (float)rand() / (float)RAND_MAX - 0.5f;
+            const size_t block = i / STATE_BLOCK; /* block 1 all zero, block 2 all NaN */
+            in[s][i] = block == 1 ? 0.0f : block == 2 ? NAN : r * powf(10.0f, (float)(rand() % 12 - 8));
             if (s == 1) in[s][i] = fabsf(in[s][i]); /* slot 1: the unsigned map */
         }
     const float odd[] = {NAN, INFINITY, -INFINITY, -0.0f, 0x1p-149f, -0x1p-140f, 3e38f, 1e-30f};
-    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) in[0][3 * STATE_BLOCK + 5 * k] = in[2][1000 + 3 * k] = odd[k];
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+        in[0][3 * STATE_BLOCK + 5 * k] = in[2][1000 + 3 * k] = odd[k];
     in[2][4 * STATE_BLOCK + 1] = INFINITY; /* a block of absmax infinity */
     const int precs[] = {STATE_BF16, STATE_BF16_SR, STATE_INT8};
     for (size_t c = 0; c < sizeof precs / sizeof precs[0]; c++)
@@ -280,8 +284,9 @@ Test(precision, avx2_and_plain_paths_agree)
                     const char *what = precs[c] == STATE_BF16 ? "bf16" : precs[c] == STATE_BF16_SR ? "bf16_sr" : "int8";
                     if (precs[c] == STATE_INT8) {
                         cr_assert_eq(memcmp(q[0][s] + a, q[1][s] + a, len), 0, "%s slot %d: codes", what, s);
+                        const size_t blocks = (len + STATE_BLOCK - 1) / STATE_BLOCK;
                         cr_assert_eq(memcmp(absmax[0][s] + a / STATE_BLOCK, absmax[1][s] + a / STATE_BLOCK,
-                                            (len + STATE_BLOCK - 1) / STATE_BLOCK * sizeof(float)), 0, "%s slot %d: absmax", what, s);
+                                            blocks * sizeof(float)), 0, "%s slot %d: absmax", what, s);
                     } else {
                         cr_assert_eq(memcmp(h[0][s] + a, h[1][s] + a, 2 * len), 0, "%s slot %d: values", what, s);
                     }
@@ -289,13 +294,13 @@ Test(precision, avx2_and_plain_paths_agree)
                     const float *cm = code[s != 1];
                     for (size_t i = 0; i < len; i++) {
                         const size_t e = a + i;
-                        const uint16_t want = precs[c] == STATE_BF16 ? bf16_nearest(in[s][e])
-                                              : precs[c] == STATE_BF16_SR
-                                                  ? bf16_stochastic(in[s][e], (uint32_t)(state_round_bits(99, 7, 12345 + e) >> (16 * s)))
-                                                  : int8_store(cm, zero[s != 1], in[s][e], absmax[0][s][e / STATE_BLOCK]);
+                        const uint32_t r = (uint32_t)(state_round_bits(99, 7, 12345 + e) >> (16 * s));
+                        const unsigned want = precs[c] == STATE_BF16      ? bf16_nearest(in[s][e])
+                                              : precs[c] == STATE_BF16_SR ? bf16_stochastic(in[s][e], r)
+                                              : int8_store(cm, zero[s != 1], in[s][e], absmax[0][s][e / STATE_BLOCK]);
                         const unsigned got = precs[c] == STATE_INT8 ? q[0][s][e] : h[0][s][e];
-                        cr_assert_eq(got, want, "%s slot %d, value %zu (%a): stored %u, the element function's %u", what, s,
-                                     e, (double)in[s][e], got, want);
+                        cr_assert_eq(got, want, "%s slot %d, value %zu (%a): stored %u, the element function's %u",
+                                     what, s, e, (double)in[s][e], got, want);
                     }
                 }
             }
@@ -499,7 +504,8 @@ static inline __attribute__((always_inline)) void all_rules(RuleData *d)
                              .wd = 0.01f, .bc2 = 0.003f, .g_step = -1e-3f, .m_step = -2e-3f};
     const RadamCoef radam = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .one_m_b2 = 1e-3f, .eps = 1e-8f,
                              .wd = 0.01f, .bc1 = 0.5f, .lr = 1e-3f, .bc2_sqrt = 0.2f, .rect = 0.7f, .rectify = 1};
-    const AdamaxCoef adamax = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .eps = 1e-8f, .wd = 0.01f, .neg_clr = -2e-3f};
+    const AdamaxCoef adamax = {.b1 = 0.9f, .one_m_b1 = 0.1f, .b2 = 0.999f, .eps = 1e-8f, .wd = 0.01f,
+                               .neg_clr = -2e-3f};
     float *restrict p = d->p, *restrict a = d->s[0], *restrict b = d->s[1], *restrict c = d->s[2];
     const float *restrict g = d->g;
 #pragma omp simd
@@ -535,8 +541,8 @@ Test(precision, avx2_clones_of_the_rules_round_as_the_default_target)
     static RuleData d[2];
     srand(23);
     for (int i = 0; i < RULE_N; i++) {
-        d[0].p[i] = ((float)rand() / RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 8 - 4));
-        d[0].g[i] = ((float)rand() / RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 10 - 7));
+        d[0].p[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 8 - 4));
+        d[0].g[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * powf(10.0f, (float)(rand() % 10 - 7));
         for (int s = 0; s < 3; s++) d[0].s[s][i] = fabsf(d[0].g[i]) * (float)(s + 1);
     }
     const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 0x1p-149f, -0x1p-130f, 3e38f};
