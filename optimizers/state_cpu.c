@@ -153,20 +153,19 @@ AVX2_FN static __m256i low_halves(__m256i lo, __m256i hi)
     return _mm256_permute4x64_epi64(_mm256_castps_si256(z), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
-/* int8_code of 8 values y through table; *walk collects the words' bits. */
+/* int8_code of 8 values y in [-1, 1] or NaN (a block's x / absmax) through
+ * table; *walk collects the words' bits. */
 AVX2_FN static __m256i code8(const uint32_t *table, __m256 y, __m256i *walk)
 {
-    const __m256i u = _mm256_castps_si256(y);
-    __m256i k = _mm256_xor_si256(u, _mm256_srli_epi32(_mm256_srai_epi32(u, 31), 1));
-    k = _mm256_min_epi32(_mm256_max_epi32(k, _mm256_set1_epi32(STATE_KEY_MIN)), _mm256_set1_epi32(STATE_KEY_MAX));
-    const __m256i idx = _mm256_sub_epi32(_mm256_srai_epi32(k, STATE_KEY_SHIFT), _mm256_set1_epi32(STATE_KEY_FIRST));
-    const __m256i w = _mm256_i32gather_epi32((const int *)table, idx, 4);
+    const __m256i u = _mm256_castps_si256(y), nan = _mm256_castps_si256(_mm256_cmp_ps(y, y, _CMP_UNORD_Q));
+    const __m256i k = _mm256_andnot_si256(nan, _mm256_xor_si256(u, _mm256_srli_epi32(_mm256_srai_epi32(u, 31), 1)));
+    const int *words = (const int *)(table - STATE_KEY_FIRST); /* the word of bucket 0 (keys 0 .. 0xffff) */
+    const __m256i w = _mm256_i32gather_epi32(words, _mm256_srai_epi32(k, STATE_KEY_SHIFT), 4);
     *walk = _mm256_or_si256(*walk, w);
     const __m256i low16 = _mm256_set1_epi32(0xffff);
     /* -1 where k is past the bucket's threshold */
     const __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(k, low16), _mm256_and_si256(w, low16));
-    const __m256i q = _mm256_sub_epi32(_mm256_srli_epi32(w, 24), up);
-    return _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(y, y, _CMP_UNORD_Q)), q); /* NaN: 0 */
+    return _mm256_andnot_si256(nan, _mm256_sub_epi32(_mm256_srli_epi32(w, 24), up)); /* NaN: 0 */
 }
 
 /* int8_block with the absmax and the codes 32 values at a time. */
