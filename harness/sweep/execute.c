@@ -1,6 +1,8 @@
 /* execute.c — from claimed configurations to stored results.
  *
- * Runs are claimed for this process (store_claim_runs) and run on the pool.
+ * Runs are claimed for this process (store_claim_runs) and run on the pool:
+ * the first runs start after one chunk of claims, and the rest are claimed
+ * between the pool's turns (a pruned sweep claims all first, to order them).
  * Their results are kept in memory and written between the pool's turns,
  * one run at a time, so that the parent answers its workers within one
  * run's write however many runs wait to be stored; the writes go in short
@@ -27,6 +29,7 @@
 #define LOCK_GAP_SECONDS 0.02  /* the write lock is left free this long after each commit */
 #define HOLD_SECONDS 0.05      /* a transaction is committed after this long even with runs left to write */
 #define WAIT_POLL_SECONDS 0.5  /* how often runs claimed by another process are looked at again */
+#define CLAIM_CHUNK 32         /* configurations the first round claims per transaction while it runs */
 
 static volatile sig_atomic_t stop_requested; /* the SIGINT/SIGTERM received, or 0 */
 
@@ -38,6 +41,75 @@ static double wall_clock(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The configurations of execute_runs and where each stands. */
+typedef struct {
+    sqlite3 *db;                          /* the database */
+    int64_t sweep_id;                     /* the sweep */
+    char owner[HOST_PROCESS_ID_MAX];      /* this process, as runs.owner */
+    char busy_owner[HOST_PROCESS_ID_MAX]; /* a process holding one of the busy runs */
+    const RunConfig *cfgs;                /* every configuration */
+    long n_all;                           /* how many */
+    long *busy;                           /* indices of those still to claim: held by other processes */
+    long n_busy;                          /* how many */
+    RunConfig *sub;                       /* their configurations, as store_claim_runs takes them */
+    int64_t *ids;                         /* their run ids (first round: of every configuration) */
+    unsigned char *state;                 /* their ClaimState (first round: of every configuration) */
+    RunConfig *todo;                      /* claimed for this process: to run now */
+    int64_t *todo_ids;                    /* their run ids */
+    long n_todo;                          /* how many */
+    long ready;                           /* first round: configurations claimed so far, in order */
+    unsigned char *skip;                  /* first round: per configuration, 1 when not to run here */
+    Progress *progress;                   /* the runs to do are added to its total */
+} Claims;
+
+/* Claims the busy configurations (store_claim_runs) and sorts them: those
+ * to run now into todo, those another process holds stay busy, those found
+ * finished are counted in *finished. */
+static int claim(Claims *c, long *finished, char *err, size_t errlen)
+{
+    const long n = c->n_busy;
+    for (long k = 0; k < n; k++) c->sub[k] = c->cfgs[c->busy[k]];
+    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->sub, n, c->ids, c->state, c->busy_owner,
+                         sizeof c->busy_owner, err, errlen))
+        return -1;
+    c->n_todo = c->n_busy = 0;
+    for (long k = 0; k < n; k++) {
+        if (c->state[k] == CLAIM_RUN) {
+            c->todo[c->n_todo] = c->sub[k];
+            c->todo_ids[c->n_todo++] = c->ids[k];
+        } else if (c->state[k] == CLAIM_BUSY) {
+            c->busy[c->n_busy++] = c->busy[k];
+        } else {
+            ++*finished;
+        }
+    }
+    return 0;
+}
+
+/* The first round's claims, in chunks while its first runs run: claims
+ * the next CLAIM_CHUNK configurations of all (their ids into c->ids, in
+ * order); those found finished or held by another process are skipped, the
+ * latter kept busy for a later round. */
+static int claim_chunk(Claims *c, long *finished, char *err, size_t errlen)
+{
+    const long from = c->ready, k = c->n_all - from < CLAIM_CHUNK ? c->n_all - from : CLAIM_CHUNK;
+    char owner[HOST_PROCESS_ID_MAX];
+    long to_run = 0;
+    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->cfgs + from, k, c->ids + from, c->state + from, owner,
+                         sizeof owner, err, errlen))
+        return -1;
+    if (!c->busy_owner[0]) snprintf(c->busy_owner, sizeof c->busy_owner, "%s", owner);
+    for (long i = from; i < from + k; i++) {
+        c->skip[i] = c->state[i] != CLAIM_RUN;
+        to_run += c->state[i] == CLAIM_RUN;
+        if (c->state[i] == CLAIM_BUSY) c->busy[c->n_busy++] = i;
+        else if (c->state[i] == CLAIM_FINISHED) ++*finished;
+    }
+    c->ready = from + k;
+    progress_add(c->progress, to_run);
+    return 0;
 }
 
 /* An ended run waiting to be written. */
@@ -64,6 +136,7 @@ typedef struct {
     long n_written;          /* ended[0..n_written) are written in the open transaction */
     int open;                /* a transaction is open */
     double opened;           /* when it was begun (now_seconds) */
+    Claims *claims;          /* first round: the configurations still to claim, NULL when all are */
     const ExecOptions *opt;  /* caller's options */
     ExecCounts *counts;      /* outcome counts */
     Progress *progress;      /* what is printed */
@@ -131,6 +204,13 @@ static double exec_idle(void *ctx)
 {
     Exec *ex = ctx;
     if (ex->failed) return -1;
+    if (!ex->open && ex->claims && ex->claims->ready < ex->n) {
+        if (claim_chunk(ex->claims, &ex->counts->already, ex->err, sizeof ex->err)) {
+            ex->failed = 1;
+            stop_requested = SIGTERM; /* nothing more can be run */
+        }
+        return 0;
+    }
     if (!ex->open) {
         if (!ex->n_ended && !ex->n_starts) return -1;
         const double wait = ex->last_commit + LOCK_GAP_SECONDS - now_seconds();
@@ -273,13 +353,14 @@ static void lock_notice(void *ctx, double waited)
     progress_note(ctx, note);
 }
 
-/* Runs the n configurations of one round on the pool; 0, 1 when stopped by
- * a signal, -1 with a message on a database or pool failure. */
-static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, long n, const ExecOptions *opt,
-                     ExecCounts *counts, Progress *progress, char *err, size_t errlen)
+/* Runs the n configurations of one round on the pool (with claims, the
+ * first round: all of them, claimed in chunks meanwhile); 0, 1 when stopped
+ * by a signal, -1 with a message on a database or pool failure. */
+static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, long n, Claims *claims,
+                     const ExecOptions *opt, ExecCounts *counts, Progress *progress, char *err, size_t errlen)
 {
-    Exec ex = {.db = db, .todo = todo, .ids = ids, .n = n, .opt = opt, .counts = counts, .progress = progress,
-               .last_commit = now_seconds()};
+    Exec ex = {.db = db, .todo = todo, .ids = ids, .n = n, .claims = claims, .opt = opt, .counts = counts,
+               .progress = progress, .last_commit = now_seconds()};
     int rc = -1;
     const int pruning = opt->prune.method != PRUNE_NONE;
     ex.started = calloc((size_t)(n ? n : 1), 1);
@@ -294,8 +375,8 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
     }
     PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
                       .on_finish = exec_finish, .on_idle = exec_idle, .on_rows = pruning ? exec_rows : NULL,
-                      .prune = pruning ? &opt->prune : NULL,
-                      .ctx = &ex, .stop = &stop_requested};
+                      .prune = pruning ? &opt->prune : NULL, .ready = claims ? &claims->ready : NULL,
+                      .skip = claims ? claims->skip : NULL, .ctx = &ex, .stop = &stop_requested};
     /* the foreign key of every metrics row is its run's row, which the
      * result's update of that row checks once (store_set_foreign_keys) */
     ex.failed = store_set_foreign_keys(db, 0, ex.err, sizeof ex.err) != 0;
@@ -316,54 +397,15 @@ cleanup:
     return rc;
 }
 
-/* The configurations of execute_runs and where each stands. */
-typedef struct {
-    sqlite3 *db;                          /* the database */
-    int64_t sweep_id;                     /* the sweep */
-    char owner[HOST_PROCESS_ID_MAX];      /* this process, as runs.owner */
-    char busy_owner[HOST_PROCESS_ID_MAX]; /* a process holding one of the busy runs */
-    const RunConfig *cfgs;                /* every configuration */
-    long *busy;                           /* indices of those still to claim: held by other processes */
-    long n_busy;                          /* how many */
-    RunConfig *sub;                       /* their configurations, as store_claim_runs takes them */
-    int64_t *ids;                         /* their run ids */
-    unsigned char *state;                 /* their ClaimState */
-    RunConfig *todo;                      /* claimed for this process: to run now */
-    int64_t *todo_ids;                    /* their run ids */
-    long n_todo;                          /* how many */
-} Claims;
-
-/* Claims the busy configurations (store_claim_runs) and sorts them: those
- * to run now into todo, those another process holds stay busy, those found
- * finished are counted in *finished. */
-static int claim(Claims *c, long *finished, char *err, size_t errlen)
-{
-    const long n = c->n_busy;
-    for (long k = 0; k < n; k++) c->sub[k] = c->cfgs[c->busy[k]];
-    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->sub, n, c->ids, c->state, c->busy_owner,
-                         sizeof c->busy_owner, err, errlen))
-        return -1;
-    c->n_todo = c->n_busy = 0;
-    for (long k = 0; k < n; k++) {
-        if (c->state[k] == CLAIM_RUN) {
-            c->todo[c->n_todo] = c->sub[k];
-            c->todo_ids[c->n_todo++] = c->ids[k];
-        } else if (c->state[k] == CLAIM_BUSY) {
-            c->busy[c->n_busy++] = c->busy[k];
-        } else {
-            ++*finished;
-        }
-    }
-    return 0;
-}
-
 int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, const ExecOptions *opt,
                  ExecCounts *counts, char *err, size_t errlen)
 {
     const size_t room = (size_t)(n ? n : 1);
-    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_busy = n, .busy = malloc(room * sizeof *c.busy),
-                .sub = malloc(room * sizeof *c.sub), .ids = malloc(room * sizeof *c.ids), .state = malloc(room),
-                .todo = malloc(room * sizeof *c.todo), .todo_ids = malloc(room * sizeof *c.todo_ids)};
+    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_all = n, .n_busy = n,
+                .busy = malloc(room * sizeof *c.busy), .sub = malloc(room * sizeof *c.sub),
+                .ids = malloc(room * sizeof *c.ids), .state = malloc(room), .todo = malloc(room * sizeof *c.todo),
+                .todo_ids = malloc(room * sizeof *c.todo_ids), .skip = malloc(room)};
+    const int pruning = opt->prune.method != PRUNE_NONE;
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     char note[160];
     Progress progress;
@@ -376,7 +418,8 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     progress_start(&progress, 0, opt->quiet);
     /* without a progress line, lock waits keep store's own line on stderr */
     if (!opt->quiet) store_set_wait_notice(lock_notice, &progress);
-    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids) {
+    c.progress = &progress;
+    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids || !c.skip) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
@@ -384,12 +427,22 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     /* without the thread, SQLite's own checkpoints stop the parent for tens of ms */
     (void)store_checkpoint_in_background(db, note, sizeof note);
     host_process_id((long)getpid(), c.owner, sizeof c.owner);
-    if (claim(&c, &counts->already, err, errlen)) goto cleanup;
+    /* a pruned sweep orders all its runs before the first; else the first
+     * round starts after one chunk of claims and claims the rest meanwhile
+     * (those held by another process go to c.busy, for the rounds after) */
+    if (pruning) {
+        if (claim(&c, &counts->already, err, errlen)) goto cleanup;
+    } else {
+        c.n_busy = 0;
+        if (n && claim_chunk(&c, &counts->already, err, errlen)) goto cleanup;
+    }
     progress_note(&progress, "");
-    for (;;) {
+    if (!pruning && n) round_rc = run_round(db, cfgs, c.ids, n, &c, opt, counts, &progress, err, errlen);
+    while (round_rc == 0) {
         progress_add(&progress, c.n_todo);
-        if (opt->prune.method != PRUNE_NONE) shuffle_runs(c.todo, c.todo_ids, c.n_todo, opt->order_seed);
-        if (c.n_todo && (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, opt, counts, &progress, err, errlen)))
+        if (pruning) shuffle_runs(c.todo, c.todo_ids, c.n_todo, opt->order_seed);
+        if (c.n_todo &&
+            (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, NULL, opt, counts, &progress, err, errlen)))
             break;
         if (c.n_busy == 0 || stop_requested) break;
         /* the rest is claimed by other live processes: wait for them, and
@@ -417,5 +470,6 @@ cleanup:
     free(c.state);
     free(c.todo);
     free(c.todo_ids);
+    free(c.skip);
     return rc;
 }

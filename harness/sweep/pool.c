@@ -295,13 +295,25 @@ static int drain(Worker *w, RunSummary *sum)
 /* Runs still to hand out: those taken back from a worker that died before
  * starting them, then the ones never handed out. */
 typedef struct {
-    long next;          /* next never-handed-out run */
-    long n;             /* runs in all */
-    long *retry;        /* runs taken back */
-    int n_retry;        /* how many */
+    long next;                 /* next never-handed-out run */
+    long n;                    /* runs in all */
+    const long *ready;         /* runs known so far (PoolOptions), NULL: n */
+    const unsigned char *skip; /* runs not to hand out, NULL: none */
+    long *retry;               /* runs taken back */
+    int n_retry;               /* how many */
 } Backlog;
 
-static int backlog_empty(const Backlog *b) { return b->n_retry == 0 && b->next >= b->n; }
+/* Whether a run can be handed out now (passing over skipped ones). */
+static int backlog_empty(Backlog *b)
+{
+    const long known = b->ready ? *b->ready : b->n;
+    while (b->skip && b->next < known && b->skip[b->next]) b->next++;
+    return b->n_retry == 0 && b->next >= known;
+}
+
+/* Whether no run is left to hand out, now or later. */
+static int backlog_done(Backlog *b) { return backlog_empty(b) && b->next >= b->n; }
+
 static long backlog_take(Backlog *b) { return b->n_retry ? b->retry[--b->n_retry] : b->next++; }
 
 /* The pruning rule's verdict on worker wk's run where it waits at a
@@ -370,7 +382,8 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
     const int jobs = opt->jobs < 1 ? 1 : opt->jobs > n ? (int)(n > 0 ? n : 1) : opt->jobs;
     Worker *w = calloc((size_t)jobs, sizeof *w);
     struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
-    Backlog backlog = {.n = n, .retry = calloc((size_t)jobs * QUEUE_MAX, sizeof(long))};
+    Backlog backlog = {.n = n, .ready = opt->ready, .skip = opt->skip,
+                       .retry = calloc((size_t)jobs * QUEUE_MAX, sizeof(long))};
     int rc = -1;
     long ended = 0;          /* runs that ended, for the mean run time */
     int moved = 0;           /* the last pass read records, answered a worker or ended a run */
@@ -405,7 +418,7 @@ int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt)
                 if (ms < timeout_ms) timeout_ms = ms;
             }
         }
-        if (!busy) {
+        if (!busy && backlog_done(&backlog)) {
             rc = 0;
             break;
         }

@@ -40,11 +40,17 @@ typedef struct {
      * (0: at once), or -1 when nothing waits. NULL: none. */
     double (*on_idle)(void *ctx);
     const PruneSpec *prune; /* the pruning rule, NULL for none: its checkpoints make a worker wait */
+    /* Runs known so far, for a caller that claims them while the pool runs
+     * (in on_idle): only cfgs[0..*ready) are handed out, those with skip[t]
+     * set passed over, and the pool goes on while *ready < n. NULL: all n
+     * from the start, none skipped. */
+    const long *ready;
+    const unsigned char *skip;
     void *ctx;          /* passed to the callbacks */
     volatile sig_atomic_t *stop; /* when it becomes non-zero, workers are killed and pool_run returns */
 } PoolOptions;
 
-/* Runs cfgs[0..n) on the pool. Returns 0 when every run ended, 1 when
+/* Runs cfgs[0..n) on the pool (those not skipped). Returns 0 when every run ended, 1 when
  * stopped early through opt->stop (runs in flight did not end), -1 on a
  * system error (message printed). */
 int pool_run(const RunConfig *cfgs, long n, const PoolOptions *opt);
