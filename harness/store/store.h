@@ -145,6 +145,10 @@ int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out);
  * both; none where an older database lacks the column). 0 or -1. */
 int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **steps, double **values, long *n);
 
+/* Every metrics row of a run in step order, as the step loop logged it
+ * (NAN where NULL): a malloc'ed array of *n (free it). 0 or -1. */
+int store_run_metrics(sqlite3 *db, int64_t run_id, MetricRow **rows, long *n);
+
 /* 1 when table of db has the column (older schema versions lack some). */
 int store_has_column(sqlite3 *db, const char *table, const char *column);
 

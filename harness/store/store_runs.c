@@ -1,9 +1,17 @@
 /* store_runs.c — one run read back whole: its row (with its sweep's name)
- * and its logged curves, for `optbench show`. */
+ * and its logged curves, for `optbench show`, and its metrics rows, for a
+ * resumed pruned sweep. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "harness/store/store.h"
+
+/* A REAL column, NAN for NULL (as the step loop logs a value not taken). */
+static double column_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
 
 int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out)
 {
@@ -68,6 +76,45 @@ int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **ste
     free(*loss);
     *steps = NULL;
     *loss = NULL;
+    *n = 0;
+    return -1;
+}
+
+int store_run_metrics(sqlite3 *db, int64_t run_id, MetricRow **rows, long *n)
+{
+    sqlite3_stmt *st = NULL;
+    long cap = 0;
+    *rows = NULL;
+    *n = 0;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed, grad_norm, clipped_grad_norm, "
+                                "update_norm, param_norm FROM metrics WHERE run_id = ? ORDER BY step",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, run_id);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 128;
+            MetricRow *grown = realloc(*rows, sizeof *grown * (size_t)cap);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *rows = grown;
+        }
+        MetricRow *r = &(*rows)[(*n)++];
+        r->step = (long)sqlite3_column_int64(st, 0);
+        r->loss = column_real(st, 1);
+        r->eval_loss = column_real(st, 2);
+        r->eval_accuracy = column_real(st, 3);
+        r->lr = column_real(st, 4);
+        r->elapsed = column_real(st, 5);
+        for (int k = 0; k < N_NORMS; k++) r->norm[k] = column_real(st, 6 + k);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) return 0;
+    free(*rows);
+    *rows = NULL;
     *n = 0;
     return -1;
 }

@@ -43,6 +43,23 @@ static double wall_clock(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* order[0..n): a permutation of 0..n-1 drawn from seed, the order in which
+ * a pruned sweep runs its configurations. Under pruning, the order in which
+ * runs reach a rung decides which go on; a sweep file lists a grid in sorted
+ * order (every lr better than the one before it, say), which would let ASHA
+ * promote nearly every run, so a pruned sweep runs its configurations in a
+ * seeded random order instead, as a random search would draw them. */
+static void shuffled_order(long *order, long n, uint64_t seed)
+{
+    for (long i = 0; i < n; i++) order[i] = i;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(rng_uniform(seed, RNG_STREAM_ORDER, (uint64_t)i) * (double)(i + 1));
+        long t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
 /* The configurations of execute_runs and where each stands. */
 typedef struct {
     sqlite3 *db;                          /* the database */
@@ -60,7 +77,9 @@ typedef struct {
     int64_t *todo_ids;                    /* their run ids */
     long n_todo;                          /* how many */
     long ready;                           /* first round: configurations claimed so far, in order */
-    unsigned char *skip;                  /* first round: per configuration, 1 when not to run here */
+    unsigned char *skip;                  /* first round: per run, 1 when not to run here (finished, or
+                                             held by another process) */
+    long *order;                          /* room for a pruned sweep's order of its runs */
     Progress *progress;                   /* the runs to do are added to its total */
 } Claims;
 
@@ -112,6 +131,41 @@ static int claim_chunk(Claims *c, long *finished, char *err, size_t errlen)
     return 0;
 }
 
+/* A pruned sweep's first round: every configuration not held by another
+ * process (c->state and c->ids as claim left them, per configuration), in
+ * the order drawn from seed over all of them, those finished before this
+ * invocation marked in c->skip: the pruning rule sees their stored rows
+ * where they stand in the order, so that a resumed sweep decides as one
+ * that ran uninterrupted. */
+static void pruned_order(Claims *c, uint64_t seed)
+{
+    long m = 0, to_run = 0;
+    shuffled_order(c->order, c->n_all, seed);
+    for (long k = 0; k < c->n_all; k++) {
+        const long i = c->order[k];
+        if (c->state[i] == CLAIM_BUSY) continue;
+        c->todo[m] = c->cfgs[i];
+        c->todo_ids[m] = c->ids[i];
+        c->skip[m] = c->state[i] == CLAIM_FINISHED;
+        to_run += !c->skip[m++];
+    }
+    c->n_todo = c->ready = m;
+    progress_add(c->progress, to_run);
+}
+
+/* c->todo with their ids in the order drawn from seed (the runs a pruned
+ * sweep takes over from another process). */
+static void shuffle_todo(Claims *c, uint64_t seed)
+{
+    shuffled_order(c->order, c->n_todo, seed);
+    for (long k = 0; k < c->n_todo; k++) {
+        c->sub[k] = c->todo[c->order[k]];
+        c->ids[k] = c->todo_ids[c->order[k]];
+    }
+    memcpy(c->todo, c->sub, (size_t)c->n_todo * sizeof *c->todo);
+    memcpy(c->todo_ids, c->ids, (size_t)c->n_todo * sizeof *c->todo_ids);
+}
+
 /* An ended run waiting to be written. */
 typedef struct {
     long task;       /* its index in the round's configurations */
@@ -137,6 +191,11 @@ typedef struct {
     int open;                /* a transaction is open */
     double opened;           /* when it was begun (now_seconds) */
     Claims *claims;          /* first round: the configurations still to claim, NULL when all are */
+    unsigned char *replaying; /* pruning, first round: per run, 1 while the rows it stored before this
+                                 invocation are being shown to the pruning rule (replay) */
+    MetricRow **stored;      /* per such run, its rows */
+    long *n_stored;          /* how many */
+    unsigned char *waiting;  /* per such run: its replay waits for the verdict at its last row shown */
     const ExecOptions *opt;  /* caller's options */
     ExecCounts *counts;      /* outcome counts */
     Progress *progress;      /* what is printed */
@@ -197,6 +256,36 @@ static void commit_writes(Exec *ex)
     ex->last_commit = now_seconds();
 }
 
+/* Shows the pruning rule the rows of the runs that finished before this
+ * invocation (a resumed pruned sweep), each as far as its verdicts can be
+ * given now, exactly as when they ran: a stored run's rows are those it
+ * would log again, and it waits for the runs before it as it did. Returns
+ * 1 when any got further. */
+static int replay(Exec *ex)
+{
+    int moved = 0;
+    for (long t = 0; ex->replaying && t < ex->n; t++) {
+        if (!ex->replaying[t]) continue; /* run here, or replayed to its end */
+        PruneVerdict v = ex->waiting[t] ? pruner_decide(ex->pruner, t) : PRUNE_GO;
+        while (v == PRUNE_GO && ex->seen[t] < ex->n_stored[t]) {
+            if (pruner_observe(ex->pruner, t, ex->todo[t].steps, &ex->stored[t][ex->seen[t]++])) {
+                snprintf(ex->err, sizeof ex->err, "out of memory for the pruning rule's losses of %ld runs", ex->n);
+                ex->failed = 1;
+                stop_requested = SIGTERM;
+                return 0;
+            }
+            v = pruner_decide(ex->pruner, t);
+            moved = 1;
+        }
+        ex->waiting[t] = v == PRUNE_WAIT;
+        if (v == PRUNE_WAIT) continue;
+        pruner_end(ex->pruner, t); /* pruned there, or all its rows shown */
+        ex->replaying[t] = 0;
+        moved = 1;
+    }
+    return moved;
+}
+
 /* Between the pool's turns: one step of writing what is pending (begin, one
  * run, or commit). Returns the seconds until it has more to do, -1 when
  * nothing waits (pool.h's on_idle). */
@@ -204,6 +293,7 @@ static double exec_idle(void *ctx)
 {
     Exec *ex = ctx;
     if (ex->failed) return -1;
+    if (replay(ex)) return 0;
     if (!ex->open && ex->claims && ex->claims->ready < ex->n) {
         if (claim_chunk(ex->claims, &ex->counts->already, ex->err, sizeof ex->err)) {
             ex->failed = 1;
@@ -296,24 +386,8 @@ static PruneVerdict exec_rows(void *ctx, long task, const MetricRow *rows, long 
         return PRUNE_GO;
     }
     ex->seen[task] = n_rows;
+    replay(ex); /* the stored runs before it, as far as they go */
     return pruner_decide(ex->pruner, task);
-}
-
-/* Shuffles the runs (with their ids) into a fixed order drawn from seed.
- * Under pruning, the order in which runs reach a rung decides which go on;
- * a sweep file lists a grid in sorted order (every lr better than the one
- * before it, say), which would let ASHA promote nearly every run, so a
- * pruned sweep runs its configurations in a seeded random order instead, as
- * a random search would draw them. */
-static void shuffle_runs(RunConfig *todo, int64_t *ids, long n, uint64_t seed)
-{
-    for (long i = n - 1; i > 0; i--) {
-        long j = (long)(rng_uniform(seed, RNG_STREAM_ORDER, (uint64_t)i) * (double)(i + 1));
-        RunConfig c = todo[i];
-        int64_t id = ids[i];
-        todo[i] = todo[j], ids[i] = ids[j];
-        todo[j] = c, ids[j] = id;
-    }
 }
 
 /* The group of each run: runs of one problem instance with one step budget
@@ -353,6 +427,30 @@ static void lock_notice(void *ctx, double waited)
     progress_note(ctx, note);
 }
 
+/* A resumed pruned sweep: the rows of the runs finished before this
+ * invocation (stored[t] set), for replay. 0, or -1 with a message. */
+static int load_stored(Exec *ex, const unsigned char *stored, char *err, size_t errlen)
+{
+    const size_t room = (size_t)(ex->n ? ex->n : 1);
+    ex->replaying = calloc(room, 1);
+    ex->stored = calloc(room, sizeof *ex->stored);
+    ex->n_stored = calloc(room, sizeof *ex->n_stored);
+    ex->waiting = calloc(room, 1);
+    if (!ex->replaying || !ex->stored || !ex->n_stored || !ex->waiting) {
+        snprintf(err, errlen, "out of memory for %ld runs", ex->n);
+        return -1;
+    }
+    for (long t = 0; t < ex->n; t++) {
+        if (!stored[t]) continue;
+        if (store_run_metrics(ex->db, ex->ids[t], &ex->stored[t], &ex->n_stored[t])) {
+            snprintf(err, errlen, "reading the rows of run %lld: %s", (long long)ex->ids[t], store_error(ex->db));
+            return -1;
+        }
+        ex->replaying[t] = 1;
+    }
+    return 0;
+}
+
 /* Runs the n configurations of one round on the pool (with claims, the
  * first round: all of them, claimed in chunks meanwhile); 0, 1 when stopped
  * by a signal, -1 with a message on a database or pool failure. */
@@ -373,6 +471,7 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
+    if (pruning && claims && load_stored(&ex, claims->skip, err, errlen)) goto cleanup;
     PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
                       .on_finish = exec_finish, .on_idle = exec_idle, .on_rows = pruning ? exec_rows : NULL,
                       .prune = pruning ? &opt->prune : NULL, .ready = claims ? &claims->ready : NULL,
@@ -387,6 +486,11 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
     else if (pool_rc < 0) snprintf(err, errlen, "the worker pool failed");
     else if (keys_on) rc = pool_rc;
 cleanup:
+    for (long t = 0; ex.stored && t < n; t++) free(ex.stored[t]);
+    free(ex.stored);
+    free(ex.n_stored);
+    free(ex.replaying);
+    free(ex.waiting);
     free(ex.ended);
     free(ex.started);
     free(ex.started_at);
@@ -404,7 +508,8 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_all = n, .n_busy = n,
                 .busy = malloc(room * sizeof *c.busy), .sub = malloc(room * sizeof *c.sub),
                 .ids = malloc(room * sizeof *c.ids), .state = malloc(room), .todo = malloc(room * sizeof *c.todo),
-                .todo_ids = malloc(room * sizeof *c.todo_ids), .skip = malloc(room)};
+                .todo_ids = malloc(room * sizeof *c.todo_ids), .skip = malloc(room),
+                .order = malloc(room * sizeof *c.order)};
     const int pruning = opt->prune.method != PRUNE_NONE;
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     char note[160];
@@ -419,7 +524,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     /* without a progress line, lock waits keep store's own line on stderr */
     if (!opt->quiet) store_set_wait_notice(lock_notice, &progress);
     c.progress = &progress;
-    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids || !c.skip) {
+    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids || !c.skip || !c.order) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
@@ -427,20 +532,24 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     /* without the thread, SQLite's own checkpoints stop the parent for tens of ms */
     (void)store_checkpoint_in_background(db, note, sizeof note);
     host_process_id((long)getpid(), c.owner, sizeof c.owner);
-    /* a pruned sweep orders all its runs before the first; else the first
-     * round starts after one chunk of claims and claims the rest meanwhile
-     * (those held by another process go to c.busy, for the rounds after) */
+    /* a pruned sweep orders all its runs before the first (pruned_order);
+     * else the first round starts after one chunk of claims and claims the
+     * rest meanwhile (those held by another process go to c.busy, for the
+     * rounds after) */
     if (pruning) {
         if (claim(&c, &counts->already, err, errlen)) goto cleanup;
+        pruned_order(&c, opt->order_seed);
     } else {
         c.n_busy = 0;
         if (n && claim_chunk(&c, &counts->already, err, errlen)) goto cleanup;
     }
     progress_note(&progress, "");
-    if (!pruning && n) round_rc = run_round(db, cfgs, c.ids, n, &c, opt, counts, &progress, err, errlen);
+    if (pruning && c.n_todo) round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, &c, opt, counts, &progress, err, errlen);
+    else if (!pruning && n) round_rc = run_round(db, cfgs, c.ids, n, &c, opt, counts, &progress, err, errlen);
+    c.n_todo = 0;
     while (round_rc == 0) {
         progress_add(&progress, c.n_todo);
-        if (pruning) shuffle_runs(c.todo, c.todo_ids, c.n_todo, opt->order_seed);
+        if (pruning) shuffle_todo(&c, opt->order_seed);
         if (c.n_todo &&
             (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, NULL, opt, counts, &progress, err, errlen)))
             break;
@@ -471,5 +580,6 @@ cleanup:
     free(c.todo);
     free(c.todo_ids);
     free(c.skip);
+    free(c.order);
     return rc;
 }

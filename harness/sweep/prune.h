@@ -24,7 +24,9 @@
  * run gets there or ends. So every decision is the one a single worker
  * running the runs in order would take, whatever the number of workers and
  * their timing; the earliest run in flight never waits, so nothing
- * deadlocks.
+ * deadlocks. A resumed sweep shows the rule the stored rows of the runs
+ * finished before it in their places (execute.c's replay), so that it
+ * decides as a sweep that was never interrupted.
  */
 #ifndef OPTBENCH_PRUNE_H
 #define OPTBENCH_PRUNE_H
