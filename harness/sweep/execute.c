@@ -250,7 +250,8 @@ static void commit_writes(Exec *ex)
         if (!ex->failed && ex->opt->on_result) ex->opt->on_result(ex->opt->ctx, &ex->todo[e->task], ex->ids[e->task], &e->sum);
         free(e->rows);
     }
-    memmove(ex->ended, ex->ended + ex->n_written, (size_t)(ex->n_ended - ex->n_written) * sizeof *ex->ended);
+    if (ex->n_written) /* ended is NULL before any run ended */
+        memmove(ex->ended, ex->ended + ex->n_written, (size_t)(ex->n_ended - ex->n_written) * sizeof *ex->ended);
     ex->n_ended -= ex->n_written;
     ex->n_written = 0;
     ex->last_commit = now_seconds();
