@@ -8,6 +8,7 @@
  * of the clone the CPU selects), so on a given CPU results do not depend on
  * the number of threads. */
 #include <math.h>
+#include <omp.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -15,12 +16,16 @@
 #include "problems/layers.h"
 
 #define PAR_MIN 16384   /* elements below which a loop stays on one thread */
+/* Whether a loop over n elements gets a team of threads: not when short,
+ * nor inside a parallel region (the transformer's forward runs blocks of
+ * sequences on the threads), where it runs on the calling thread. */
+#define PAR_IF(n) ((size_t)(n) >= PAR_MIN && !omp_in_parallel())
 #define LN_ROWS 16      /* rows of one call of a cloned LayerNorm loop */
 
 void encoder_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe, int B, int T,
                      int C)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)B * T * C >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)B * T * C))
     for (int n = 0; n < B * T; n++) {
         const float *e = wte + (size_t)tokens[n] * C, *p = wpe + (size_t)(n % T) * C;
         float *o = out + (size_t)n * C;
@@ -32,7 +37,7 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
                       int C)
 {
     /* groups of channels over threads; each element sums over n in order */
-    #pragma omp parallel for schedule(static) if ((size_t)B * T * C >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)B * T * C))
     for (int first = 0; first < C; first += COL_CHUNK) {
         const int end = first + COL_CHUNK < C ? first + COL_CHUNK : C;
         for (int t = 0; t < T; t++)
@@ -81,7 +86,7 @@ SIMD_CLONED static void ln_forward_rows(float *out, float *mean, float *rstd, fl
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
                        const float *bias, int N, int C)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)N * C))
     for (int n = 0; n < N; n += LN_ROWS)
         ln_forward_rows(out, mean, rstd, NULL, inp, NULL, weight, bias, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
 }
@@ -89,7 +94,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
 void residual_layernorm_forward(float *res, float *out, float *mean, float *rstd, const float *inp,
                                 const float *branch, const float *weight, const float *bias, int N, int C)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)N * C >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)N * C))
     for (int n = 0; n < N; n += LN_ROWS)
         ln_forward_rows(out, mean, rstd, res, inp, branch, weight, bias, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
 }
@@ -143,7 +148,7 @@ SIMD_CLONED static void ln_backward_cols(float *dweight, float *dbias, const flo
 static void ln_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                         const float *weight, const float *mean, const float *rstd, int N, int C, int add)
 {
-    #pragma omp parallel if ((size_t)N * C >= PAR_MIN)
+    #pragma omp parallel if (PAR_IF((size_t)N * C))
     {
         #pragma omp for schedule(static) nowait
         for (int n = 0; n < N; n += LN_ROWS)
@@ -186,7 +191,7 @@ SIMD_CLONED static void gelu_keep_range(float *out, float *dact, const float *in
 
 void gelu_forward_keep(float *out, float *dact, const float *inp, size_t n)
 {
-    #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF(n))
     for (size_t c = 0; c < n; c += GELU_CHUNK)
         gelu_keep_range(out + c, dact + c, inp + c, n - c < GELU_CHUNK ? n - c : GELU_CHUNK);
 }
@@ -209,7 +214,7 @@ SIMD_CLONED static void gelu_colsum_cols(float *dinp, float *dbias, const float 
 
 void gelu_backward_colsum(float *dinp, float *dbias, const float *dout, const float *dact, int N, int OC)
 {
-    #pragma omp parallel for schedule(static) if ((size_t)N * OC >= PAR_MIN)
+    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)N * OC))
     for (int first = 0; first < OC; first += GELU_COLS)
         gelu_colsum_cols(dinp, dbias, dout, dact, first, first + GELU_COLS < OC ? first + GELU_COLS : OC, N, OC);
 }
@@ -230,11 +235,12 @@ typedef float v8 __attribute__((vector_size(32))); /* eight float lanes */
 
 /* dst (hs,T) = the hs channels at src of each of the T rows of width 3C of
  * one sequence (one head's keys or values), transposed so that a row of
- * scores runs along contiguous memory. */
+ * scores runs along contiguous memory. Written in order (reads down the
+ * rows): stores scattered at stride T stalled the loads behind them. */
 static inline __attribute__((always_inline)) void transpose_head(float *dst, const float *src, int T, int C, int hs)
 {
-    for (int t = 0; t < T; t++)
-        for (int i = 0; i < hs; i++) dst[(size_t)i * T + t] = src[(size_t)t * 3 * C + i];
+    for (int i = 0; i < hs; i++)
+        for (int t = 0; t < T; t++) dst[(size_t)i * T + t] = src[(size_t)t * 3 * C + i];
 }
 
 /* s[r][c] = scale * sum over i < hs of a[r*as + i] * bt[i*T + c], rows r <
@@ -382,7 +388,7 @@ SIMD_CLONED static void head_forward(float *out, float *att, float *kt, const fl
 void attention_forward(float *out, float *att, float *scratch, const float *qkv, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
-    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
+    #pragma omp parallel for collapse(2) schedule(static) if (PAR_IF((size_t)B * NH * T * T))
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             head_forward(out + (size_t)b * T * C + h * hs, att + ((size_t)b * NH + h) * T * T,
@@ -418,7 +424,7 @@ void attention_backward(float *dqkv, float *datt, float *scratch, const float *d
                         const float *att, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
-    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * NH * T * T >= PAR_MIN)
+    #pragma omp parallel for collapse(2) schedule(static) if (PAR_IF((size_t)B * NH * T * T))
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             head_backward(dqkv + (size_t)b * T * 3 * C + h * hs, datt + ((size_t)b * NH + h) * T * T,
@@ -428,13 +434,13 @@ void attention_backward(float *dqkv, float *datt, float *scratch, const float *d
 
 void residual_forward(float *out, const float *inp, const float *branch, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+    #pragma omp parallel for simd schedule(static) if (parallel: PAR_IF(n))
     for (size_t i = 0; i < n; i++) out[i] = inp[i] + branch[i];
 }
 
 void residual_backward(float *dinp, const float *dout, const float *dbranch, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+    #pragma omp parallel for simd schedule(static) if (parallel: PAR_IF(n))
     for (size_t i = 0; i < n; i++) dinp[i] = dout[i] + dbranch[i];
 }
 

@@ -42,6 +42,7 @@ static void destroy(Problem *pb)
     if (!tf) return;
     tf_free_task(tf);
     mem_free(tf->acts);
+    mem_free(tf->block_loss);
     mem_free(tf->ref);
     free(tf);
 }

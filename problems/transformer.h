@@ -21,6 +21,7 @@ extern "C" {
 #define TF_MAX_LAYERS 32                              /* most blocks */
 #define TF_LAYER_TENSORS 12                           /* parameter tensors of one block */
 #define TF_MAX_VIEWS (4 + TF_LAYER_TENSORS * TF_MAX_LAYERS) /* wte, wpe, blocks, lnf */
+#define TF_BLOCK_ROWS 512                             /* token rows of a block of tf_forward's sequences */
 
 typedef enum { TASK_CHARS, TASK_MODADD } TransformerTask;
 
@@ -72,6 +73,7 @@ typedef struct {
     float *dfc;                       /* (N,4C) */
     float *dlogits;                   /* (N,V) */
     double *ref;                      /* loss_ref's scratch for one sequence */
+    double *block_loss;               /* tf_forward: the summed loss of each block of sequences */
 } Transformer;
 
 /* transformer_model.c */

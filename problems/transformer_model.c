@@ -1,6 +1,7 @@
 /* transformer_model.c — the transformer's parameter views, activation
  * buffers, forward pass and backward pass, built from the layers of
  * layers.h (legend in transformer.h). */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,57 +103,87 @@ size_t tf_place(Transformer *tf, float *block)
     return next;
 }
 
+/* Sequences of one block of the forward: TF_BLOCK_ROWS token rows, whole
+ * sequences, at least one. */
+static int block_seqs(const Transformer *tf) { return TF_BLOCK_ROWS / tf->T > 1 ? TF_BLOCK_ROWS / tf->T : 1; }
+
 int tf_alloc_acts(Transformer *tf)
 {
     const size_t floats = tf_place(tf, NULL);
     tf->acts = mem_alloc(floats * sizeof(float));
-    if (!tf->acts) return -1;
+    tf->block_loss = mem_alloc(((size_t)tf->B / block_seqs(tf) + 1) * sizeof(double));
+    if (!tf->acts || !tf->block_loss) return -1;
     tf_place(tf, tf->acts);
     tf->base.activation_bytes = floats * sizeof(float);
     return 0;
 }
 
-/* The forward, llm.c style, with each residual add fused into the LayerNorm
+/* The forward of `rows` sequences from sequence `first` on (every buffer at
+ * their rows), llm.c style, with each residual add fused into the LayerNorm
  * that reads its sum (the next block's ln1, or lnf) and GELU keeping its
  * derivative in fch for the backward:
  *   x0 = wte[tokens] + wpe;  ln1 = LN(x0)
  *   per block: qkv = ln1 W^T + b;  atty = attention(qkv);  mid = res + atty Wp^T + bp;
  *              ln2 = LN(mid);  fcg = GELU(ln2 Wf^T + bf);  out = mid + fcg Wfp^T + bfp;
  *              ln1 of the next block (or lnf) = LN(out)
- *   logits = lnf wte^T;  loss = cross-entropy(softmax(logits)) */
-double tf_forward(Transformer *tf, const float *params, int rows, long *counted, long *correct)
+ *   logits = lnf wte^T;  loss = cross-entropy(softmax(logits))
+ * Returns the summed loss and adds to *counted and *correct. */
+static double forward_seqs(Transformer *tf, const float *params, int first, int rows, long *counted, long *correct)
 {
-    const int T = tf->T, C = tf->C, NH = tf->NH, N = rows * T, f = TF_LNF_VIEW(tf);
-    encoder_forward(tf->x0, tf->tokens, TF_AT(tf, params, 0), TF_AT(tf, params, 1), rows, T, C);
+    const int T = tf->T, C = tf->C, NH = tf->NH, V = tf->V, N = rows * T, f = TF_LNF_VIEW(tf);
+    const size_t o = (size_t)first * T, oa = (size_t)first * NH * T * T; /* first row, first attention row */
+    const int32_t *tokens = tf->tokens + o, *targets = tf->targets + o;
+    float *x0 = tf->x0 + o * C, *branch = tf->branch + o * C, *lnf = tf->lnf + o * C;
+    float *lnf_mean = tf->lnf_mean + o, *lnf_rstd = tf->lnf_rstd + o;
+    encoder_forward(x0, tokens, TF_AT(tf, params, 0), TF_AT(tf, params, 1), rows, T, C);
 #define W(l, k) TF_AT(tf, params, TF_BLOCK_VIEW(l, k))
-    if (tf->L) layernorm_forward(tf->blocks[0].ln1, tf->blocks[0].ln1_mean, tf->blocks[0].ln1_rstd, tf->x0,
-                                 W(0, TF_LN1_W), W(0, TF_LN1_B), N, C);
-    else layernorm_forward(tf->lnf, tf->lnf_mean, tf->lnf_rstd, tf->x0, TF_AT(tf, params, f),
-                           TF_AT(tf, params, f + 1), N, C);
+    if (tf->L) layernorm_forward(tf->blocks[0].ln1 + o * C, tf->blocks[0].ln1_mean + o, tf->blocks[0].ln1_rstd + o,
+                                 x0, W(0, TF_LN1_W), W(0, TF_LN1_B), N, C);
+    else layernorm_forward(lnf, lnf_mean, lnf_rstd, x0, TF_AT(tf, params, f), TF_AT(tf, params, f + 1), N, C);
     for (int l = 0; l < tf->L; l++) {
-        BlockActs *a = &tf->blocks[l];
-        const float *res = l ? tf->blocks[l - 1].out : tf->x0;
-        linear_forward(a->qkv, a->ln1, W(l, TF_QKV_W), W(l, TF_QKV_B), N, C, 3 * C);
-        attention_forward(a->atty, a->att, tf->branch, a->qkv, rows, T, C, NH); /* branch: scratch here */
-        linear_forward(tf->branch, a->atty, W(l, TF_ATTPROJ_W), W(l, TF_ATTPROJ_B), N, C, C);
-        residual_layernorm_forward(a->mid, a->ln2, a->ln2_mean, a->ln2_rstd, res, tf->branch, W(l, TF_LN2_W),
+        const BlockActs *a = &tf->blocks[l];
+        const float *res = l ? tf->blocks[l - 1].out + o * C : x0;
+        float *qkv = a->qkv + o * 3 * C, *atty = a->atty + o * C, *mid = a->mid + o * C, *out = a->out + o * C;
+        float *ln2 = a->ln2 + o * C, *fch = a->fch + o * 4 * C, *fcg = a->fcg + o * 4 * C;
+        linear_forward(qkv, a->ln1 + o * C, W(l, TF_QKV_W), W(l, TF_QKV_B), N, C, 3 * C);
+        attention_forward(atty, a->att + oa, branch, qkv, rows, T, C, NH); /* branch: scratch here */
+        linear_forward(branch, atty, W(l, TF_ATTPROJ_W), W(l, TF_ATTPROJ_B), N, C, C);
+        residual_layernorm_forward(mid, ln2, a->ln2_mean + o, a->ln2_rstd + o, res, branch, W(l, TF_LN2_W),
                                    W(l, TF_LN2_B), N, C);
-        linear_forward(a->fch, a->ln2, W(l, TF_FC_W), W(l, TF_FC_B), N, C, 4 * C);
-        gelu_forward_keep(a->fcg, a->fch, a->fch, (size_t)N * 4 * C);
-        linear_forward(tf->branch, a->fcg, W(l, TF_FCPROJ_W), W(l, TF_FCPROJ_B), N, 4 * C, C);
+        linear_forward(fch, ln2, W(l, TF_FC_W), W(l, TF_FC_B), N, C, 4 * C);
+        gelu_forward_keep(fcg, fch, fch, (size_t)N * 4 * C);
+        linear_forward(branch, fcg, W(l, TF_FCPROJ_W), W(l, TF_FCPROJ_B), N, 4 * C, C);
         if (l + 1 < tf->L) {
-            BlockActs *next = &tf->blocks[l + 1];
-            residual_layernorm_forward(a->out, next->ln1, next->ln1_mean, next->ln1_rstd, a->mid, tf->branch,
+            const BlockActs *next = &tf->blocks[l + 1];
+            residual_layernorm_forward(out, next->ln1 + o * C, next->ln1_mean + o, next->ln1_rstd + o, mid, branch,
                                        W(l + 1, TF_LN1_W), W(l + 1, TF_LN1_B), N, C);
         } else {
-            residual_layernorm_forward(a->out, tf->lnf, tf->lnf_mean, tf->lnf_rstd, a->mid, tf->branch,
-                                       TF_AT(tf, params, f), TF_AT(tf, params, f + 1), N, C);
+            residual_layernorm_forward(out, lnf, lnf_mean, lnf_rstd, mid, branch, TF_AT(tf, params, f),
+                                       TF_AT(tf, params, f + 1), N, C);
         }
     }
 #undef W
-    linear_forward(tf->logits, tf->lnf, TF_AT(tf, params, 0), NULL, N, C, tf->V);
-    for (int n = 0; n < N; n++) *counted += tf->targets[n] >= 0;
-    return softmax_xent_forward(tf->probs, correct, tf->logits, tf->targets, N, tf->V);
+    linear_forward(tf->logits + o * V, lnf, TF_AT(tf, params, 0), NULL, N, C, V);
+    for (int n = 0; n < N; n++) *counted += targets[n] >= 0;
+    return softmax_xent_forward(tf->probs + o * V, correct, tf->logits + o * V, targets, N, V);
+}
+
+/* Blocks of sequences through the whole model, one block per thread at a
+ * time: a step's forward is one parallel region with no barrier between
+ * layers. The blocks are fixed by the sizes alone and their losses summed
+ * in block order, so results do not depend on the thread count. */
+double tf_forward(Transformer *tf, const float *params, int rows, long *counted, long *correct)
+{
+    const int per = block_seqs(tf), blocks = (rows + per - 1) / per;
+    long cnt = 0, hits = 0;
+    double loss = 0;
+    #pragma omp parallel for schedule(dynamic, 1) reduction(+ : cnt, hits) if (blocks > 1 && omp_get_max_threads() > 1)
+    for (int k = 0; k < blocks; k++)
+        tf->block_loss[k] = forward_seqs(tf, params, k * per, rows - k * per < per ? rows - k * per : per, &cnt, &hits);
+    for (int k = 0; k < blocks; k++) loss += tf->block_loss[k];
+    *counted += cnt;
+    *correct += hits;
+    return loss;
 }
 
 /* The backward of tf_forward; dres is the gradient of the residual stream,

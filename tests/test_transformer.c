@@ -346,12 +346,15 @@ Test(transformer, modadd_loss_falls)
 }
 
 /* Same seed, same losses, bit for bit, on 1, 2 or 3 threads: the bench
- * configuration's shapes (d_model 128, context 64, batch 16) with fewer
- * layers, and a smaller model whose products stay on one thread. */
+ * configuration's shapes (d_model 128, context 64, batch 16: two forward
+ * blocks of 8 sequences) with fewer layers, 20 sequences (blocks of 8, 8
+ * and 4), and a smaller model whose products stay on one thread. */
 Test(transformer, losses_do_not_depend_on_thread_count)
 {
     expect_losses_independent_of_threads("transformer,corpus=" FIX "corpus.txt,layers=1,d_model=128,heads=4,context=64,"
                                          "batch=16", "adamw,lr=1e-3", 3);
+    expect_losses_independent_of_threads("transformer,corpus=" FIX "corpus.txt,layers=1,d_model=32,heads=2,context=64,"
+                                         "batch=20", "adamw,lr=1e-3", 3);
     expect_losses_independent_of_threads("transformer,corpus=" FIX "corpus.txt,layers=2,d_model=64,heads=4,context=32,"
                                          "batch=8", "adamw,lr=1e-3", 5);
 }
