@@ -175,6 +175,12 @@ void store_checkpoint_now(sqlite3 *db);
  * does this). */
 void store_checkpoint_stop(sqlite3 *db);
 
+/* Around a fork (before = 1, then 0 in the parent): ends the thread of
+ * store_checkpoint_in_background before, so that the child is forked from
+ * a process of one thread, and starts it again after; checkpoints asked for
+ * meanwhile wait for it. A no-op without one. */
+void store_checkpoint_fork(sqlite3 *db, int before);
+
 /* Transactions: the parent batches many runs' results into one commit; a
  * run's rows are never split across transactions. */
 int store_begin(sqlite3 *db, char *err, size_t errlen);

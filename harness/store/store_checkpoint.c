@@ -8,7 +8,8 @@
  * by a WAL hook that wakes a thread, which checkpoints (PASSIVE: it never
  * waits for a lock, and never holds up a writer) through a connection of
  * its own. The connection of the writer stays with the thread that opened
- * it; the thread touches only its own. */
+ * it; the thread touches only its own, and is ended around each fork of a
+ * worker (store_checkpoint_fork). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ typedef struct {
     sqlite3 *writer;      /* the connection whose WAL is checkpointed */
     sqlite3 *own;         /* the thread's connection to the same file */
     pthread_t thread;     /* the thread */
+    int running;          /* the thread runs (not while the caller forks) */
     pthread_mutex_t lock; /* guards wanted and stop */
     pthread_cond_t wake;  /* signalled when either changes */
     int wanted;           /* a checkpoint is asked for */
@@ -80,7 +82,8 @@ int store_checkpoint_in_background(sqlite3 *db, char *err, size_t errlen)
         goto cleanup;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
-    if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
+    c->running = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
+    if (!c->running) {
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->wake);
         goto cleanup;
@@ -103,15 +106,32 @@ void store_checkpoint_now(sqlite3 *db)
     if (active && active->writer == db) want_checkpoint(active);
 }
 
-void store_checkpoint_stop(sqlite3 *db)
+/* Ends the thread once its checkpoint in progress (and one asked for) is done. */
+static void end_thread(Checkpointer *c)
 {
-    Checkpointer *c = active;
-    if (!c || c->writer != db) return;
+    if (!c->running) return;
     pthread_mutex_lock(&c->lock);
     c->stop = 1;
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
+    c->stop = c->running = 0;
+}
+
+void store_checkpoint_fork(sqlite3 *db, int before)
+{
+    Checkpointer *c = active;
+    if (!c || c->writer != db) return;
+    if (before) end_thread(c);
+    else c->running = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
+    if (!before && !c->running) store_checkpoint_stop(db); /* the writer checkpoints by itself again */
+}
+
+void store_checkpoint_stop(sqlite3 *db)
+{
+    Checkpointer *c = active;
+    if (!c || c->writer != db) return;
+    end_thread(c);
     sqlite3_wal_autocheckpoint(db, 1000); /* SQLite's default, for what the writer commits after this */
     sqlite3_close(c->own);
     pthread_mutex_destroy(&c->lock);

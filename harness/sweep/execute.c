@@ -428,6 +428,14 @@ static void lock_notice(void *ctx, double waited)
     progress_note(ctx, note);
 }
 
+/* Around a fork of a worker: the checkpoint thread ends before and starts
+ * again after (pool.h's on_fork). */
+static void exec_fork(void *ctx, int before)
+{
+    const Exec *ex = ctx;
+    store_checkpoint_fork(ex->db, before);
+}
+
 /* A resumed pruned sweep: the rows of the runs finished before this
  * invocation (stored[t] set), for replay. 0, or -1 with a message. */
 static int load_stored(Exec *ex, const unsigned char *stored, char *err, size_t errlen)
@@ -474,7 +482,8 @@ static int run_round(sqlite3 *db, const RunConfig *todo, const int64_t *ids, lon
     }
     if (pruning && claims && load_stored(&ex, claims->skip, err, errlen)) goto cleanup;
     PoolOptions po = {.jobs = opt->jobs, .timeout_s = opt->timeout_s, .on_start = exec_start,
-                      .on_finish = exec_finish, .on_idle = exec_idle, .on_rows = pruning ? exec_rows : NULL,
+                      .on_finish = exec_finish, .on_idle = exec_idle, .on_fork = exec_fork,
+                      .on_rows = pruning ? exec_rows : NULL,
                       .prune = pruning ? &opt->prune : NULL, .ready = claims ? &claims->ready : NULL,
                       .skip = claims ? claims->skip : NULL, .ctx = &ex, .stop = &stop_requested};
     /* the foreign key of every metrics row is its run's row, which the

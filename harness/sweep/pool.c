@@ -148,7 +148,7 @@ typedef struct {
     int waiting;        /* it waits at a pruning checkpoint for the parent's answer */
 } Worker;
 
-static int spawn(Worker *w, int n_workers, Worker *all, const PruneSpec *prune)
+static int spawn(Worker *w, int n_workers, Worker *all, const PoolOptions *opt)
 {
     int task[2], result[2];
     if (pipe(task) != 0) return -1;
@@ -157,7 +157,9 @@ static int spawn(Worker *w, int n_workers, Worker *all, const PruneSpec *prune)
         return -1;
     }
     fflush(NULL);
+    if (opt->on_fork) opt->on_fork(opt->ctx, 1);
     pid_t pid = fork();
+    if (pid != 0 && opt->on_fork) opt->on_fork(opt->ctx, 0);
     if (pid < 0) {
         close(task[0]), close(task[1]), close(result[0]), close(result[1]);
         return -1;
@@ -167,7 +169,7 @@ static int spawn(Worker *w, int n_workers, Worker *all, const PruneSpec *prune)
             if (all[i].pid) close(all[i].task_fd), close(all[i].result_fd);
         close(task[1]);
         close(result[0]);
-        worker_main(task[0], result[1], n_workers, prune);
+        worker_main(task[0], result[1], n_workers, opt->prune);
     }
     close(task[0]);
     close(result[1]);
@@ -341,7 +343,7 @@ static void start(Worker *wk, long task, const PoolOptions *opt)
  * pipe and starts the moment the current run ends. */
 static int hand_over(Worker *w, int jobs, int i, const RunConfig *cfgs, Backlog *b, const PoolOptions *opt)
 {
-    if (!w[i].pid && spawn(&w[i], jobs, w, opt->prune) != 0) {
+    if (!w[i].pid && spawn(&w[i], jobs, w, opt) != 0) {
         perror("optbench: starting a worker");
         return -1;
     }
