@@ -154,9 +154,10 @@ static void ln_backward(float *dinp, float *dweight, float *dbias, const float *
         for (int n = 0; n < N; n += LN_ROWS)
             ln_backward_rows(dinp, dout, inp, weight, mean, rstd, n, n + LN_ROWS < N ? n + LN_ROWS : N, C, add);
         #pragma omp for schedule(static) nowait
-        for (int first = 0; first < C; first += COL_CHUNK)
-            ln_backward_cols(dweight, dbias, dout, inp, mean, rstd, first, first + COL_CHUNK < C ? first + COL_CHUNK : C,
-                             N, C);
+        for (int first = 0; first < C; first += COL_CHUNK) {
+            const int end = first + COL_CHUNK < C ? first + COL_CHUNK : C;
+            ln_backward_cols(dweight, dbias, dout, inp, mean, rstd, first, end, N, C);
+        }
     }
 }
 
