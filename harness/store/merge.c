@@ -152,17 +152,14 @@ int merge_shard(sqlite3 *out, const char *out_path, const char *shard_path, Merg
     sqlite3_stmt *st = NULL;
     int attached = 0, began = 0, rc = -1;
     *counts = (MergeCounts){0};
-    if (sqlite3_prepare_v2(out, "ATTACH DATABASE ? AS shard", -1, &st, NULL) != SQLITE_OK) goto cleanup;
-    sqlite3_bind_text(st, 1, shard_path, -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+    /* read-only: a shard in a read-only file or folder merges too */
+    attached = 1;
+    if ((rc = store_attach_readonly(out, shard_path, "shard")) != SQLITE_OK) {
         why = sqlite3_errstr(rc); /* SQLite's message would name the file again */
         rc = -1;
         goto cleanup;
     }
     rc = -1;
-    attached = 1;
-    sqlite3_finalize(st);
-    st = NULL;
     /* owner is this machine's claim of an unfinished run: never copied */
     if (column_list(out, "sweeps", " id ", "", sweep_cols, sizeof sweep_cols) ||
         column_list(out, "runs", " id sweep_id owner ", "", run_cols, sizeof run_cols) ||

@@ -248,6 +248,17 @@ static int open_uri(const char *path, int immutable, sqlite3 **db)
     return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 }
 
+/* Opens path read-write, creating it when missing. The connection takes
+ * URIs, so that store_attach_readonly can attach a read-only one; a path
+ * that itself begins with "file:" is opened as ./file:..., a file name. */
+static int open_writable(const char *path, sqlite3 **db)
+{
+    char name[8192];
+    snprintf(name, sizeof name, "%s%s", strncmp(path, "file:", 5) ? "" : "./", path);
+    return sqlite3_open_v2(name, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                           NULL);
+}
+
 /* 1 when an SQLite result code says a read-only open needs files it cannot
  * create (the -shm of a WAL database in a read-only folder). */
 static int cannot_create_shm(int rc)
@@ -260,6 +271,30 @@ static int cannot_create_shm(int rc)
 static int needs_immutable(const char *path, int rc)
 {
     return cannot_create_shm(rc) && file_bytes(path, "-wal") == 0;
+}
+
+int store_attach_readonly(sqlite3 *db, const char *path, const char *as)
+{
+    char uri[8192], *attach = sqlite3_mprintf("ATTACH ? AS \"%w\"", as), *probe = sqlite3_mprintf("PRAGMA \"%w\".user_version", as),
+         *detach = sqlite3_mprintf("DETACH \"%w\"", as);
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_NOMEM;
+    for (int immutable = 0; attach && probe && detach && immutable < 2; immutable++) {
+        readonly_uri(path, immutable, uri, sizeof uri);
+        rc = sqlite3_prepare_v2(db, attach, -1, &st, NULL);
+        if (rc == SQLITE_OK) sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+        sqlite3_finalize(st);
+        st = NULL;
+        /* a WAL database needs its -shm at the first read, not at ATTACH */
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, probe, NULL, NULL, NULL);
+        if (rc == SQLITE_OK || immutable || !needs_immutable(path, rc)) break;
+        sqlite3_exec(db, detach, NULL, NULL, NULL);
+    }
+    sqlite3_free(attach);
+    sqlite3_free(probe);
+    sqlite3_free(detach);
+    return rc;
 }
 
 /* -1 with a "read-only" message when this process cannot write the
@@ -410,8 +445,7 @@ static int open_checked(const char *path, int writable, sqlite3 **out, char *err
     }
     if (writable && check_writable(path, err, errlen)) goto cleanup;
     /* no mutex: a connection is only ever used by the thread that opened it */
-    sql_rc = writable ? sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
-                      : open_uri(path, 0, &db);
+    sql_rc = writable ? open_writable(path, &db) : open_uri(path, 0, &db);
     if (sql_rc == SQLITE_OK) {
         sqlite3_busy_handler(db, busy_wait, db);
         sql_rc = read_identity(db, &id);
@@ -553,7 +587,7 @@ long store_check(const char *path, void (*fn)(void *ctx, const char *problem), v
 {
     sqlite3 *ref = NULL;
     sqlite3_stmt *st = NULL;
-    char uri[8192], line[512];
+    char line[512];
     long long app_id = 0, version = 0;
     long problems = -1;
     if (access(path, R_OK) != 0) {
@@ -565,18 +599,9 @@ long store_check(const char *path, void (*fn)(void *ctx, const char *problem), v
         snprintf(err, errlen, "the reference schema: %s", ref ? sqlite3_errmsg(ref) : "out of memory");
         goto cleanup;
     }
-    int rc = SQLITE_OK;
-    for (int immutable = 0; immutable < 2; immutable++) {
-        readonly_uri(path, immutable, uri, sizeof uri);
-        sqlite3_finalize(st);
-        rc = sqlite3_prepare_v2(ref, "ATTACH ? AS db", -1, &st, NULL);
-        if (rc == SQLITE_OK) sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
-        if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.application_id", &app_id);
-        if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.user_version", &version);
-        if (rc == SQLITE_OK || immutable || !needs_immutable(path, rc)) break;
-        sqlite3_exec(ref, "DETACH db", NULL, NULL, NULL);
-    }
+    int rc = store_attach_readonly(ref, path, "db");
+    if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.application_id", &app_id);
+    if (rc == SQLITE_OK) rc = query_int(ref, "PRAGMA db.user_version", &version);
     problems = 0;
     if (rc != SQLITE_OK) {
         /* the file cannot be read as SQLite at all: that is the problem */

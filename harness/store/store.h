@@ -39,6 +39,13 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
  * Returns 0, or -1 with a message as store_open. */
 int store_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
 
+/* Attaches the optbench database at path to db (a connection that takes
+ * URIs: store_open's) read-only as schema `as`, also from a read-only file
+ * or folder as store_open_readonly opens it. Returns SQLite's result code;
+ * on failure sqlite3_errmsg(db) says why, and `as` may still be attached
+ * (DETACH it). */
+int store_attach_readonly(sqlite3 *db, const char *path, const char *as);
+
 /* PRAGMA quick_check of an open database: 0, or -1 with "PATH: database is
  * corrupt: ..." (or the SQLite error that stopped the check). */
 int store_quick_check(sqlite3 *db, const char *path, char *err, size_t errlen);

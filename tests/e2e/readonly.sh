@@ -49,6 +49,9 @@ for mode in file folder; do
     [ "$(wc -l <"$out/csv")" = 5 ] || fail "$mode: export wrote $(wc -l <"$out/csv") lines"
     as_user "$OPTBENCH" compare "$tmp/base.db" "$d/r.db" >/dev/null 2>"$out/err" || fail "$mode: compare: $(cat "$out/err")"
     as_user "$OPTBENCH" check "$d/r.db" >/dev/null 2>"$out/err" || fail "$mode: check: $(cat "$out/err")"
+    # a read-only shard merges into a writable database (it is attached read-only)
+    as_user "$OPTBENCH" merge "$out/merged.db" "$d/r.db" >/dev/null 2>"$out/err" || fail "$mode: merge: $(cat "$out/err")"
+    [ "$(sqlite3 "$out/merged.db" "select count(*) from runs where status = 'done'")" = 4 ] || fail "$mode: merge copied no runs"
     if command -v gnuplot >/dev/null; then
         as_user "$OPTBENCH" report --sweep small --db "$d/r.db" --out "$out/report" >/dev/null 2>"$out/err" \
             || fail "$mode: report: $(cat "$out/err")"
