@@ -126,7 +126,7 @@ int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *con
 
 /* Records plugin, the build of the plugin whose optimizer a run of the
  * sweep uses, in sweeps.plugins beside the builds of other optimizers
- * (replacing the entry of the same optimizer) (plugin_builds.c). 0 or -1. */
+ * (replacing the entry of the same optimizer). 0 or -1. */
 int store_add_sweep_plugin(sqlite3 *db, int64_t sweep_id, const PluginInfo *plugin, char *err, size_t errlen);
 
 /* The build of the plugin that optimizer `optimizer` of sweep `name` was

@@ -1,6 +1,6 @@
 /* store_sweeps.c — a sweep as a whole: its stored spec (checked on resume,
- * replaced by --force), removing a sweep with its runs and metrics, and
- * renaming one. */
+ * replaced by --force), the plugin builds it records, removing a sweep with
+ * its runs and metrics, and renaming one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +46,17 @@ static int exec_with_id(sqlite3 *db, const char *sql, int64_t id)
     return rc;
 }
 
+/* Binds ?1 the sweep, ?2 the optimizer, ?3 the path and ?4 the SHA-256 of
+ * a plugin build, and steps st: SQLITE_DONE when it ran. */
+static int step_plugin(sqlite3_stmt *st, int64_t sweep_id, const PluginInfo *plugin)
+{
+    int rc = sqlite3_bind_int64(st, 1, sweep_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, plugin->optimizer->name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, plugin->path, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, plugin->sha256, -1, SQLITE_STATIC);
+    return rc == SQLITE_OK ? sqlite3_step(st) : rc;
+}
+
 int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *const *plugins, int n, char *err,
                             size_t errlen)
 {
@@ -58,17 +69,32 @@ int store_set_sweep_plugins(sqlite3 *db, int64_t sweep_id, const PluginInfo *con
                                 "json_object('optimizer', ?2, 'path', ?3, 'sha256', ?4)) WHERE id = ?1",
                                 -1, &st, NULL) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
     for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
-        rc = sqlite3_bind_int64(st, 1, sweep_id);
-        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, plugins[i]->optimizer->name, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, plugins[i]->path, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, plugins[i]->sha256, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK) rc = sqlite3_step(st);
+        rc = step_plugin(st, sweep_id, plugins[i]);
         sqlite3_reset(st);
     }
     if (rc != SQLITE_DONE) snprintf(err, errlen, "recording the sweep's plugins: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) store_rollback(db);
     else if (store_commit(db, err, errlen)) return -1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* `optbench run` files its runs under a sweep that collects runs of any
+ * optimizer, so it adds the build of its optimizer's plugin beside the
+ * others, where a sweep file replaces the whole list (above). */
+int store_add_sweep_plugin(sqlite3 *db, int64_t sweep_id, const PluginInfo *plugin, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    /* the entries of other optimizers, then this one's */
+    int rc = sqlite3_prepare_v2(db,
+                                "UPDATE sweeps SET plugins = json_insert("
+                                "(SELECT json_group_array(json(p.value)) FROM json_each(sweeps.plugins) p "
+                                "WHERE json_extract(p.value, '$.optimizer') IS NOT ?2), '$[#]', "
+                                "json_object('optimizer', ?2, 'path', ?3, 'sha256', ?4)) WHERE id = ?1",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = step_plugin(st, sweep_id, plugin);
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "recording the sweep's plugins: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
