@@ -1,15 +1,15 @@
--- schema.sql — the optbench result database (schema version 7).
+-- schema.sql — the optbench result database (schema version 8).
 --
 -- One database holds many sweeps; a sweep holds runs; a run holds metrics
 -- rows. Identify an optbench database by PRAGMA application_id = 1330664514
--- ('OPTB') and its schema by PRAGMA user_version = 7. Older versions are
+-- ('OPTB') and its schema by PRAGMA user_version = 8. Older versions are
 -- read as they are and brought to this one, by adding the columns they
 -- lack at the end of their tables, when optbench first writes them:
 -- version 1 lacked runs.owner, version 2 sweeps.machine and the runs
 -- columns from threads on, version 3 the status 'pruned' (the CHECK of
 -- runs.status is widened in place, no row is rewritten), version 4 the
 -- metrics columns from grad_norm on, version 5 runs.group_state, version 6
--- sweeps.plugins.
+-- sweeps.plugins, version 7 runs.machine.
 -- Times are seconds, memory is bytes, timestamps are UTC ISO-8601 text.
 -- JSON columns are text that SQLite's json_extract() reads.
 
@@ -92,6 +92,9 @@ CREATE TABLE runs (
     group_state     TEXT,               -- JSON: each parameter group the problem has, its floats
                                         --   and exact optimizer-state bytes, e.g.
                                         --   {"matrices":{"params":2368,"state_bytes":9472},...}
+    machine         TEXT,               -- JSON as sweeps.machine: the machine the run ran on,
+                                        --   set by merge when a shard's differs from the
+                                        --   sweep's; NULL: the sweep's machine
     UNIQUE (sweep_id, key)
 );
 

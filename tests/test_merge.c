@@ -210,7 +210,7 @@ Test(merge, refuses_foreign_files_and_other_versions_output_unchanged)
     cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_assert_eq(sqlite3_open(old, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA application_id = 1330664514; PRAGMA user_version = 8",
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA application_id = 1330664514; PRAGMA user_version = 9",
                               NULL, NULL, NULL),
                  SQLITE_OK);
     sqlite3_close(db);
@@ -219,7 +219,7 @@ Test(merge, refuses_foreign_files_and_other_versions_output_unchanged)
     cr_expect_neq(merge(out, with_foreign, 2, &c, err, sizeof err), 0);
     cr_expect(strstr(err, foreign) && strstr(err, "not an optbench one"), "%s", err);
     cr_expect_neq(merge(out, with_old, 2, &c, err, sizeof err), 0);
-    cr_expect(strstr(err, old) && strstr(err, "schema version 8"), "%s", err);
+    cr_expect(strstr(err, old) && strstr(err, "schema version 9"), "%s", err);
     cr_expect_neq(merge(out, itself, 2, &c, err, sizeof err), 0);
     cr_expect(strstr(err, "the output database itself") != NULL, "%s", err);
     char *after = slurp(out, &len_after);

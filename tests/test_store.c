@@ -201,9 +201,11 @@ Test(store, creating_a_sweep_twice_gives_one_row)
     cr_expect_eq(scalar("SELECT count(*) FROM sweeps"), 1);
 }
 
-/* The column that version 6 added, dropped again: a version-5 database. */
-/* The column that version 7 added, dropped again: a version-6 database. */
-#define DROP_VERSION_7 "ALTER TABLE sweeps DROP COLUMN plugins; "
+/* The column that version 8 added, dropped again: a version-7 database. */
+#define DROP_VERSION_8 "ALTER TABLE runs DROP COLUMN machine; "
+
+/* The column that version 7 added (and 8's), dropped again: a version-6 database. */
+#define DROP_VERSION_7 DROP_VERSION_8 "ALTER TABLE sweeps DROP COLUMN plugins; "
 
 /* The column that version 6 added (and 7's), dropped again: a version-5 database. */
 #define DROP_VERSION_6 DROP_VERSION_7 "ALTER TABLE runs DROP COLUMN group_state; "
@@ -404,7 +406,7 @@ Test(store, refuses_a_foreign_database_and_another_version)
     char err[ERRMSG_MAX];
     snprintf(path, sizeof path, "%s/other.db", dir);
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 9", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
     cr_expect(strstr(err, "not an optbench one") != NULL, "%s", err);
@@ -412,7 +414,7 @@ Test(store, refuses_a_foreign_database_and_another_version)
     cr_assert_eq(sqlite3_exec(db, "PRAGMA application_id = 1330664514", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_neq(store_open(path, &db, err, sizeof err), 0);
-    cr_expect(strstr(err, "schema version 8") != NULL, "%s", err);
+    cr_expect(strstr(err, "schema version 9") != NULL, "%s", err);
     cr_expect_eq(scalar("SELECT count(*) FROM sqlite_master"), 1, "nothing was added");
 }
 
@@ -420,6 +422,9 @@ Test(store, check_accepts_older_versions)
 {
     char err[ERRMSG_MAX];
     int seen = 0;
+    make_old(DROP_VERSION_8 "PRAGMA user_version = 7");
+    cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 7 lacks only what version 8 adds");
+    unlink(path);
     make_old(DROP_VERSION_7 "PRAGMA user_version = 6");
     cr_expect_eq(store_check(path, count_problem, &seen, err, sizeof err), 0, "version 6 lacks only what version 7 adds");
     unlink(path);

@@ -112,6 +112,29 @@ static int column_list(sqlite3 *db, const char *table, const char *skip, const c
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The machine a copied run ran on, by what the shard records: its own
+ * (a merged shard's), else its sweep's where that differs from the sweep's
+ * in main, else NULL (the sweep's); [has runs.machine][has sweeps.machine]. */
+static const char *const machine_sql[2][2] = {
+    {"NULL", "iif(ss.machine IS NOT ms.machine, ss.machine, NULL)"},
+    {"r.machine", "coalesce(r.machine, iif(ss.machine IS NOT ms.machine, ss.machine, NULL))"},
+};
+
+/* 1 when the shard's table has the column. */
+static int shard_has(sqlite3 *db, const char *table, const char *column)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1, 'shard') WHERE name = ?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 /* Copies the shard's sweeps that main lacks; %s: their columns, twice. */
 static const char sweeps_sql[] =
     "INSERT INTO main.sweeps (%s) SELECT %s FROM shard.sweeps "
@@ -132,12 +155,14 @@ static const char counts_sql[] =
     "FROM temp.merge_plan";
 
 /* Drops the replaced runs, copies the plan's runs (with new ids) and their
- * metrics; %s: the column lists of runs and metrics. */
+ * metrics; %s: the column list of runs, the machine of a run (machine_sql),
+ * the runs' columns again, then the column lists of metrics. */
 static const char copy_sql[] =
     "DELETE FROM main.metrics WHERE run_id IN (SELECT old FROM temp.merge_plan WHERE action = 2);"
     "DELETE FROM main.runs WHERE id IN (SELECT old FROM temp.merge_plan WHERE action = 2);"
-    "INSERT INTO main.runs (sweep_id, %s) SELECT p.sweep_id, %s FROM temp.merge_plan p "
-    "JOIN shard.runs r ON r.id = p.src WHERE p.action > 0 ORDER BY p.src;"
+    "INSERT INTO main.runs (sweep_id, machine, %s) SELECT p.sweep_id, %s, %s FROM temp.merge_plan p "
+    "JOIN shard.runs r ON r.id = p.src JOIN shard.sweeps ss ON ss.id = r.sweep_id "
+    "JOIN main.sweeps ms ON ms.id = p.sweep_id WHERE p.action > 0 ORDER BY p.src;"
     "INSERT INTO main.metrics (run_id, %s) SELECT n.id, %s FROM temp.merge_plan p "
     "JOIN shard.metrics m ON m.run_id = p.src JOIN main.runs n ON n.sweep_id = p.sweep_id AND n.key = p.key "
     "WHERE p.action > 0;"
@@ -160,14 +185,17 @@ int merge_shard(sqlite3 *out, const char *out_path, const char *shard_path, Merg
         goto cleanup;
     }
     rc = -1;
-    /* owner is this machine's claim of an unfinished run: never copied */
+    /* owner is this machine's claim of an unfinished run: never copied;
+     * machine is machine_sql's */
     if (column_list(out, "sweeps", " id ", "", sweep_cols, sizeof sweep_cols) ||
-        column_list(out, "runs", " id sweep_id owner ", "", run_cols, sizeof run_cols) ||
-        column_list(out, "runs", " id sweep_id owner ", "r.", run_src, sizeof run_src) ||
+        column_list(out, "runs", " id sweep_id owner machine ", "", run_cols, sizeof run_cols) ||
+        column_list(out, "runs", " id sweep_id owner machine ", "r.", run_src, sizeof run_src) ||
         column_list(out, "metrics", " run_id ", "", metric_cols, sizeof metric_cols) ||
         column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
         !(sweeps = sqlite3_mprintf(sweeps_sql, sweep_cols, sweep_cols)) ||
-        !(copy = sqlite3_mprintf(copy_sql, run_cols, run_src, metric_cols, metric_src))) {
+        !(copy = sqlite3_mprintf(copy_sql, run_cols,
+                                 machine_sql[shard_has(out, "runs", "machine")][shard_has(out, "sweeps", "machine")],
+                                 run_src, metric_cols, metric_src))) {
         why = "cannot read the columns of both";
         goto cleanup;
     }

@@ -116,7 +116,7 @@ typedef struct {
 
 typedef struct {
     char sweep[128];                /* sweep name */
-    char machine[1024];             /* the machine of its last invocation, as one line ("" if unknown) */
+    char machine[1024];             /* the machines its runs ran on, as one line ("" if unknown): store_get_machine */
     int n_problems, n_configs, n_optimizers;
     long n_runs;
     StoreUnreadable unreadable;     /* runs left out: their stored JSON does not parse */

@@ -360,6 +360,7 @@ static const char *const upgrade_sql[STORE_SCHEMA_VERSION] = {
           "ALTER TABLE metrics ADD COLUMN update_norm REAL; ALTER TABLE metrics ADD COLUMN param_norm REAL",
     [5] = "ALTER TABLE runs ADD COLUMN group_state TEXT",
     [6] = "ALTER TABLE sweeps ADD COLUMN plugins TEXT",
+    [7] = "ALTER TABLE runs ADD COLUMN machine TEXT",
 };
 
 /* Tells every connection that sqlite_master was rewritten (the last step
@@ -716,23 +717,36 @@ int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The SQL of one line of text of the machine JSON (sweeps.machine,
+ * runs.machine) in the column m. */
+#define MACHINE_TEXT(m)                                                                                            \
+    "printf('%s, %d cores; %s (kernels %s); %d jobs x %d threads', json_extract(" m ", '$.cpu'), "                   \
+    "json_extract(" m ", '$.cores'), json_extract(" m ", '$.blas'), json_extract(" m ", '$.blas_core'), "          \
+    "json_extract(" m ", '$.jobs'), iif(json_extract(" m ", '$.threads_per_job') = 0, "                             \
+    "max(1, json_extract(" m ", '$.cores') / json_extract(" m ", '$.jobs')), json_extract(" m ", '$.threads_per_job')))"
+
 void store_get_machine(sqlite3 *db, const char *sweep, char *buf, size_t len)
 {
+    /* each machine the sweep's runs ran on (a merge of shards from several
+     * keeps each shard's), with its count of runs when there are several;
+     * a database before version 8 has no runs.machine, one before 3 no
+     * sweeps.machine: the first or both fail to prepare */
+    static const char *const sql[] = {
+        "SELECT group_concat(" MACHINE_TEXT("m") " || iif(k > 1, printf(' (%d runs)', n), ''), '; ') FROM ("
+        "SELECT m, n, count(*) OVER () AS k FROM (SELECT coalesce(r.machine, s.machine) AS m, count(*) AS n "
+        "FROM sweeps s LEFT JOIN runs r ON r.sweep_id = s.id WHERE s.name = ?1 GROUP BY 1) "
+        "WHERE m IS NOT NULL ORDER BY n DESC, m)",
+        "SELECT " MACHINE_TEXT("machine") " FROM sweeps WHERE name = ?1 AND machine IS NOT NULL",
+    };
     sqlite3_stmt *st = NULL;
     buf[0] = 0;
-    /* a database before version 3 has no such column: the prepare fails */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT printf('%s, %d cores; %s (kernels %s); %d jobs x %d threads', "
-                           "json_extract(machine, '$.cpu'), json_extract(machine, '$.cores'), "
-                           "json_extract(machine, '$.blas'), json_extract(machine, '$.blas_core'), "
-                           "json_extract(machine, '$.jobs'), iif(json_extract(machine, '$.threads_per_job') = 0, "
-                           "max(1, json_extract(machine, '$.cores') / json_extract(machine, '$.jobs')), "
-                           "json_extract(machine, '$.threads_per_job'))) "
-                           "FROM sweeps WHERE name = ? AND machine IS NOT NULL",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_text(st, 0))
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK) continue;
+        if (sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+            sqlite3_column_text(st, 0))
+            snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        break;
+    }
     sqlite3_finalize(st);
 }
 

@@ -20,7 +20,7 @@
 #include "harness/run/record.h"
 #include "optimizers/plugin.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_OLDEST_VERSION 1 /* read as it is; upgraded (columns added, status pruned) when opened to write */
 #define STORE_APPLICATION_ID 1330664514 /* 'OPTB' */
 #define STORE_DEFAULT_PATH "results/optbench.db"
@@ -84,9 +84,11 @@ int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
  * in sweeps.machine. Returns 0, or -1 with a message. */
 int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char *err, size_t errlen);
 
-/* The sweep's sweeps.machine as one line into buf ("AMD EPYC, 2 cores;
- * OpenBLAS 0.3.21 ... (kernels Zen); 2 jobs x 1 threads"; "" when not
- * recorded or the database predates it). */
+/* The machines the sweep's runs ran on as one line into buf ("AMD EPYC, 2
+ * cores; OpenBLAS 0.3.21 ... (kernels Zen); 2 jobs x 1 threads"; several,
+ * from a merge of shards run on different machines, each with its count of
+ * runs, "...; ... (6 runs); ... (4 runs)"; "" when not recorded or the
+ * database predates it). */
 void store_get_machine(sqlite3 *db, const char *sweep, char *buf, size_t len);
 
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,

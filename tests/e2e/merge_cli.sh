@@ -2,7 +2,8 @@
 # merge_cli.sh — `optbench merge` and `optbench slurm` end to end: a sweep
 # run as 4 local shards and merged holds the same keys and bit-identical
 # losses as the whole sweep run with --jobs 2; merging again adds nothing;
-# a version-2 shard merges with the newer columns NULL;
+# a version-2 shard merges with the newer columns NULL; shards of two
+# machines keep each run's machine;
 # a foreign shard is refused with the output unchanged; the sbatch script
 # of `optbench slurm` has the array, resources and shard command.
 set -eu
@@ -44,6 +45,23 @@ sqlite3 "$tmp/v2.db" "alter table sweeps drop column machine; alter table runs d
 [ "$(sqlite3 "$tmp/from-v2.db" "select machine from sweeps")" = "$(sqlite3 "$tmp/shard-1.db" "select machine from sweeps")" ] \
     || fail "sweeps.machine not copied"
 [ -n "$(sqlite3 "$tmp/shard-1.db" "select machine from sweeps")" ] || fail "the shard records no machine"
+
+# shards run on different machines: each run keeps its shard's machine
+# (NULL where it is the sweep's), also through a second merge, and the
+# report's machine line names both with their counts of runs
+cp "$tmp/shard-1.db" "$tmp/elsewhere.db"
+sqlite3 "$tmp/elsewhere.db" "update sweeps set machine = json_set(machine, '\$.cpu', 'Other CPU', '\$.cores', 64)"
+"$OPTBENCH" merge "$tmp/two.db" "$tmp/shard-0.db" "$tmp/elsewhere.db" >/dev/null
+"$OPTBENCH" merge "$tmp/two-again.db" "$tmp/two.db" >/dev/null
+for db in two two-again; do
+    [ "$(sqlite3 "$tmp/$db.db" "select count(*) || '/' || count(machine) || '/' || sum(json_extract(machine, '\$.cpu') = 'Other CPU') from runs")" = 6/3/3 ] \
+        || fail "$db: runs.machine: $(sqlite3 "$tmp/$db.db" "select key, machine from runs")"
+done
+if command -v gnuplot >/dev/null; then
+    "$OPTBENCH" report --sweep "$(sqlite3 "$tmp/two.db" "select name from sweeps")" --db "$tmp/two.db" --out "$tmp/two-report" >/dev/null 2>"$tmp/err" || fail "report: $(cat "$tmp/err")"
+    grep -q "Machine: .*(3 runs); Other CPU, 64 cores; .*(3 runs)\." "$tmp/two-report/report.md" \
+        || fail "machine line: $(grep Machine "$tmp/two-report/report.md")"
+fi
 
 # a file that is not an optbench database: exit 2, the output unchanged
 sum=$(cksum <"$tmp/all.db")
