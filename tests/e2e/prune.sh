@@ -71,7 +71,7 @@ done
 # a version-3 database (no status pruned) is upgraded when a pruned sweep writes it
 sed 's/^prune: .*//' "$tmp/asha.yaml" | sed 's/^name: asha/name: plain/' >"$tmp/plain.yaml"
 "$OPTBENCH" sweep "$tmp/plain.yaml" --db "$tmp/v3.db" --quiet >/dev/null
-q "$tmp/v3.db" "ALTER TABLE runs DROP COLUMN group_state" >/dev/null
+q "$tmp/v3.db" "ALTER TABLE runs DROP COLUMN machine; ALTER TABLE runs DROP COLUMN group_state" >/dev/null
 q "$tmp/v3.db" "PRAGMA writable_schema = ON;
   UPDATE sqlite_master SET sql = replace(sql, '''timeout'',''pruned'')', '''timeout'')') WHERE name = 'runs';
   PRAGMA writable_schema = OFF; ALTER TABLE metrics DROP COLUMN grad_norm; ALTER TABLE metrics DROP COLUMN clipped_grad_norm;
@@ -79,7 +79,7 @@ q "$tmp/v3.db" "PRAGMA writable_schema = ON;
   ALTER TABLE sweeps DROP COLUMN plugins; PRAGMA user_version = 3;" >/dev/null
 q "$tmp/v3.db" "select sql from sqlite_master where name = 'runs'" | grep -q "'pruned'" && fail "could not make a version-3 file"
 "$OPTBENCH" sweep "$tmp/asha.yaml" --db "$tmp/v3.db" --jobs 1 --quiet >/dev/null || fail "sweep into a version-3 file"
-[ "$(q "$tmp/v3.db" "pragma user_version")" = 7 ] || fail "not upgraded"
+[ "$(q "$tmp/v3.db" "pragma user_version")" = 8 ] || fail "not upgraded"
 [ "$(q "$tmp/v3.db" "pragma integrity_check")" = ok ] || fail "integrity after the upgrade"
 [ "$(q "$tmp/v3.db" "select count(*) from runs r join sweeps s on s.id = r.sweep_id where s.name = 'asha' and status = 'pruned'")" = "$pruned" ] \
     || fail "pruned runs in the upgraded file"
