@@ -27,7 +27,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_torch import read_header, row  # noqa: E402  (the shared file format)
+from gen_torch import cli_args, generated_inputs, read_header, read_inputs, row  # noqa: E402  (the shared file format)
 
 F32 = torch.float32
 BLOCK, INT8_MIN = 256, 128
@@ -163,28 +163,6 @@ def parse(name, hparams):
     return hp
 
 
-def fresh_inputs(index, n, steps):
-    gen = torch.Generator().manual_seed(2000 + index)
-    p0 = torch.randn(n, generator=gen, dtype=F32)
-    grads = []
-    for t in range(1, steps + 1):
-        scale = 2.0 if t % 5 == 0 else 0.7 / t ** 0.5
-        grads.append(torch.randn(n, generator=gen, dtype=F32) * scale)
-    return p0, grads
-
-
-def read_inputs(path, steps):
-    if not os.path.exists(path):
-        return None
-    vectors = {}
-    with open(path) as f:
-        for line in f:
-            tag, _, rest = line.partition(" ")
-            if tag[:1] in "pg" and tag[1:].isdigit():
-                vectors[tag] = torch.tensor([float(v) for v in rest.split()], dtype=F32)
-    return vectors["p0"], [vectors[f"g{t}"] for t in range(1, steps + 1)]
-
-
 def slot_kind(prec, numel):
     if prec == "bf16":
         return Bf16State
@@ -223,10 +201,7 @@ def generate(name, hparams, tensors, steps, inputs, header):
 
 
 def main():
-    args = sys.argv[1:]
-    fresh = "--fresh" in args
-    args = [a for a in args if a != "--fresh"]
-    outdir = args[0] if args else os.path.dirname(os.path.abspath(__file__))
+    fresh, outdir = cli_args()
     torch.set_num_threads(1)
     for index, (fname, name, hparams, tensors, steps) in enumerate(CONFIGS):
         path = os.path.join(outdir, fname + ".txt")
@@ -234,7 +209,7 @@ def main():
         inputs = None if fresh else read_inputs(path, steps)
         prec = "bf16" if "state=bf16" in hparams else "int8"
         header = read_header(path) if os.path.exists(path) else HEADER.format(prec)
-        text = generate(name, hparams, tensors, steps, inputs or fresh_inputs(index, n, steps), header)
+        text = generate(name, hparams, tensors, steps, inputs or generated_inputs(index, n, steps, seed=2000), header)
         with open(path, "w") as f:
             f.write(text)
     print(f"wrote {len(CONFIGS)} files to {outdir}")

@@ -113,8 +113,8 @@ def row(tag, values):
     return tag + " " + " ".join(f"{float(v):.9g}" for v in values) + "\n"
 
 
-def read_inputs(path):
-    """p0 and the gradients g1..gSTEPS of an existing golden file, or None."""
+def read_inputs(path, steps=STEPS):
+    """p0 and the gradients g1..g<steps> of an existing golden file, or None."""
     if not os.path.exists(path):
         return None
     vectors = {}
@@ -123,18 +123,28 @@ def read_inputs(path):
             tag, _, rest = line.partition(" ")
             if tag[:1] in "pg" and tag[1:].isdigit():
                 vectors[tag] = torch.tensor([float(v) for v in rest.split()], dtype=torch.float32)
-    return vectors["p0"], [vectors[f"g{t}"] for t in range(1, STEPS + 1)]
+    return vectors["p0"], [vectors[f"g{t}"] for t in range(1, steps + 1)]
 
 
-def generated_inputs(index):
-    """Seeded p0 and gradients for a new file."""
-    gen = torch.Generator().manual_seed(1000 + index)
-    p0 = torch.randn(N, generator=gen, dtype=torch.float32)
+def generated_inputs(index, n=N, steps=STEPS, seed=1000):
+    """Seeded p0 and gradients for a new file (the generator seeded with seed + index)."""
+    gen = torch.Generator().manual_seed(seed + index)
+    p0 = torch.randn(n, generator=gen, dtype=torch.float32)
     grads = []
-    for t in range(1, STEPS + 1):
+    for t in range(1, steps + 1):
         scale = 2.0 if t % 5 == 0 else 0.7 / t ** 0.5
-        grads.append(torch.randn(N, generator=gen, dtype=torch.float32) * scale)
+        grads.append(torch.randn(n, generator=gen, dtype=torch.float32) * scale)
     return p0, grads
+
+
+def cli_args():
+    """(fresh, outdir) of `gen_*.py [--fresh] [OUTDIR]`: --fresh draws new inputs
+    instead of reading the existing files' p0 and gradients; OUTDIR defaults to
+    this folder."""
+    args = sys.argv[1:]
+    fresh = "--fresh" in args
+    args = [a for a in args if a != "--fresh"]
+    return fresh, args[0] if args else os.path.dirname(os.path.abspath(__file__))
 
 
 HEADER = "# optbench golden update vector (reference: torch.optim, float32)\n"
@@ -165,10 +175,7 @@ def generate(name, hparams, inputs, header=HEADER):
 
 
 def main():
-    args = sys.argv[1:]
-    fresh = "--fresh" in args
-    args = [a for a in args if a != "--fresh"]
-    outdir = args[0] if args else os.path.dirname(os.path.abspath(__file__))
+    fresh, outdir = cli_args()
     torch.set_num_threads(1)
     for index, (fname, name, hparams) in enumerate(CONFIGS):
         path = os.path.join(outdir, fname + ".txt")
