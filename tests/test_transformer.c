@@ -95,29 +95,37 @@ static void run_attention(LayerCase *lc)
     attention_forward(lc->out, lc->b, lc->c, lc->a, lc->B, lc->T, lc->C, lc->NH);
 }
 
-Test(layers, attention_backward)
+/* The forward of lc (its inputs filled, a scaled by scale), each row of
+ * its attention weights checked, and the backward against finite
+ * differences. */
+static void check_attention(LayerCase *lc, float scale)
 {
-    static LayerCase lc = {.run = run_attention, .B = 2, .T = 5, .C = 8, .NH = 2};
     static float dqkv[MAX_FLOATS], datt[MAX_FLOATS];
-    const size_t n = (size_t)lc.B * lc.T * lc.C;
-    lc.n_out = n;
-    fill(lc.a, 3 * n, 1, 1.0f);
-    fill(lc.proj, n, 4, 1.0f);
-    run_attention(&lc);
+    const size_t n = (size_t)lc->B * lc->T * lc->C;
+    lc->n_out = n;
+    fill(lc->a, 3 * n, 1, scale);
+    fill(lc->proj, n, 4, 1.0f);
+    run_attention(lc);
     /* every (b, head, t) row of att (B,NH,T,T): causal, no weight above the
      * diagonal, and its weights sum to 1 */
-    for (int r = 0; r < lc.B * lc.NH * lc.T; r++) {
-        const int t = r % lc.T;
-        const float *row = lc.b + (size_t)r * lc.T;
+    for (int r = 0; r < lc->B * lc->NH * lc->T; r++) {
+        const int t = r % lc->T;
+        const float *row = lc->b + (size_t)r * lc->T;
         double sum = 0;
-        for (int t2 = 0; t2 < lc.T; t2++) {
+        for (int t2 = 0; t2 < lc->T; t2++) {
             cr_expect(t2 <= t || row[t2] == 0, "row %d: weight %g above the diagonal at %d", r, row[t2], t2);
             sum += row[t2];
         }
         cr_expect(fabs(sum - 1) < 1e-6, "row %d sums to %.9g", r, sum);
     }
-    attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
-    expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
+    attention_backward(dqkv, datt, lc->c, lc->proj, lc->a, lc->b, lc->B, lc->T, lc->C, lc->NH);
+    expect_grad(lc, lc->a, dqkv, 3 * n, "dqkv");
+}
+
+Test(layers, attention_backward)
+{
+    static LayerCase lc = {.run = run_attention, .B = 2, .T = 5, .C = 8, .NH = 2};
+    check_attention(&lc, 1.0f);
 }
 
 /* Heads of 41 channels (a 32-channel tile, an 8-channel one and one
@@ -126,14 +134,7 @@ Test(layers, attention_backward)
 Test(layers, attention_backward_wide_heads)
 {
     static LayerCase lc = {.run = run_attention, .B = 1, .T = 11, .C = 82, .NH = 2};
-    static float dqkv[MAX_FLOATS], datt[MAX_FLOATS];
-    const size_t n = (size_t)lc.B * lc.T * lc.C;
-    lc.n_out = n;
-    fill(lc.a, 3 * n, 1, 0.5f);
-    fill(lc.proj, n, 4, 1.0f);
-    run_attention(&lc);
-    attention_backward(dqkv, datt, lc.c, lc.proj, lc.a, lc.b, lc.B, lc.T, lc.C, lc.NH);
-    expect_grad(&lc, lc.a, dqkv, 3 * n, "dqkv");
+    check_attention(&lc, 0.5f);
 }
 
 static void run_gelu(LayerCase *lc)
