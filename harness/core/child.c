@@ -67,6 +67,12 @@ static void describe(const ChildNotes *n, const char *who, int sig, char *err, s
     snprintf(err, errlen, "%s crashed: signal %d (%s)%s%s", n->inside ? n->who : who, sig, strsignal(sig), in, task);
 }
 
+int child_tie(pid_t parent)
+{
+    /* the check after prctl covers a parent that died between the fork and it */
+    return prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent ? -1 : 0;
+}
+
 int child_run(int (*fn)(void *ctx), void *ctx, const char *who, char *err, size_t errlen)
 {
     ChildNotes *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -79,7 +85,7 @@ int child_run(int (*fn)(void *ctx), void *ctx, const char *who, char *err, size_
     const pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         /* a child whose parent is gone (killed by SIGTERM, say) stops too */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(EXIT_FAILURE);
+        if (child_tie(parent) != 0) _exit(EXIT_FAILURE);
         notes = shared;
         const int code = fn(ctx);
         fflush(NULL);

@@ -13,6 +13,8 @@
 #ifndef OPTBENCH_CHILD_H
 #define OPTBENCH_CHILD_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 /* Runs fn(ctx) in a forked child and waits for it. Returns fn's return
@@ -25,6 +27,12 @@
  * as the command would have ended without a child; and the child is killed
  * when the caller dies. */
 int child_run(int (*fn)(void *ctx), void *ctx, const char *who, char *err, size_t errlen);
+
+/* In a process just forked from parent: has it killed (SIGKILL) when its
+ * parent dies, also if the parent died before this call. 0, or -1 when the
+ * parent is already gone (the child should _exit). child_run's children
+ * and a sweep's workers start with it. */
+int child_tie(pid_t parent);
 
 /* In a child of child_run: code of who ("plugin /x/y.so") runs from now,
  * its part what ("step") at step t (0: none), until child_leave. who and

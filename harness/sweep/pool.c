@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/core/child.h"
 #include "harness/core/fdio.h"
 #include "harness/core/hostinfo.h"
 #include "harness/core/memory.h"
@@ -105,7 +105,6 @@ static void worker_main(int task_fd, int result_fd, int n_workers, const PruneSp
     static RowStream rs; /* static: too large for the stack */
     static RunConfig cfg;
     RunSummary sum;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* no fastbins: each run frees and allocates its buffers, and consolidating
      * fastbins before the next run's large allocations cost 7% of a short run */
     mallopt(M_MXFAST, 0);
@@ -158,6 +157,7 @@ static int spawn(Worker *w, int n_workers, Worker *all, const PoolOptions *opt)
     }
     fflush(NULL);
     if (opt->on_fork) opt->on_fork(opt->ctx, 1);
+    const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0 && opt->on_fork) opt->on_fork(opt->ctx, 0);
     if (pid < 0) {
@@ -165,6 +165,7 @@ static int spawn(Worker *w, int n_workers, Worker *all, const PoolOptions *opt)
         return -1;
     }
     if (pid == 0) {
+        if (child_tie(parent) != 0) _exit(EXIT_FAILURE);
         for (int i = 0; i < n_workers; i++)
             if (all[i].pid) close(all[i].task_fd), close(all[i].result_fd);
         close(task[1]);
