@@ -25,26 +25,27 @@ static void gemm_block(bool trans_a, bool trans_b, int first, int end, int N, in
                 end - first, N, K, 1.0f, a, lda, B, ldb, accumulate || bias ? 1.0f : 0.0f, c, ldc);
 }
 
+/* The most row blocks c can be cut into. */
+static int gemm_blocks(const GemmCall *c) { return (c->M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN; }
+
 /* Row block `part` of `parts` of the product c: boundaries on multiples of
  * GEMM_ROW_ALIGN, as every cut of gemm_rows and gemm_rows_two makes them. */
 static void gemm_part(const GemmCall *c, int part, int parts)
 {
-    const int blocks = (c->M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN;
+    const int blocks = gemm_blocks(c);
     const int first = (int)((long)blocks * part / parts) * GEMM_ROW_ALIGN;
     const int end = (int)((long)blocks * (part + 1) / parts) * GEMM_ROW_ALIGN;
     gemm_block(c->trans_a, c->trans_b, first, end < c->M ? end : c->M, c->N, c->K, c->A, c->lda, c->B, c->ldb,
                c->accumulate, c->C, c->ldc, c->bias);
 }
 
-/* The most row blocks c can be cut into. */
-static int gemm_blocks(const GemmCall *c) { return (c->M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN; }
-
 void gemm_rows(bool trans_a, bool trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                bool accumulate, float *C, int ldc, const float *bias, int parts)
 {
     const GemmCall c = {trans_a, trans_b, M, N, K, A, B, lda, ldb, ldc, accumulate, C, bias};
     if (parts <= 0) parts = 2.0 * M * N * K >= GEMM_PAR_MIN_FLOPS && !omp_in_parallel() ? omp_get_max_threads() : 1;
-    if (parts > gemm_blocks(&c)) parts = gemm_blocks(&c);
+    const int blocks = gemm_blocks(&c);
+    if (parts > blocks) parts = blocks;
     if (parts <= 1) {
         gemm_part(&c, 0, 1);
         return;

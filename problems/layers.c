@@ -14,12 +14,7 @@
 #include "problems/gemm.h"
 #include "problems/softmax_row.h"
 
-#define PAR_MIN 16384  /* elements below which a loop stays on one thread */
 #define PAR_CHUNK 4096 /* elements of one thread's vectorised share */
-/* Whether a loop over n elements gets a team of threads: not when short,
- * nor when called inside a parallel region (the classifier's row blocks),
- * where it runs on the calling thread. */
-#define PAR_IF(n) ((n) >= PAR_MIN && !omp_in_parallel())
 
 void column_sums(float *out, const float *in, int rows, int cols)
 {

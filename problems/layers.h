@@ -22,6 +22,12 @@
 typedef enum { ACT_RELU, ACT_GELU, ACT_TANH } Activation;
 
 #define COL_CHUNK 16 /* columns of one thread's share in a sum over rows */
+#define PAR_MIN 16384 /* elements below which a loop stays on one thread */
+/* Whether a loop over n elements gets a team of threads: not when short,
+ * nor when called inside a parallel region (the classifier's row blocks,
+ * the transformer's blocks of sequences), where it runs on the calling
+ * thread (omp_in_parallel: the file that uses it includes omp.h). */
+#define PAR_IF(n) ((size_t)(n) >= PAR_MIN && !omp_in_parallel())
 
 /* out (cols) = sums over the rows of in (rows, cols), each column summed
  * from the first row to the last whatever the thread count (groups of

@@ -15,11 +15,6 @@
 #include "problems/fastmath.h"
 #include "problems/layers.h"
 
-#define PAR_MIN 16384   /* elements below which a loop stays on one thread */
-/* Whether a loop over n elements gets a team of threads: not when short,
- * nor inside a parallel region (the transformer's forward runs blocks of
- * sequences on the threads), where it runs on the calling thread. */
-#define PAR_IF(n) ((size_t)(n) >= PAR_MIN && !omp_in_parallel())
 #define LN_ROWS 16      /* rows of one call of a cloned LayerNorm loop */
 
 void encoder_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe, int B, int T,
