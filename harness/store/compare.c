@@ -74,12 +74,6 @@ static const char *column_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-/* Real column i of st, NAN for NULL. */
-static double column_real(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, char *err,
                  size_t errlen)
 {
@@ -113,7 +107,7 @@ int compare_load(sqlite3 *db, const char *sweep, CompareRun **runs, size_t *n, c
         snprintf(r->key, sizeof r->key, "%s", column_text(st, 2));
         snprintf(r->label, sizeof r->label, "%s", column_text(st, 3));
         snprintf(r->status, sizeof r->status, "%s", column_text(st, 4));
-        for (int m = 0; m < CMP_N_METRICS; m++) r->value[m] = column_real(st, 5 + m);
+        for (int m = 0; m < CMP_N_METRICS; m++) r->value[m] = store_column_real(st, 5 + m);
         rc = SQLITE_OK;
     }
     if (rc != SQLITE_DONE) {
@@ -159,7 +153,7 @@ int compare_load_curve(sqlite3 *db, long long run_id, CurveRow **rows, long *n, 
         }
         CurveRow *r = &list[count++];
         r->step = (long)sqlite3_column_int64(st, 0);
-        for (int i = 0; i < CURVE_VALUES; i++) r->value[i] = column_real(st, 1 + i);
+        for (int i = 0; i < CURVE_VALUES; i++) r->value[i] = store_column_real(st, 1 + i);
         rc = SQLITE_OK;
     }
     if (rc != SQLITE_DONE) {

@@ -31,11 +31,6 @@ static const char group_state_sql[] =
     "(SELECT group_concat(g.key || ' ' || printf('%.3g', json_extract(g.value, '$.state_bytes') * 1.0 / "
     "json_extract(g.value, '$.params')), ', ') FROM json_each(r.group_state) g)";
 
-static double col_real(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);
@@ -434,27 +429,29 @@ int report_load(sqlite3 *db, const char *name, const char *only, ReportData *out
             if (!r) goto cleanup;
             out->runs = r;
         }
-        int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_text(st, 23), col_real(st, 19), &cap_problems);
-        int c = p < 0 ? -1 : config_index(out, p, optimizer, col_text(st, 4), col_real(st, 17), col_real(st, 18),
-                                              col_text(st, 20), sqlite3_column_int(st, 25), &cap_configs);
+        int p = problem_index(out, col_text(st, 1), col_text(st, 2), col_text(st, 23), store_column_real(st, 19),
+                              &cap_problems);
+        int c = p < 0 ? -1
+                      : config_index(out, p, optimizer, col_text(st, 4), store_column_real(st, 17),
+                                     store_column_real(st, 18), col_text(st, 20), sqlite3_column_int(st, 25), &cap_configs);
         if (c < 0) goto cleanup;
         ReportRun *r = &out->runs[out->n_runs++];
         r->id = sqlite3_column_int64(st, 0);
         r->config = c;
         r->seed = sqlite3_column_int64(st, 5);
         snprintf(r->status, sizeof r->status, "%s", col_text(st, 6));
-        r->score = col_real(st, 7);
-        r->eval_accuracy = col_real(st, 8);
+        r->score = store_column_real(st, 7);
+        r->eval_accuracy = store_column_real(st, 8);
         r->steps_to_target = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
-        r->seconds_to_target = col_real(st, 10);
-        r->n_params = col_real(st, 11);
-        r->state_bytes = col_real(st, 12);
-        r->peak_bytes = col_real(st, 13);
-        r->peak_rss = col_real(st, 14);
-        r->opt_time = col_real(st, 15);
-        r->step_time = col_real(st, 16);
-        r->gflops = col_real(st, 21);
-        r->sgemm_gflops = col_real(st, 22);
+        r->seconds_to_target = store_column_real(st, 10);
+        r->n_params = store_column_real(st, 11);
+        r->state_bytes = store_column_real(st, 12);
+        r->peak_bytes = store_column_real(st, 13);
+        r->peak_rss = store_column_real(st, 14);
+        r->opt_time = store_column_real(st, 15);
+        r->step_time = store_column_real(st, 16);
+        r->gflops = store_column_real(st, 21);
+        r->sgemm_gflops = store_column_real(st, 22);
         snprintf(r->state_groups, sizeof r->state_groups, "%s", col_text(st, 24));
     }
     if (step != SQLITE_DONE) goto cleanup;

@@ -227,6 +227,11 @@ static long long file_bytes(const char *path, const char *suffix)
     return stat(name, &st) == 0 ? (long long)st.st_size : 0;
 }
 
+double store_column_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
 long long store_bytes(const char *path) { return file_bytes(path, "") + file_bytes(path, "-wal"); }
 
 /* The read-only URI of path (immutable: no locks, no -shm). */

@@ -144,6 +144,9 @@ int store_remove_sweep(sqlite3 *db, const char *name, long *n_runs, char *err, s
 /* Renames a sweep. 0, 1 when old_name is missing or new_name is taken, -1. */
 int store_rename_sweep(sqlite3 *db, const char *old_name, const char *new_name, char *err, size_t errlen);
 
+/* REAL column i of st, NAN for NULL (as a run logs a value it did not take). */
+double store_column_real(sqlite3_stmt *st, int i);
+
 /* Run run_id's row with its sweep's name as the first column ("sweep",
  * then every column of runs), stepped once: 0 with the statement in *out
  * (finalize it), 1 when there is no such run, -1 (store_runs.c). */

@@ -7,12 +7,6 @@
 
 #include "harness/store/store.h"
 
-/* A REAL column, NAN for NULL (as the step loop logs a value not taken). */
-static double column_real(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out)
 {
     sqlite3_stmt *st = NULL;
@@ -103,12 +97,12 @@ int store_run_metrics(sqlite3 *db, int64_t run_id, MetricRow **rows, long *n)
         }
         MetricRow *r = &(*rows)[(*n)++];
         r->step = (long)sqlite3_column_int64(st, 0);
-        r->loss = column_real(st, 1);
-        r->eval_loss = column_real(st, 2);
-        r->eval_accuracy = column_real(st, 3);
-        r->lr = column_real(st, 4);
-        r->elapsed = column_real(st, 5);
-        for (int k = 0; k < N_NORMS; k++) r->norm[k] = column_real(st, 6 + k);
+        r->loss = store_column_real(st, 1);
+        r->eval_loss = store_column_real(st, 2);
+        r->eval_accuracy = store_column_real(st, 3);
+        r->lr = store_column_real(st, 4);
+        r->elapsed = store_column_real(st, 5);
+        for (int k = 0; k < N_NORMS; k++) r->norm[k] = store_column_real(st, 6 + k);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
