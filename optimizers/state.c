@@ -57,14 +57,19 @@ int state_int8_table(const float *code, uint32_t *table)
 
 size_t state_blocks(size_t n) { return (n + STATE_BLOCK - 1) / STATE_BLOCK; }
 
-size_t state_slot_bytes(StatePrecision q, size_t n)
+int state_value_bytes(StatePrecision q)
 {
     switch (q) {
     case STATE_BF16:
-    case STATE_BF16_SR: return 2 * n;
-    case STATE_INT8: return n + sizeof(float) * state_blocks(n);
-    default: return sizeof(float) * n;
+    case STATE_BF16_SR: return 2;
+    case STATE_INT8: return 1;
+    default: return sizeof(float);
     }
+}
+
+size_t state_slot_bytes(StatePrecision q, size_t n)
+{
+    return (size_t)state_value_bytes(q) * n + (q == STATE_INT8 ? sizeof(float) * state_blocks(n) : 0);
 }
 
 StatePrecision state_for_tensor(StatePrecision q, size_t n)

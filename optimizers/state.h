@@ -97,6 +97,10 @@ void state_cpu_vector(int on);
 /* Int8 blocks of a slot of n values. */
 size_t state_blocks(size_t n);
 
+/* Bytes of one stored value in precision q: 4 (fp32), 2 (bf16, bf16_sr),
+ * 1 (int8; its blocks' absmax aside). */
+int state_value_bytes(StatePrecision q);
+
 /* Exact bytes of one slot of n values in precision q: n x 4 (fp32),
  * n x 2 (bf16, bf16_sr), n + 4 x state_blocks(n) (int8). */
 size_t state_slot_bytes(StatePrecision q, size_t n);

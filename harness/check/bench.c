@@ -41,7 +41,7 @@ int bench_optimizer(const OptimizerDef *opt, const ParamSet *hp, size_t n, int t
     optimizer_streams(opt, hp->num, n, &out->reads, &out->writes, &out->read_bytes, &out->write_bytes);
     /* the streaming kernel's slots: float32, or bytes of the stored width */
     const StatePrecision q = state_for_tensor(optimizer_state_precision(opt, hp->num), n);
-    const int width = q == STATE_FP32 ? 0 : q == STATE_INT8 ? 1 : 2;
+    const int width = q == STATE_FP32 ? 0 : state_value_bytes(q);
     p = mem_alloc(n * sizeof *p);
     g = mem_alloc(n * sizeof *g);
     roof_g = mem_alloc(n * sizeof *roof_g);

@@ -43,7 +43,7 @@ int bench_optimizer_cuda(const OptimizerDef *opt, const ParamSet *hp, size_t n, 
     if (opt_run_plan(&run, opt, hp, &view, 1, n, err, errlen) != 0) return -1;
     optimizer_streams(opt, hp->num, n, &out->reads, &out->writes, &out->read_bytes, &out->write_bytes);
     const StatePrecision q = state_for_tensor(optimizer_state_precision(opt, hp->num), n);
-    const int width = q == STATE_FP32 ? 0 : q == STATE_INT8 ? 1 : 2; /* the streaming kernel's slot bytes */
+    const int width = q == STATE_FP32 ? 0 : state_value_bytes(q); /* the streaming kernel's slot bytes */
     for (int k = 0; k < N_ROLES; k++) lr[k] = run.hp[k][0];
     step_t = malloc((size_t)repeats * sizeof *step_t);
     roof_t = malloc((size_t)repeats * sizeof *roof_t);
