@@ -46,14 +46,21 @@ for rule in asha median; do
 done
 
 # kill -9 of a longer sweep in flight, then resume
-sed -e 's/^steps: 270/steps: 12000/' -e 's/dim: 10,/dim: 300,/' -e 's/^name: asha-resume/name: asha-kill/' \
+sed -e 's/^steps: 270/steps: 48000/' -e 's/dim: 10,/dim: 300,/' -e 's/^name: asha-resume/name: asha-kill/' \
     "$tmp/asha.yaml" >"$tmp/kill.yaml"
 "$OPTBENCH" sweep "$tmp/kill.yaml" --db "$tmp/k-full.db" --jobs 2 --quiet >/dev/null
 "$OPTBENCH" sweep "$tmp/kill.yaml" --db "$tmp/k.db" --jobs 2 --quiet >/dev/null 2>&1 &
 pid=$!
-sleep 0.3
+# killed as soon as its first run is stored, so that the resume has both
+# finished runs to replay and runs still to do
+finished() { [ -f "$tmp/k.db" ] && sqlite3 "$tmp/k.db" "select count(*) from runs where status in ('done', 'pruned')" 2>/dev/null || echo 0; }
+i=0
+while [ "$(finished)" = 0 ] && [ "$i" -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+total=$(sqlite3 "$tmp/k-full.db" "select count(*) from runs")
+stored=$(finished)
+[ "$stored" -gt 0 ] && [ "$stored" -lt "$total" ] || fail "the kill did not land mid-sweep: $stored of $total runs stored"
 "$OPTBENCH" check "$tmp/k.db" >/dev/null || fail "the killed sweep's database: $("$OPTBENCH" check "$tmp/k.db")"
 "$OPTBENCH" sweep "$tmp/kill.yaml" --db "$tmp/k.db" --jobs 2 --quiet >/dev/null
 [ "$(pick "$tmp/k-full.db")" = "$(pick "$tmp/k.db")" ] || fail "killed and resumed, other runs were pruned"
