@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 
+#include "harness/core/clones.h"
 #include "harness/core/params.h"
 #include "harness/core/spec.h"
 #include "harness/core/tensor.h"
@@ -53,19 +54,13 @@
  * loader picks AVX2 where the CPU has it; the build targets generic
  * x86-64). Never FMA: a contracted a*b+c rounds once, and every optimizer
  * value rounds as the float32 rule of update_impl.h (test_precision
- * compares the two compiles). Under ThreadSanitizer one plain copy: the
- * loader calls a clone's resolver before the sanitizer's runtime is set up
- * (problems/fastmath.h has the same rule). */
+ * compares the two compiles). One plain copy where clones are not allowed
+ * (harness/core/clones.h). */
 #define OPT_CLONES "avx2", "default"
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define OPT_NO_CLONES
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(OPT_NO_CLONES) || !defined(__x86_64__)
-#define OPT_CLONED
-#else
+#if CLONES_ALLOWED
 #define OPT_CLONED __attribute__((target_clones(OPT_CLONES)))
+#else
+#define OPT_CLONED
 #endif
 
 /* One parallel, vectorised pass over i in [0, n). */

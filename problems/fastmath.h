@@ -9,21 +9,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "harness/core/clones.h"
+
 /* Instruction sets of the clones of the hot loops (gcc's target_clones: the
  * loader picks the widest the CPU supports), and the attribute that clones
- * a function for them. Under ThreadSanitizer (make test-tsan) there is one
- * plain copy: the loader calls a clone's resolver before the sanitizer's
- * runtime is set up, and an instrumented resolver crashes there. */
+ * a function for them; one plain copy where clones are not allowed
+ * (harness/core/clones.h). */
 #define SIMD_CLONES "avx512f", "avx2", "default"
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SIMD_NO_CLONES
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(SIMD_NO_CLONES)
-#define SIMD_CLONED
-#else
+#if CLONES_ALLOWED
 #define SIMD_CLONED __attribute__((target_clones(SIMD_CLONES)))
+#else
+#define SIMD_CLONED
 #endif
 
 #ifdef __CUDACC__
