@@ -246,9 +246,10 @@ static const char *json_real(char *buf, size_t size, double x)
 static void no_rows(void *ctx, const MetricRow *row) { (void)ctx, (void)row; }
 
 /* --gemm: for each problem and thread count, a run of warmup + repeats
- * AdamW steps, then the problem's products alone (gemm_rate over
- * BENCH_SGEMM_SECONDS: the median pass over every product of a step, each
- * as often as a step computes it); the median step's GFLOP/s, the sgemm
+ * AdamW steps, then the problem's products alone, timed by the run itself
+ * over BENCH_SGEMM_SECONDS (RunConfig.sgemm_seconds; gemm_rate: the median
+ * pass over every product of a step, each as often as a step computes it),
+ * the rate its MFU is stored against; the median step's GFLOP/s, the sgemm
  * floor (that pass's ms: what the step's products cost without the rest)
  * and the step's MFU against the same rate. */
 static int bench_gemm(BenchArgs *a)
@@ -272,6 +273,7 @@ static int bench_gemm(BenchArgs *a)
         cfg->problem->destroy(pb);
         cfg->steps = a->warmup + a->repeats;
         cfg->log_every = cfg->steps;
+        cfg->sgemm_seconds = BENCH_SGEMM_SECONDS;
     }
     if (!a->json) {
         print_machine();
@@ -290,8 +292,7 @@ static int bench_gemm(BenchArgs *a)
             omp_set_num_threads((int)a->threads[t]);
             runner_run(&cfg, no_rows, NULL, &s);
             if (s.status == RUN_FAILED) return cli_fail(EXIT_RUNTIME, "%s: %s", a->problems[p], s.error);
-            const double rate = flops[p].n_gemms ? gemm_rate(flops[p].gemms, flops[p].n_gemms, BENCH_SGEMM_SECONDS)
-                                                 : NAN; /* GFLOP/s */
+            const double rate = s.sgemm_gflops; /* GFLOP/s, timed by the run after its steps */
             const double floor_ms = gemm_flops / rate / 1e6;
             char r[32], f[32], m[32];
             if (a->json)

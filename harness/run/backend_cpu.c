@@ -235,11 +235,11 @@ static void memory(Backend *b, RunSummary *out)
     (void)out;
 }
 
-#define SGEMM_RATE_SECONDS 0.05 /* timed passes over a problem's products */
+#define SGEMM_RATE_SECONDS 0.05 /* timed passes over a problem's products, unless cfg->sgemm_seconds */
 
 /* gemm_rate of the problem's products on `threads`, measured once per
- * problem configuration and thread count in a process (sweep workers run
- * many runs of one problem); NAN when it has none. */
+ * problem configuration, thread count and timing in a process (sweep
+ * workers run many runs of one problem); NAN when it has none. */
 static double sgemm_rate(const RunConfig *cfg, const Problem *pb, int threads)
 {
     static char key[CONFIG_TEXT_MAX + 64]; /* problem, options and threads of the last measure */
@@ -247,9 +247,10 @@ static double sgemm_rate(const RunConfig *cfg, const Problem *pb, int threads)
     char now[CONFIG_TEXT_MAX + 64], opts[CONFIG_TEXT_MAX];
     if (pb->flops.n_gemms == 0) return NAN;
     params_json(&cfg->problem_opts, opts, sizeof opts);
-    snprintf(now, sizeof now, "%s %s %d", cfg->problem->name, opts, threads);
+    const double seconds = cfg->sgemm_seconds > 0 ? cfg->sgemm_seconds : SGEMM_RATE_SECONDS;
+    snprintf(now, sizeof now, "%s %s %d %g", cfg->problem->name, opts, threads, seconds);
     if (strcmp(now, key) != 0) {
-        rate = gemm_rate(pb->flops.gemms, pb->flops.n_gemms, SGEMM_RATE_SECONDS);
+        rate = gemm_rate(pb->flops.gemms, pb->flops.n_gemms, seconds);
         snprintf(key, sizeof key, "%s", now);
     }
     return rate;

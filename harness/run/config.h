@@ -52,6 +52,8 @@ typedef struct {
                                       (not part of the canonical text) */
     int threads;                   /* OpenMP threads of the run; 0 = the cores over the sweep's jobs
                                       (not part of the canonical text: losses do not depend on it) */
+    double sgemm_seconds;          /* how long the run times its products' sgemm rate (MFU);
+                                      0 = a short default (set by `bench --gemm`, no setting) */
 } RunConfig;
 
 /* Where a setting is accepted. */
