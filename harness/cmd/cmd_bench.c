@@ -254,8 +254,9 @@ static void no_rows(void *ctx, const MetricRow *row) { (void)ctx, (void)row; }
  * and the step's MFU against the same rate. */
 static int bench_gemm(BenchArgs *a)
 {
-    static ProblemFlops flops[LIST_MAX]; /* each problem's products */
+    static LoadedProblem loaded[LIST_MAX]; /* each problem, made once for all its runs */
     char err[ERRMSG_MAX];
+    int rc = EXIT_OK;
     if (!a->n_problems) {
         a->problems[a->n_problems++] = BENCH_TRANSFORMER;
         a->problems[a->n_problems++] = BENCH_MLP;
@@ -265,12 +266,12 @@ static int bench_gemm(BenchArgs *a)
         RunConfig *cfg = &cfgs[p];
         config_defaults(cfg);
         if (config_set_problem(cfg, a->problems[p], err, sizeof err) ||
-            config_set_optimizer(cfg, "adamw", err, sizeof err))
-            return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
-        Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
-        if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
-        flops[p] = pb->flops;
-        cfg->problem->destroy(pb);
+            config_set_optimizer(cfg, "adamw", err, sizeof err) ||
+            loaded_problem_make(cfg->problem, &cfg->problem_opts, &loaded[p], err, sizeof err)) {
+            rc = cli_fail(EXIT_USAGE, "--problem %s: %s", a->problems[p], err);
+            goto cleanup;
+        }
+        cfg->loaded = &loaded[p];
         cfg->steps = a->warmup + a->repeats;
         cfg->log_every = cfg->steps;
         cfg->sgemm_seconds = BENCH_SGEMM_SECONDS;
@@ -283,15 +284,19 @@ static int bench_gemm(BenchArgs *a)
     for (int p = 0; p < a->n_problems; p++) {
         RunConfig cfg = cfgs[p];
         double gemm_flops = 0; /* of the products of one step */
-        for (int g = 0; g < flops[p].n_gemms; g++) {
-            const GemmShape *sh = &flops[p].gemms[g];
+        const ProblemFlops *flops = &loaded[p].pb->flops;
+        for (int g = 0; g < flops->n_gemms; g++) {
+            const GemmShape *sh = &flops->gemms[g];
             gemm_flops += 2.0 * sh->M * sh->N * sh->K * sh->count;
         }
         for (int t = 0; t < a->n_threads; t++) {
             RunSummary s;
             omp_set_num_threads((int)a->threads[t]);
             runner_run(&cfg, no_rows, NULL, &s);
-            if (s.status == RUN_FAILED) return cli_fail(EXIT_RUNTIME, "%s: %s", a->problems[p], s.error);
+            if (s.status == RUN_FAILED) {
+                rc = cli_fail(EXIT_RUNTIME, "%s: %s", a->problems[p], s.error);
+                goto cleanup;
+            }
             const double rate = s.sgemm_gflops; /* GFLOP/s, timed by the run after its steps */
             const double floor_ms = gemm_flops / rate / 1e6;
             char r[32], f[32], m[32];
@@ -306,7 +311,9 @@ static int bench_gemm(BenchArgs *a)
                        s.flops_per_step / 1e9, 1e3 * s.step_median, s.gflops, rate, floor_ms, 100 * s.gflops / rate);
         }
     }
-    return EXIT_OK;
+cleanup:
+    for (int p = 0; p < a->n_problems; p++) loaded_problem_free(&loaded[p]);
+    return rc;
 }
 
 int cmd_bench(int argc, char **argv)

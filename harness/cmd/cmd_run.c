@@ -8,6 +8,7 @@
 #include "harness/cmd/cli.h"
 #include "harness/cmd/commands.h"
 #include "harness/run/config.h"
+#include "harness/run/runner.h"
 #include "harness/core/device.h"
 #include "harness/core/hostinfo.h"
 #include "harness/sweep/execute.h"
@@ -34,8 +35,9 @@ static void make_usage(void)
     snprintf(usage + used, sizeof usage - used, "%s", tail);
 }
 
-/* Parses the flags into cfg; returns EXIT_OK or EXIT_USAGE. */
-static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_path,
+/* Parses the flags into cfg and loads its problem into *loaded; returns
+ * EXIT_OK or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, RunConfig *cfg, LoadedProblem *loaded, const char **db_path,
                       const char **sweep, int *quiet, char *gpu, size_t gpu_len)
 {
     static char flags[32][40]; /* --names of the settings */
@@ -81,10 +83,11 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, const char **db_pat
     if (params_check_name("--sweep", *sweep, SWEEP_NAME_MAX, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     if (config_check_device(cfg, gpu, gpu_len, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
     /* A problem whose data cannot be loaded is an input error, found before
-     * the database is opened so that nothing is written. */
-    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
-    if (!pb) return cli_fail(EXIT_USAGE, "--problem %s: %s", cfg->problem->name, err);
-    cfg->problem->destroy(pb);
+     * the database is opened so that nothing is written; the run then uses
+     * this instance rather than reading the data again. */
+    if (loaded_problem_make(cfg->problem, &cfg->problem_opts, loaded, err, sizeof err) != 0)
+        return cli_fail(EXIT_USAGE, "--problem %s: %s", cfg->problem->name, err);
+    cfg->loaded = loaded;
     return EXIT_OK;
 }
 
@@ -134,6 +137,7 @@ static void report(void *ctx, const RunConfig *cfg, int64_t run_id, const RunSum
 int cmd_run(int argc, char **argv)
 {
     RunConfig cfg;
+    LoadedProblem loaded = {0};
     const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
     int quiet = 0, rc;
     char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX], machine[1024];
@@ -142,9 +146,12 @@ int cmd_run(int argc, char **argv)
     ExecCounts counts;
 
     config_defaults(&cfg);
-    rc = parse_args(argc, argv, &cfg, &db_path, &sweep, &quiet, gpu, sizeof gpu);
-    if (rc != EXIT_OK) return rc;
-    if (store_open(db_path, &db, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    rc = parse_args(argc, argv, &cfg, &loaded, &db_path, &sweep, &quiet, gpu, sizeof gpu);
+    if (rc != EXIT_OK) goto cleanup;
+    if (store_open(db_path, &db, err, sizeof err) != 0) {
+        rc = cli_fail(EXIT_USAGE, "%s", err);
+        goto cleanup;
+    }
     host_cpu_name(cpu, sizeof cpu);
     ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
     host_machine_json(machine, sizeof machine, 1, cfg.threads);
@@ -166,5 +173,6 @@ int cmd_run(int argc, char **argv)
     rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);
+    loaded_problem_free(&loaded);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "harness/core/device.h"
 #include "harness/sweep/execute.h"
 #include "harness/core/hostinfo.h"
+#include "harness/run/runner.h"
 #include "harness/store/store.h"
 #include "harness/sweep/sweep.h"
 
@@ -118,24 +119,30 @@ static void print_run(long i, const RunConfig *cfg)
            (unsigned long long)cfg->seed);
 }
 
-/* Builds each distinct problem of the runs once, so that data that cannot be
- * loaded is an input error before anything is written. */
-static int check_problems(const char *file, const RunConfig *runs, long n)
+/* Loads each distinct problem of the runs once into loaded (room for n),
+ * so that data that cannot be loaded is an input error before anything is
+ * written, and points each run at its instance, which its worker then uses
+ * rather than reading the data again. EXIT_OK, EXIT_USAGE after the
+ * message of a problem that cannot be made, or EXIT_RUNTIME. */
+static int load_problems(const char *file, RunConfig *runs, long n, LoadedProblem *loaded)
 {
     char (*seen)[CONFIG_TEXT_MAX] = malloc(sizeof *seen * (size_t)(n ? n : 1));
     long n_seen = 0;
-    int rc = 0;
-    for (long i = 0; i < n && rc == 0 && seen; i++) {
+    int rc = seen && loaded ? EXIT_OK : cli_fail(EXIT_RUNTIME, "out of memory for %ld runs", n);
+    for (long i = 0; i < n && rc == 0; i++) {
         char opts[CONFIG_TEXT_MAX - 64], text[CONFIG_TEXT_MAX], err[ERRMSG_MAX];
         params_json(&runs[i].problem_opts, opts, sizeof opts);
         snprintf(text, sizeof text, "%s %s", runs[i].problem->name, opts);
         long k = 0;
         while (k < n_seen && strcmp(seen[k], text)) k++;
-        if (k < n_seen) continue;
-        snprintf(seen[n_seen++], CONFIG_TEXT_MAX, "%s", text);
-        Problem *pb = runs[i].problem->create(&runs[i].problem_opts, err, sizeof err);
-        if (!pb) rc = cli_fail(EXIT_USAGE, "%s: problems.%s: %s", file, text, err);
-        else runs[i].problem->destroy(pb);
+        if (k == n_seen) {
+            if (loaded_problem_make(runs[i].problem, &runs[i].problem_opts, &loaded[k], err, sizeof err) != 0) {
+                rc = cli_fail(EXIT_USAGE, "%s: problems.%s: %s", file, text, err);
+                break;
+            }
+            snprintf(seen[n_seen++], CONFIG_TEXT_MAX, "%s", text);
+        }
+        runs[i].loaded = &loaded[k];
     }
     free(seen);
     return rc;
@@ -255,6 +262,7 @@ int cmd_sweep(int argc, char **argv)
     SweepArgs a;
     SweepSpec *spec = NULL;
     RunConfig *runs = NULL;
+    LoadedProblem *loaded = NULL; /* the distinct problems of the runs */
     sqlite3 *db = NULL;
     long n = 0, kept = 0;
     int changed = 0;
@@ -274,7 +282,10 @@ int cmd_sweep(int argc, char **argv)
         if (a.device_given) runs[kept].device = a.device;
         kept++;
     }
-    if (check_problems(a.file, runs, kept) || check_threads(&a, spec)) goto cleanup;
+    loaded = calloc((size_t)(kept ? kept : 1), sizeof *loaded);
+    if ((rc = load_problems(a.file, runs, kept, loaded)) != EXIT_OK) goto cleanup;
+    rc = EXIT_USAGE;
+    if (check_threads(&a, spec)) goto cleanup;
     for (long i = 0; i < kept; i++)
         if (runs[i].device == DEVICE_CUDA && config_check_device(&runs[i], gpu, sizeof gpu, err, sizeof err) != 0) {
             cli_fail(EXIT_USAGE, "%s: device cuda: %s", a.file, err);
@@ -312,6 +323,8 @@ int cmd_sweep(int argc, char **argv)
     rc = counts.interrupted ? EXIT_SIGNAL + counts.interrupted : counts.failed || counts.timeout ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
     store_close(db);
+    for (long i = 0; loaded && i < kept; i++) loaded_problem_free(&loaded[i]);
+    free(loaded);
     free(runs);
     sweep_free(spec);
     return rc;

@@ -30,6 +30,8 @@
 
 typedef enum { DEVICE_CPU, DEVICE_CUDA } Device;
 
+typedef struct LoadedProblem LoadedProblem; /* a problem made once for many runs (runner.h) */
+
 typedef struct {
     const ProblemDef *problem;     /* what is minimised */
     ParamSet problem_opts;         /* its options */
@@ -54,6 +56,9 @@ typedef struct {
                                       (not part of the canonical text: losses do not depend on it) */
     double sgemm_seconds;          /* how long the run times its products' sgemm rate (MFU);
                                       0 = a short default (set by `bench --gemm`, no setting) */
+    const LoadedProblem *loaded;   /* an instance of problem with problem_opts that the command made
+                                      before running (its workers, forked after, share it); NULL: the
+                                      run makes its own (no setting, not in the canonical text) */
 } RunConfig;
 
 /* Where a setting is accepted. */

@@ -161,6 +161,23 @@ static int queue_step(const RunConfig *cfg, const RunBackend *be, Backend *b, lo
                : 0;
 }
 
+int loaded_problem_make(const ProblemDef *def, const ParamSet *opts, LoadedProblem *out, char *err, size_t errlen)
+{
+    const size_t before = mem_current();
+    mem_reset_peak();
+    out->def = def;
+    out->pb = def->create(opts, err, errlen);
+    out->bytes = mem_current() - before;
+    out->load_peak = mem_peak() - before;
+    return out->pb ? 0 : -1;
+}
+
+void loaded_problem_free(LoadedProblem *lp)
+{
+    if (lp->pb) lp->def->destroy(lp->pb);
+    lp->pb = NULL;
+}
+
 int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out)
 {
     const double t_start = now_seconds();
@@ -179,7 +196,9 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     run_summary_start(cfg, out);
     mem_reset_peak();
     mem_reset_peak_rss();
-    Problem *pb = cfg->problem->create(&cfg->problem_opts, err, sizeof err);
+    /* the bytes held before, less a loaded problem's own, are the caller's */
+    const size_t held = mem_current() - (cfg->loaded ? cfg->loaded->bytes : 0);
+    Problem *pb = cfg->loaded ? cfg->loaded->pb : cfg->problem->create(&cfg->problem_opts, err, sizeof err);
     if (!pb) {
         snprintf(out->error, sizeof out->error, "%s", err);
         goto cleanup;
@@ -242,7 +261,8 @@ int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out
     out->gflops = out->flops_per_step > 0 ? out->flops_per_step / out->step_median / 1e9 : NAN;
     be->finish(b, out);
 cleanup:
-    out->peak_bytes = (long)mem_peak();
+    out->peak_bytes = (long)(mem_peak() - held);
+    if (cfg->loaded && out->peak_bytes < (long)cfg->loaded->load_peak) out->peak_bytes = (long)cfg->loaded->load_peak;
     if (b) be->memory(b, out);
     mem_free(a.lrs);
     mem_free(a.losses);
@@ -252,7 +272,7 @@ cleanup:
     mem_free(a.step_times);
     be->destroy(b);
     opt_run_free(&opt);
-    if (pb) cfg->problem->destroy(pb);
+    if (pb && !cfg->loaded) cfg->problem->destroy(pb);
     out->peak_rss = mem_peak_rss();
     out->wall_seconds = now_seconds() - t_start;
     return 0;

@@ -19,8 +19,32 @@
 #include "harness/run/record.h"
 #include "optimizers/opt_run.h"
 
-/* Runs cfg on its device. Returns 0 with the outcome in out (done, diverged
- * or failed with a reason); never exits. */
+/* A problem instance made once by a command for all its runs of that
+ * problem and options, so that its data is read once: the command finds a
+ * file it cannot load as an input error before anything is written, and
+ * its runs (in workers forked after, which share the instance's pages) do
+ * not read the file again. Each run writes its own initial parameters, and
+ * a problem's loss depends only on the parameters, seed and batch, so a
+ * shared instance gives the bits a fresh one gives. */
+struct LoadedProblem {
+    const ProblemDef *def; /* what it was made from */
+    Problem *pb;           /* the instance */
+    size_t bytes;          /* what it holds through mem_alloc, counted in each run's peak */
+    size_t load_peak;      /* the most its create held while loading (buffers it freed included): a
+                              run's peak is at least this, as when the run made it itself */
+};
+
+/* Makes def with opts into *out: 0, or -1 with create's message in err. */
+int loaded_problem_make(const ProblemDef *def, const ParamSet *opts, LoadedProblem *out, char *err, size_t errlen);
+
+/* Frees the instance (a zeroed lp is fine). */
+void loaded_problem_free(LoadedProblem *lp);
+
+/* Runs cfg on its device, on cfg->loaded's instance when set (else on one
+ * it makes and frees). Returns 0 with the outcome in out (done, diverged or
+ * failed with a reason); never exits. out->peak_bytes counts the most bytes
+ * the run held beyond what its caller held when it started, its problem's
+ * included (and, for a loaded one, at least its load_peak). */
 int runner_run(const RunConfig *cfg, MetricSink sink, void *ctx, RunSummary *out);
 
 /* Each group's scheduled lr of step s (the schedule applied to the group's
