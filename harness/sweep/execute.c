@@ -68,89 +68,118 @@ typedef struct {
     char busy_owner[HOST_PROCESS_ID_MAX]; /* a process holding one of the busy runs */
     const RunConfig *cfgs;                /* every configuration */
     long n_all;                           /* how many */
+    int64_t *ids;                         /* per configuration: its run id, as last claimed */
+    unsigned char *state;                 /* per configuration: its ClaimState, as last claimed */
     long *busy;                           /* indices of those still to claim: held by other processes */
     long n_busy;                          /* how many */
-    RunConfig *sub;                       /* their configurations, as store_claim_runs takes them */
-    int64_t *ids;                         /* their run ids (first round: of every configuration) */
-    unsigned char *state;                 /* their ClaimState (first round: of every configuration) */
-    RunConfig *todo;                      /* claimed for this process: to run now */
+    RunConfig *sub;                       /* room for the configurations of one claim (claim_listed) */
+    long *pick;                           /* room for their indices */
+    int64_t *got_ids;                     /* room for their run ids, as store_claim_runs gives them */
+    unsigned char *got_state;             /* and their ClaimState */
+    RunConfig *todo;                      /* the round's configurations (those claimed for this process,
+                                             and with pruning those finished before, to replay) */
     int64_t *todo_ids;                    /* their run ids */
     long n_todo;                          /* how many */
     long ready;                           /* first round: configurations claimed so far, in order */
     unsigned char *skip;                  /* first round: per run, 1 when not to run here (finished, or
                                              held by another process) */
-    long *order;                          /* room for a pruned sweep's order of its runs */
+    long *order;                          /* the first round's order of the configurations: 0..n_all-1
+                                             (without pruning) or drawn from the seed; after it, room
+                                             for shuffle_todo's */
     Progress *progress;                   /* the runs to do are added to its total */
 } Claims;
 
-/* Claims the busy configurations (store_claim_runs) and sorts them: those
- * to run now into todo, those another process holds stay busy, those found
- * finished are counted in *finished. */
-static int claim(Claims *c, long *finished, char *err, size_t errlen)
+/* Claims for this process, in one transaction (store_claim_runs), the k
+ * configurations cfgs[0..k), which are c->cfgs[pick[0..k)], and sorts them:
+ * the run id and ClaimState of each go to c->ids and c->state at its
+ * index; those another live process holds are added to c->busy (the first
+ * one's owner to c->busy_owner when that is ""); those found finished are
+ * counted in *finished. The one place runs are claimed. 0, or -1 with a
+ * message. */
+static int claim_listed(Claims *c, const RunConfig *cfgs, const long *pick, long k, long *finished, char *err,
+                        size_t errlen)
 {
-    const long n = c->n_busy;
-    for (long k = 0; k < n; k++) c->sub[k] = c->cfgs[c->busy[k]];
-    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->sub, n, c->ids, c->state, c->busy_owner,
-                         sizeof c->busy_owner, err, errlen))
+    char owner[HOST_PROCESS_ID_MAX];
+    if (store_claim_runs(c->db, c->sweep_id, c->owner, cfgs, k, c->got_ids, c->got_state, owner, sizeof owner,
+                         err, errlen))
         return -1;
-    c->n_todo = c->n_busy = 0;
-    for (long k = 0; k < n; k++) {
-        if (c->state[k] == CLAIM_RUN) {
-            c->todo[c->n_todo] = c->sub[k];
-            c->todo_ids[c->n_todo++] = c->ids[k];
-        } else if (c->state[k] == CLAIM_BUSY) {
-            c->busy[c->n_busy++] = c->busy[k];
-        } else {
-            ++*finished;
-        }
+    if (!c->busy_owner[0]) snprintf(c->busy_owner, sizeof c->busy_owner, "%s", owner);
+    for (long j = 0; j < k; j++) {
+        const long i = pick[j];
+        c->ids[i] = c->got_ids[j];
+        c->state[i] = c->got_state[j];
+        if (c->state[i] == CLAIM_BUSY) c->busy[c->n_busy++] = i;
+        else if (c->state[i] == CLAIM_FINISHED) ++*finished;
     }
     return 0;
 }
 
-/* The first round's claims, in chunks while its first runs run: claims
- * the next CLAIM_CHUNK configurations of all (their ids into c->ids, in
- * order); those found finished or held by another process are skipped, the
- * latter kept busy for a later round. */
+/* The round's runs: the configurations pick[0..k) in that order as
+ * claim_listed left them, but those another process holds; those found
+ * finished are left out, or with replay set kept, with c->skip set (a
+ * pruned sweep's first round: the pruning rule sees their stored rows
+ * where they stand in the order, so that a resumed sweep decides as one
+ * that ran uninterrupted). The runs to do are added to the progress total. */
+static void take_round(Claims *c, const long *pick, long k, int replay)
+{
+    long m = 0, to_run = 0;
+    for (long j = 0; j < k; j++) {
+        const long i = pick[j];
+        if (c->state[i] == CLAIM_BUSY || (c->state[i] == CLAIM_FINISHED && !replay)) continue;
+        c->todo[m] = c->cfgs[i];
+        c->todo_ids[m] = c->ids[i];
+        c->skip[m] = c->state[i] == CLAIM_FINISHED;
+        to_run += !c->skip[m++];
+    }
+    c->n_todo = m;
+    progress_add(c->progress, to_run);
+}
+
+/* A round after the first: claims the busy configurations again, and
+ * those now to run here become the round's runs; the others stay busy or
+ * are counted in *finished (finished meanwhile elsewhere). */
+static int claim_busy(Claims *c, long *finished, char *err, size_t errlen)
+{
+    const long n = c->n_busy;
+    for (long j = 0; j < n; j++) {
+        c->pick[j] = c->busy[j];
+        c->sub[j] = c->cfgs[c->busy[j]];
+    }
+    c->n_busy = 0;
+    c->busy_owner[0] = 0;
+    if (claim_listed(c, c->sub, c->pick, n, finished, err, errlen)) return -1;
+    take_round(c, c->pick, n, 0);
+    return 0;
+}
+
+/* The first round's claims without pruning, in chunks while its first runs
+ * run: the next CLAIM_CHUNK configurations of all, in order (c->cfgs and
+ * c->ids are the round's runs); those found finished or held by another
+ * process are skipped, the latter kept busy for a later round. */
 static int claim_chunk(Claims *c, long *finished, char *err, size_t errlen)
 {
     const long from = c->ready, k = c->n_all - from < CLAIM_CHUNK ? c->n_all - from : CLAIM_CHUNK;
-    char owner[HOST_PROCESS_ID_MAX];
     long to_run = 0;
-    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->cfgs + from, k, c->ids + from, c->state + from, owner,
-                         sizeof owner, err, errlen))
-        return -1;
-    if (!c->busy_owner[0]) snprintf(c->busy_owner, sizeof c->busy_owner, "%s", owner);
+    if (claim_listed(c, c->cfgs + from, c->order + from, k, finished, err, errlen)) return -1;
     for (long i = from; i < from + k; i++) {
         c->skip[i] = c->state[i] != CLAIM_RUN;
-        to_run += c->state[i] == CLAIM_RUN;
-        if (c->state[i] == CLAIM_BUSY) c->busy[c->n_busy++] = i;
-        else if (c->state[i] == CLAIM_FINISHED) ++*finished;
+        to_run += !c->skip[i];
     }
     c->ready = from + k;
     progress_add(c->progress, to_run);
     return 0;
 }
 
-/* A pruned sweep's first round: every configuration not held by another
- * process (c->state and c->ids as claim left them, per configuration), in
- * the order drawn from seed over all of them, those finished before this
- * invocation marked in c->skip: the pruning rule sees their stored rows
- * where they stand in the order, so that a resumed sweep decides as one
- * that ran uninterrupted. */
-static void pruned_order(Claims *c, uint64_t seed)
+/* A pruned sweep's first round: every configuration claimed at once, and
+ * the round's runs are all but those another process holds, in the order
+ * drawn from seed over all of them (take_round's replay). */
+static int claim_pruned(Claims *c, uint64_t seed, long *finished, char *err, size_t errlen)
 {
-    long m = 0, to_run = 0;
+    if (claim_listed(c, c->cfgs, c->order, c->n_all, finished, err, errlen)) return -1;
     shuffled_order(c->order, c->n_all, seed);
-    for (long k = 0; k < c->n_all; k++) {
-        const long i = c->order[k];
-        if (c->state[i] == CLAIM_BUSY) continue;
-        c->todo[m] = c->cfgs[i];
-        c->todo_ids[m] = c->ids[i];
-        c->skip[m] = c->state[i] == CLAIM_FINISHED;
-        to_run += !c->skip[m++];
-    }
-    c->n_todo = c->ready = m;
-    progress_add(c->progress, to_run);
+    take_round(c, c->order, c->n_all, 1);
+    c->ready = c->n_todo;
+    return 0;
 }
 
 /* c->todo with their ids in the order drawn from seed (the runs a pruned
@@ -160,10 +189,10 @@ static void shuffle_todo(Claims *c, uint64_t seed)
     shuffled_order(c->order, c->n_todo, seed);
     for (long k = 0; k < c->n_todo; k++) {
         c->sub[k] = c->todo[c->order[k]];
-        c->ids[k] = c->todo_ids[c->order[k]];
+        c->got_ids[k] = c->todo_ids[c->order[k]];
     }
     memcpy(c->todo, c->sub, (size_t)c->n_todo * sizeof *c->todo);
-    memcpy(c->todo_ids, c->ids, (size_t)c->n_todo * sizeof *c->todo_ids);
+    memcpy(c->todo_ids, c->got_ids, (size_t)c->n_todo * sizeof *c->todo_ids);
 }
 
 /* An ended run waiting to be written. */
@@ -515,11 +544,12 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
                  ExecCounts *counts, char *err, size_t errlen)
 {
     const size_t room = (size_t)(n ? n : 1);
-    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_all = n, .n_busy = n,
-                .busy = malloc(room * sizeof *c.busy), .sub = malloc(room * sizeof *c.sub),
-                .ids = malloc(room * sizeof *c.ids), .state = malloc(room), .todo = malloc(room * sizeof *c.todo),
-                .todo_ids = malloc(room * sizeof *c.todo_ids), .skip = malloc(room),
-                .order = malloc(room * sizeof *c.order)};
+    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_all = n,
+                .ids = malloc(room * sizeof *c.ids), .state = malloc(room), .busy = malloc(room * sizeof *c.busy),
+                .sub = malloc(room * sizeof *c.sub), .pick = malloc(room * sizeof *c.pick),
+                .got_ids = malloc(room * sizeof *c.got_ids), .got_state = malloc(room),
+                .todo = malloc(room * sizeof *c.todo), .todo_ids = malloc(room * sizeof *c.todo_ids),
+                .skip = malloc(room), .order = malloc(room * sizeof *c.order)};
     const int pruning = opt->prune.method != PRUNE_NONE;
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     char note[160];
@@ -534,31 +564,27 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
     /* without a progress line, lock waits keep store's own line on stderr */
     if (!opt->quiet) store_set_wait_notice(lock_notice, &progress);
     c.progress = &progress;
-    if (!c.busy || !c.sub || !c.ids || !c.state || !c.todo || !c.todo_ids || !c.skip || !c.order) {
+    if (!c.ids || !c.state || !c.busy || !c.sub || !c.pick || !c.got_ids || !c.got_state || !c.todo ||
+        !c.todo_ids || !c.skip || !c.order) {
         snprintf(err, errlen, "out of memory for %ld runs", n);
         goto cleanup;
     }
-    for (long i = 0; i < n; i++) c.busy[i] = i;
+    for (long i = 0; i < n; i++) c.order[i] = i;
     /* without the thread, SQLite's own checkpoints stop the parent for tens of ms */
     (void)store_checkpoint_in_background(db, note, sizeof note);
     host_process_id((long)getpid(), c.owner, sizeof c.owner);
-    /* a pruned sweep orders all its runs before the first (pruned_order);
+    /* a pruned sweep orders all its runs before the first (claim_pruned);
      * else the first round starts after one chunk of claims and claims the
      * rest meanwhile (those held by another process go to c.busy, for the
      * rounds after) */
-    if (pruning) {
-        if (claim(&c, &counts->already, err, errlen)) goto cleanup;
-        pruned_order(&c, opt->order_seed);
-    } else {
-        c.n_busy = 0;
-        if (n && claim_chunk(&c, &counts->already, err, errlen)) goto cleanup;
-    }
+    if (pruning ? claim_pruned(&c, opt->order_seed, &counts->already, err, errlen)
+                : n && claim_chunk(&c, &counts->already, err, errlen))
+        goto cleanup;
     progress_note(&progress, "");
     if (pruning && c.n_todo) round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, &c, opt, counts, &progress, err, errlen);
     else if (!pruning && n) round_rc = run_round(db, cfgs, c.ids, n, &c, opt, counts, &progress, err, errlen);
     c.n_todo = 0;
     while (round_rc == 0) {
-        progress_add(&progress, c.n_todo);
         if (pruning) shuffle_todo(&c, opt->order_seed);
         if (c.n_todo &&
             (round_rc = run_round(db, c.todo, c.todo_ids, c.n_todo, NULL, opt, counts, &progress, err, errlen)))
@@ -571,7 +597,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
         progress_note(&progress, note);
         usleep((useconds_t)(WAIT_POLL_SECONDS * 1e6));
         if (stop_requested) break;
-        if (claim(&c, &counts->elsewhere, err, errlen)) goto cleanup;
+        if (claim_busy(&c, &counts->elsewhere, err, errlen)) goto cleanup;
         if (c.n_todo || !c.n_busy) progress_note(&progress, "");
     }
     if (round_rc < 0) goto cleanup;
@@ -583,10 +609,13 @@ cleanup:
     progress_finish(&progress);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    free(c.busy);
-    free(c.sub);
     free(c.ids);
     free(c.state);
+    free(c.busy);
+    free(c.sub);
+    free(c.pick);
+    free(c.got_ids);
+    free(c.got_state);
     free(c.todo);
     free(c.todo_ids);
     free(c.skip);

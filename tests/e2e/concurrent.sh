@@ -3,8 +3,9 @@
 # database (same spec, and two specs), or one while the other is under way,
 # every sweep exits 0 and every key is run exactly once (the runs each sweep
 # did add up to the total); runs left by a process that has ended are
-# taken over; writers (a sweep and a run) held off by another process's lock
-# say so, and go on once the lock is released.
+# taken over, also by a pruned sweep, once a live holder of them ends;
+# writers (a sweep and a run) held off by another process's lock say so,
+# and go on once the lock is released.
 # Nothing here waits for a fixed time: each step waits for the state it needs.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
@@ -122,4 +123,34 @@ cr=0; wait "$r" || cr=$?
 [ "$cw" = 0 ] && [ "$cr" = 0 ] || fail "after the lock was released: exits $cw, $cr: $(cat "$tmp/w.err" "$tmp/r.err")"
 once "$db" other 16
 once "$db" adhoc 1
+
+# 6. runs held by a live process are waited for, not run, and taken over
+#    once it ends, with pruning too (its later round runs in its own order)
+sed -e 's/^name: other/name: held/' "$tmp/other.yaml" >"$tmp/held.yaml"
+sed -e 's/^name: other/name: held-pruned/' -e 's/^steps: 400/steps: 405/' "$tmp/other.yaml" >"$tmp/held-pruned.yaml"
+echo "prune: {method: asha, min_steps: 45, reduction: 3}" >>"$tmp/held-pruned.yaml"
+for spec in held held-pruned; do
+    db="$tmp/$spec.db"
+    "$OPTBENCH" sweep "$tmp/$spec.yaml" --db "$db" --jobs 1 --quiet >/dev/null
+    sleep 600 & holder=$!
+    owner="$holder $(cat /proc/sys/kernel/random/boot_id) $(awk '{print $22}' "/proc/$holder/stat")"
+    q "$db" "update runs set status = 'running', owner = '$owner' where id % 3 = 0;
+             update runs set status = 'failed' where id % 3 = 1"
+    held=$(q "$db" "select count(*) from runs where status = 'running'")
+    "$OPTBENCH" sweep "$tmp/$spec.yaml" --db "$db" --jobs 2 >"$tmp/h.out" 2>"$tmp/h.err" & s=$!
+    until grep -q "waiting for $held runs claimed by another optbench process (pid $holder)" "$tmp/h.err"; do
+        kill -0 "$s" 2>/dev/null || fail "$spec: the sweep ended while a live process held runs: $(cat "$tmp/h.err")"
+        sleep 0.05
+    done
+    # the failed runs are run, the held ones still wait
+    until [ "$(q "$db" "select count(*) from runs where status = 'failed' or status = 'pending'")" = 0 ]; do sleep 0.05; done
+    [ "$(q "$db" "select count(*) from runs where status = 'running' and owner = '$owner'")" = "$held" ] \
+        || fail "$spec: runs held by pid $holder were taken while it lived"
+    kill "$holder"
+    wait "$holder" 2>/dev/null || true
+    cs=0; wait "$s" || cs=$?
+    [ "$cs" = 0 ] || fail "$spec: exit $cs: $(cat "$tmp/h.err")"
+    [ "$(q "$db" "select count(*) || '/' || count(distinct key) || '/' || sum(status in ('done', 'pruned')) || '/' ||
+                  count(owner) from runs")" = "16/16/16/0" ] || fail "$spec: $(q "$db" "select status, owner from runs")"
+done
 echo ok
