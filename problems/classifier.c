@@ -163,7 +163,7 @@ double classifier_loss_and_grad(Problem *pb, const float *params, float *grads, 
 static double activation_ref(double x, Activation act)
 {
     switch (act) {
-    case ACT_GELU: return 0.5 * x * (1.0 + erf(x * M_SQRT1_2));
+    case ACT_GELU: return gelu_ref(x);
     case ACT_TANH: return tanh(x);
     default: return x > 0 ? x : 0;
     }

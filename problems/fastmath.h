@@ -1,5 +1,5 @@
 /* fastmath.h — what the layers' hot loops share: the instruction sets they
- * are cloned for, a vectorisable e^x for x <= 0 and the normal CDF of GELU.
+ * are cloned for, a vectorisable e^x for x <= 0, the normal CDF and GELU.
  * The functions compile for the host and, under nvcc, for the device too,
  * so that the CUDA layers (problems/cuda/) round as the CPU layers do. */
 #ifndef OPTBENCH_FASTMATH_H
@@ -69,6 +69,19 @@ FASTMATH_FN float normal_cdf(float x, float *pdf)
                         0.254829592f) * t;
     *pdf = 0.3989422804014327f * e;
     return 0.5f + 0.5f * copysignf(1.0f - poly * e, x);
+}
+
+/* GELU at x, x * CDF(x) (the erf form, torch's default), and its derivative
+ * CDF(x) + x * pdf(x) in *dgelu: the element math of every GELU loop, CPU
+ * (layers.c) and CUDA (cuda/layers_cuda.cu). What a caller leaves unused is
+ * dropped when it is inlined, so loops that want one of the two pay for
+ * that one alone. */
+FASTMATH_FN float gelu(float x, float *dgelu)
+{
+    float pdf;
+    const float cdf = normal_cdf(x, &pdf);
+    *dgelu = cdf + x * pdf;
+    return x * cdf;
 }
 
 #endif

@@ -1,9 +1,10 @@
-/* layers.c — the linear, activation and softmax cross-entropy layers of
- * layers.h: matrix products through OpenBLAS sgemm, elementwise loops
- * through OpenMP (GELU with a vectorisable erf). Matrix products are split
- * by rows of their output (gemm.h); every other sum runs in one thread in a
- * fixed order, so results do not depend on the number of threads. Called
- * inside a parallel region, every function runs on the calling thread. */
+/* layers.c — the linear, activation (GELU also keeping its derivative) and
+ * softmax cross-entropy layers of layers.h: matrix products through
+ * OpenBLAS sgemm, elementwise loops through OpenMP (GELU with a
+ * vectorisable erf, fastmath.h). Matrix products are split by rows of
+ * their output (gemm.h); every other sum runs in one thread in a fixed
+ * order, so results do not depend on the number of threads. Called inside
+ * a parallel region, every function runs on the calling thread. */
 #include "problems/layers.h"
 
 #include <math.h>
@@ -104,8 +105,20 @@ SIMD_CLONED static void gelu_forward_range(float *out, const float *inp, size_t 
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        float pdf;
-        out[i] = inp[i] * normal_cdf(inp[i], &pdf);
+        float d; /* unused: dropped */
+        out[i] = gelu(inp[i], &d);
+    }
+}
+
+/* gelu_forward_range keeping the derivative in dact (which may be inp);
+ * cloned as gelu_forward_range. */
+SIMD_CLONED static void gelu_keep_range(float *out, float *dact, const float *inp, size_t n)
+{
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        float d;
+        out[i] = gelu(inp[i], &d);
+        dact[i] = d;
     }
 }
 
@@ -115,9 +128,19 @@ SIMD_CLONED static void gelu_backward_range(float *dinp, const float *dout, cons
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        float pdf;
-        const float cdf = normal_cdf(inp[i], &pdf);
-        dinp[i] = dout[i] * (cdf + inp[i] * pdf);
+        float d;
+        gelu(inp[i], &d);
+        dinp[i] = dout[i] * d;
+    }
+}
+
+void gelu_forward_keep(float *out, float *dact, const float *inp, size_t n)
+{
+    #pragma omp parallel for schedule(static) if (PAR_IF(n))
+    for (size_t c = 0; c < n; c += PAR_CHUNK) {
+        const size_t m = n - c < PAR_CHUNK ? n - c : PAR_CHUNK;
+        if (dact) gelu_keep_range(out + c, dact + c, inp + c, m);
+        else gelu_forward_range(out + c, inp + c, m);
     }
 }
 
@@ -129,9 +152,7 @@ void activation_forward(float *out, const float *inp, size_t n, Activation act)
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0 ? inp[i] : 0;
         break;
     case ACT_GELU:
-        #pragma omp parallel for schedule(static) if (PAR_IF(n))
-        for (size_t c = 0; c < n; c += PAR_CHUNK)
-            gelu_forward_range(out + c, inp + c, n - c < PAR_CHUNK ? n - c : PAR_CHUNK);
+        gelu_forward_keep(out, NULL, inp, n);
         break;
     case ACT_TANH:
         #pragma omp parallel for schedule(static) if (PAR_IF(n))

@@ -14,12 +14,17 @@
 #ifndef OPTBENCH_LAYERS_H
 #define OPTBENCH_LAYERS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "problems/problem.h"
 
 typedef enum { ACT_RELU, ACT_GELU, ACT_TANH } Activation;
+
+/* GELU in double with libm's erf: the exact form the double references
+ * (classifier_loss_ref, the transformer's) check the float layers against. */
+static inline double gelu_ref(double x) { return 0.5 * x * (1.0 + erf(x * M_SQRT1_2)); }
 
 #define COL_CHUNK 16 /* columns of one thread's share in a sum over rows */
 #define PAR_MIN 16384 /* elements below which a loop stays on one thread */
@@ -101,7 +106,8 @@ void layernorm_backward_add(float *dinp, float *dweight, float *dbias, const flo
                             const float *weight, const float *mean, const float *rstd, int N, int C);
 
 /* out (n) = GELU(inp), as activation_forward's, and dact (n) = GELU'(inp),
- * all the backward needs: dact may be inp (the pre-activation overwritten). */
+ * all the backward needs: dact may be inp (the pre-activation overwritten),
+ * or NULL (activation_forward's GELU). */
 void gelu_forward_keep(float *out, float *dact, const float *inp, size_t n);
 /* dinp (N,OC) = dout * dact (dinp may be dout) and dbias (OC) = the column
  * sums of dinp, in one pass: GELU's backward and the bias gradient of the

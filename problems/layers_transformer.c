@@ -1,12 +1,13 @@
 /* layers_transformer.c — the transformer's layers of layers.h: token and
  * position embeddings, LayerNorm (alone, after a residual add, and with its
  * backward added into the residual gradient), causal multi-head attention,
- * the residual connection, and GELU keeping its derivative for a backward
- * fused with the bias gradient. Rows, and (sequence, head) pairs of the attention,
- * are spread over OpenMP threads; each writes only its own outputs, and every
- * sum runs in one thread in a fixed order (sums along a row in the SIMD lanes
- * of the clone the CPU selects), so on a given CPU results do not depend on
- * the number of threads. */
+ * the residual connection, and GELU's backward from the derivative that
+ * gelu_forward_keep (layers.c) kept, fused with the bias gradient. Rows,
+ * and (sequence, head) pairs of the attention, are spread over OpenMP
+ * threads; each writes only its own outputs, and every sum runs in one
+ * thread in a fixed order (sums along a row in the SIMD lanes of the clone
+ * the CPU selects), so on a given CPU results do not depend on the number
+ * of threads. */
 #include <math.h>
 #include <omp.h>
 #include <stddef.h>
@@ -168,29 +169,9 @@ void layernorm_backward_add(float *dinp, float *dweight, float *dbias, const flo
     ln_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C, 1);
 }
 
-/* ---- GELU of the MLP, keeping its derivative for the backward ---- */
+/* ---- GELU's backward fused with the bias gradient of the MLP ---- */
 
-#define GELU_CHUNK 4096 /* elements of one thread's vectorised share */
 #define GELU_COLS 64    /* channels of one thread's share in gelu_backward_colsum */
-
-/* gelu_forward_keep on n elements; cloned as ln_forward_rows. */
-SIMD_CLONED static void gelu_keep_range(float *out, float *dact, const float *inp, size_t n)
-{
-    #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        float pdf;
-        const float x = inp[i], cdf = normal_cdf(x, &pdf);
-        out[i] = x * cdf;
-        dact[i] = cdf + x * pdf;
-    }
-}
-
-void gelu_forward_keep(float *out, float *dact, const float *inp, size_t n)
-{
-    #pragma omp parallel for schedule(static) if (PAR_IF(n))
-    for (size_t c = 0; c < n; c += GELU_CHUNK)
-        gelu_keep_range(out + c, dact + c, inp + c, n - c < GELU_CHUNK ? n - c : GELU_CHUNK);
-}
 
 /* gelu_backward_colsum on channels [first, end); cloned as ln_forward_rows. */
 SIMD_CLONED static void gelu_colsum_cols(float *dinp, float *dbias, const float *dout, const float *dact, int first,

@@ -1,9 +1,11 @@
 /* transformer_ref.c — the transformer's loss in double precision with plain
  * loops, one sequence at a time: gradcheck's reference, independent of BLAS
  * and of float32 rounding. It follows the model of transformer_model.c
- * (legend in transformer.h) but shares no code with it. */
+ * (legend in transformer.h) but shares no code with it (gelu_ref of
+ * layers.h is the references' own). */
 #include <math.h>
 
+#include "problems/layers.h"
 #include "problems/transformer.h"
 
 /* Scratch for one sequence, carved from tf->ref. */
@@ -87,7 +89,7 @@ static double ref_sequence(Transformer *tf, const float *params, int r, const Re
         ref_linear(s->x, s->y, W(TF_ATTPROJ_W), W(TF_ATTPROJ_B), T, C, C, 1);
         ref_layernorm(s->ln, s->x, W(TF_LN2_W), W(TF_LN2_B), T, C);
         ref_linear(s->y, s->ln, W(TF_FC_W), W(TF_FC_B), T, C, 4 * C, 0);
-        for (size_t i = 0; i < (size_t)T * 4 * C; i++) s->y[i] = 0.5 * s->y[i] * (1.0 + erf(s->y[i] * M_SQRT1_2));
+        for (size_t i = 0; i < (size_t)T * 4 * C; i++) s->y[i] = gelu_ref(s->y[i]);
         ref_linear(s->x, s->y, W(TF_FCPROJ_W), W(TF_FCPROJ_B), T, 4 * C, C, 1);
 #undef W
     }

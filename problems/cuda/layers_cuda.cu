@@ -1,6 +1,6 @@
 /* layers_cuda.cu — the classifier layers of layers_cuda.h: cuBLAS sgemm
  * for the matrix products (row-major operands passed as their column-major
- * transposes), grid-stride kernels for the rest (GELU with the CPU's erf,
+ * transposes), grid-stride kernels for the rest (GELU the CPU's, from
  * fastmath.h). Reductions run in a fixed order (a thread per output,
  * looping in index order), so results repeat. */
 #include <math.h>
@@ -65,8 +65,8 @@ __global__ void act_forward(float *out, const float *inp, size_t n, Activation a
     GRID_STRIDE(i, n)
     {
         const float x = inp[i];
-        float pdf;
-        out[i] = act == ACT_RELU ? (x > 0 ? x : 0) : act == ACT_GELU ? x * normal_cdf(x, &pdf) : tanhf(x);
+        float d;
+        out[i] = act == ACT_RELU ? (x > 0 ? x : 0) : act == ACT_GELU ? gelu(x, &d) : tanhf(x);
     }
 }
 
@@ -84,9 +84,9 @@ __global__ void act_backward(float *dinp, const float *dout, const float *inp, s
         if (act == ACT_RELU) {
             dinp[i] = x > 0 ? dout[i] : 0;
         } else if (act == ACT_GELU) {
-            float pdf;
-            const float cdf = normal_cdf(x, &pdf);
-            dinp[i] = dout[i] * (cdf + x * pdf);
+            float d;
+            gelu(x, &d);
+            dinp[i] = dout[i] * d;
         } else {
             const float t = tanhf(x);
             dinp[i] = dout[i] * (1.0f - t * t);
