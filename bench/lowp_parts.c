@@ -2,13 +2,14 @@
  * low-precision optimizer step on one thread (BENCHMARKS.md,
  * "Low-precision optimizer state"). CPU time, not wall time, so that a
  * shared machine's other jobs count less; the best of several repeats.
- *   tile    widening and storing one tile of 8192 values of 2 slots (in
- *           cache) through state_widen_cpu and state_narrow_cpu, on the
- *           AVX2 path and the plain one: ns per slot value;
+ *   tile    widening and storing one int8 tile of 8192 values of 2 slots
+ *           (in cache) through state_widen_cpu and state_narrow_cpu, on
+ *           the AVX2 path and the plain one: ns per slot value;
  *   step    whole steps (opt_run_step) of each configuration over N
- *           parameters of one vector tensor, with the tile functions on
- *           each path (the float32 rule runs the loader's clone either
- *           way): ns per parameter.
+ *           parameters of one vector tensor: int8 with the tile functions
+ *           on each path (the float32 rule runs the loader's clone either
+ *           way), the others once (their loops round the state
+ *           themselves): ns per parameter.
  * Usage: lowp_parts [N ...] (default 2e5, a buffer that stays in cache,
  * and 3e7, one that streams from memory). */
 #include <math.h>
@@ -32,13 +33,12 @@ static double cpu_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The tile functions of each precision: ns per slot value. */
+/* The int8 tile functions: ns per slot value. */
 static void bench_tiles(void)
 {
     static float in[2][TILE], out[2][TILE], code[2][STATE_CODES], absmax[2][TILE / STATE_BLOCK];
     static uint32_t table[2 * STATE_TABLE];
     static uint8_t q[2][TILE];
-    static uint16_t h[2][TILE];
     unsigned char zero[2];
     for (int m = 0; m < 2; m++) {
         zero[m] = (unsigned char)state_int8_map(m, code[m]);
@@ -48,34 +48,31 @@ static void bench_tiles(void)
         in[0][i] = sinf((float)i * 0.37f) * 1e-3f * (1 + i % 5);
         in[1][i] = in[0][i] * in[0][i] + 1e-9f;
     }
-    const int precs[] = {STATE_BF16, STATE_BF16_SR, STATE_INT8};
-    const char *names[] = {"bf16", "bf16_sr", "int8"};
-    printf("tile of %d values, 2 slots: ns per slot value (CPU time, best of %d)\n", TILE, REPEATS);
-    printf("%-8s %-6s %8s %8s\n", "state", "path", "widen", "store");
-    for (int c = 0; c < 3; c++)
-        for (int vec = 1; vec >= 0; vec--) {
-            if (vec && !has_avx2) continue;
-            StateSlots st = {.prec = precs[c], .unsigned_slots = 2u, .code = &code[0][0], .table = table,
-                             .zero_code = zero, .key = 1, .t = 3};
-            float *src[2] = {in[0], in[1]}, *dst[2] = {out[0], out[1]};
-            for (int s = 0; s < 2; s++) {
-                st.data[s] = precs[c] == STATE_INT8 ? (void *)q[s] : (void *)h[s];
-                st.absmax[s] = absmax[s];
-            }
-            state_cpu_vector(vec);
-            double widen = INFINITY, store = INFINITY;
-            for (int r = 0; r < REPEATS; r++) {
-                const double t0 = cpu_now();
-                for (int k = 0; k < TILE_REPS; k++) state_narrow_cpu(&st, 2, 0, TILE, src);
-                const double t1 = cpu_now();
-                for (int k = 0; k < TILE_REPS; k++) state_widen_cpu(&st, 2, 0, TILE, dst);
-                const double t2 = cpu_now();
-                store = t1 - t0 < store ? t1 - t0 : store;
-                widen = t2 - t1 < widen ? t2 - t1 : widen;
-            }
-            const double per = 1e9 / ((double)TILE_REPS * TILE * 2);
-            printf("%-8s %-6s %8.3f %8.3f\n", names[c], vec ? "avx2" : "plain", widen * per, store * per);
+    printf("int8 tile of %d values, 2 slots: ns per slot value (CPU time, best of %d)\n", TILE, REPEATS);
+    printf("%-6s %8s %8s\n", "path", "widen", "store");
+    for (int vec = 1; vec >= 0; vec--) {
+        if (vec && !has_avx2) continue;
+        StateSlots st = {.prec = STATE_INT8, .unsigned_slots = 2u, .code = &code[0][0], .table = table,
+                         .zero_code = zero};
+        float *src[2] = {in[0], in[1]}, *dst[2] = {out[0], out[1]};
+        for (int s = 0; s < 2; s++) {
+            st.data[s] = q[s];
+            st.absmax[s] = absmax[s];
         }
+        state_cpu_vector(vec);
+        double widen = INFINITY, store = INFINITY;
+        for (int r = 0; r < REPEATS; r++) {
+            const double t0 = cpu_now();
+            for (int k = 0; k < TILE_REPS; k++) state_narrow_cpu(&st, 2, 0, TILE, src);
+            const double t1 = cpu_now();
+            for (int k = 0; k < TILE_REPS; k++) state_widen_cpu(&st, 2, 0, TILE, dst);
+            const double t2 = cpu_now();
+            store = t1 - t0 < store ? t1 - t0 : store;
+            widen = t2 - t1 < widen ? t2 - t1 : widen;
+        }
+        const double per = 1e9 / ((double)TILE_REPS * TILE * 2);
+        printf("%-6s %8.3f %8.3f\n", vec ? "avx2" : "plain", widen * per, store * per);
+    }
     state_cpu_vector(1);
 }
 
@@ -134,13 +131,15 @@ int main(int argc, char **argv)
                "first)\n", n);
         printf("%-22s %8s %8s\n", "optimizer", "avx2", "plain");
         for (int c = 0; c < n_specs; c++) {
+            const int tiles = strstr(specs[c], "int8") != NULL; /* the others take no tile function */
             double t[2] = {0, 0};
-            for (int vec = 1; vec >= 0; vec--) {
+            for (int vec = 1; vec >= !tiles; vec--) {
                 state_cpu_vector(vec && has_avx2);
                 if ((t[!vec] = bench_step(specs[c], n, p, g)) < 0) return 2;
             }
             state_cpu_vector(1);
-            printf("%-22s %8.3f %8.3f\n", specs[c], t[0], t[1]);
+            if (tiles) printf("%-22s %8.3f %8.3f\n", specs[c], t[0], t[1]);
+            else printf("%-22s %8.3f %8s\n", specs[c], t[0], "-");
         }
         free(p);
         free(g);

@@ -35,12 +35,11 @@ static AdagradCoef coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of adagrad_update (update_impl.h). */
-OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const AdagradCoef c = coef(hp, t, lr);
-    float *restrict sum = state[0];
-    OPT_FOR_EACH_WITH(c, i, n) p[i] = adagrad_update(&c, p[i], g[i], &sum[i]);
+    OPT_STATE_LOOP(st, c, i, n, 1, p[i] = adagrad_update(&c, p[i], g[i], &S[0]));
 }
 
 #ifdef OPTBENCH_CUDA

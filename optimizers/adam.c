@@ -44,30 +44,26 @@ static AdamCoef coef(const double *hp, long t, double lr, int decoupled)
 
 /* One fused pass of adam_update (update_impl.h); amsgrad has its own loop,
  * so that each loop vectorises. */
-OPT_CLONED static void adam_step(const double *hp, float *const *state, float *restrict p,
+OPT_CLONED static void adam_step(const double *hp, const StateSlots *st, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr, int decoupled)
 {
     const AdamCoef c = coef(hp, t, lr, decoupled);
-    float *restrict m = state[0];
-    float *restrict v = state[1];
-    if (c.amsgrad) {
-        float *restrict vmax = state[2];
-        OPT_FOR_EACH_WITH(c, i, n) p[i] = adam_update(&c, 1, p[i], g[i], &m[i], &v[i], &vmax[i]);
-    } else {
-        OPT_FOR_EACH_WITH(c, i, n) p[i] = adam_update(&c, 0, p[i], g[i], &m[i], &v[i], NULL);
-    }
+    if (c.amsgrad)
+        OPT_STATE_LOOP(st, c, i, n, 3, p[i] = adam_update(&c, 1, p[i], g[i], &S[0], &S[1], &S[2]));
+    else
+        OPT_STATE_LOOP(st, c, i, n, 2, p[i] = adam_update(&c, 0, p[i], g[i], &S[0], &S[1], NULL));
 }
 
-static void step_adam(const double *hp, float *const *state, float *restrict p,
+static void step_adam(const double *hp, const StateSlots *st, float *restrict p,
                       const float *restrict g, size_t n, long t, double lr)
 {
-    adam_step(hp, state, p, g, n, t, lr, 0);
+    adam_step(hp, st, p, g, n, t, lr, 0);
 }
 
-static void step_adamw(const double *hp, float *const *state, float *restrict p,
+static void step_adamw(const double *hp, const StateSlots *st, float *restrict p,
                        const float *restrict g, size_t n, long t, double lr)
 {
-    adam_step(hp, state, p, g, n, t, lr, 1);
+    adam_step(hp, st, p, g, n, t, lr, 1);
 }
 
 #ifdef OPTBENCH_CUDA

@@ -103,13 +103,11 @@ static NadamCoef nadam_coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of nadam_update (update_impl.h). */
-OPT_CLONED static void nadam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void nadam_step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                        size_t n, long t, double lr)
 {
     const NadamCoef c = nadam_coef(hp, t, lr);
-    float *restrict m = state[0];
-    float *restrict v = state[1];
-    OPT_FOR_EACH_WITH(c, i, n) p[i] = nadam_update(&c, p[i], g[i], &m[i], &v[i]);
+    OPT_STATE_LOOP(st, c, i, n, 2, p[i] = nadam_update(&c, p[i], g[i], &S[0], &S[1]));
 }
 
 /* ---- RAdam ---- */
@@ -133,17 +131,14 @@ static RadamCoef radam_coef(const double *hp, long t, double lr)
 
 /* One fused pass of radam_update (update_impl.h); each branch of the
  * rectification test has its own loop, so that each vectorises. */
-OPT_CLONED static void radam_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void radam_step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                        size_t n, long t, double lr)
 {
     const RadamCoef c = radam_coef(hp, t, lr);
-    float *restrict m = state[0];
-    float *restrict v = state[1];
-    if (c.rectify) {
-        OPT_FOR_EACH_WITH(c, i, n) p[i] = radam_update(&c, 1, p[i], g[i], &m[i], &v[i]);
-    } else {
-        OPT_FOR_EACH_WITH(c, i, n) p[i] = radam_update(&c, 0, p[i], g[i], &m[i], &v[i]);
-    }
+    if (c.rectify)
+        OPT_STATE_LOOP(st, c, i, n, 2, p[i] = radam_update(&c, 1, p[i], g[i], &S[0], &S[1]));
+    else
+        OPT_STATE_LOOP(st, c, i, n, 2, p[i] = radam_update(&c, 0, p[i], g[i], &S[0], &S[1]));
 }
 
 /* ---- Adamax ---- */
@@ -158,13 +153,11 @@ static AdamaxCoef adamax_coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of adamax_update (update_impl.h). */
-OPT_CLONED static void adamax_step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void adamax_step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                         size_t n, long t, double lr)
 {
     const AdamaxCoef c = adamax_coef(hp, t, lr);
-    float *restrict m = state[0];
-    float *restrict u = state[1];
-    OPT_FOR_EACH_WITH(c, i, n) p[i] = adamax_update(&c, p[i], g[i], &m[i], &u[i]);
+    OPT_STATE_LOOP(st, c, i, n, 2, p[i] = adamax_update(&c, p[i], g[i], &S[0], &S[1]));
 }
 
 /* ---- the CUDA steps and the registry's entries ---- */

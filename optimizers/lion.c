@@ -36,11 +36,11 @@ static LionCoef coef(double lr, double beta1, double beta2, double wd, int l2)
 }
 
 /* One fused pass of lion_update (update_impl.h). */
-OPT_CLONED static void lion_pass(const LionCoef *coefs, float *restrict m, float *restrict p, const float *restrict g,
-                      size_t n)
+OPT_CLONED static void lion_pass(const LionCoef *coefs, const StateSlots *st, float *restrict p,
+                                 const float *restrict g, size_t n)
 {
     const LionCoef c = *coefs;
-    OPT_FOR_EACH_WITH(c, i, n) p[i] = lion_update(&c, p[i], g[i], &m[i]);
+    OPT_STATE_LOOP(st, c, i, n, 1, p[i] = lion_update(&c, p[i], g[i], &S[0]));
 }
 
 /* The paper's form: two betas, wd_mode decoupled or l2. */
@@ -49,12 +49,12 @@ static LionCoef paper_coef(const double *hp, double lr)
     return coef(lr, hp[BETA1], hp[BETA2], hp[WEIGHT_DECAY], hp[WD_MODE] == WD_L2);
 }
 
-static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+static void step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;
     const LionCoef c = paper_coef(hp, lr);
-    lion_pass(&c, state[0], p, g, n);
+    lion_pass(&c, st, p, g, n);
 }
 
 #ifdef OPTBENCH_CUDA
@@ -96,12 +96,12 @@ static LionCoef single_beta_coef(const double *hp, double lr)
     return coef(lr, hp[SB_BETA], hp[SB_BETA], hp[SB_WEIGHT_DECAY], 1);
 }
 
-static void step_single_beta(const double *hp, float *const *state, float *restrict p,
+static void step_single_beta(const double *hp, const StateSlots *st, float *restrict p,
                              const float *restrict g, size_t n, long t, double lr)
 {
     (void)t;
     const LionCoef c = single_beta_coef(hp, lr);
-    lion_pass(&c, state[0], p, g, n);
+    lion_pass(&c, st, p, g, n);
 }
 
 #ifdef OPTBENCH_CUDA

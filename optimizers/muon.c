@@ -159,15 +159,13 @@ static int group_step(const OptGroup *grp, OptTensor *tensors, int n_tensors, lo
         OptTensor *tj = &tensors[j];
         const size_t n = tensor_numel(tj->view);
         float *slots[OPT_MAX_STATE] = {tj->state, tj->state + n, NULL};
+        const StateSlots st = state_slots_fp32(slots);
         size_t R, C;
         int rc = 0;
         if (!as_matrix(tj->view, &R, &C)) {
-            if (!cuda) opt_adamw.step_cpu(adam, slots, tj->p, tj->g, n, t, adam_lr);
+            if (!cuda) opt_adamw.step_cpu(adam, &st, tj->p, tj->g, n, t, adam_lr);
 #ifdef OPTBENCH_CUDA
-            else {
-                const StateSlots st = state_slots_fp32(slots);
-                rc = opt_adamw.step_cuda(adam, &st, tj->p, tj->g, n, t, adam_lr);
-            }
+            else rc = opt_adamw.step_cuda(adam, &st, tj->p, tj->g, n, t, adam_lr);
 #endif
         } else if (!cuda) {
             matrix_step(grp->hp, grp->lr, grp->scratch, tj);

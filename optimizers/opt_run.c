@@ -180,7 +180,8 @@ static StateSlots span_slots(const OptRun *r, const Span *sp, long t)
  * (state_widen_cpu), run the float32 step on the tile (p and g passed
  * through, so nothing n long is copied), store the new values back
  * (state_narrow_cpu); at t = 0 the initial state (init_state, else zeros)
- * instead of a step. */
+ * instead of a step. Steps take this pass under int8 only: bf16 and
+ * bf16_sr slots go to the step as stored (span_step). */
 static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
 {
     const OptimizerDef *opt = r->opt;
@@ -198,7 +199,8 @@ static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g,
         }
         if (t > 0) {
             state_widen_cpu(&st, sp->n_state, a, len, slots);
-            opt->step_cpu(hp, slots, p + a, g + a, len, t, lr);
+            const StateSlots fs = state_slots_fp32(slots);
+            opt->step_cpu(hp, &fs, p + a, g + a, len, t, lr);
         } else if (opt->init_state) {
             opt->init_state(hp, slots, len);
         }
@@ -232,16 +234,16 @@ int opt_run_alloc(OptRun *r, const float *p0)
     return 0;
 }
 
-/* The CPU step t of one span of an elementwise optimizer. */
+/* The CPU step t of one span of an elementwise optimizer: int8 through
+ * lowp_pass's tiles, every other precision on its stored slots. */
 static void span_step(OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
 {
-    float *slots[OPT_MAX_STATE];
-    if (sp->prec != STATE_FP32) {
+    if (sp->prec == STATE_INT8) {
         lowp_pass(r, sp, p, g, t, lr);
         return;
     }
-    float_slots(sp, slots);
-    r->opt->step_cpu(r->hp[sp->group], slots, p, g, sp->n, t, lr);
+    const StateSlots st = span_slots(r, sp, t);
+    r->opt->step_cpu(r->hp[sp->group], &st, p, g, sp->n, t, lr);
 }
 
 void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)

@@ -21,8 +21,10 @@
  *
  * Low-precision state: an elementwise optimizer with state puts the
  * `state` hyperparameter (OPT_STATE_PARAM of state.h) last in its table;
- * its step always sees float32 slots, which opt_run.c widens from and
- * rounds back to the stored precision around each tile of the pass.
+ * its step writes its loop with OPT_STATE_LOOP, which reads and stores
+ * bf16 and bf16_sr slots in the pass itself; int8 slots (a block's absmax
+ * needs the block's new values first) reach the step as float32 tiles that
+ * opt_run.c widens and stores around it.
  *
  * Memory traffic: an elementwise step reads p, g and every state slot and
  * writes p and every state slot, once each (AdamW: 4 reads, 3 writes = 28
@@ -75,8 +77,70 @@
     OPT_PRAGMA(omp parallel for simd schedule(static) firstprivate(c) if (parallel: (n) >= OPT_PARALLEL_MIN)) \
     for (size_t i = 0; i < (n); i++)
 
-typedef void (*OptStepFn)(const double *hp, float *const *state, float *restrict p,
-                          const float *restrict g, size_t n, long t, double lr);
+/* A step's loop over i in [0, n) on the state slots st (OptStepFn): body
+ * runs with S[k] the float32 value of the element's slot k, k < ns (a
+ * constant: the slots this loop uses), read from the slot before body and
+ * stored after it in the slot's precision (bf16_nearest, or bf16_stochastic
+ * with the element's draws: state_impl.h), so that a low-precision step
+ * reads and writes each stored value once, in the pass itself. One loop per
+ * precision, each vectorised; the fp32 one is the loop over the float
+ * slots themselves, bit for bit. */
+#define OPT_STATE_LOOP(st, c, i, n, ns, body)                                                        \
+    do {                                                                                             \
+        void *const *opt_d_ = (st)->data;                                                            \
+        if ((st)->prec == STATE_FP32) {                                                              \
+            float *restrict opt_f0_ = opt_d_[0], *restrict opt_f1_ = opt_d_[1];                      \
+            float *restrict opt_f2_ = opt_d_[2];                                                     \
+            OPT_FOR_EACH_WITH(c, i, n) {                                                             \
+                float S[OPT_MAX_STATE];                                                              \
+                OPT_SLOTS_(ns, S[0] = opt_f0_[i], S[1] = opt_f1_[i], S[2] = opt_f2_[i]);             \
+                body;                                                                                \
+                OPT_SLOTS_(ns, opt_f0_[i] = S[0], opt_f1_[i] = S[1], opt_f2_[i] = S[2]);             \
+            }                                                                                        \
+            break;                                                                                   \
+        }                                                                                            \
+        uint16_t *restrict opt_h0_ = opt_d_[0], *restrict opt_h1_ = opt_d_[1];                       \
+        uint16_t *restrict opt_h2_ = opt_d_[2];                                                      \
+        if ((st)->prec == STATE_BF16) {                                                              \
+            OPT_FOR_EACH_WITH(c, i, n) {                                                             \
+                float S[OPT_MAX_STATE];                                                              \
+                OPT_SLOTS_(ns, S[0] = bf16_widen(opt_h0_[i]), S[1] = bf16_widen(opt_h1_[i]),         \
+                           S[2] = bf16_widen(opt_h2_[i]));                                           \
+                body;                                                                                \
+                OPT_SLOTS_(ns, opt_h0_[i] = bf16_nearest(S[0]), opt_h1_[i] = bf16_nearest(S[1]),     \
+                           opt_h2_[i] = bf16_nearest(S[2]));                                         \
+            }                                                                                        \
+            break;                                                                                   \
+        }                                                                                            \
+        const uint64_t opt_key_ = (st)->key;                                                         \
+        const long opt_t_ = (st)->t;                                                                 \
+        const size_t opt_first_ = (st)->first;                                                       \
+        OPT_FOR_EACH_WITH(c, i, n) {                                                                 \
+            float S[OPT_MAX_STATE];                                                                  \
+            OPT_SLOTS_(ns, S[0] = bf16_widen(opt_h0_[i]), S[1] = bf16_widen(opt_h1_[i]),             \
+                       S[2] = bf16_widen(opt_h2_[i]));                                               \
+            body;                                                                                    \
+            const uint64_t opt_r_ = state_round_bits(opt_key_, opt_t_, opt_first_ + i);              \
+            OPT_SLOTS_(ns, opt_h0_[i] = bf16_stochastic(S[0], (uint32_t)opt_r_),                     \
+                       opt_h1_[i] = bf16_stochastic(S[1], (uint32_t)(opt_r_ >> 16)),                 \
+                       opt_h2_[i] = bf16_stochastic(S[2], (uint32_t)(opt_r_ >> 32)));                \
+        }                                                                                            \
+    } while (0)
+
+/* The first ns of three statements (ns a constant). */
+#define OPT_SLOTS_(ns, a, b, c) \
+    do {                        \
+        if ((ns) > 0) a;        \
+        if ((ns) > 1) b;        \
+        if ((ns) > 2) c;        \
+    } while (0)
+
+/* The CPU step: one fused pass over n values of p, g and the state slots
+ * st (host pointers): float32, bf16 or bf16_sr as stored, each value
+ * widened and rounded back in the step's own loop (OPT_STATE_LOOP); int8
+ * slots reach it as float32 tiles (opt_run.c). */
+typedef void (*OptStepFn)(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
+                          size_t n, long t, double lr);
 
 /* The CUDA step: the same arguments, with the slots (in float32 or a low
  * precision: StateSlots of state_impl.h), p and g in device memory (hp

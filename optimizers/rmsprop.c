@@ -31,19 +31,21 @@ static RmspropCoef coef(const double *hp, double lr)
     };
 }
 
-/* One fused pass of rmsprop_update (update_impl.h); a slot the
- * hyperparameters leave out is passed as NULL. */
-OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+/* One fused pass of rmsprop_update (update_impl.h), one loop for each
+ * choice of the slots (v, then buf with momentum, then ga when centered). */
+OPT_CLONED static void step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     (void)t;
     const RmspropCoef c = coef(hp, lr);
-    float *restrict v = state[0];
-    float *restrict buf = c.has_mom ? state[1] : NULL;
-    float *restrict ga = c.centered ? state[1 + c.has_mom] : NULL;
-    OPT_FOR_EACH_WITH(c, i, n)
-        p[i] = rmsprop_update(&c, c.has_mom, c.centered, p[i], g[i], &v[i], buf ? &buf[i] : NULL,
-                              ga ? &ga[i] : NULL);
+    if (c.has_mom && c.centered)
+        OPT_STATE_LOOP(st, c, i, n, 3, p[i] = rmsprop_update(&c, 1, 1, p[i], g[i], &S[0], &S[1], &S[2]));
+    else if (c.has_mom)
+        OPT_STATE_LOOP(st, c, i, n, 2, p[i] = rmsprop_update(&c, 1, 0, p[i], g[i], &S[0], &S[1], NULL));
+    else if (c.centered)
+        OPT_STATE_LOOP(st, c, i, n, 2, p[i] = rmsprop_update(&c, 0, 1, p[i], g[i], &S[0], NULL, &S[1]));
+    else
+        OPT_STATE_LOOP(st, c, i, n, 1, p[i] = rmsprop_update(&c, 0, 0, p[i], g[i], &S[0], NULL, NULL));
 }
 
 #ifdef OPTBENCH_CUDA

@@ -39,16 +39,15 @@ static SgdCoef coef(const double *hp, long t, double lr)
 }
 
 /* One fused pass of sgd_update (update_impl.h); momentum 0 keeps no slot. */
-OPT_CLONED static void step(const double *hp, float *const *state, float *restrict p, const float *restrict g,
+OPT_CLONED static void step(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                  size_t n, long t, double lr)
 {
     const SgdCoef c = coef(hp, t, lr);
-    float *restrict buf = state[0];
     if (c.mom == 0) {
         OPT_FOR_EACH_WITH(c, i, n) p[i] = sgd_update(&c, 0, p[i], g[i], NULL);
         return;
     }
-    OPT_FOR_EACH_WITH(c, i, n) p[i] = sgd_update(&c, 1, p[i], g[i], &buf[i]);
+    OPT_STATE_LOOP(st, c, i, n, 1, p[i] = sgd_update(&c, 1, p[i], g[i], &S[0]));
 }
 
 #ifdef OPTBENCH_CUDA

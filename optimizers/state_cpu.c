@@ -1,13 +1,17 @@
-/* state_cpu.c — the CPU pass's widening and rounding of low-precision
- * state, a tile of one span at a time (state.h): a plain C path, and an
- * AVX2 one taken where the CPU has AVX2 (the build targets generic x86-64,
- * so the AVX2 functions carry target("avx2") and are chosen at run time).
+/* state_cpu.c — the CPU tile pass's widening and rounding of low-precision
+ * state, a tile of one span at a time (state.h): every step of int8 state
+ * (the step sees float32 tiles) and the initial state of every precision
+ * (bf16 and bf16_sr steps round in their own loops). int8 has a plain C
+ * path and an AVX2 one, taken where the CPU has AVX2 (the build targets
+ * generic x86-64, so the AVX2 functions carry target("avx2") and are
+ * chosen at run time); bf16 and bf16_sr, stored here only at t = 0, the
+ * plain one.
  *
- * Both paths store the same bytes: every float operation is an IEEE one
- * both round alike (a product, a quotient, a comparison; the AVX2 target
- * leaves out FMA, so nothing is contracted), and the int8 code comes from
- * the same table (int8_code, the AVX2 loop doing its integer steps eight
- * lanes at a time). tests/test_precision.c runs both and compares.
+ * Both int8 paths store the same bytes: every float operation is an IEEE
+ * one both round alike (a product, a quotient, a comparison; the AVX2
+ * target leaves out FMA, so nothing is contracted), and the code comes
+ * from the same table (int8_code, the AVX2 loop doing its integer steps
+ * eight lanes at a time). tests/test_precision.c runs both and compares.
  */
 #include <math.h>
 #include <string.h>
@@ -62,17 +66,12 @@ static void widen_plain(const StateSlots *st, int n_slots, size_t a, size_t len,
 {
     for (int s = 0; s < n_slots; s++) {
         float *restrict o = out[s];
-        if (st->prec == STATE_INT8) {
-            const uint8_t *restrict q = (const uint8_t *)st->data[s] + a;
-            const float *code = st->code + slot_map(st, s) * STATE_CODES;
-            for (size_t b = 0; b < len; b += STATE_BLOCK) {
-                const float m = st->absmax[s][(a + b) / STATE_BLOCK];
-                const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
-                for (size_t i = b; i < end; i++) o[i] = int8_widen(code, q[i], m);
-            }
-        } else {
-            const uint16_t *restrict h = (const uint16_t *)st->data[s] + a;
-            for (size_t i = 0; i < len; i++) o[i] = bf16_widen(h[i]);
+        const uint8_t *restrict q = (const uint8_t *)st->data[s] + a;
+        const float *code = st->code + slot_map(st, s) * STATE_CODES;
+        for (size_t b = 0; b < len; b += STATE_BLOCK) {
+            const float m = st->absmax[s][(a + b) / STATE_BLOCK];
+            const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
+            for (size_t i = b; i < end; i++) o[i] = int8_widen(code, q[i], m);
         }
     }
 }
@@ -103,56 +102,6 @@ static void narrow_plain(const StateSlots *st, int n_slots, size_t a, size_t len
 }
 
 #ifdef STATE_AVX2
-/* 16 bf16 values as the low halves of two vectors of 8 (in order) packed
- * into one of 16. */
-AVX2_FN static __m256i pack16(__m256i lo, __m256i hi)
-{
-    return _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), _MM_SHUFFLE(3, 1, 2, 0));
-}
-
-/* bf16_nearest of 8 floats, in the low 16 bits of each lane. */
-AVX2_FN static __m256i nearest8(__m256 x)
-{
-    const __m256i u = _mm256_castps_si256(x);
-    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
-    const __m256i r = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), odd), 16);
-    return _mm256_blendv_epi8(r, _mm256_set1_epi32(0x7fc0), _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
-}
-
-/* bf16_stochastic of 8 floats with the random bits r (the low 16 of each lane). */
-AVX2_FN static __m256i stochastic8(__m256 x, __m256i r)
-{
-    const __m256i h = _mm256_srli_epi32(
-        _mm256_add_epi32(_mm256_castps_si256(x), _mm256_and_si256(r, _mm256_set1_epi32(0xffff))), 16);
-    return _mm256_blendv_epi8(h, _mm256_set1_epi32(0x7fc0), _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
-}
-
-/* x * c modulo 2^64 in each of 4 lanes (AVX2 multiplies 32 x 32 bits). */
-AVX2_FN static __m256i mul64(__m256i x, uint64_t c)
-{
-    const __m256i clo = _mm256_set1_epi64x((long long)(c & 0xffffffffu));
-    const __m256i chi = _mm256_set1_epi64x((long long)(c >> 32));
-    const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), clo), _mm256_mul_epu32(x, chi));
-    return _mm256_add_epi64(_mm256_mul_epu32(x, clo), _mm256_slli_epi64(cross, 32));
-}
-
-/* rng_mix64 of 4 lanes. */
-AVX2_FN static __m256i mix64x4(__m256i x)
-{
-    x = _mm256_add_epi64(x, _mm256_set1_epi64x((long long)0x9E3779B97F4A7C15ull));
-    x = mul64(_mm256_xor_si256(x, _mm256_srli_epi64(x, 30)), 0xBF58476D1CE4E5B9ull);
-    x = mul64(_mm256_xor_si256(x, _mm256_srli_epi64(x, 27)), 0x94D049BB133111EBull);
-    return _mm256_xor_si256(x, _mm256_srli_epi64(x, 31));
-}
-
-/* The low 32 bits of the 64-bit lanes of lo (elements 0..3) and hi (4..7),
- * in element order. */
-AVX2_FN static __m256i low_halves(__m256i lo, __m256i hi)
-{
-    const __m256 z = _mm256_shuffle_ps(_mm256_castsi256_ps(lo), _mm256_castsi256_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_permute4x64_epi64(_mm256_castps_si256(z), _MM_SHUFFLE(3, 1, 2, 0));
-}
-
 /* int8_code of 8 values y in [-1, 1] or NaN (a block's x / absmax) through
  * table; *walk collects the words' bits. */
 AVX2_FN static __m256i code8(const uint32_t *table, __m256 y, __m256i *walk)
@@ -204,79 +153,34 @@ AVX2_FN static void widen_avx2(const StateSlots *st, int n_slots, size_t a, size
 {
     for (int s = 0; s < n_slots; s++) {
         float *o = out[s];
-        size_t i = 0;
-        if (st->prec == STATE_INT8) {
-            const uint8_t *q = (const uint8_t *)st->data[s] + a;
-            const float *code = st->code + slot_map(st, s) * STATE_CODES;
-            for (size_t b = 0; b < len; b += STATE_BLOCK) {
-                const float m = st->absmax[s][(a + b) / STATE_BLOCK];
-                const __m256 mm = _mm256_set1_ps(m);
-                const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
-                /* 8 codes from one load of 8 bytes and 8 scalar loads of the map
-                 * (faster than AVX2's gather on Zen 3: BENCHMARKS.md) */
-                for (i = b; i + 8 <= end; i += 8) {
-                    uint64_t w;
-                    memcpy(&w, q + i, sizeof w);
-                    const __m256 c = _mm256_setr_ps(code[w & 255], code[w >> 8 & 255], code[w >> 16 & 255],
-                                                    code[w >> 24 & 255], code[w >> 32 & 255], code[w >> 40 & 255],
-                                                    code[w >> 48 & 255], code[w >> 56]);
-                    _mm256_storeu_ps(o + i, _mm256_mul_ps(c, mm));
-                }
-                for (; i < end; i++) o[i] = int8_widen(code, q[i], m);
+        const uint8_t *q = (const uint8_t *)st->data[s] + a;
+        const float *code = st->code + slot_map(st, s) * STATE_CODES;
+        for (size_t b = 0; b < len; b += STATE_BLOCK) {
+            const float m = st->absmax[s][(a + b) / STATE_BLOCK];
+            const __m256 mm = _mm256_set1_ps(m);
+            const size_t end = b + STATE_BLOCK < len ? b + STATE_BLOCK : len;
+            size_t i = b;
+            /* 8 codes from one load of 8 bytes and 8 scalar loads of the map
+             * (faster than AVX2's gather on Zen 3: BENCHMARKS.md) */
+            for (; i + 8 <= end; i += 8) {
+                uint64_t w;
+                memcpy(&w, q + i, sizeof w);
+                const __m256 c = _mm256_setr_ps(code[w & 255], code[w >> 8 & 255], code[w >> 16 & 255],
+                                                code[w >> 24 & 255], code[w >> 32 & 255], code[w >> 40 & 255],
+                                                code[w >> 48 & 255], code[w >> 56]);
+                _mm256_storeu_ps(o + i, _mm256_mul_ps(c, mm));
             }
-            continue;
+            for (; i < end; i++) o[i] = int8_widen(code, q[i], m);
         }
-        const uint16_t *h = (const uint16_t *)st->data[s] + a;
-        for (; i + 8 <= len; i += 8) {
-            const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(h + i)));
-            _mm256_storeu_si256((__m256i *)(o + i), _mm256_slli_epi32(v, 16));
-        }
-        for (; i < len; i++) o[i] = bf16_widen(h[i]);
     }
 }
 
 AVX2_FN static void narrow_avx2(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in)
 {
-    size_t i = 0;
-    if (st->prec == STATE_BF16_SR) {
-        const __m256i step = _mm256_set1_epi64x((long long)((uint64_t)st->t << STATE_STEP_SHIFT));
-        const __m256i key = _mm256_set1_epi64x((long long)st->key);
-        for (; i + 16 <= len; i += 16) {
-            __m256i bits[4]; /* elements i + 4j .. i + 4j + 3 */
-            for (int j = 0; j < 4; j++) {
-                const size_t e = st->first + a + i + 4 * (size_t)j;
-                const __m256i ctr = _mm256_xor_si256(step, _mm256_setr_epi64x((long long)e, (long long)(e + 1),
-                                                                              (long long)(e + 2), (long long)(e + 3)));
-                bits[j] = mix64x4(_mm256_xor_si256(key, ctr));
-            }
-            for (int s = 0; s < n_slots; s++) {
-                const __m256i r0 = low_halves(_mm256_srli_epi64(bits[0], 16 * s), _mm256_srli_epi64(bits[1], 16 * s));
-                const __m256i r1 = low_halves(_mm256_srli_epi64(bits[2], 16 * s), _mm256_srli_epi64(bits[3], 16 * s));
-                const __m256i h = pack16(stochastic8(_mm256_loadu_ps(in[s] + i), r0),
-                                         stochastic8(_mm256_loadu_ps(in[s] + i + 8), r1));
-                _mm256_storeu_si256((__m256i *)((uint16_t *)st->data[s] + a + i), h);
-            }
-        }
-        for (; i < len; i++) {
-            const uint64_t bits = state_round_bits(st->key, st->t, st->first + a + i);
-            for (int s = 0; s < n_slots; s++)
-                ((uint16_t *)st->data[s])[a + i] = bf16_stochastic(in[s][i], (uint32_t)(bits >> (16 * s)));
-        }
-        return;
-    }
     for (int s = 0; s < n_slots; s++) {
-        const float *x = in[s];
-        if (st->prec == STATE_BF16) {
-            uint16_t *h = (uint16_t *)st->data[s] + a;
-            for (i = 0; i + 16 <= len; i += 16)
-                _mm256_storeu_si256((__m256i *)(h + i),
-                                    pack16(nearest8(_mm256_loadu_ps(x + i)), nearest8(_mm256_loadu_ps(x + i + 8))));
-            for (; i < len; i++) h[i] = bf16_nearest(x[i]);
-            continue;
-        }
         const int map = slot_map(st, s);
         for (size_t b = 0; b < len; b += STATE_BLOCK)
-            int8_block_avx2(st->code + map * STATE_CODES, st->table + map * STATE_TABLE, st->zero_code[map], x + b,
+            int8_block_avx2(st->code + map * STATE_CODES, st->table + map * STATE_TABLE, st->zero_code[map], in[s] + b,
                             len - b < STATE_BLOCK ? len - b : STATE_BLOCK, (uint8_t *)st->data[s] + a + b,
                             &st->absmax[s][(a + b) / STATE_BLOCK]);
     }
@@ -297,7 +201,7 @@ void state_widen_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, fl
 void state_narrow_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in)
 {
 #ifdef STATE_AVX2
-    if (state_cpu_vector_on()) {
+    if (st->prec == STATE_INT8 && state_cpu_vector_on()) {
         narrow_avx2(st, n_slots, a, len, in);
         return;
     }

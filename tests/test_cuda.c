@@ -146,8 +146,8 @@ ParameterizedTest(OptCase *c, cuda, kernel_equals_cpu_loop)
         for (long t = 1; t <= STEPS; t++) {
             for (int i = 0; i < N; i++) g[i] = (float)((i * 104729 + t * 31) % 1000) / 250.0f - 2.0f;
             cr_assert(CUDA_OK(cudaMemcpy(dg + offset, g, N * sizeof(float), cudaMemcpyHostToDevice)));
-            opt->step_cpu(hp.num, state, p, g, N, t, hp.num[0]);
-            const StateSlots st = state_slots_fp32(dst);
+            const StateSlots hst = state_slots_fp32(state), st = state_slots_fp32(dst);
+            opt->step_cpu(hp.num, &hst, p, g, N, t, hp.num[0]);
             cr_assert_eq(opt->step_cuda(hp.num, &st, dp + offset, dg + offset, N, t, hp.num[0]), 0, "%s",
                          device_error());
         }

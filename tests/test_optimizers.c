@@ -121,11 +121,12 @@ Test(optimizers, lion_l2_equals_lion_with_tied_betas)
     spec_parse("lion_l2,lr=0.01,beta=0.9,weight_decay=0.1", &sb, err, sizeof err);
     cr_assert_eq(optimizer_configure(lion, &sa, &a, err, sizeof err), 0, "%s", err);
     cr_assert_eq(optimizer_configure(l2, &sb, &b, err, sizeof err), 0, "%s", err);
-    float *s1[] = {m1}, *s2[] = {m2};
+    float *s1[OPT_MAX_STATE] = {m1}, *s2[OPT_MAX_STATE] = {m2};
+    const StateSlots st1 = state_slots_fp32(s1), st2 = state_slots_fp32(s2);
     for (int t = 1; t <= 20; t++) {
         for (int i = 0; i < N; i++) g[i] = (float)((i * 31 + t * 17) % 11) - 5.0f;
-        lion->step_cpu(a.num, s1, p1, g, N, t, 0.01);
-        l2->step_cpu(b.num, s2, p2, g, N, t, 0.01);
+        lion->step_cpu(a.num, &st1, p1, g, N, t, 0.01);
+        l2->step_cpu(b.num, &st2, p2, g, N, t, 0.01);
     }
     cr_expect_eq(memcmp(p1, p2, sizeof p1), 0);
 }
@@ -165,12 +166,14 @@ ParameterizedTest(ParallelCase *c, optimizers, parallel_step_matches_serial)
     for (size_t i = 0; i < n; i++) p[i] = q[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
     for (long t = 1; t <= 8; t++) {
         for (size_t i = 0; i < n; i++) g[i] = (float)((i * 104729 + (size_t)t * 31) % 1000) / 250.0f - 2.0f;
-        opt->step_cpu(hp.num, whole, p, g, n, t, hp.num[0]);
+        const StateSlots wst = state_slots_fp32(whole);
+        opt->step_cpu(hp.num, &wst, p, g, n, t, hp.num[0]);
         for (size_t off = 0; off < n; off += 1000) {
             size_t len = n - off < 1000 ? n - off : 1000;
             float *sc[OPT_MAX_STATE] = {0};
             for (int k = 0; k < slots; k++) sc[k] = pieces[k] + off;
-            opt->step_cpu(hp.num, sc, q + off, g + off, len, t, hp.num[0]);
+            const StateSlots pst = state_slots_fp32(sc);
+            opt->step_cpu(hp.num, &pst, q + off, g + off, len, t, hp.num[0]);
         }
     }
     cr_expect_eq(memcmp(p, q, n * sizeof *p), 0, "%s: parameters differ", c->spec);
@@ -206,9 +209,10 @@ Test(optimizers, nadam_product_depends_only_on_the_step)
         for (int r = 0; r < 2 - pass; r++)
             for (long t = 1; t <= STEPS; t++)
                 for (int k = pass ? 0 : r; k <= (pass ? 1 : r); k++) {
-                    float *st[] = {m[k], v[k]};
+                    float *sl[OPT_MAX_STATE] = {m[k], v[k]};
+                    const StateSlots st = state_slots_fp32(sl);
                     for (int i = 0; i < N; i++) g[i] = (float)((i * 13 + t * 7) % 9) - 4.0f;
-                    opt->step_cpu(hp[k].num, st, p[k], g, N, t, 0.01);
+                    opt->step_cpu(hp[k].num, &st, p[k], g, N, t, 0.01);
                 }
     }
     cr_expect_eq(memcmp(alone, mixed, sizeof alone), 0);

@@ -230,10 +230,10 @@ Test(precision, int8_table_walks_where_a_bucket_is_too_coarse)
 }
 
 /* The tile functions' AVX2 and plain paths store the same bytes and widen
- * to the same floats, for every precision and slot count, on values with
- * NaN, infinities, zeros of both signs, subnormals, all-zero and all-NaN
- * blocks and a short last block; and those bytes are the per-element
- * functions' (the device's). */
+ * int8 to the same floats, for every precision and slot count, on values
+ * with NaN, infinities, zeros of both signs, subnormals, all-zero and
+ * all-NaN blocks and a short last block; and those bytes are the
+ * per-element functions' (the device's). */
 Test(precision, avx2_and_plain_paths_agree)
 {
     if (!state_cpu_vector_on()) cr_skip_test("this CPU has no AVX2: only the plain path runs");
@@ -277,7 +277,7 @@ Test(precision, avx2_and_plain_paths_agree)
                     }
                     state_cpu_vector(vec);
                     state_narrow_cpu(&st, n_slots, a, len, src);
-                    state_widen_cpu(&st, n_slots, a, len, dst);
+                    if (precs[c] == STATE_INT8) state_widen_cpu(&st, n_slots, a, len, dst);
                 }
                 state_cpu_vector(1);
                 for (int s = 0; s < n_slots; s++) {
@@ -291,6 +291,11 @@ Test(precision, avx2_and_plain_paths_agree)
                         cr_assert_eq(memcmp(h[0][s] + a, h[1][s] + a, 2 * len), 0, "%s slot %d: values", what, s);
                     }
                     cr_assert_eq(memcmp(out[0][s], out[1][s], len * sizeof(float)), 0, "%s slot %d: widened", what, s);
+                    for (size_t i = 0; i < len && precs[c] == STATE_INT8; i++)
+                        cr_assert_eq(state_bits_of(out[0][s][i]),
+                                     state_bits_of(int8_widen(code[s != 1], q[0][s][a + i],
+                                                              absmax[0][s][(a + i) / STATE_BLOCK])),
+                                     "int8 slot %d, value %zu: widened", s, a + i);
                     const float *cm = code[s != 1];
                     for (size_t i = 0; i < len; i++) {
                         const size_t e = a + i;
@@ -555,3 +560,55 @@ Test(precision, avx2_clones_of_the_rules_round_as_the_default_target)
     cr_expect_eq(memcmp(&d[0], &d[1], sizeof d[0]), 0, "the AVX2 and default compiles of the rules differ");
 }
 
+/* A bf16 or bf16_sr step rounds in its own loop (OPT_STATE_LOOP): it
+ * stores exactly what widening the stored slots, the float32 step and
+ * rounding each new value (bf16_nearest, or bf16_stochastic with the
+ * element's draws) give, for every elementwise optimizer with state and
+ * every loop of its step; so does its new p. */
+Test(precision, fused_bf16_steps_are_the_float32_step_rounded)
+{
+    enum { N = 1001, STEPS = 12 };
+    static const char *specs[] = {
+        "sgd,lr=0.1,momentum=0.9", "sgd,lr=0.1,momentum=0.9,nesterov=1,weight_decay=0.01", "adagrad,lr=0.1",
+        "rmsprop", "rmsprop,momentum=0.9", "rmsprop,centered=1", "rmsprop,momentum=0.9,centered=1",
+        "adam,weight_decay=0.1", "adamw,amsgrad=1", "lion", "lion_l2,weight_decay=0.1", "nadam", "radam",
+        "adamax"};
+    static float p[2][N], g[N], wide[OPT_MAX_STATE][N];
+    static uint16_t h[2][OPT_MAX_STATE][N];
+    char err[ERRMSG_MAX];
+    for (size_t c = 0; c < sizeof specs / sizeof specs[0]; c++)
+        for (int prec = STATE_BF16; prec <= STATE_BF16_SR; prec++) {
+            Spec sp;
+            ParamSet hp;
+            cr_assert_eq(spec_parse(specs[c], &sp, err, sizeof err), 0, "%s", err);
+            const OptimizerDef *opt = optimizer_find(sp.name);
+            cr_assert_eq(optimizer_configure(opt, &sp, &hp, err, sizeof err), 0, "%s", err);
+            const int ns = opt->n_state(hp.num);
+            cr_assert_gt(ns, 0, "%s keeps state", specs[c]);
+            memset(h, 0, sizeof h);
+            for (size_t i = 0; i < N; i++) p[0][i] = p[1][i] = sinf((float)i) * 2.0f;
+            for (long t = 1; t <= STEPS; t++) {
+                for (size_t i = 0; i < N; i++) g[i] = cosf((float)(i * (size_t)t)) * (i % 3 ? 1e-3f : 1.0f);
+                StateSlots st = {.prec = prec, .key = 4242, .t = t, .first = 77};
+                float *slots[OPT_MAX_STATE] = {0};
+                for (int s = 0; s < ns; s++) {
+                    st.data[s] = h[0][s];
+                    slots[s] = wide[s];
+                    for (size_t i = 0; i < N; i++) wide[s][i] = bf16_widen(h[1][s][i]);
+                }
+                opt->step_cpu(hp.num, &st, p[0], g, N, t, hp.num[0]);
+                const StateSlots fs = state_slots_fp32(slots);
+                opt->step_cpu(hp.num, &fs, p[1], g, N, t, hp.num[0]);
+                for (int s = 0; s < ns; s++)
+                    for (size_t i = 0; i < N; i++) {
+                        const uint64_t bits = state_round_bits(4242, t, 77 + i);
+                        h[1][s][i] = prec == STATE_BF16 ? bf16_nearest(wide[s][i])
+                                                        : bf16_stochastic(wide[s][i], (uint32_t)(bits >> (16 * s)));
+                    }
+                cr_assert_eq(memcmp(p[0], p[1], sizeof p[0]), 0, "%s, %s, step %ld: p", specs[c],
+                             prec == STATE_BF16 ? "bf16" : "bf16_sr", t);
+                cr_assert_eq(memcmp(h[0], h[1], sizeof h[0]), 0, "%s, %s, step %ld: the stored state", specs[c],
+                             prec == STATE_BF16 ? "bf16" : "bf16_sr", t);
+            }
+        }
+}

@@ -103,7 +103,8 @@ Test(runner, clipped_sgd_moves_by_at_most_lr_times_clip)
     cr_assert_gt(norm, 10 * cfg.clip, "the clip must bind for the test to mean anything (norm %g)", norm);
     float *no_state[OPT_MAX_STATE] = {0}; /* sgd without momentum keeps none */
     cr_assert_eq(cfg.optimizer->n_state(cfg.hparams.num), 0);
-    cfg.optimizer->step_cpu(cfg.hparams.num, no_state, p, g, 2, 1, lr);
+    const StateSlots st = state_slots_fp32(no_state);
+    cfg.optimizer->step_cpu(cfg.hparams.num, &st, p, g, 2, 1, lr);
     const double moved = hypot((double)p[0] - p0[0], (double)p[1] - p0[1]);
     /* the parameters are floats: the move is known to a few of their ulps */
     const double rounding = 4 * FLT_EPSILON * fmax(fabs(p0[0]), fabs(p0[1]));
