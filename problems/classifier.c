@@ -249,17 +249,37 @@ void classifier_destroy(Problem *pb)
 
 /* Fills c->base.flops: a minibatch of c->batch rows (no input gradient for
  * the first layer) and an evaluation of every held-out row; and
- * c->par_min_rows, the rows whose step reaches GEMM_PAR_MIN_FLOPS. */
+ * c->par_min_rows, the rows whose step reaches GEMM_PAR_MIN_FLOPS. The
+ * product shapes are those classifier_loss_and_grad computes, each one
+ * single-threaded sgemm: loop 1 has a unit per row block (its forward,
+ * layer by layer, then its input gradients from the top down: output_grads),
+ * loop 2 a unit per column block of a weight gradient (grad_block), in the
+ * order of c->grad_blocks (build plans them first). */
 static void count_flops(Classifier *c)
 {
     ProblemFlops *f = &c->base.flops, eval = {0};
+    const int L = c->n_layers, rows = (int)c->batch, blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
     *f = (ProblemFlops){0};
-    for (int l = 0; l < c->n_layers; l++) {
-        linear_flops(f, (int)c->batch, c->width[l], c->width[l + 1], l > 0);
+    for (int l = 0; l < L; l++) {
+        linear_flops(f, rows, c->width[l], c->width[l + 1], l > 0);
         linear_flops(&eval, 1, c->width[l], c->width[l + 1], false);
     }
     f->eval = eval.forward * (double)c->data.test.rows;
     c->par_min_rows = GEMM_PAR_MIN_FLOPS / ((f->forward + f->backward) / (double)c->batch);
+    for (int k = 0; k < blocks; k++) {
+        int first, end;
+        row_block(k, rows, &first, &end);
+        for (int l = 0; l < L; l++) /* pre (n, OC) = in (n, C) . weight (OC, C)^T */
+            flops_add_gemm(f, (GemmShape){false, true, end - first, c->width[l + 1], c->width[l], 1, false, 1, k});
+        for (int l = L - 1; l > 0; l--) /* dinp (n, C) = dpre (n, OC) . weight (OC, C) */
+            flops_add_gemm(f, (GemmShape){false, false, end - first, c->width[l], c->width[l + 1], 1, false, 1, k});
+    }
+    for (int i = 0, unit = 0; i < c->n_grad_blocks; i++) {
+        const GradBlock *g = &c->grad_blocks[i];
+        if (g->first >= 0) /* dweight (OC, end - first) = dpre (rows, OC)^T . in (rows, end - first) */
+            flops_add_gemm(f, (GemmShape){true, false, c->width[g->layer + 1], g->end - g->first, rows, 1, false, 2,
+                                          unit++});
+    }
 }
 
 /* Larger pieces first (ties in layer and column order). */

@@ -1,6 +1,6 @@
 /* gemm.c — gemm_rows of gemm.h: OpenBLAS sgemm on row blocks of the output,
  * one block per OpenMP thread; gemm_rate, the machine's rate on a problem's
- * shapes. */
+ * shapes, computed as its step computes them. */
 #include "problems/gemm.h"
 
 #include <cblas.h>
@@ -82,10 +82,54 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The product of shape s on the operands A and B as stored (contiguous),
+ * into C. */
+static GemmCall shape_call(const GemmShape *s, const float *A, const float *B, float *C)
+{
+    return (GemmCall){s->trans_a, s->trans_b, s->M, s->N, s->K, A, B, s->trans_a ? s->M : s->K,
+                      s->trans_b ? s->K : s->N, s->N, false, C, NULL};
+}
+
+/* gemm_rows of the call x, cut into `parts` as gemm_rows takes it. */
+static void call_rows(const GemmCall *x, int parts)
+{
+    gemm_rows(x->trans_a, x->trans_b, x->M, x->N, x->K, x->A, x->lda, x->B, x->ldb, x->accumulate, x->C, x->ldc,
+              x->bias, parts);
+}
+
+/* One pass over shapes[0 .. n) of shared loops (loop > 0): one parallel
+ * region, threaded from GEMM_PAR_MIN_FLOPS, in which the threads take each
+ * loop's units one at a time, a barrier after each loop; thread t writes
+ * into C + t * c. */
+static void shared_pass(const GemmShape *shapes, int n, const float *A, const float *B, float *C, size_t c)
+{
+    double flops = 0;
+    for (int i = 0; i < n; i++) flops += 2.0 * shapes[i].M * shapes[i].N * shapes[i].K * shapes[i].count;
+    #pragma omp parallel if (flops >= GEMM_PAR_MIN_FLOPS)
+    {
+        float *out = C + (size_t)omp_get_thread_num() * c;
+        for (int first = 0, end; first < n; first = end) {
+            int units = 0;
+            for (end = first; end < n && shapes[end].loop == shapes[first].loop; end++)
+                if (shapes[end].unit + shapes[end].count > units) units = shapes[end].unit + shapes[end].count;
+            #pragma omp for schedule(dynamic, 1)
+            for (int u = 0; u < units; u++)
+                for (int i = first; i < end; i++) {
+                    const GemmShape *s = &shapes[i];
+                    if (u >= s->unit && u < s->unit + s->count) {
+                        const GemmCall x = shape_call(s, A, B, out);
+                        call_rows(&x, 1);
+                    }
+                }
+        }
+    }
+}
+
 double gemm_rate(const GemmShape *shapes, int n, double min_seconds)
 {
     size_t a = 0, b = 0, c = 0;
     double flops = 0, rate = 0;
+    const int threads = omp_get_max_threads();
     for (int i = 0; i < n; i++) {
         const GemmShape *s = &shapes[i];
         a = (size_t)s->M * s->K > a ? (size_t)s->M * s->K : a;
@@ -94,8 +138,9 @@ double gemm_rate(const GemmShape *shapes, int n, double min_seconds)
         flops += 2.0 * s->M * s->N * s->K * s->count;
     }
     /* malloc, not mem_alloc: a run's memory peaks leave this out; C holds a
-     * pair's two outputs side by side */
-    float *A = malloc(a * sizeof(float)), *B = malloc(b * sizeof(float)), *C = malloc(2 * c * sizeof(float));
+     * pair's two outputs side by side, or each thread's of a shared loop */
+    float *A = malloc(a * sizeof(float)), *B = malloc(b * sizeof(float));
+    float *C = malloc((size_t)(threads > 2 ? threads : 2) * c * sizeof(float));
     if (!n || !A || !B || !C) goto cleanup;
     for (size_t i = 0; i < a; i++) A[i] = (float)(i % 7) * 0.25f - 0.75f;
     for (size_t i = 0; i < b; i++) B[i] = (float)(i % 5) * 0.25f - 0.5f;
@@ -103,18 +148,19 @@ double gemm_rate(const GemmShape *shapes, int n, double min_seconds)
     int passes = 0;
     for (int pass = -1; pass < GEMM_RATE_PASSES && (pass < 1 || now_seconds() - start < min_seconds); pass++) {
         const double t0 = now_seconds(); /* pass -1 warms caches and threads */
-        for (int i = 0; i < n; i++) {
+        for (int i = 0, end; i < n; i = end) {
             const GemmShape *s = &shapes[i];
-            const GemmCall x = {s->trans_a, s->trans_b, s->M, s->N, s->K, A, B, s->trans_a ? s->M : s->K,
-                                s->trans_b ? s->K : s->N, s->N, false, C, NULL};
-            if (s->paired && i + 1 < n) {
-                const GemmShape *t = &shapes[++i];
-                const GemmCall y = {t->trans_a, t->trans_b, t->M, t->N, t->K, A, B, t->trans_a ? t->M : t->K,
-                                    t->trans_b ? t->K : t->N, t->N, false, C + c, NULL};
+            end = i + 1;
+            if (s->loop > 0) {
+                while (end < n && shapes[end].loop > 0) end++;
+                shared_pass(s, end - i, A, B, C, c);
+            } else if (s->paired && i + 1 < n) {
+                const GemmCall x = shape_call(s, A, B, C), y = shape_call(&shapes[i + 1], A, B, C + c);
                 for (int k = 0; k < s->count; k++) gemm_rows_two(&x, &y);
+                end = i + 2;
             } else {
-                for (int k = 0; k < s->count; k++)
-                    gemm_rows(x.trans_a, x.trans_b, x.M, x.N, x.K, A, x.lda, B, x.ldb, false, C, x.ldc, NULL, 0);
+                const GemmCall x = shape_call(s, A, B, C);
+                for (int k = 0; k < s->count; k++) call_rows(&x, 0);
             }
         }
         if (pass >= 0) times[passes++] = now_seconds() - t0;

@@ -48,20 +48,30 @@ typedef struct {
 void gemm_rows_two(const GemmCall *x, const GemmCall *y);
 
 /* One matrix product shape of a problem and how often a training step
- * computes it. */
+ * computes it, and how: cut by rows over the threads (loop 0), or whole on
+ * one thread in a loop whose units are shared out over the threads, as the
+ * classifier's step runs its row and column blocks (classifier.h). */
 typedef struct {
     bool trans_a, trans_b; /* as gemm_rows takes them */
     int M, N, K;           /* C (M,N) = op(A) (M,K) op(B) (K,N) */
     int count;             /* times per forward and backward of one minibatch */
     bool paired;           /* computed at once with the next shape, by gemm_rows_two (the input
-                              and weight gradients of a linear layer; both count as often) */
+                              and weight gradients of a linear layer; both count as often); loop 0 only */
+    int loop;              /* 0: each product cut by rows over the threads (gemm_rows); k > 0: one
+                              single-threaded sgemm in the step's k-th shared loop (loops of
+                              consecutive shapes, one parallel region, a barrier after each) */
+    int unit;              /* loop > 0: units unit .. unit + count - 1 of its loop compute it once
+                              each; a unit runs its shapes in the order listed, on one thread */
 } GemmShape;
 
-/* GFLOP/s of gemm_rows (gemm_rows_two for a pair) on the current OpenMP
- * threads over the shapes, each computed as often as its count says: passes over them for at least
- * min_seconds after one warm-up pass, the median pass (as step times are
- * medians); 0 when there are no shapes or no memory. The rate MFU is taken
- * against. */
+/* GFLOP/s of the shapes' products on the current OpenMP threads, each
+ * computed as often as its count says and as a step computes it: gemm_rows
+ * (gemm_rows_two for a pair), or for a run of consecutive shapes of shared
+ * loops one parallel region (on one thread below GEMM_PAR_MIN_FLOPS, as
+ * the classifier's step) whose threads take each loop's units one at a
+ * time in order. Passes over them for at least min_seconds after one
+ * warm-up pass, the median pass (as step times are medians); 0 when there
+ * are no shapes or no memory. The rate MFU is taken against. */
 double gemm_rate(const GemmShape *shapes, int n, double min_seconds);
 
 #endif

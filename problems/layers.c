@@ -34,25 +34,25 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     gemm_rows(false, true, B, OC, C, inp, C, weight, C, false, out, OC, bias, 0);
 }
 
-/* Counts one product shape in f (merging repeats). */
-static void add_gemm(ProblemFlops *f, bool trans_a, bool trans_b, int M, int N, int K)
+void flops_add_gemm(ProblemFlops *f, GemmShape s)
 {
     for (int i = 0; i < f->n_gemms; i++) {
         GemmShape *g = &f->gemms[i];
-        if (!g->paired && (i == 0 || !g[-1].paired) && g->trans_a == trans_a && g->trans_b == trans_b &&
-            g->M == M && g->N == N && g->K == K) {
-            g->count++;
+        const bool same = !g->paired && (i == 0 || !g[-1].paired) && g->loop == s.loop && g->trans_a == s.trans_a &&
+                          g->trans_b == s.trans_b && g->M == s.M && g->N == s.N && g->K == s.K;
+        if (same && (s.loop == 0 || g->unit + g->count == s.unit)) {
+            g->count += s.count;
             return;
         }
     }
-    if (f->n_gemms < PROBLEM_MAX_GEMMS) f->gemms[f->n_gemms++] = (GemmShape){trans_a, trans_b, M, N, K, 1, false};
+    if (f->n_gemms < PROBLEM_MAX_GEMMS) f->gemms[f->n_gemms++] = s;
 }
 
 /* Counts linear_backward's two products of a (B,C)->(B,OC) layer, computed
  * at once (gemm_rows_two), as a pair of shapes (merging repeats). */
 static void add_gemm_pair(ProblemFlops *f, int B, int C, int OC)
 {
-    const GemmShape dinp = {false, false, B, C, OC, 1, true}, dw = {true, false, OC, C, B, 1, false};
+    const GemmShape dinp = {false, false, B, C, OC, 1, true, 0, 0}, dw = {true, false, OC, C, B, 1, false, 0, 0};
     for (int i = 0; i + 1 < f->n_gemms; i++) {
         GemmShape *g = &f->gemms[i];
         if (g->paired && g->M == B && g->N == C && g->K == OC) {
@@ -72,17 +72,12 @@ void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp)
     const double mnk = 2.0 * B * C * OC;
     f->forward += mnk;
     f->backward += with_dinp ? 2 * mnk : mnk;
-    add_gemm(f, false, true, B, OC, C);
-    if (with_dinp) add_gemm(f, false, false, B, C, OC);
-    add_gemm(f, true, false, OC, C, B);
 }
 
 void linear_flops_paired(ProblemFlops *f, int B, int C, int OC)
 {
-    const double mnk = 2.0 * B * C * OC;
-    f->forward += mnk;
-    f->backward += 2 * mnk;
-    add_gemm(f, false, true, B, OC, C);
+    linear_flops(f, B, C, OC, true);
+    flops_add_gemm(f, (GemmShape){false, true, B, OC, C, 1, false, 0, 0});
     add_gemm_pair(f, B, C, OC);
 }
 

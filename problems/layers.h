@@ -48,14 +48,19 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC);
 
-/* Adds the FLOPs and product shapes of linear_forward (B,C)->(B,OC) and of
- * its backward to f: 2*B*C*OC forward; backward 2*B*C*OC for dweight and as
- * much again for dinp when with_dinp. */
+/* Adds the FLOPs of linear_forward (B,C)->(B,OC) and of its backward to f:
+ * 2*B*C*OC forward; backward 2*B*C*OC for dweight and as much again for
+ * dinp when with_dinp. Not the product shapes: a caller that cuts the
+ * products declares the pieces it computes (flops_add_gemm). */
 void linear_flops(ProblemFlops *f, int B, int C, int OC, bool with_dinp);
-/* linear_flops with dinp, the backward's two products counted as the pair
- * linear_backward computes at once (gemm_rows_two), so that gemm_rate times
- * them as a step does. */
+/* linear_flops with dinp, and the product shapes of linear_forward and
+ * linear_backward: the backward's two products counted as the pair it
+ * computes at once (gemm_rows_two), so that gemm_rate times them as a step
+ * does. */
 void linear_flops_paired(ProblemFlops *f, int B, int C, int OC);
+/* Adds s to f's product shapes, into the entry of an equal shape where
+ * there is one (in a shared loop, one whose units end where s's begin). */
+void flops_add_gemm(ProblemFlops *f, GemmShape s);
 
 /* out (n) = act(inp); gelu is the erf form (torch's default), with erf to
  * within 1.5e-7. */

@@ -54,7 +54,8 @@ typedef struct {
 } ProblemDef;
 
 /* The common head of every problem instance. */
-#define PROBLEM_MAX_GEMMS 24 /* distinct matrix-product shapes of a problem */
+#define PROBLEM_MAX_GEMMS 96 /* distinct matrix-product shapes of a problem (a classifier of
+                                CLASSIFIER_MAX_LAYERS layers declares at most 94) */
 
 /* A problem's arithmetic, counted from its shapes when it is created
  * (formulas in README.md, "FLOP accounting"): matrix products count

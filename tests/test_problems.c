@@ -13,6 +13,7 @@
 #include "harness/check/gradcheck.h"
 #include "harness/core/memory.h"
 #include "harness/run/runner.h"
+#include "problems/classifier.h"
 #include "tests/run_support.h"
 
 
@@ -209,7 +210,7 @@ Test(problems, mlp_flops_follow_the_shapes)
     cr_expect_eq(pb->flops.backward, 2.0 * 128 * 64 * 256 + 4.0 * 128 * (256 * 128 + 128 * 10));
     cr_expect_gt(pb->flops.eval, 0);
     cr_expect_eq(fmod(pb->flops.eval, per_row), 0, "a whole number of held-out rows");
-    cr_expect_eq(pb->flops.n_gemms, 8, "3 forward, 3 weight gradients, 2 input gradients");
+    cr_expect_eq(pb->flops.n_gemms, 8, "3 forward, 2 input gradients, 3 weight-gradient blocks");
     const double step = pb->flops.forward + pb->flops.backward + 16.0 * (double)pb->n_params;
     cfg.problem->destroy(pb);
     static Rows rows;
@@ -221,6 +222,69 @@ Test(problems, mlp_flops_follow_the_shapes)
     cr_expect_float_eq(sum.gflops, step / sum.step_median / 1e9, 1e-9 * sum.gflops);
     cr_expect_gt(sum.sgemm_gflops, 0, "the rate on its shapes was measured");
     cr_expect_geq(sum.threads, 1);
+}
+
+/* The products an MLP declares for gemm_rate (the sgemm floor and MFU of
+ * bench --gemm) are those its step computes: a batch of 150 rows is row
+ * blocks of 64, 64 and 22 rows (loop 1), each its forward layer by layer
+ * then its input gradients from the top down; then the weight gradients in
+ * column blocks of at most CLS_GRAD_COLS over every row (loop 2), one
+ * product a unit, largest first; their FLOPs are the step's. */
+Test(problems, mlp_products_are_the_steps_blocks)
+{
+    RunConfig cfg = test_config("mlp,dataset=digits,hidden=[256,128],batch=150", "adamw", 1);
+    char err[ERRMSG_MAX];
+    Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
+    cr_assert_not_null(pb, "%s", err);
+    const ProblemFlops *f = &pb->flops;
+    const int w[] = {64, 256, 128, 10}, L = 3, rows = 150, block_rows[] = {64, 64, 22};
+    double sum = 0;
+    int cols[3] = {0}, units[3] = {0};
+    for (int i = 0; i < f->n_gemms; i++) {
+        const GemmShape *g = &f->gemms[i];
+        sum += 2.0 * g->M * g->N * g->K * g->count;
+        cr_assert(g->loop == 1 || g->loop == 2, "shape %d: loop %d", i, g->loop);
+        cr_expect(!g->paired && (i == 0 || g->loop >= g[-1].loop), "shape %d: single, loop 1 before loop 2", i);
+        if (g->unit + g->count > units[g->loop]) units[g->loop] = g->unit + g->count;
+    }
+    cr_expect_eq(sum, f->forward + f->backward, "the shapes' FLOPs are the step's");
+    cr_assert_eq(units[1], 3, "one unit per row block");
+    for (int u = 0; u < 3; u++) { /* the products of row block u, in order */
+        GemmShape want[5];
+        int n = 0, got = 0;
+        for (int l = 0; l < L; l++)
+            want[n++] = (GemmShape){.trans_b = true, .M = block_rows[u], .N = w[l + 1], .K = w[l]};
+        for (int l = L - 1; l > 0; l--) want[n++] = (GemmShape){.M = block_rows[u], .N = w[l], .K = w[l + 1]};
+        for (int i = 0; i < f->n_gemms; i++) {
+            const GemmShape *g = &f->gemms[i];
+            if (g->loop != 1 || u < g->unit || u >= g->unit + g->count) continue;
+            cr_assert_lt(got, n, "block %d: more than %d products", u, n);
+            const GemmShape *e = &want[got++];
+            cr_expect(g->trans_a == e->trans_a && g->trans_b == e->trans_b && g->M == e->M && g->N == e->N &&
+                          g->K == e->K, "block %d product %d: %c%c %dx%dx%d, want %c%c %dx%dx%d", u, got,
+                      "NT"[g->trans_a], "NT"[g->trans_b], g->M, g->N, g->K, "NT"[e->trans_a], "NT"[e->trans_b], e->M,
+                      e->N, e->K);
+        }
+        cr_expect_eq(got, n, "block %d: %d products", u, got);
+    }
+    cr_expect_eq(units[2], 1 + 2 + 1, "64, 256 and 128 input columns in blocks of at most 128");
+    long last_cost = 0;
+    for (int u = 0; u < units[2]; u++) { /* one weight-gradient product a unit, largest first */
+        int covering = 0;
+        for (int i = 0; i < f->n_gemms; i++) {
+            const GemmShape *g = &f->gemms[i];
+            if (g->loop != 2 || u < g->unit || u >= g->unit + g->count) continue;
+            covering++;
+            cr_expect(g->trans_a && !g->trans_b && g->K == rows && g->N <= CLS_GRAD_COLS, "unit %d: dW block", u);
+            cr_expect(u == 0 || (long)g->M * g->N <= last_cost, "unit %d: not larger than the one before", u);
+            last_cost = (long)g->M * g->N;
+            for (int l = 0; l < L; l++)
+                if (g->M == w[l + 1]) cols[l] += g->N;
+        }
+        cr_expect_eq(covering, 1, "unit %d: one product", u);
+    }
+    for (int l = 0; l < L; l++) cr_expect_eq(cols[l], w[l], "layer %d: its blocks cover its %d input columns", l, w[l]);
+    cfg.problem->destroy(pb);
 }
 
 /* A transformer: four linear layers and the attention per block, the tied
