@@ -5,6 +5,11 @@
  *   tile    widening and storing one int8 tile of 8192 values of 2 slots
  *           (in cache) through state_widen_cpu and state_narrow_cpu, on
  *           the AVX2 path and the plain one: ns per slot value;
+ *   reads   the table reads alone that any int8 step of the dynamic map
+ *           makes per slot value, in cache, each the faster of AVX2's
+ *           gather and eight scalar loads: a byte's code (the widening)
+ *           and a key's bucket word (the store): ns per slot value, a
+ *           floor under the widen and store columns;
  *   step    whole steps (opt_run_step) of each configuration over N
  *           parameters of one vector tensor: int8 with the tile functions
  *           on each path (the float32 rule runs the loader's clone either
@@ -20,6 +25,11 @@
 #include <time.h>
 
 #include "optimizers/opt_run.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define LOWP_AVX2 __attribute__((target("avx2")))
+#endif
 
 enum { TILE = 8192, TILE_REPS = 1000, REPEATS = 9 };
 
@@ -76,6 +86,86 @@ static void bench_tiles(void)
     state_cpu_vector(1);
 }
 
+#ifdef LOWP_AVX2
+/* Reads table[idx[i]] for i in [0, n), 8 at a time, by gather (how 1) or
+ * by eight scalar loads (how 0), summed so that nothing is left out. */
+LOWP_AVX2 static unsigned read_words(const uint32_t *table, const int32_t *idx, size_t n, int how)
+{
+    __m256i acc = _mm256_setzero_si256();
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        const int32_t *k = idx + i;
+        const __m256i w = how ? _mm256_i32gather_epi32((const int *)table, _mm256_loadu_si256((const __m256i *)k), 4)
+                              : _mm256_setr_epi32((int)table[k[0]], (int)table[k[1]], (int)table[k[2]],
+                                                  (int)table[k[3]], (int)table[k[4]], (int)table[k[5]],
+                                                  (int)table[k[6]], (int)table[k[7]]);
+        acc = _mm256_add_epi32(acc, w);
+    }
+    unsigned lanes[8], sum = 0;
+    _mm256_storeu_si256((__m256i *)lanes, acc);
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    return sum;
+}
+
+/* Reads code[q[i]] for i in [0, n): gather (how 1) or one 8-byte load and
+ * eight scalar loads (how 0, the widening's way). */
+LOWP_AVX2 static float read_codes(const float *code, const uint8_t *q, size_t n, int how)
+{
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        __m256 c;
+        if (how) {
+            c = _mm256_i32gather_ps(code, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q + i))), 4);
+        } else {
+            uint64_t w;
+            memcpy(&w, q + i, sizeof w);
+            c = _mm256_setr_ps(code[w & 255], code[w >> 8 & 255], code[w >> 16 & 255], code[w >> 24 & 255],
+                               code[w >> 32 & 255], code[w >> 40 & 255], code[w >> 48 & 255], code[w >> 56]);
+        }
+        acc = _mm256_add_ps(acc, c);
+    }
+    float lanes[8], sum = 0;
+    _mm256_storeu_ps(lanes, acc);
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    return sum;
+}
+
+/* The table reads of int8 alone: ns per slot value, the faster way of each. */
+static void bench_reads(void)
+{
+    static float code[STATE_CODES];
+    static uint32_t table[STATE_TABLE];
+    static uint8_t q[TILE];
+    static int32_t idx[TILE];
+    state_int8_map(1, code);
+    state_int8_table(code, table);
+    for (int i = 0; i < TILE; i++) { /* the codes and buckets of a momentum's values over several decades */
+        const float y = sinf((float)i * 0.37f) * (float)(1 + i % 5) / 5.0f;
+        q[i] = (uint8_t)int8_code(code, table, y);
+        idx[i] = state_bucket(state_key(y));
+    }
+    double best[2][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY}}; /* [code, word][scalar, gather] */
+    volatile float fsink = 0;
+    volatile unsigned usink = 0;
+    for (int r = 0; r < REPEATS; r++)
+        for (int how = 0; how < 2; how++) {
+            double t0 = cpu_now();
+            for (int k = 0; k < TILE_REPS; k++) fsink += read_codes(code, q, TILE, how);
+            double t1 = cpu_now();
+            for (int k = 0; k < TILE_REPS; k++) usink += read_words(table, idx, TILE, how);
+            double t2 = cpu_now();
+            best[0][how] = t1 - t0 < best[0][how] ? t1 - t0 : best[0][how];
+            best[1][how] = t2 - t1 < best[1][how] ? t2 - t1 : best[1][how];
+        }
+    const double per = 1e9 / ((double)TILE_REPS * TILE);
+    printf("\nint8 table reads alone, in cache: ns per slot value (CPU time, best of %d)\n", REPEATS);
+    printf("%-26s %8s %8s\n", "read", "scalar", "gather");
+    printf("%-26s %8.3f %8.3f\n", "code of a byte (widen)", best[0][0] * per, best[0][1] * per);
+    printf("%-26s %8.3f %8.3f\n", "bucket word of a key (store)", best[1][0] * per, best[1][1] * per);
+    const double floor = fmin(best[0][0], best[0][1]) * per + fmin(best[1][0], best[1][1]) * per;
+    printf("floor of one int8 slot value (both reads, the faster way each): %.3f ns\n", floor);
+}
+#endif
+
 /* Whole steps of spec over n parameters: ns per parameter, or -1 on an
  * input error (printed). */
 static double bench_step(const char *spec, size_t n, float *p, const float *g)
@@ -114,6 +204,9 @@ int main(int argc, char **argv)
     omp_set_num_threads(1);
     has_avx2 = state_cpu_vector_on();
     bench_tiles();
+#ifdef LOWP_AVX2
+    if (has_avx2) bench_reads();
+#endif
     for (int a = 0; a < (argc > 1 ? argc - 1 : 2); a++) {
         const size_t n = (size_t)(argc > 1 ? atof(argv[a + 1]) : def[a]);
         float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
