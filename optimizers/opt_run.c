@@ -127,7 +127,7 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
 
 void opt_run_seed(OptRun *r, uint64_t seed) { r->round_key = rng_key(seed, RNG_STREAM_ROUNDING); }
 
-/* One run of stored state: view k's slots, or (k < 0) the flat pass's. */
+/* One run of stored state: the flat pass's whole buffer, or one tensor's slots. */
 typedef struct {
     StatePrecision prec; /* how its slots are stored */
     size_t n;            /* values per slot */
@@ -137,9 +137,14 @@ typedef struct {
     int group;           /* the group whose values it steps with */
 } Span;
 
+/* The spans of an elementwise optimizer's state: the whole buffer when
+ * the pass is flat, else one per tensor. */
+static int n_spans(const OptRun *r) { return r->flat ? 1 : r->n_views; }
+
+/* Span k of the n_spans(r) of the state at state. */
 static Span span_of(const OptRun *r, unsigned char *state, int k)
 {
-    const TensorView *v = k >= 0 ? &r->views[k] : NULL;
+    const TensorView *v = r->flat ? NULL : &r->views[k];
     const int g = v ? (int)v->role : r->flat_group;
     return (Span){
         .prec = v ? (StatePrecision)r->prec[k] : (StatePrecision)r->flat_prec,
@@ -216,8 +221,7 @@ int opt_run_alloc(OptRun *r, const float *p0)
         return -1;
     if (r->state_size) memset(r->state, 0, r->state_size);
     float *slots[OPT_MAX_STATE];
-    for (int k = r->flat ? -1 : 0; k < (r->flat ? 0 : r->n_views); k++) {
-        if (!opt->step_cpu) break;
+    for (int k = 0; opt->step_cpu && k < n_spans(r); k++) {
         const Span sp = span_of(r, r->state, k);
         if (sp.prec != STATE_FP32) {
             lowp_pass(r, &sp, NULL, NULL, 0, 0);
@@ -249,17 +253,10 @@ static void span_step(OptRun *r, const Span *sp, float *p, const float *g, long 
 void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
 {
     const OptimizerDef *opt = r->opt;
-    if (r->flat) {
-        const int fg = r->flat_group;
-        const Span sp = span_of(r, r->state, -1);
-        span_step(r, &sp, p, g, t, lr[fg] * r->lr_scale[fg]);
-        return;
-    }
     if (opt->step_cpu) {
-        for (int k = 0; k < r->n_views; k++) {
-            const TensorView *v = &r->views[k];
+        for (int k = 0; k < n_spans(r); k++) {
             const Span sp = span_of(r, r->state, k);
-            span_step(r, &sp, p + v->offset, g + v->offset, t, lr[v->role] * r->lr_scale[v->role]);
+            span_step(r, &sp, p + sp.first, g + sp.first, t, lr[sp.group] * r->lr_scale[sp.group]);
         }
         return;
     }
@@ -321,11 +318,11 @@ int opt_run_step_cuda(OptRun *r, void *state, float *p, const float *g, long t, 
 {
     const OptimizerDef *opt = r->opt;
     unsigned char *block = state;
-    for (int k = r->flat ? -1 : 0; opt->step_cuda && k < (r->flat ? 0 : r->n_views); k++) {
+    for (int k = 0; opt->step_cuda && k < n_spans(r); k++) {
         const Span sp = span_of(r, block, k);
-        const size_t off = k >= 0 ? r->views[k].offset : 0;
         const StateSlots st = span_slots(r, &sp, t);
-        if (opt->step_cuda(r->hp[sp.group], &st, p + off, g + off, sp.n, t, lr[sp.group] * r->lr_scale[sp.group]) != 0)
+        if (opt->step_cuda(r->hp[sp.group], &st, p + sp.first, g + sp.first, sp.n, t,
+                           lr[sp.group] * r->lr_scale[sp.group]) != 0)
             return -1;
     }
     if (opt->step_cuda) return 0;

@@ -80,10 +80,7 @@ int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size
 StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *hp)
 {
     for (int i = 0; i < opt->n_hparams; i++)
-        if (!strcmp(opt->hparams[i].name, "state")) {
-            const int q = state_of_choice(&opt->hparams[i], (int)hp[i]);
-            return q < 0 ? STATE_FP32 : (StatePrecision)q;
-        }
+        if (!strcmp(opt->hparams[i].name, "state")) return (StatePrecision)(int)hp[i]; /* state.h */
     return STATE_FP32;
 }
 

@@ -2,7 +2,6 @@
 #include "optimizers/state.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* Ascending order of two floats, for qsort. */
 static int cmp_float(const void *a, const void *b)
@@ -75,15 +74,4 @@ size_t state_slot_bytes(StatePrecision q, size_t n)
 StatePrecision state_for_tensor(StatePrecision q, size_t n)
 {
     return q == STATE_INT8 && n < STATE_INT8_MIN ? STATE_FP32 : q;
-}
-
-int state_of_choice(const ParamDef *def, int idx)
-{
-    char word[32], known[32];
-    params_choice_word(def->choices, idx, word, sizeof word);
-    for (int q = 0; q < N_STATE_PRECISIONS; q++) {
-        params_choice_word(STATE_CHOICES, q, known, sizeof known);
-        if (!strcmp(word, known)) return q;
-    }
-    return -1;
 }

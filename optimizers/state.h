@@ -11,13 +11,16 @@
 #include "optimizers/state_impl.h"
 
 /* The table entry of the `state` hyperparameter (fp32 by default, left out
- * of the canonical JSON there, so that fp32 runs keep their identity). */
+ * of the canonical JSON there, so that fp32 runs keep their identity). A
+ * table offers the first words of STATE_CHOICES, so that a value's index
+ * is its StatePrecision. */
 #define OPT_STATE_PARAM                                                                                 \
     {"state", PARAM_CHOICE, STATE_FP32, 0, N_STATE_PRECISIONS - 1, PARAM_QUIET_DEFAULT, STATE_CHOICES, \
      "precision of the stored state: fp32, bf16 (nearest even), bf16_sr (stochastic), int8 (blockwise)"}
 
 /* The same entry for an optimizer whose state stays float32 (the
- * tensor-aware ones): any other value is an input error naming fp32. */
+ * tensor-aware ones): any other value is an input error naming fp32, the
+ * one word (index STATE_FP32). */
 #define OPT_STATE_FP32_PARAM \
     {"state", PARAM_CHOICE, STATE_FP32, 0, 0, PARAM_QUIET_DEFAULT, "fp32", "precision of the stored state: fp32 only"}
 
@@ -111,10 +114,5 @@ size_t state_slot_bytes(StatePrecision q, size_t n);
 /* The precision a tensor of n values keeps under the setting q: q, except
  * float32 under int8 below STATE_INT8_MIN values. */
 StatePrecision state_for_tensor(StatePrecision q, size_t n);
-
-/* The StatePrecision of the `state` value idx of a table entry def (its
- * word looked up in STATE_CHOICES, so a table may offer any subset);
- * -1 when the word is not a precision. */
-int state_of_choice(const ParamDef *def, int idx);
 
 #endif

@@ -612,3 +612,23 @@ Test(precision, fused_bf16_steps_are_the_float32_step_rounded)
             }
         }
 }
+
+/* A `state` value's index is its StatePrecision (state.h): every table,
+ * the plugins' too, offers the first words of STATE_CHOICES in order. */
+Test(precision, state_values_are_indexed_by_precision)
+{
+    for (int i = 0; optimizer_at(i); i++) {
+        const OptimizerDef *o = optimizer_at(i);
+        for (int k = 0; k < o->n_hparams; k++) {
+            const ParamDef *d = &o->hparams[k];
+            if (strcmp(d->name, "state")) continue;
+            cr_assert_lt(d->hi, N_STATE_PRECISIONS, "%s", o->name);
+            for (int q = 0; q <= (int)d->hi; q++) {
+                char word[32], want[32];
+                params_choice_word(d->choices, q, word, sizeof word);
+                params_choice_word(STATE_CHOICES, q, want, sizeof want);
+                cr_expect_str_eq(word, want, "%s: state value %d", o->name, q);
+            }
+        }
+    }
+}

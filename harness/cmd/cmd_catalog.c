@@ -30,13 +30,11 @@ static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
     const int at = params_index(defaults, "state");
     const int slots = o->n_state(defaults->num);
     printf("; bytes/param %s:", slots ? "at the defaults" : "per slot");
-    for (int idx = 0; at >= 0 && idx <= (int)o->hparams[at].hi; idx++) {
+    for (int q = 0; at >= 0 && q <= (int)o->hparams[at].hi; q++) { /* a value's index is its precision */
         char word[32];
-        const int q = state_of_choice(&o->hparams[at], idx);
-        params_choice_word(o->hparams[at].choices, idx, word, sizeof word);
-        if (q >= 0)
-            printf("%s %s %.3g", idx ? "," : "", word,
-                   (slots ? slots : 1) * (double)state_slot_bytes((StatePrecision)q, n) / (double)n);
+        params_choice_word(o->hparams[at].choices, q, word, sizeof word);
+        printf("%s %s %.3g", q ? "," : "", word,
+               (slots ? slots : 1) * (double)state_slot_bytes((StatePrecision)q, n) / (double)n);
     }
     if (at < 0) printf(" fp32 %d", 4 * (slots ? slots : 1));
 }
