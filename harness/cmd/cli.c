@@ -20,16 +20,6 @@ static void print_message(const char *fmt, va_list ap)
     fprintf(stderr, "optbench: %s\n", params_printable(msg, shown, sizeof shown));
 }
 
-int cli_usage_error(const char *usage, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    print_message(fmt, ap);
-    va_end(ap);
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
-
 int cli_fail(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -122,4 +112,171 @@ void cli_json_string(FILE *out, const char *text)
         else fputc(*s, out);
     }
     fputc('"', out);
+}
+
+/* ---- a command line from one table ---------------------------------- */
+
+enum {
+    VAL_HELP = 1 << 20,  /* getopt_long's val for --help */
+    VAL_FLAG = 1 << 21,  /* val of cmd->flags[i]: VAL_FLAG + i */
+    HELP_COLUMN_MAX = 28 /* help text starts at most this far in */
+};
+
+/* "--name ARG" of f into buf; its length. */
+static int flag_label(const CliFlag *f, char *buf, size_t len)
+{
+    return snprintf(buf, len, "--%s%s%s", f->name, f->arg ? " " : "", f->arg ? f->arg : "");
+}
+
+/* The help of the run setting flag f sets (its name with '_' for '-'). */
+static void flag_setting_help(const CliFlag *f, char *buf, size_t len)
+{
+    char key[64];
+    const RunSetting *s;
+    snprintf(key, sizeof key, "%s", f->name);
+    for (char *c = key; *c; c++)
+        if (*c == '-') *c = '_';
+    if ((s = setting_find(key))) setting_help(s, SETTING_RUN, buf, len);
+    else buf[0] = '\0';
+}
+
+void cli_help(const CliCommand *cmd, FILE *out)
+{
+    char label[128];
+    int width = 0, optional = 0;
+    fprintf(out, "usage: optbench %s", cmd->name);
+    if (cmd->operands) fprintf(out, " %s", cmd->operands);
+    for (const CliFlag *f = cmd->flags; f && f->name; f++) {
+        const int w = flag_label(f, label, sizeof label);
+        if (f->required) fprintf(out, " %s", label);
+        else optional = 1;
+        if (w > width) width = w;
+    }
+    fprintf(out, "%s%s%s\n", optional ? " [options]" : "", cmd->after ? " " : "", cmd->after ? cmd->after : "");
+    if (cmd->about) fputs(cmd->about, out);
+    const int column = 2 + width + 2 < HELP_COLUMN_MAX ? 2 + width + 2 : HELP_COLUMN_MAX;
+    for (const CliFlag *f = cmd->flags; f && f->name; f++) {
+        const int w = flag_label(f, label, sizeof label);
+        fprintf(out, "  %s", label);
+        if (2 + w + 2 > column) fprintf(out, "\n%*s", column, "");
+        else fprintf(out, "%*s", column - 2 - w, "");
+        char help[512];
+        if (!f->help) flag_setting_help(f, help, sizeof help);
+        for (const char *h = f->help ? f->help : help; *h; h++) {
+            fputc(*h, out);
+            if (*h == '\n') fprintf(out, "%*s", column, "");
+        }
+        fputc('\n', out);
+    }
+    if (cmd->notes) fputs(cmd->notes, out);
+    if (cmd->more) cmd->more(out);
+}
+
+void cli_begin(CliParse *p, const CliCommand *cmd, int argc, char **argv)
+{
+    int n = 0;
+    memset(p, 0, sizeof *p);
+    p->cmd = cmd;
+    p->argc = argc;
+    p->argv = argv;
+    for (const CliFlag *f = cmd->flags; f && f->name && n < CLI_FLAGS_MAX; f++, n++)
+        p->opts[n] = (struct option){f->name, f->arg ? required_argument : no_argument, NULL, VAL_FLAG + n};
+    p->opts[n++] = (struct option){"help", no_argument, NULL, VAL_HELP};
+    p->opts[n] = (struct option){NULL, 0, NULL, 0};
+    opterr = 0;
+    optind = 1;
+}
+
+/* Prints "optbench: NAME: <message>" and the help to stderr; CLI_STOP with rc EXIT_USAGE. */
+static int parse_stop(CliParse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int parse_stop(CliParse *p, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    p->rc = cli_parse_error(p, "%s", msg);
+    return CLI_STOP;
+}
+
+/* The message of a word getopt_long did not take: an abbreviation of more
+ * than one flag ("ambiguous option '--d': --db, --device"), or unknown. */
+static int unknown_flag(CliParse *p, const char *word)
+{
+    char names[1024] = "";
+    size_t used = 0, len = strcspn(word, "=");
+    int matches = 0;
+    if (!strncmp(word, "--", 2))
+        for (const struct option *o = p->opts; o->name; o++)
+            if (len > 2 && !strncmp(o->name, word + 2, len - 2) && used < sizeof names) {
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s--%s", matches ? ", " : "", o->name);
+                matches++;
+            }
+    if (matches > 1) return parse_stop(p, "ambiguous option '%.*s': %s", (int)len, word, names);
+    return parse_stop(p, "unknown option '%s'", word);
+}
+
+/* The flag getopt_long's val or optopt names; NULL for another value. */
+static const CliFlag *flag_of(const CliParse *p, int val)
+{
+    const int i = val - VAL_FLAG;
+    return i >= 0 && i < CLI_FLAGS_MAX && p->opts[i].name && p->opts[i].val == val ? &p->cmd->flags[i] : NULL;
+}
+
+int cli_next(CliParse *p)
+{
+    const int c = getopt_long(p->argc, p->argv, ":h", p->opts, NULL);
+    const CliFlag *f = flag_of(p, c == ':' || c == '?' ? optopt : c);
+    char label[128];
+    if (c == -1) {
+        for (const CliFlag *r = p->cmd->flags; r && r->name; r++)
+            if (r->required && !p->given[r - p->cmd->flags]) {
+                flag_label(r, label, sizeof label);
+                return parse_stop(p, "%s is required", label);
+            }
+        p->operands = p->argv + optind;
+        p->n_operands = p->argc - optind;
+        if (!p->cmd->operands && p->n_operands) return parse_stop(p, "unexpected argument '%s'", p->operands[0]);
+        return CLI_END;
+    }
+    if (c == VAL_HELP || c == 'h') {
+        cli_help(p->cmd, stdout);
+        p->rc = EXIT_OK;
+        return CLI_STOP;
+    }
+    if (c == ':' && f) return parse_stop(p, "--%s: expected %s", f->name, f->arg);
+    if (c == '?' && f) return parse_stop(p, "--%s takes no value", f->name);
+    if (c == '?' && optopt > 0 && optopt < 256) return parse_stop(p, "unknown option '-%c'", optopt);
+    if (!f) return unknown_flag(p, p->argv[optind - 1]);
+    p->given[f - p->cmd->flags] = 1;
+    p->flag = f;
+    p->value = f->arg ? optarg : NULL;
+    return f->id;
+}
+
+int cli_parse_error(const CliParse *p, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_fail(EXIT_USAGE, "%s: %s", p->cmd->name, msg);
+    cli_help(p->cmd, stderr);
+    return EXIT_USAGE;
+}
+
+int cli_value_long(const CliParse *p, long lo, long hi, long *out)
+{
+    char flag[128];
+    snprintf(flag, sizeof flag, "--%s", p->flag->name);
+    return cli_long(flag, p->value, lo, hi, out);
+}
+
+int cli_value_double(const CliParse *p, double lo, double hi, double *out)
+{
+    char flag[128];
+    snprintf(flag, sizeof flag, "--%s", p->flag->name);
+    return cli_double(flag, p->value, lo, hi, out);
 }

@@ -2,6 +2,7 @@
 #ifndef OPTBENCH_CLI_H
 #define OPTBENCH_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "harness/run/config.h"
@@ -15,14 +16,111 @@ enum {
     EXIT_SIGNAL = 128, /* plus the signal that stopped a run or sweep: 130 SIGINT, 143 SIGTERM */
 };
 
-/* The --plugin flag's line of help; main.c loads the plugins of the
- * commands that take it before they parse their own flags. */
-#define CLI_PLUGIN_HELP \
-    "  --plugin PATH          load an optimizer plugin (a shared object built against\n" \
-    "                         include/optbench/plugin.h); repeatable\n"
+/* ---- a command line from one table -------------------------------------
+ *
+ * Each subcommand describes its flags once, in a table of CliFlag: the
+ * flag's name, the name of its value, its help and the id the parser
+ * returns for it. getopt_long's options, the usage line, the flag lines of
+ * --help and the messages about a flag (unknown, missing value, missing
+ * when required, a bad number) are all made from that table:
+ *
+ *     CliParse p;
+ *     cli_begin(&p, &cmd, argc, argv);
+ *     for (int id; (id = cli_next(&p)) != CLI_END;)
+ *         switch (id) {
+ *         case CLI_STOP: return p.rc;             // --help printed (EXIT_OK), or an error
+ *         case F_DB: db_path = p.value; break;
+ *         ...
+ *         }
+ *     // operands: p.operands[0 .. p.n_operands)
+ */
 
-/* Prints "optbench: <message>" and the usage text to stderr; returns EXIT_USAGE. */
-int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define CLI_FLAGS_MAX 48 /* most flags of one command */
+
+/* Reserved ids: what cli_next returns besides a flag's own id. */
+enum {
+    CLI_END = -1,    /* no flag left: the operands are in CliParse.operands */
+    CLI_STOP = 0,    /* --help was printed (rc EXIT_OK) or an error (rc EXIT_USAGE) */
+    CLI_PLUGIN = 1,  /* --plugin, which main.c takes out of argv before the command parses */
+    CLI_FIRST = 256, /* a command's own ids start here */
+};
+
+/* What a command's own parse function returns after --help was printed
+ * (else EXIT_OK, or the exit code of a usage error); the command then
+ * returns EXIT_OK. */
+#define CLI_HELPED (-1)
+
+/* One flag. */
+typedef struct {
+    const char *name; /* the long name, without "--" ("db"); NULL ends a table */
+    const char *arg;  /* the name of its value in help and messages ("PATH"); NULL: it takes none */
+    int id;           /* what cli_next returns for it: CLI_FIRST or more (CLI_PLUGIN for --plugin) */
+    int required;     /* 1: the command refuses to run without it; it then shows in the usage line */
+    const char *help; /* its help, a '\n' starting a new line aligned under the first; NULL: the
+                         flag sets the run setting of its name (config.h; "log-every" sets
+                         log_every), whose help and default it shows */
+} CliFlag;
+
+/* A default both a flag's help and its code use, as text: CLI_TEXT(1e-3) is "1e-3". */
+#define CLI_TEXT_(x) #x
+#define CLI_TEXT(x) CLI_TEXT_(x)
+
+/* The flag --db PATH of the commands that read or write a database. */
+#define CLI_DB_FLAG(id) {"db", "PATH", id, 0, "result database (default " STORE_DEFAULT_PATH ")"}
+
+/* The flag --plugin PATH of the commands that name optimizers (main.c loads
+ * the plugins before the command parses the rest). */
+#define CLI_PLUGIN_FLAG \
+    {"plugin", "PATH", CLI_PLUGIN, 0, \
+     "load an optimizer plugin (a shared object built against\ninclude/optbench/plugin.h); repeatable"}
+
+/* A subcommand's command line and help. */
+typedef struct {
+    const char *name;     /* as typed after `optbench` ("rm"); the prefix of its messages */
+    const char *operands; /* what follows the name in the usage line ("BASE.db NEW.db"); NULL: the
+                             command takes none, and cli_next refuses any */
+    const char *after;    /* what follows the options in the usage line ("> job.sbatch"); NULL: none */
+    const char *about;    /* what the command does, indented lines after the usage line; NULL: none */
+    const CliFlag *flags; /* its flags in help order, ended by a NULL name; --help (-h) is added */
+    const char *notes;    /* lines after the flag lines; NULL: none */
+    void (*more)(FILE *out); /* prints more help after the notes (text made from other tables); NULL: none */
+} CliCommand;
+
+/* The state of one parse. */
+typedef struct {
+    const CliCommand *cmd;                 /* what argv is parsed against */
+    int argc;                              /* how many words the command has */
+    char **argv;                           /* its words, argv[0] its name (getopt_long permutes them) */
+    struct option opts[CLI_FLAGS_MAX + 2]; /* getopt_long's table, made from cmd->flags */
+    unsigned char given[CLI_FLAGS_MAX];    /* which of cmd->flags were given */
+    const CliFlag *flag;                   /* the flag cli_next returned last */
+    const char *value;                     /* its value; NULL for a flag without one */
+    int rc;                                /* after CLI_STOP: the command's exit code */
+    char **operands;                       /* after CLI_END: the words that are not flags */
+    int n_operands;                        /* how many */
+} CliParse;
+
+/* Starts parsing argv (argv[0]: the command's name) against cmd. */
+void cli_begin(CliParse *p, const CliCommand *cmd, int argc, char **argv);
+
+/* The id of the next flag, with its value in p->value; CLI_END when none
+ * is left (after checking that every required flag was given, and that
+ * there is no operand where cmd->operands is NULL); CLI_STOP
+ * after --help (printed to stdout, p->rc EXIT_OK) or after a usage error
+ * (an unknown or ambiguous flag, a missing or unwanted value, a required
+ * flag missing: its message and the usage on stderr, p->rc EXIT_USAGE). */
+int cli_next(CliParse *p);
+
+/* Prints cmd's help: the usage line, about, one line per flag, notes, more. */
+void cli_help(const CliCommand *cmd, FILE *out);
+
+/* Prints "optbench: NAME: <message>" and cmd's help to stderr; returns EXIT_USAGE. */
+int cli_parse_error(const CliParse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The current flag's value as a whole number in [lo, hi] or a finite
+ * number in [lo, hi] (cli_long and cli_double with the flag's name). */
+int cli_value_long(const CliParse *p, long lo, long hi, long *out);
+int cli_value_double(const CliParse *p, double lo, double hi, double *out);
 
 /* Prints "optbench: <message>" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

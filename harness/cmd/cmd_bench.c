@@ -4,7 +4,6 @@
  * (bench.h); with --gemm, training steps of problems as GFLOP/s and as
  * model FLOP utilisation against the sgemm rate on the problem's own
  * product shapes, measured in the same run. A measurement, never a test. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,33 +27,47 @@
 #define BENCH_TRANSFORMER "transformer,layers=2,d_model=128,heads=4,context=64,batch=16"
 #define BENCH_MLP "mlp,dataset=fashion_mnist,hidden=[256,128],batch=128"
 
-static const char usage[] =
-    "usage: optbench bench [options]\n"
-    "  --optimizer LIST   optimizer specs, NAME[,key=value...] each, a key=value item belonging to\n"
-    "                     the name before it (default adamw,lion; adamw,adamw,state=int8: two)\n"
-    "  --plugin PATH      load an optimizer plugin (a shared object; repeatable); its step is\n"
-    "                     timed on one vector tensor, its roofline from its state_streams\n"
-    "  --n LIST           parameter counts (default 1e6,1e7,3e7; cuda: 1e6,1e7,1e8)\n"
-    "  --threads LIST     OpenMP thread counts (default 1,2; not used on cuda)\n"
-    "  --device cpu|cuda  where the steps run (default cpu)\n"
-    "  --repeats N        timed steps per measurement (default 20)\n"
-    "  --warmup N         untimed steps before them (default 3)\n"
-    "  --json             one JSON object per line instead of the table\n"
-    "  --gemm             time training steps (AdamW) of each --problem instead: FLOPs per step,\n"
-    "                     GFLOP/s, the sgemm floor (the step's own matrix products alone, same\n"
-    "                     shapes and transposes, same thread count, timed in the same process\n"
-    "                     right after the steps: ms per step) and MFU against that sgemm rate\n"
-    "  --problem SPEC     a problem for --gemm (repeatable; default the bench configurations:\n"
-    "                     " BENCH_TRANSFORMER " and\n"
-    "                     " BENCH_MLP ")\n"
-    "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
-    "  reads p, g and every state slot and writes p and every slot: 4 bytes a value, a\n"
-    "  slot in its stored width, int8 with its absmax per 256 values), and\n"
-    "  the fraction of the roofline: a streaming kernel with the same read and write\n"
-    "  streams, timed alternately with the step in the same run. On cuda both are\n"
-    "  timed with CUDA events on device buffers, and the streaming kernel is the\n"
-    "  device's copy bandwidth for that pattern. The steps run in a child process: exit\n"
-    "  3 with one line naming the plugin, its function and the step when one crashes.\n";
+#define DEFAULT_REPEATS 20 /* --repeats' default */
+#define DEFAULT_WARMUP 3   /* --warmup's default */
+
+enum { F_OPT = CLI_FIRST, F_N, F_THREADS, F_DEVICE, F_REPEATS, F_WARMUP, F_JSON, F_GEMM, F_PROBLEM };
+
+static const CliFlag flags[] = {
+    {"optimizer", "LIST", F_OPT, 0,
+     "optimizer specs, NAME[,key=value...] each, a key=value item belonging to\n"
+     "the name before it (default adamw,lion; adamw,adamw,state=int8: two)"},
+    {"plugin", "PATH", CLI_PLUGIN, 0,
+     "load an optimizer plugin (a shared object; repeatable); its step is\n"
+     "timed on one vector tensor, its roofline from its state_streams"},
+    {"n", "LIST", F_N, 0, "parameter counts (default 1e6,1e7,3e7; cuda: 1e6,1e7,1e8)"},
+    {"threads", "LIST", F_THREADS, 0, "OpenMP thread counts (default 1,2; not used on cuda)"},
+    {"device", "cpu|cuda", F_DEVICE, 0, "where the steps run (default cpu)"},
+    {"repeats", "N", F_REPEATS, 0, "timed steps per measurement (default " CLI_TEXT(DEFAULT_REPEATS) ")"},
+    {"warmup", "N", F_WARMUP, 0, "untimed steps before them (default " CLI_TEXT(DEFAULT_WARMUP) ")"},
+    {"json", NULL, F_JSON, 0, "one JSON object per line instead of the table"},
+    {"gemm", NULL, F_GEMM, 0,
+     "time training steps (AdamW) of each --problem instead: FLOPs per step,\n"
+     "GFLOP/s, the sgemm floor (the step's own matrix products alone, same\n"
+     "shapes and transposes, same thread count, timed in the same process\n"
+     "right after the steps: ms per step) and MFU against that sgemm rate"},
+    {"problem", "SPEC", F_PROBLEM, 0,
+     "a problem for --gemm (repeatable; default the bench configurations:\n"
+     BENCH_TRANSFORMER " and\n" BENCH_MLP ")"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "bench",
+    .flags = flags,
+    .notes = "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
+             "  reads p, g and every state slot and writes p and every slot: 4 bytes a value, a\n"
+             "  slot in its stored width, int8 with its absmax per 256 values), and\n"
+             "  the fraction of the roofline: a streaming kernel with the same read and write\n"
+             "  streams, timed alternately with the step in the same run. On cuda both are\n"
+             "  timed with CUDA events on device buffers, and the streaming kernel is the\n"
+             "  device's copy bandwidth for that pattern. The steps run in a child process: exit\n"
+             "  3 with one line naming the plugin, its function and the step when one crashes.\n",
+};
 
 /* The parsed flags. */
 typedef struct {
@@ -121,52 +134,41 @@ static int parse_optimizers(const char *text, BenchArgs *a)
     return n ? n : cli_fail(-1, "--optimizer: an empty list");
 }
 
+/* Reads the flags into a; EXIT_OK, the exit code of a usage error, or CLI_HELPED. */
 static int parse_args(int argc, char **argv, BenchArgs *a)
 {
-    enum { O_OPT = 256, O_N, O_THREADS, O_REPEATS, O_WARMUP, O_JSON, O_DEVICE, O_GEMM, O_PROBLEM, O_HELP };
-    static const struct option opts[] = {
-        {"optimizer", required_argument, 0, O_OPT}, {"n", required_argument, 0, O_N},
-        {"threads", required_argument, 0, O_THREADS}, {"repeats", required_argument, 0, O_REPEATS},
-        {"warmup", required_argument, 0, O_WARMUP}, {"json", no_argument, 0, O_JSON},
-        {"device", required_argument, 0, O_DEVICE}, {"gemm", no_argument, 0, O_GEMM},
-        {"problem", required_argument, 0, O_PROBLEM},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_OPT:
-            if ((a->n_opts = parse_optimizers(optarg, a)) < 0) return EXIT_USAGE;
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
+        case F_OPT:
+            if ((a->n_opts = parse_optimizers(p.value, a)) < 0) return EXIT_USAGE;
             break;
-        case O_N:
-            if ((a->n_sizes = parse_longs("--n", optarg, 1, 1L << 34, a->sizes)) < 0) return EXIT_USAGE;
+        case F_N:
+            if ((a->n_sizes = parse_longs("--n", p.value, 1, 1L << 34, a->sizes)) < 0) return EXIT_USAGE;
             a->sizes_given = 1;
             break;
-        case O_THREADS:
-            if ((a->n_threads = parse_longs("--threads", optarg, 1, 1024, a->threads)) < 0) return EXIT_USAGE;
+        case F_THREADS:
+            if ((a->n_threads = parse_longs("--threads", p.value, 1, 1024, a->threads)) < 0) return EXIT_USAGE;
             break;
-        case O_REPEATS:
-            if (cli_long("--repeats", optarg, 1, 1000000, &a->repeats)) return EXIT_USAGE;
+        case F_REPEATS:
+            if (cli_value_long(&p, 1, 1000000, &a->repeats)) return EXIT_USAGE;
             break;
-        case O_WARMUP:
-            if (cli_long("--warmup", optarg, 0, 1000000, &a->warmup)) return EXIT_USAGE;
+        case F_WARMUP:
+            if (cli_value_long(&p, 0, 1000000, &a->warmup)) return EXIT_USAGE;
             break;
-        case O_JSON: a->json = 1; break;
-        case O_GEMM: a->gemm = 1; break;
-        case O_PROBLEM:
+        case F_JSON: a->json = 1; break;
+        case F_GEMM: a->gemm = 1; break;
+        case F_PROBLEM:
             if (a->n_problems == LIST_MAX) return cli_fail(EXIT_USAGE, "--problem: at most %d", LIST_MAX);
-            a->problems[a->n_problems++] = optarg;
+            a->problems[a->n_problems++] = p.value;
             break;
-        case O_DEVICE:
-            if (cli_device(optarg, &a->device) != EXIT_OK) return EXIT_USAGE;
+        case F_DEVICE:
+            if (cli_device(p.value, &a->device) != EXIT_OK) return EXIT_USAGE;
             break;
-        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
-        default: return cli_usage_error(usage, "bench: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_usage_error(usage, "bench: unexpected argument '%s'", argv[optind]);
     return EXIT_OK;
 }
 
@@ -321,11 +323,11 @@ int cmd_bench(int argc, char **argv)
     BenchArgs a = {
         .opts = {optimizer_find("adamw"), optimizer_find("lion")}, .n_opts = 2,
         .sizes = {1000000, 10000000, 30000000}, .n_sizes = 3,
-        .threads = {1, 2}, .n_threads = 2, .repeats = 20, .warmup = 3,
+        .threads = {1, 2}, .n_threads = 2, .repeats = DEFAULT_REPEATS, .warmup = DEFAULT_WARMUP,
     };
     char machine[DEVICE_NAME_MAX], err[ERRMSG_MAX];
     int rc = parse_args(argc, argv, &a);
-    if (rc != EXIT_OK) return rc;
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     for (int o = 0; o < a.n_opts && !a.labels[o][0]; o++) { /* the defaults: adamw and lion */
         optimizer_defaults(a.opts[o], &a.hps[o]);
         snprintf(a.labels[o], sizeof a.labels[o], "%s", a.opts[o]->name);

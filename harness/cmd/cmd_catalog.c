@@ -39,24 +39,20 @@ static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
     if (at < 0) printf(" fp32 %d", 4 * (slots ? slots : 1));
 }
 
-/* Shared flag handling: only --help is accepted. */
-static int no_options(int argc, char **argv, const char *usage)
-{
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(usage, stdout);
-        return 1;
-    }
-    if (argc > 1) return cli_usage_error(usage, "%s: unexpected argument '%s'", argv[0], argv[1]);
-    return 0;
-}
+static const CliFlag optimizers_flags[] = {CLI_PLUGIN_FLAG, {0}};
+
+static const CliCommand optimizers_command = {
+    .name = "optimizers",
+    .about = "  Lists every optimizer with its hyperparameters, defaults, ranges and state bytes per\n"
+             "  parameter, those of each plugin loaded with --plugin (a shared object) last.\n",
+    .flags = optimizers_flags,
+};
 
 int cmd_optimizers(int argc, char **argv)
 {
-    static const char usage[] = "usage: optbench optimizers [--plugin PATH]...\n  Lists every optimizer with its "
-                                "hyperparameters, defaults, ranges and state bytes per parameter,\n"
-                                "  those of each plugin loaded with --plugin (a shared object) last.\n";
-    int rc = no_options(argc, argv, usage);
-    if (rc) return rc == 1 ? EXIT_OK : rc;
+    CliParse p;
+    cli_begin(&p, &optimizers_command, argc, argv);
+    if (cli_next(&p) != CLI_END) return p.rc; /* --plugin is main.c's: --help, or an error */
     const OptimizerDef *o;
     for (int i = 0; (o = optimizer_at(i)); i++) {
         ParamSet defaults;
@@ -103,15 +99,31 @@ static int print_tensors(const char *spec_text)
     return EXIT_OK;
 }
 
+enum { F_PROBLEM = CLI_FIRST };
+
+static const CliFlag problems_flags[] = {
+    {"problem", "SPEC", F_PROBLEM, 0,
+     "the tensors of that instance instead, with their shapes and roles\n"
+     "(matrix, embedding, vector: the parameter groups)"},
+    {0},
+};
+
+static const CliCommand problems_command = {
+    .name = "problems",
+    .about = "  Lists every problem with its options and default target loss.\n",
+    .flags = problems_flags,
+};
+
 int cmd_problems(int argc, char **argv)
 {
-    static const char usage[] = "usage: optbench problems [--problem SPEC]\n  Lists every problem with its options "
-                                "and default target loss; with --problem, the tensors of that\n  instance with "
-                                "their shapes and roles (matrix, embedding, vector: the parameter groups).\n";
-    if (argc == 3 && !strcmp(argv[1], "--problem")) return print_tensors(argv[2]);
-    if (argc == 2 && !strncmp(argv[1], "--problem=", 10)) return print_tensors(argv[1] + 10);
-    int rc = no_options(argc, argv, usage);
-    if (rc) return rc == 1 ? EXIT_OK : rc;
+    const char *spec = NULL;
+    CliParse p;
+    cli_begin(&p, &problems_command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        if (id == CLI_STOP) return p.rc;
+        spec = p.value; /* F_PROBLEM */
+    }
+    if (spec) return print_tensors(spec);
     for (int i = 0; problem_registry[i]; i++) {
         const ProblemDef *p = problem_registry[i];
         printf("%s — %s\n  default target loss: %g\n", p->name, p->summary, p->default_target);

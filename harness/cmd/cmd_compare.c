@@ -1,7 +1,6 @@
 /* cmd_compare.c — `optbench compare BASE.db NEW.db`: runs matched by
  * (sweep, key), their differences, and exit 1 on a regression; with
  * --curves, their logged steps compared one by one (compare.h). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,30 +11,45 @@
 #include "harness/store/compare.h"
 #include "harness/store/store.h"
 
-static const char usage[] =
-    "usage: optbench compare BASE.db NEW.db [options]\n"
-    "  --sweep NAME       compare only the runs of this sweep (default: every sweep)\n"
-    "  --loss-tol X       relative tolerance of final, best and held-out loss and of\n"
-    "                     held-out accuracy (default 1e-3)\n"
-    "  --loss-floor X     absolute floor of that tolerance, for losses near zero (default 1e-6)\n"
-    "  --time-tol X       relative tolerance of median step and optimizer-step time;\n"
-    "                     times are shown but not gated unless this is given (default off)\n"
-    "  --mem-tol X        relative tolerance of state and peak bytes (default 0: any growth)\n"
-    "  --format table|json  (default table)\n"
-    "  --allow-missing    runs of BASE absent from NEW do not fail the comparison\n"
-    "  --curves           compare each matched pair's logged steps instead: loss, held-out\n"
-    "                     loss and the norms (grad_norm, clipped_grad_norm, update_norm,\n"
-    "                     param_norm) of every step within max(loss-tol * |base|, loss-floor)\n"
-    "                     either way, and the same steps logged; names the first step that\n"
-    "                     differs in each pair (exit 1 when any pair differs)\n"
-    "  Runs are matched by sweep name and key. A run regresses when a status falls\n"
-    "  (done > diverged > failed/timeout: done -> diverged regresses), a loss rises or\n"
-    "  the accuracy falls beyond max(loss-tol * |base|, loss-floor), a time rises beyond\n"
-    "  time-tol, or memory grows beyond mem-tol. A run of BASE missing from NEW is a\n"
-    "  regression too (a renamed sweep, a half-finished run of it) unless\n"
-    "  --allow-missing is given; runs only in NEW are listed and do not fail.\n"
-    "  Exit 0: no regression; 1: at least one regressed or missing run, or no run\n"
-    "  matched at all; 2: usage or input error (a --sweep in neither database).\n";
+#define LOSS_TOL 1e-3   /* --loss-tol's default */
+#define LOSS_FLOOR 1e-6 /* --loss-floor's default */
+
+enum { F_SWEEP = CLI_FIRST, F_LOSS, F_FLOOR, F_TIME, F_MEM, F_FORMAT, F_ALLOW_MISSING, F_CURVES };
+
+static const CliFlag flags[] = {
+    {"sweep", "NAME", F_SWEEP, 0, "compare only the runs of this sweep (default: every sweep)"},
+    {"loss-tol", "X", F_LOSS, 0,
+     "relative tolerance of final, best and held-out loss and of\nheld-out accuracy (default " CLI_TEXT(LOSS_TOL) ")"},
+    {"loss-floor", "X", F_FLOOR, 0,
+     "absolute floor of that tolerance, for losses near zero (default " CLI_TEXT(LOSS_FLOOR) ")"},
+    {"time-tol", "X", F_TIME, 0,
+     "relative tolerance of median step and optimizer-step time;\n"
+     "times are shown but not gated unless this is given (default off)"},
+    {"mem-tol", "X", F_MEM, 0, "relative tolerance of state and peak bytes (default 0: any growth)"},
+    {"format", "table|json", F_FORMAT, 0, "(default table)"},
+    {"allow-missing", NULL, F_ALLOW_MISSING, 0, "runs of BASE absent from NEW do not fail the comparison"},
+    {"curves", NULL, F_CURVES, 0,
+     "compare each matched pair's logged steps instead: loss, held-out\n"
+     "loss and the norms (grad_norm, clipped_grad_norm, update_norm,\n"
+     "param_norm) of every step within max(loss-tol * |base|, loss-floor)\n"
+     "either way, and the same steps logged; names the first step that\n"
+     "differs in each pair (exit 1 when any pair differs)"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "compare",
+    .operands = "BASE.db NEW.db",
+    .flags = flags,
+    .notes = "  Runs are matched by sweep name and key. A run regresses when a status falls\n"
+             "  (done > diverged > failed/timeout: done -> diverged regresses), a loss rises or\n"
+             "  the accuracy falls beyond max(loss-tol * |base|, loss-floor), a time rises beyond\n"
+             "  time-tol, or memory grows beyond mem-tol. A run of BASE missing from NEW is a\n"
+             "  regression too (a renamed sweep, a half-finished run of it) unless\n"
+             "  --allow-missing is given; runs only in NEW are listed and do not fail.\n"
+             "  Exit 0: no regression; 1: at least one regressed or missing run, or no run\n"
+             "  matched at all; 2: usage or input error (a --sweep in neither database).\n",
+};
 
 /* The parsed command line. */
 typedef struct {
@@ -55,47 +69,40 @@ typedef struct {
     size_t n_base, n_next;      /* their counts */
 } RunLists;
 
+/* Reads the flags and both paths into a; EXIT_OK, or the exit code of
+ * a usage error, or CLI_HELPED. */
 static int parse_args(int argc, char **argv, CompareArgs *a)
 {
-    enum { O_SWEEP = 256, O_LOSS, O_FLOOR, O_TIME, O_MEM, O_FORMAT, O_ALLOW_MISSING, O_CURVES, O_HELP };
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, O_SWEEP}, {"loss-tol", required_argument, 0, O_LOSS},
-        {"loss-floor", required_argument, 0, O_FLOOR}, {"time-tol", required_argument, 0, O_TIME},
-        {"mem-tol", required_argument, 0, O_MEM}, {"format", required_argument, 0, O_FORMAT},
-        {"allow-missing", no_argument, 0, O_ALLOW_MISSING}, {"curves", no_argument, 0, O_CURVES},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_SWEEP: a->sweep = optarg; break;
-        case O_LOSS:
-            if (cli_double("--loss-tol", optarg, 0, INFINITY, &a->tol.loss_tol)) return EXIT_USAGE;
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
+        case F_SWEEP: a->sweep = p.value; break;
+        case F_LOSS:
+            if (cli_value_double(&p, 0, INFINITY, &a->tol.loss_tol)) return EXIT_USAGE;
             break;
-        case O_FLOOR:
-            if (cli_double("--loss-floor", optarg, 0, INFINITY, &a->tol.loss_floor)) return EXIT_USAGE;
+        case F_FLOOR:
+            if (cli_value_double(&p, 0, INFINITY, &a->tol.loss_floor)) return EXIT_USAGE;
             break;
-        case O_TIME:
-            if (cli_double("--time-tol", optarg, 0, INFINITY, &a->tol.time_tol)) return EXIT_USAGE;
+        case F_TIME:
+            if (cli_value_double(&p, 0, INFINITY, &a->tol.time_tol)) return EXIT_USAGE;
             break;
-        case O_MEM:
-            if (cli_double("--mem-tol", optarg, 0, INFINITY, &a->tol.mem_tol)) return EXIT_USAGE;
+        case F_MEM:
+            if (cli_value_double(&p, 0, INFINITY, &a->tol.mem_tol)) return EXIT_USAGE;
             break;
-        case O_FORMAT:
-            if (strcmp(optarg, "table") && strcmp(optarg, "json")) return cli_usage_error(usage, "--format: '%s' is not table or json", optarg);
-            a->json = !strcmp(optarg, "json");
+        case F_FORMAT:
+            if (strcmp(p.value, "table") && strcmp(p.value, "json"))
+                return cli_parse_error(&p, "--format: '%s' is not table or json", p.value);
+            a->json = !strcmp(p.value, "json");
             break;
-        case O_ALLOW_MISSING: a->allow_missing = 1; break;
-        case O_CURVES: a->curves = 1; break;
-        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
-        default: return cli_usage_error(usage, "compare: unknown or incomplete option '%s'", argv[optind - 1]);
+        case F_ALLOW_MISSING: a->allow_missing = 1; break;
+        case F_CURVES: a->curves = 1; break;
         }
     }
-    if (argc - optind != 2) return cli_usage_error(usage, "compare: expected two databases, BASE.db and NEW.db");
-    a->base_path = argv[optind];
-    a->next_path = argv[optind + 1];
+    if (p.n_operands != 2) return cli_parse_error(&p, "expected two databases, BASE.db and NEW.db");
+    a->base_path = p.operands[0];
+    a->next_path = p.operands[1];
     return EXIT_OK;
 }
 
@@ -267,13 +274,13 @@ static long print_pairs(const RunLists *l, const CompareTol *tol, int json, int 
 
 int cmd_compare(int argc, char **argv)
 {
-    CompareArgs a = {.tol = {.loss_tol = 1e-3, .loss_floor = 1e-6, .time_tol = -1, .mem_tol = 0}};
+    CompareArgs a = {.tol = {.loss_tol = LOSS_TOL, .loss_floor = LOSS_FLOOR, .time_tol = -1, .mem_tol = 0}};
     RunLists l = {0};
     size_t matched = 0, missing = 0;
     long regressed = 0;
     const char *verb = "regressed"; /* what a bad pair did */
     int rc = parse_args(argc, argv, &a);
-    if (rc != EXIT_OK) return rc;
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     if ((rc = load(a.base_path, a.sweep, &l.base_db, &l.base, &l.n_base)) != EXIT_OK ||
         (rc = load(a.next_path, a.sweep, &l.next_db, &l.next, &l.n_next)) != EXIT_OK)
         goto cleanup;

@@ -1,6 +1,5 @@
 /* cmd_export.c — `optbench export`: a sweep's runs (hyperparameters and
  * problem options as columns) or metrics, as CSV or JSON lines for pandas. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,42 +8,47 @@
 #include "harness/store/store.h"
 #include "harness/store/queries.h"
 
-static const char usage[] =
-    "usage: optbench export --sweep NAME [--format csv|jsonl] [--metrics] [--db PATH]\n"
+enum { F_SWEEP = CLI_FIRST, F_FORMAT, F_METRICS, F_DB };
+
+static const CliFlag flags[] = {
+    {"sweep", "NAME", F_SWEEP, 1, "the sweep to export"},
+    {"format", "csv|jsonl", F_FORMAT, 0, "CSV with a header line, or one JSON object a line (default csv)"},
+    {"metrics", NULL, F_METRICS, 0, "the metrics rows instead of the runs"},
+    CLI_DB_FLAG(F_DB),
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "export",
+    .flags = flags,
+    .about =
     "  Writes one row per run (every column of the runs table, plus one column per\n"
     "  hyperparameter 'hp.NAME' and problem option 'problem.NAME'), or with --metrics\n"
     "  one row per metrics row with its run's key, problem, optimizer, seed and\n"
-    "  hyperparameters. pandas: pd.read_csv(...) or pd.read_json(..., lines=True).\n";
+    "  hyperparameters. pandas: pd.read_csv(...) or pd.read_json(..., lines=True).\n",
+};
 
 int cmd_export(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, 's'}, {"format", required_argument, 0, 'f'},
-        {"metrics", no_argument, 0, 'm'}, {"db", required_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *sweep = NULL, *db_path = STORE_DEFAULT_PATH;
     int fmt = OUT_CSV, metrics = 0, c, rc = EXIT_RUNTIME;
     sqlite3 *db = NULL;
     char err[ERRMSG_MAX];
     int64_t sweep_id;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
         switch (c) {
-        case 's': sweep = optarg; break;
-        case 'f':
-            fmt = out_format_parse(optarg);
-            if (fmt != OUT_CSV && fmt != OUT_JSONL) return cli_fail(EXIT_USAGE, "--format: '%s' is not csv or jsonl", optarg);
+        case CLI_STOP: return p.rc;
+        case F_SWEEP: sweep = p.value; break;
+        case F_FORMAT:
+            fmt = out_format_parse(p.value);
+            if (fmt != OUT_CSV && fmt != OUT_JSONL) return cli_fail(EXIT_USAGE, "--format: '%s' is not csv or jsonl", p.value);
             break;
-        case 'm': metrics = 1; break;
-        case 'd': db_path = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "export: unknown or incomplete option '%s'", argv[optind - 1]);
+        case F_METRICS: metrics = 1; break;
+        case F_DB: db_path = p.value; break;
         }
     }
-    if (optind != argc) return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
-    if (!sweep) return cli_usage_error(usage, "export: --sweep NAME is required");
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     if ((c = store_find_sweep(db, sweep, &sweep_id)) != 0) {
         rc = c == 1 ? cli_fail(EXIT_USAGE, "%s: no sweep named '%s'", db_path, sweep)

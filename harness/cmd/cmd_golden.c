@@ -2,7 +2,6 @@
  * configuration from optbench's own steps, on synthetic gradients or on a
  * problem's gradients along its trajectory, in the format `optbench verify`
  * and python/optbench_golden.py read. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,37 @@
 #include "harness/run/config.h"
 #include "optimizers/plugin.h"
 
-static const char usage[] =
-    "usage: optbench golden --optimizer SPEC [--n N | --tensors LIST | --problem SPEC]\n"
-    "                       [--steps N] [--seed N] [--out FILE]\n"
-    "  Writes golden update vectors of the optimizer configuration SPEC (hyperparameters\n"
-    "  and GROUP.KEY overrides) from optbench's own CPU step, constant lr, no clipping:\n"
-    "  --n N           one vector of N synthetic parameters (default 64)\n"
-    "  --tensors LIST  synthetic tensors NAME:ROLE:SHAPE,..., e.g. 'w:matrix:8x6,b:vector:6'\n"
-    "                  (ROLE matrix, embedding or vector: the parameter groups)\n"
-    "  --problem SPEC  the problem's tensors, initial parameters and gradients along the\n"
-    "                  trajectory the optimizer takes (step s: minibatch s-1 of the seed)\n"
-    "  --steps N       steps recorded (default 20)\n"
-    "  --seed N        seeds the synthetic values, or the problem's init and batches (default 0)\n"
-    "  --out FILE      write FILE (whole or not at all) instead of standard output\n"
-    "  --plugin PATH   load an optimizer plugin (a shared object; repeatable)\n"
-    "  `optbench verify FILE` replays the file; `optbench verify --optimizer OTHER FILE` checks\n"
-    "  another implementation against it. The steps run in a child process: exit 3 with\n"
-    "  one line naming the plugin, its function and the step when the optimizer crashes.\n";
+#define DEFAULT_N 64     /* --n's default */
+#define DEFAULT_STEPS 20 /* --steps' default */
+
+enum { F_OPTIMIZER = CLI_FIRST, F_N, F_TENSORS, F_PROBLEM, F_STEPS, F_SEED, F_OUT };
+
+static const CliFlag flags[] = {
+    {"optimizer", "SPEC", F_OPTIMIZER, 1, "the optimizer configuration"},
+    {"n", "N", F_N, 0, "one vector of N synthetic parameters (default " CLI_TEXT(DEFAULT_N) ")"},
+    {"tensors", "LIST", F_TENSORS, 0,
+     "synthetic tensors NAME:ROLE:SHAPE,..., e.g. 'w:matrix:8x6,b:vector:6'\n"
+     "(ROLE matrix, embedding or vector: the parameter groups)"},
+    {"problem", "SPEC", F_PROBLEM, 0,
+     "the problem's tensors, initial parameters and gradients along the\n"
+     "trajectory the optimizer takes (step s: minibatch s-1 of the seed)"},
+    {"steps", "N", F_STEPS, 0, "steps recorded (default " CLI_TEXT(DEFAULT_STEPS) ")"},
+    {"seed", "N", F_SEED, 0, "seeds the synthetic values, or the problem's init and batches (default 0)"},
+    {"out", "FILE", F_OUT, 0, "write FILE (whole or not at all) instead of standard output"},
+    {"plugin", "PATH", CLI_PLUGIN, 0, "load an optimizer plugin (a shared object; repeatable)"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "golden",
+    .about = "  Writes golden update vectors of the optimizer configuration SPEC (hyperparameters\n"
+             "  and GROUP.KEY overrides) from optbench's own CPU step, constant lr, no clipping,\n"
+             "  on one of --n, --tensors and --problem:\n",
+    .flags = flags,
+    .notes = "  `optbench verify FILE` replays the file; `optbench verify --optimizer OTHER FILE` checks\n"
+             "  another implementation against it. The steps run in a child process: exit 3 with\n"
+             "  one line naming the plugin, its function and the step when the optimizer crashes.\n",
+};
 
 /* Writes g to path through a temporary file beside it, renamed over path
  * once complete. 0, or -1 with the reason printed. */
@@ -88,61 +101,52 @@ static int make_and_write(void *ctx)
 
 int cmd_golden(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"optimizer", required_argument, 0, 'o'}, {"n", required_argument, 0, 'n'},
-        {"tensors", required_argument, 0, 't'},   {"problem", required_argument, 0, 'p'},
-        {"steps", required_argument, 0, 's'},     {"seed", required_argument, 0, 'S'},
-        {"out", required_argument, 0, 'O'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     static Golden g; /* the tensor table is large for a stack */
     RunConfig cfg;
     char err[ERRMSG_MAX], source[ERRMSG_MAX + 64] = "", shown[PARAM_TEXT_MAX];
     const char *opt_spec = NULL, *out = NULL;
-    long n = 64, steps = 20;
+    long n = DEFAULT_N, steps = DEFAULT_STEPS;
+    CliParse p;
     int c, given[3] = {0, 0, 0}, rc = EXIT_OK; /* given: --n, --tensors, --problem */
     memset(&g, 0, sizeof g);
     config_defaults(&cfg);
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    cli_begin(&p, &command, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        const char *v = p.value;
         switch (c) {
-        case 'o':
-            if (config_set_optimizer(&cfg, optarg, err, sizeof err) != 0)
+        case CLI_STOP: return p.rc;
+        case F_OPTIMIZER:
+            if (config_set_optimizer(&cfg, v, err, sizeof err) != 0)
                 return cli_fail(EXIT_USAGE, "--optimizer: %s", err);
-            opt_spec = optarg;
+            opt_spec = v;
             break;
-        case 'n':
-            if (cli_long("--n", optarg, 1, GOLDEN_MAX_N, &n)) return EXIT_USAGE;
+        case F_N:
+            if (cli_value_long(&p, 1, GOLDEN_MAX_N, &n)) return EXIT_USAGE;
             snprintf(source, sizeof source, " --n %ld", n);
             given[0] = 1;
             break;
-        case 't':
-            if (golden_parse_tensors(optarg, &g, err, sizeof err) != 0)
+        case F_TENSORS:
+            if (golden_parse_tensors(v, &g, err, sizeof err) != 0)
                 return cli_fail(EXIT_USAGE, "--tensors: %s", err);
-            snprintf(source, sizeof source, " --tensors '%s'", params_printable(optarg, shown, sizeof shown));
+            snprintf(source, sizeof source, " --tensors '%s'", params_printable(v, shown, sizeof shown));
             given[1] = 1;
             break;
-        case 'p':
-            if (config_set_problem(&cfg, optarg, err, sizeof err) != 0)
+        case F_PROBLEM:
+            if (config_set_problem(&cfg, v, err, sizeof err) != 0)
                 return cli_fail(EXIT_USAGE, "--problem: %s", err);
-            snprintf(source, sizeof source, " --problem %s", params_printable(optarg, shown, sizeof shown));
+            snprintf(source, sizeof source, " --problem %s", params_printable(v, shown, sizeof shown));
             given[2] = 1;
             break;
-        case 's':
-            if (cli_long("--steps", optarg, 1, GOLDEN_MAX_STEPS, &steps)) return EXIT_USAGE;
+        case F_STEPS:
+            if (cli_value_long(&p, 1, GOLDEN_MAX_STEPS, &steps)) return EXIT_USAGE;
             break;
-        case 'S':
-            if (setting_apply(setting_find("seed"), &cfg, optarg, err, sizeof err) != 0)
+        case F_SEED:
+            if (setting_apply(setting_find("seed"), &cfg, v, err, sizeof err) != 0)
                 return cli_fail(EXIT_USAGE, "--seed: %s", err);
             break;
-        case 'O': out = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "golden: unknown or incomplete option '%s'", argv[optind - 1]);
+        case F_OUT: out = v; break;
         }
     }
-    if (optind < argc) return cli_usage_error(usage, "golden: unexpected argument '%s'", argv[optind]);
-    if (!opt_spec) return cli_fail(EXIT_USAGE, "golden: --optimizer SPEC is required (optbench golden --help)");
     if (given[0] + given[1] + given[2] > 1) return cli_fail(EXIT_USAGE, "golden: give one of --n, --tensors and --problem");
     if (out && !*out) return cli_fail(EXIT_USAGE, "--out: empty path");
     if (!g.n_tensors) golden_set_flat(&g, (size_t)n);
@@ -158,7 +162,7 @@ int cmd_golden(int argc, char **argv)
         snprintf(digest, sizeof digest, " (plugin sha256 %s)", from->sha256);
     }
     snprintf(comment, sizeof comment, " written by optbench %s: optbench golden%s --optimizer %s%s --steps %ld --seed %llu%s",
-             OPTBENCH_VERSION, plugin, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n 64",
+             OPTBENCH_VERSION, plugin, params_printable(opt_spec, shown, sizeof shown), source[0] ? source : " --n " CLI_TEXT(DEFAULT_N),
              steps, (unsigned long long)cfg.seed, digest);
     GoldenJob job = {&g, {given[2] ? cfg.problem : NULL, &cfg.problem_opts, cfg.seed}, out, comment};
     rc = child_run(make_and_write, &job, "golden", err, sizeof err);

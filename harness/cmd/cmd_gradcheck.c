@@ -1,6 +1,5 @@
 /* cmd_gradcheck.c — `optbench gradcheck`: a problem's analytic gradient
  * against central differences, worst relative error per tensor. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "harness/cmd/cli.h"
@@ -9,51 +8,58 @@
 #include "harness/core/device.h"
 #include "harness/check/gradcheck.h"
 
-static const char usage[] =
-    "usage: optbench gradcheck --problem SPEC [--seed N] [--samples K] [--tol X] [--device cpu|cuda]\n"
-    "  Compares the analytic gradient at the seed's initial parameters with central\n"
-    "  differences on up to K coordinates per tensor (default 64). Exit 1 when a\n"
-    "  tensor's worst relative error exceeds the tolerance (default: the problem's).\n"
-    "  --device cuda computes the analytic gradient on the GPU (the differences stay on the host).\n";
+#define DEFAULT_SAMPLES 64 /* --samples' default */
+
+enum { F_PROBLEM = CLI_FIRST, F_SEED, F_SAMPLES, F_TOL, F_DEVICE };
+
+static const CliFlag flags[] = {
+    {"problem", "SPEC", F_PROBLEM, 0, NULL},
+    {"seed", "N", F_SEED, 0, NULL},
+    {"samples", "K", F_SAMPLES, 0, "coordinates checked per tensor at most (default " CLI_TEXT(DEFAULT_SAMPLES) ")"},
+    {"tol", "X", F_TOL, 0, "largest relative error accepted (default: the problem's)"},
+    {"device", "cpu|cuda", F_DEVICE, 0,
+     "cuda computes the analytic gradient on the GPU (the differences stay\non the host)"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "gradcheck",
+    .about = "  Compares the analytic gradient at the seed's initial parameters with central\n"
+             "  differences on up to K coordinates per tensor. Exit 1 when a tensor's worst\n"
+             "  relative error exceeds the tolerance.\n",
+    .flags = flags,
+};
 
 int cmd_gradcheck(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"problem", required_argument, 0, 'p'}, {"seed", required_argument, 0, 's'},
-        {"samples", required_argument, 0, 'k'}, {"tol", required_argument, 0, 't'},
-        {"device", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     RunConfig cfg;
     char err[ERRMSG_MAX], gpu[DEVICE_NAME_MAX];
-    long samples = 64;
+    long samples = DEFAULT_SAMPLES;
     double tol = -1;
-    int c;
+    CliParse p;
     config_defaults(&cfg);
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (config_set_problem(&cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc;
+        case F_PROBLEM:
+            if (config_set_problem(&cfg, p.value, err, sizeof err)) return cli_fail(EXIT_USAGE, "--problem: %s", err);
             break;
-        case 's':
-            if (setting_apply(setting_find("seed"), &cfg, optarg, err, sizeof err))
+        case F_SEED:
+            if (setting_apply(setting_find("seed"), &cfg, p.value, err, sizeof err))
                 return cli_fail(EXIT_USAGE, "--seed: %s", err);
             break;
-        case 'k':
-            if (cli_long("--samples", optarg, 1, 1L << 30, &samples)) return EXIT_USAGE;
+        case F_SAMPLES:
+            if (cli_value_long(&p, 1, 1L << 30, &samples)) return EXIT_USAGE;
             break;
-        case 't':
-            if (cli_double("--tol", optarg, 0, 1, &tol)) return EXIT_USAGE;
+        case F_TOL:
+            if (cli_value_double(&p, 0, 1, &tol)) return EXIT_USAGE;
             break;
-        case 'D':
-            if (cli_device(optarg, &cfg.device) != EXIT_OK) return EXIT_USAGE;
+        case F_DEVICE:
+            if (cli_device(p.value, &cfg.device) != EXIT_OK) return EXIT_USAGE;
             break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "gradcheck: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_usage_error(usage, "gradcheck: unexpected argument '%s'", argv[optind]);
     if (config_check_device(&cfg, gpu, sizeof gpu, err, sizeof err) != 0)
         return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
     if (tol < 0) tol = cfg.problem->gradcheck_tol;

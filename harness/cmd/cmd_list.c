@@ -1,5 +1,4 @@
 /* cmd_list.c — `optbench list sweeps|runs`: what a database holds. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,39 +7,46 @@
 #include "harness/store/store.h"
 #include "harness/store/queries.h"
 
-static const char usage[] =
-    "usage: optbench list sweeps|runs [--sweep NAME] [--format table|csv|json] [--db PATH]\n"
-    "  sweeps: each sweep with its run counts by status, and the plugin builds its runs\n"
-    "          used (each optimizer and the first 12 digits of its SHA-256)\n"
-    "  runs:   each run (of one sweep with --sweep) with its outcome\n";
+enum { F_SWEEP = CLI_FIRST, F_FORMAT, F_DB };
+
+static const CliFlag flags[] = {
+    {"sweep", "NAME", F_SWEEP, 0, "runs: only those of this sweep"},
+    {"format", "table|csv|json", F_FORMAT, 0, "how to print them (default table)"},
+    CLI_DB_FLAG(F_DB),
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "list",
+    .operands = "sweeps|runs",
+    .about = "  sweeps: each sweep with its run counts by status, and the plugin builds its runs\n"
+             "          used (each optimizer and the first 12 digits of its SHA-256)\n"
+             "  runs:   each run (of one sweep with --sweep) with its outcome\n",
+    .flags = flags,
+};
 
 int cmd_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, 's'}, {"format", required_argument, 0, 'f'},
-        {"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *sweep = NULL, *db_path = STORE_DEFAULT_PATH;
-    int fmt = OUT_TABLE, c, rc = EXIT_RUNTIME;
+    int fmt = OUT_TABLE, rc = EXIT_RUNTIME;
     sqlite3 *db = NULL;
     char err[ERRMSG_MAX];
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': sweep = optarg; break;
-        case 'f':
-            fmt = out_format_parse(optarg);
-            if (fmt < 0 || fmt == OUT_JSONL) return cli_fail(EXIT_USAGE, "--format: '%s' is not table, csv or json", optarg);
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc;
+        case F_SWEEP: sweep = p.value; break;
+        case F_FORMAT:
+            fmt = out_format_parse(p.value);
+            if (fmt < 0 || fmt == OUT_JSONL) return cli_fail(EXIT_USAGE, "--format: '%s' is not table, csv or json", p.value);
             break;
-        case 'd': db_path = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "list: unknown or incomplete option '%s'", argv[optind - 1]);
+        case F_DB: db_path = p.value; break;
         }
     }
-    if (optind != argc - 1 || (strcmp(argv[optind], "sweeps") && strcmp(argv[optind], "runs")))
-        return cli_usage_error(usage, "list: expected 'sweeps' or 'runs'");
-    const int runs = !strcmp(argv[optind], "runs");
+    if (p.n_operands != 1 || (strcmp(p.operands[0], "sweeps") && strcmp(p.operands[0], "runs")))
+        return cli_parse_error(&p, "expected 'sweeps' or 'runs'");
+    const int runs = !strcmp(p.operands[0], "runs");
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     int64_t sweep_id;
     if (sweep && runs && store_find_sweep(db, sweep, &sweep_id) == 1) {

@@ -1,5 +1,4 @@
 /* cmd_report.c — `optbench report`: a sweep's comparison report. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "harness/cmd/cli.h"
@@ -8,41 +7,46 @@
 #include "harness/report/report_plots.h"
 #include "harness/store/store.h"
 
-static const char usage[] =
-    "usage: optbench report --sweep NAME --out DIR [--db PATH] [--optimizers a,b]\n"
+enum { F_SWEEP = CLI_FIRST, F_OUT, F_DB, F_OPTIMIZERS };
+
+static const CliFlag flags[] = {
+    {"sweep", "NAME", F_SWEEP, 1, "the sweep to report on"},
+    {"out", "DIR", F_OUT, 1, "the directory to write it into (made if missing)"},
+    CLI_DB_FLAG(F_DB),
+    {"optimizers", "a,b", F_OPTIMIZERS, 0, "only these optimizers, in this order"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "report",
+    .flags = flags,
+    .about =
     "  Writes DIR/report.html (plots inline, opens from disk), DIR/report.md with\n"
     "  PNG plots, and the .dat and .gp files behind every plot (re-render one with\n"
     "  `gnuplot -e 'fmt=\"png\"' FILE.gp` in DIR). --optimizers keeps those\n"
     "  optimizers in that order; the report opens with a verdict table of the first\n"
     "  two listed (or of the only two in the sweep). Needs gnuplot (Debian package\n"
-    "  gnuplot-nox).\n";
+    "  gnuplot-nox).\n",
+};
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
-        {"db", required_argument, 0, 'd'}, {"optimizers", required_argument, 0, 'O'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *sweep = NULL, *out = NULL, *db_path = STORE_DEFAULT_PATH, *only = NULL;
     char err[ERRMSG_MAX];
     sqlite3 *db = NULL;
     ReportData data = {0};
     int c, rc;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
         switch (c) {
-        case 's': sweep = optarg; break;
-        case 'o': out = optarg; break;
-        case 'd': db_path = optarg; break;
-        case 'O': only = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "report: unknown or incomplete option '%s'", argv[optind - 1]);
+        case CLI_STOP: return p.rc;
+        case F_SWEEP: sweep = p.value; break;
+        case F_OUT: out = p.value; break;
+        case F_DB: db_path = p.value; break;
+        case F_OPTIMIZERS: only = p.value; break;
         }
     }
-    if (optind != argc) return cli_usage_error(usage, "report: unexpected argument '%s'", argv[optind]);
-    if (!sweep || !out) return cli_usage_error(usage, "report: --sweep and --out are required");
     if (!plot_have_gnuplot())
         return cli_fail(EXIT_RUNTIME, "gnuplot not found: install the Debian package gnuplot-nox (make deps)");
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);

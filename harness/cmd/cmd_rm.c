@@ -1,6 +1,5 @@
 /* cmd_rm.c — `optbench rm --sweep NAME`: remove a sweep with its runs and
  * metrics, and `optbench rename OLD NEW`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,33 +8,41 @@
 #include "harness/store/store.h"
 #include "harness/sweep/sweep.h"
 
-static const char rm_usage[] =
-    "usage: optbench rm --sweep NAME [--db PATH]\n"
-    "  Removes the sweep with every run and metrics row of it, in one transaction.\n";
+enum { F_SWEEP = CLI_FIRST, F_DB };
 
-static const char rename_usage[] =
-    "usage: optbench rename OLD NEW [--db PATH]\n"
-    "  Renames sweep OLD to NEW (which must not exist); its runs follow it.\n";
 
-/* Reads --db (and --sweep for rm); the remaining words from optind on. */
-static int parse(int argc, char **argv, const char *usage, const char **db_path, const char **sweep)
+static const CliFlag rm_flags[] = {
+    {"sweep", "NAME", F_SWEEP, 1, "the sweep to remove"},
+    CLI_DB_FLAG(F_DB),
+    {0},
+};
+
+static const CliCommand rm_command = {
+    .name = "rm",
+    .about = "  Removes the sweep with every run and metrics row of it, in one transaction.\n",
+    .flags = rm_flags,
+};
+
+static const CliFlag rename_flags[] = {CLI_DB_FLAG(F_DB), {0}};
+
+static const CliCommand rename_command = {
+    .name = "rename",
+    .operands = "OLD NEW",
+    .about = "  Renames sweep OLD to NEW (which must not exist); its runs follow it.\n",
+    .flags = rename_flags,
+};
+
+/* Reads --db (and --sweep for rm) into *db_path and *sweep; EXIT_OK with
+ * the operands in p, the exit code of a usage error, or CLI_HELPED. */
+static int parse(CliParse *p, const CliCommand *cmd, int argc, char **argv, const char **db_path,
+                 const char **sweep)
 {
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, 's'}, {"db", required_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (!sweep) return cli_usage_error(usage, "%s: unknown option --sweep", argv[0]);
-            *sweep = optarg;
-            break;
-        case 'd': *db_path = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return cli_usage_error(usage, "%s: unknown or incomplete option '%s'", argv[0], argv[optind - 1]);
+    cli_begin(p, cmd, argc, argv);
+    for (int id; (id = cli_next(p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p->rc == EXIT_OK ? CLI_HELPED : p->rc;
+        case F_SWEEP: *sweep = p->value; break;
+        case F_DB: *db_path = p->value; break;
         }
     }
     return EXIT_OK;
@@ -47,10 +54,9 @@ int cmd_rm(int argc, char **argv)
     char err[ERRMSG_MAX];
     sqlite3 *db = NULL;
     long n_runs;
-    int rc = parse(argc, argv, rm_usage, &db_path, &sweep);
-    if (rc < 0) return EXIT_OK;
-    if (rc != EXIT_OK) return rc;
-    if (!sweep || optind != argc) return cli_usage_error(rm_usage, "rm: expected --sweep NAME and nothing else");
+    CliParse p;
+    int rc = parse(&p, &rm_command, argc, argv, &db_path, &sweep);
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     store_close(db);
     if (store_open(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
@@ -66,11 +72,11 @@ int cmd_rename(int argc, char **argv)
     const char *db_path = STORE_DEFAULT_PATH;
     char err[ERRMSG_MAX];
     sqlite3 *db = NULL;
-    int rc = parse(argc, argv, rename_usage, &db_path, NULL);
-    if (rc < 0) return EXIT_OK;
-    if (rc != EXIT_OK) return rc;
-    if (optind != argc - 2) return cli_usage_error(rename_usage, "rename: expected OLD and NEW");
-    const char *old_name = argv[optind], *new_name = argv[optind + 1];
+    CliParse p;
+    int rc = parse(&p, &rename_command, argc, argv, &db_path, NULL);
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (p.n_operands != 2) return cli_parse_error(&p, "expected OLD and NEW");
+    const char *old_name = p.operands[0], *new_name = p.operands[1];
     const size_t name_max = sizeof ((SweepSpec *)0)->name;
     if (!*new_name || strlen(new_name) >= name_max)
         return cli_fail(EXIT_USAGE, "rename: NEW must have 1 to %zu characters", name_max - 1);

@@ -1,5 +1,4 @@
 /* cmd_run.c — `optbench run`: one configuration, recorded in the database. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,67 +15,63 @@
 #include "harness/store/store.h"
 
 /* The flags of `optbench run` beyond the run settings. */
-enum { O_DB = 256, O_SWEEP, O_QUIET, O_HELP, O_SETTING /* + index in run_settings */ };
+enum { F_DB = CLI_FIRST, F_SWEEP, F_QUIET, F_SETTING /* + index in run_settings */ };
 
-static char usage[4096]; /* made from run_settings by make_usage */
+static const CliFlag own_flags[] = {
+    CLI_DB_FLAG(F_DB),
+    {"sweep", "NAME", F_SWEEP, 0, "sweep the run is filed under (default adhoc)"},
+    CLI_PLUGIN_FLAG,
+    {"quiet", NULL, F_QUIET, 0, "print nothing on success"},
+};
 
-static void make_usage(void)
+/* The flags: one per run setting of SETTING_RUN scope (run_settings is
+ * their table), then own_flags. */
+static CliFlag flags[CLI_FLAGS_MAX + 1];
+
+static const CliCommand command = {
+    .name = "run",
+    .flags = flags,
+    .notes = "A run already recorded as done or diverged under the same sweep is not repeated.\n",
+};
+
+/* Fills flags from run_settings and own_flags. */
+static void make_flags(void)
 {
-    static const char head[] = "usage: optbench run [options]\n";
-    static const char tail[] =
-        "  --db PATH              result database (default " STORE_DEFAULT_PATH ")\n"
-        "  --sweep NAME           sweep the run is filed under (default adhoc)\n"
-        CLI_PLUGIN_HELP
-        "  --quiet                print nothing on success\n"
-        "A run already recorded as done or diverged under the same sweep is not repeated.\n";
-    size_t used = strlen(head);
-    memcpy(usage, head, used);
-    if (settings_help(SETTING_RUN, usage + used, sizeof usage - used) == 0) used = strlen(usage);
-    snprintf(usage + used, sizeof usage - used, "%s", tail);
+    static char names[CLI_FLAGS_MAX][40]; /* --names of the settings */
+    const int n_own = (int)(sizeof own_flags / sizeof own_flags[0]);
+    int n = 0;
+    for (int i = 0; i < n_run_settings && n < CLI_FLAGS_MAX - n_own; i++) {
+        const RunSetting *s = &run_settings[i];
+        if (!(s->scope & SETTING_RUN)) continue;
+        setting_flag(s, names[n], sizeof names[n]);
+        flags[n] = (CliFlag){names[n], s->arg, F_SETTING + i, 0, NULL}; /* help: the setting's */
+        n++;
+    }
+    for (int i = 0; i < n_own; i++) flags[n++] = own_flags[i];
+    flags[n] = (CliFlag){0};
 }
 
 /* Parses the flags into cfg and loads its problem into *loaded; returns
- * EXIT_OK or EXIT_USAGE. */
+ * EXIT_OK, the exit code of a usage error, or CLI_HELPED. */
 static int parse_args(int argc, char **argv, RunConfig *cfg, LoadedProblem *loaded, const char **db_path,
                       const char **sweep, int *quiet, char *gpu, size_t gpu_len)
 {
-    static char flags[32][40]; /* --names of the settings */
-    struct option opts[32 + 5];
-    int n = 0;
-    for (int i = 0; i < n_run_settings && n < 32; i++) {
-        if (!(run_settings[i].scope & SETTING_RUN)) continue;
-        setting_flag(&run_settings[i], flags[n], sizeof flags[n]);
-        opts[n] = (struct option){flags[n], required_argument, 0, O_SETTING + i};
-        n++;
-    }
-    opts[n++] = (struct option){"db", required_argument, 0, O_DB};
-    opts[n++] = (struct option){"sweep", required_argument, 0, O_SWEEP};
-    opts[n++] = (struct option){"quiet", no_argument, 0, O_QUIET};
-    opts[n++] = (struct option){"help", no_argument, 0, O_HELP};
-    opts[n] = (struct option){0, 0, 0, 0};
     char err[ERRMSG_MAX];
-    int c;
-    make_usage();
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_DB: *db_path = optarg; break;
-        case O_SWEEP: *sweep = optarg; break;
-        case O_QUIET: *quiet = 1; break;
-        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
-        default:
-            if (c >= O_SETTING && c < O_SETTING + n_run_settings) {
-                const RunSetting *s = &run_settings[c - O_SETTING];
-                char flag[40];
-                setting_flag(s, flag, sizeof flag);
-                if (setting_apply(s, cfg, optarg, err, sizeof err)) return cli_fail(EXIT_USAGE, "--%s: %s", flag, err);
-                break;
-            }
-            return cli_usage_error(usage, "run: unknown or incomplete option '%s'", argv[optind - 1]);
+    CliParse p;
+    make_flags();
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
+        case F_DB: *db_path = p.value; break;
+        case F_SWEEP: *sweep = p.value; break;
+        case F_QUIET: *quiet = 1; break;
+        default: /* a run setting */
+            if (setting_apply(&run_settings[id - F_SETTING], cfg, p.value, err, sizeof err))
+                return cli_fail(EXIT_USAGE, "--%s: %s", p.flag->name, err);
+            break;
         }
     }
-    if (optind < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind]);
     if (cfg->threads > host_cores())
         return cli_fail(EXIT_USAGE, "--threads: %d is more than the %d cores of this machine", cfg->threads,
                         host_cores());
@@ -147,7 +142,10 @@ int cmd_run(int argc, char **argv)
 
     config_defaults(&cfg);
     rc = parse_args(argc, argv, &cfg, &loaded, &db_path, &sweep, &quiet, gpu, sizeof gpu);
-    if (rc != EXIT_OK) goto cleanup;
+    if (rc != EXIT_OK) {
+        rc = rc == CLI_HELPED ? EXIT_OK : rc;
+        goto cleanup;
+    }
     if (store_open(db_path, &db, err, sizeof err) != 0) {
         rc = cli_fail(EXIT_USAGE, "%s", err);
         goto cleanup;

@@ -2,7 +2,6 @@
  * its model FLOP utilisation, and text sparklines of its training loss and
  * per-step norms; and `optbench best --sweep NAME`: the best configuration
  * per problem x optimizer. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +14,37 @@
 
 #define SPARK_WIDTH 64 /* columns of the loss sparkline */
 
-static const char show_usage[] =
-    "usage: optbench show RUN [--db PATH]\n"
-    "  Prints run RUN (its id, as `optbench list runs` shows) field by field: the\n"
-    "  configuration, the outcome and the summary, its MFU (gflops / sgemm_gflops,\n"
-    "  the step's FLOP rate against the same run's sgemm rate on the problem's\n"
-    "  shapes), then sparklines of its logged training loss and of the norms of each\n"
-    "  logged step: gradient before and after clipping, update, parameters (log\n"
-    "  scale when every value is positive).\n";
+enum { F_SWEEP = CLI_FIRST, F_DB, F_JSON };
 
-static const char best_usage[] =
-    "usage: optbench best --sweep NAME [--db PATH] [--json]\n"
-    "  The best configuration of each problem x optimizer of a sweep (lowest mean\n"
-    "  score among configurations whose seeds all finished), with the 95% bootstrap\n"
-    "  interval over seeds and its flags: grid edges, diverged and failed runs.\n";
+
+static const CliFlag show_flags[] = {CLI_DB_FLAG(F_DB), {0}};
+
+static const CliCommand show_command = {
+    .name = "show",
+    .operands = "RUN",
+    .about = "  Prints run RUN (its id, as `optbench list runs` shows) field by field: the\n"
+             "  configuration, the outcome and the summary, its MFU (gflops / sgemm_gflops,\n"
+             "  the step's FLOP rate against the same run's sgemm rate on the problem's\n"
+             "  shapes), then sparklines of its logged training loss and of the norms of each\n"
+             "  logged step: gradient before and after clipping, update, parameters (log\n"
+             "  scale when every value is positive).\n",
+    .flags = show_flags,
+};
+
+static const CliFlag best_flags[] = {
+    {"sweep", "NAME", F_SWEEP, 1, "the sweep to rank"},
+    CLI_DB_FLAG(F_DB),
+    {"json", NULL, F_JSON, 0, "print them as one JSON array, an object per problem x optimizer"},
+    {0},
+};
+
+static const CliCommand best_command = {
+    .name = "best",
+    .about = "  The best configuration of each problem x optimizer of a sweep (lowest mean\n"
+             "  score among configurations whose seeds all finished), with the 95% bootstrap\n"
+             "  interval over seeds and its flags: grid edges, diverged and failed runs.\n",
+    .flags = best_flags,
+};
 
 /* Prints the series `name` as one line of eighth-blocks, SPARK_WIDTH
  * columns at most (each the mean of its share of the rows). */
@@ -58,27 +74,18 @@ static void sparkline(const char *name, const long *steps, const double *loss, l
     fputc('\n', stdout);
 }
 
-/* Reads --db (and --sweep, --json for best). */
-static int parse(int argc, char **argv, const char *usage, const char **db_path, const char **sweep, int *json)
+/* Reads --db (and --sweep, --json for best); EXIT_OK with the operands in
+ * p, the exit code of a usage error, or CLI_HELPED. */
+static int parse(CliParse *p, const CliCommand *cmd, int argc, char **argv, const char **db_path,
+                 const char **sweep, int *json)
 {
-    static const struct option opts[] = {
-        {"sweep", required_argument, 0, 's'}, {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-        case 'j':
-            if (!sweep) return cli_usage_error(usage, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
-            if (c == 's') *sweep = optarg;
-            else *json = 1;
-            break;
-        case 'd': *db_path = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return cli_usage_error(usage, "%s: unknown or incomplete option '%s'", argv[0], argv[optind - 1]);
+    cli_begin(p, cmd, argc, argv);
+    for (int id; (id = cli_next(p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p->rc == EXIT_OK ? CLI_HELPED : p->rc;
+        case F_SWEEP: *sweep = p->value; break;
+        case F_DB: *db_path = p->value; break;
+        case F_JSON: *json = 1; break;
         }
     }
     return EXIT_OK;
@@ -136,11 +143,11 @@ int cmd_show(int argc, char **argv)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     long id;
-    int rc = parse(argc, argv, show_usage, &db_path, NULL, NULL);
-    if (rc < 0) return EXIT_OK;
-    if (rc != EXIT_OK) return rc;
-    if (optind != argc - 1) return cli_usage_error(show_usage, "show: expected one run id");
-    if (cli_long("RUN", argv[optind], 1, 1L << 62, &id)) return EXIT_USAGE;
+    CliParse p;
+    int rc = parse(&p, &show_command, argc, argv, &db_path, NULL, NULL);
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
+    if (p.n_operands != 1) return cli_parse_error(&p, "expected one run id");
+    if (cli_long("RUN", p.operands[0], 1, 1L << 62, &id)) return EXIT_USAGE;
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     int found = store_run_row(db, id, &st);
     if (found != 0) {
@@ -175,10 +182,9 @@ int cmd_best(int argc, char **argv)
     char err[ERRMSG_MAX];
     sqlite3 *db = NULL;
     ReportData data = {0};
-    int json = 0, rc = parse(argc, argv, best_usage, &db_path, &sweep, &json);
-    if (rc < 0) return EXIT_OK;
-    if (rc != EXIT_OK) return rc;
-    if (!sweep || optind != argc) return cli_usage_error(best_usage, "best: expected --sweep NAME");
+    CliParse p;
+    int json = 0, rc = parse(&p, &best_command, argc, argv, &db_path, &sweep, &json);
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     if (store_open_readonly(db_path, &db, err, sizeof err)) return cli_fail(EXIT_USAGE, "%s", err);
     rc = report_load(db, sweep, NULL, &data, err, sizeof err);
     if (rc != 0) rc = cli_fail(rc > 0 ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s", db_path, err);

@@ -2,7 +2,6 @@
  * an sbatch script whose array tasks each run one shard of a sweep into
  * their own database under DIR. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +14,31 @@
 #include "harness/sweep/sweep.h"
 #include "optimizers/plugin.h"
 
-static const char usage[] =
-    "usage: optbench slurm FILE.yaml --array N --out-dir DIR [options] > job.sbatch\n"
-    "  --array N            array tasks; task I runs shard I/N of the sweep\n"
-    "  --out-dir DIR        folder of the shard databases (shard-I.db) and task logs,\n"
-    "                       created when missing; every node must see it\n"
-    "  --partition P        Slurm partition\n"
-    "  --time T             time limit of each task (e.g. 02:00:00)\n"
-    "  --cpus-per-task C    CPUs of each task (default: Slurm's)\n"
-    "  --gres G             generic resources of each task (e.g. gpu:1)\n"
-    "  --jobs J             worker processes of each task (default: its CPUs)\n"
-    "  --plugin PATH        load an optimizer plugin (repeatable); the script passes\n"
-    "                       every plugin it loaded, by absolute path\n"
-    "  The sweep file is checked first. The script runs this optbench binary on the\n"
-    "  sweep file by absolute path; submitting it again re-runs only the runs that\n"
-    "  are not finished. Combine the shards with `optbench merge`.\n";
+enum { F_ARRAY = CLI_FIRST, F_OUT, F_PARTITION, F_TIME, F_CPUS, F_GRES, F_JOBS };
+
+static const CliFlag flags[] = {
+    {"array", "N", F_ARRAY, 1, "array tasks; task I runs shard I/N of the sweep"},
+    {"out-dir", "DIR", F_OUT, 1,
+     "folder of the shard databases (shard-I.db) and task logs,\ncreated when missing; every node must see it"},
+    {"partition", "P", F_PARTITION, 0, "Slurm partition"},
+    {"time", "T", F_TIME, 0, "time limit of each task (e.g. 02:00:00)"},
+    {"cpus-per-task", "C", F_CPUS, 0, "CPUs of each task (default: Slurm's)"},
+    {"gres", "G", F_GRES, 0, "generic resources of each task (e.g. gpu:1)"},
+    {"jobs", "J", F_JOBS, 0, "worker processes of each task (default: its CPUs)"},
+    {"plugin", "PATH", CLI_PLUGIN, 0,
+     "load an optimizer plugin (repeatable); the script passes\nevery plugin it loaded, by absolute path"},
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "slurm",
+    .operands = "FILE.yaml",
+    .after = "> job.sbatch",
+    .flags = flags,
+    .notes = "  The sweep file is checked first. The script runs this optbench binary on the\n"
+             "  sweep file by absolute path; submitting it again re-runs only the runs that\n"
+             "  are not finished. Combine the shards with `optbench merge`.\n",
+};
 
 /* The parsed command line. */
 typedef struct {
@@ -49,52 +58,44 @@ static int sbatch_word(const char *text)
     return *text && !text[strcspn(text, " \t\r\n\"'\\%#$`")];
 }
 
+/* Reads the flags and the file into a; EXIT_OK, the exit code of a usage
+ * error, or CLI_HELPED. */
 static int parse_args(int argc, char **argv, SlurmArgs *a)
 {
-    enum { O_ARRAY = 256, O_OUT, O_PARTITION, O_TIME, O_CPUS, O_GRES, O_JOBS, O_HELP };
-    static const struct option opts[] = {
-        {"array", required_argument, 0, O_ARRAY}, {"out-dir", required_argument, 0, O_OUT},
-        {"partition", required_argument, 0, O_PARTITION}, {"time", required_argument, 0, O_TIME},
-        {"cpus-per-task", required_argument, 0, O_CPUS}, {"gres", required_argument, 0, O_GRES},
-        {"jobs", required_argument, 0, O_JOBS}, {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0},
-    };
-    int c;
+    CliParse p;
     *a = (SlurmArgs){0};
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_ARRAY:
-            if (cli_long("--array", optarg, 1, 1000000, &a->array)) return EXIT_USAGE;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        const char *v = p.value;
+        switch (id) {
+        case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
+        case F_ARRAY:
+            if (cli_value_long(&p, 1, 1000000, &a->array)) return EXIT_USAGE;
             break;
-        case O_OUT: a->out_dir = optarg; break;
-        case O_PARTITION:
-            if (!sbatch_word(optarg)) return cli_fail(EXIT_USAGE, "--partition: '%s' is not a partition name", optarg);
-            a->partition = optarg;
+        case F_OUT: a->out_dir = v; break;
+        case F_PARTITION:
+            if (!sbatch_word(v)) return cli_fail(EXIT_USAGE, "--partition: '%s' is not a partition name", v);
+            a->partition = v;
             break;
-        case O_TIME:
-            if (!*optarg || optarg[strspn(optarg, "0123456789:-")])
-                return cli_fail(EXIT_USAGE, "--time: '%s' is not a Slurm time such as 02:00:00 or 1-00:00:00", optarg);
-            a->time = optarg;
+        case F_TIME:
+            if (!*v || v[strspn(v, "0123456789:-")])
+                return cli_fail(EXIT_USAGE, "--time: '%s' is not a Slurm time such as 02:00:00 or 1-00:00:00", v);
+            a->time = v;
             break;
-        case O_CPUS:
-            if (cli_long("--cpus-per-task", optarg, 1, 100000, &a->cpus)) return EXIT_USAGE;
+        case F_CPUS:
+            if (cli_value_long(&p, 1, 100000, &a->cpus)) return EXIT_USAGE;
             break;
-        case O_GRES:
-            if (!sbatch_word(optarg)) return cli_fail(EXIT_USAGE, "--gres: '%s' is not a resource list such as gpu:1", optarg);
-            a->gres = optarg;
+        case F_GRES:
+            if (!sbatch_word(v)) return cli_fail(EXIT_USAGE, "--gres: '%s' is not a resource list such as gpu:1", v);
+            a->gres = v;
             break;
-        case O_JOBS:
-            if (cli_long("--jobs", optarg, 1, 4096, &a->jobs)) return EXIT_USAGE;
+        case F_JOBS:
+            if (cli_value_long(&p, 1, 4096, &a->jobs)) return EXIT_USAGE;
             break;
-        case O_HELP: fputs(usage, stdout); exit(EXIT_OK);
-        default: return cli_usage_error(usage, "slurm: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1) return cli_usage_error(usage, "slurm: expected one sweep file");
-    if (!a->array) return cli_usage_error(usage, "slurm: --array N is required");
-    if (!a->out_dir) return cli_usage_error(usage, "slurm: --out-dir DIR is required");
-    a->file = argv[optind];
+    if (p.n_operands != 1) return cli_parse_error(&p, "expected one sweep file");
+    a->file = p.operands[0];
     return EXIT_OK;
 }
 
@@ -124,7 +125,7 @@ int cmd_slurm(int argc, char **argv)
     ssize_t exe_len;
     char err[ERRMSG_MAX], exe[PATH_MAX], sweep_path[PATH_MAX], cwd[PATH_MAX], dir[2 * PATH_MAX + 2], probe[2 * PATH_MAX + 16], job[128];
     int rc = parse_args(argc, argv, &a);
-    if (rc != EXIT_OK) return rc;
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     rc = EXIT_USAGE;
     if (sweep_load(a.file, &spec, err, sizeof err) || sweep_expand(spec, &runs, &n, err, sizeof err)) {
         cli_fail(EXIT_USAGE, "%s", err);

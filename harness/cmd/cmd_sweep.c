@@ -1,6 +1,5 @@
 /* cmd_sweep.c — `optbench sweep FILE`: expand a YAML sweep and run what is
  * not yet finished on a pool of worker processes. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,31 +15,57 @@
 #include "harness/store/store.h"
 #include "harness/sweep/sweep.h"
 
-static const char usage[] =
-    "usage: optbench sweep FILE.yaml [options]\n"
-    "  --jobs N         worker processes (default: the cores / the file's threads_per_job);\n"
-    "                   with threads_per_job > 1, jobs x threads_per_job may not exceed the cores,\n"
-    "                   with threads_per_job 0 (the default) each run has the cores / jobs\n"
-    "  --shard I/N      run only every N-th configuration starting at I (0 <= I < N)\n"
-    "  --device D       run every configuration on cpu or cuda, whatever the file says\n"
-    "  --db PATH        result database (default " STORE_DEFAULT_PATH ")\n"
-    "  --dry-run        print the expanded runs and write nothing\n"
-    "  --force          resume even when the file differs from the one the sweep was\n"
-    "                   recorded from, or a plugin from the build it recorded (its\n"
-    "                   SHA-256): record the new file and builds, keep the old runs\n"
-    "  --quiet          no progress output\n"
-    CLI_PLUGIN_HELP
-    "  --json           print the closing summary (counts, best configuration per\n"
-    "                   problem x optimizer with its flags) as one JSON object\n"
-    "The file's `plugins:` list loads plugins too, paths relative to the file.\n"
-    "Runs already done or diverged in the database are skipped, so re-running a\n"
-    "sweep resumes it. A sweep whose file changed since it was recorded is refused\n"
-    "(exit 2, naming the first differing setting) unless --force. Sweeps may run at\n"
-    "once on one database: each run is claimed by one of them, and a sweep waits for\n"
-    "the runs another one has claimed.\n"
-    "Exit 0 when every run is done or diverged, 2 on an input error (also a corrupt\n"
-    "or read-only database), 3 when some failed or timed out, 130 after Ctrl-C\n"
-    "(SIGINT), 143 after SIGTERM.\n";
+enum { F_JOBS = CLI_FIRST, F_SHARD, F_DEVICE, F_DB, F_DRY_RUN, F_FORCE, F_QUIET, F_JSON };
+
+static const CliFlag flags[] = {
+    {"jobs", "N", F_JOBS, 0,
+     "worker processes (default: the cores / the file's threads_per_job);\n"
+     "with threads_per_job > 1, jobs x threads_per_job may not exceed the cores,\n"
+     "with threads_per_job 0 (the default) each run has the cores / jobs"},
+    {"shard", "I/N", F_SHARD, 0, "run only every N-th configuration starting at I (0 <= I < N)"},
+    {"device", "D", F_DEVICE, 0, "run every configuration on cpu or cuda, whatever the file says"},
+    CLI_DB_FLAG(F_DB),
+    {"dry-run", NULL, F_DRY_RUN, 0, "print the expanded runs and write nothing"},
+    {"force", NULL, F_FORCE, 0,
+     "resume even when the file differs from the one the sweep was\n"
+     "recorded from, or a plugin from the build it recorded (its\n"
+     "SHA-256): record the new file and builds, keep the old runs"},
+    {"quiet", NULL, F_QUIET, 0, "no progress output"},
+    CLI_PLUGIN_FLAG,
+    {"json", NULL, F_JSON, 0,
+     "print the closing summary (counts, best configuration per\n"
+     "problem x optimizer with its flags) as one JSON object"},
+    {0},
+};
+
+/* The keys of a sweep file, from the table of run settings. */
+static void sweep_keys_help(FILE *out)
+{
+    char keys[4096];
+    if (settings_help(SETTING_SWEEP, keys, sizeof keys) == 0)
+        fprintf(out, "Run settings of a sweep file (top-level keys, beside name, seeds, " SWEEP_OTHER_KEYS
+                     ",\nproblems and optimizers):\n%s", keys);
+    fprintf(out, "A problem entry may set its own");
+    for (int i = 0, k = 0; i < n_run_settings; i++)
+        if (run_settings[i].scope & SETTING_PROBLEM) fprintf(out, "%s %s", k++ ? "," : "", run_settings[i].def.name);
+    fprintf(out, " for its runs.\n");
+}
+
+static const CliCommand command = {
+    .name = "sweep",
+    .operands = "FILE.yaml",
+    .flags = flags,
+    .notes = "The file's `plugins:` list loads plugins too, paths relative to the file.\n"
+             "Runs already done or diverged in the database are skipped, so re-running a\n"
+             "sweep resumes it. A sweep whose file changed since it was recorded is refused\n"
+             "(exit 2, naming the first differing setting) unless --force. Sweeps may run at\n"
+             "once on one database: each run is claimed by one of them, and a sweep waits for\n"
+             "the runs another one has claimed.\n"
+             "Exit 0 when every run is done or diverged, 2 on an input error (also a corrupt\n"
+             "or read-only database), 3 when some failed or timed out, 130 after Ctrl-C\n"
+             "(SIGINT), 143 after SIGTERM.\n",
+    .more = sweep_keys_help,
+};
 
 typedef struct {
     long jobs;          /* worker processes; 0 = as many as the cores allow */
@@ -55,55 +80,37 @@ typedef struct {
     const char *file;   /* the sweep file */
 } SweepArgs;
 
+/* Reads the flags and the file into a; EXIT_OK, or the exit code of
+ * a usage error, or CLI_HELPED. */
 static int parse_args(int argc, char **argv, SweepArgs *a)
 {
-    static const struct option opts[] = {
-        {"jobs", required_argument, 0, 'j'}, {"shard", required_argument, 0, 's'},
-        {"device", required_argument, 0, 'D'}, {"db", required_argument, 0, 'd'},
-        {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'}, {"force", no_argument, 0, 'F'},
-        {"json", no_argument, 0, 'J'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
+    CliParse p;
     *a = (SweepArgs){.jobs = 0, .shards = 1, .db = STORE_DEFAULT_PATH};
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            if (cli_long("--jobs", optarg, 1, 4096, &a->jobs)) return EXIT_USAGE;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
+        case F_JOBS:
+            if (cli_value_long(&p, 1, 4096, &a->jobs)) return EXIT_USAGE;
             break;
-        case 's':
-            if (sscanf(optarg, "%ld/%ld", &a->shard, &a->shards) != 2 || a->shards < 1 || a->shard < 0 ||
-                a->shard >= a->shards || strspn(optarg, "0123456789/") != strlen(optarg))
-                return cli_fail(EXIT_USAGE, "--shard: '%s' is not I/N with 0 <= I < N", optarg);
+        case F_SHARD:
+            if (sscanf(p.value, "%ld/%ld", &a->shard, &a->shards) != 2 || a->shards < 1 || a->shard < 0 ||
+                a->shard >= a->shards || strspn(p.value, "0123456789/") != strlen(p.value))
+                return cli_fail(EXIT_USAGE, "--shard: '%s' is not I/N with 0 <= I < N", p.value);
             break;
-        case 'D':
-            if (cli_device(optarg, &a->device) != EXIT_OK) return EXIT_USAGE;
+        case F_DEVICE:
+            if (cli_device(p.value, &a->device) != EXIT_OK) return EXIT_USAGE;
             a->device_given = 1;
             break;
-        case 'd': a->db = optarg; break;
-        case 'n': a->dry_run = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'F': a->force = 1; break;
-        case 'J': a->json = 1; break;
-        case 'h': {
-            char keys[4096];
-            fputs(usage, stdout);
-            if (settings_help(SETTING_SWEEP, keys, sizeof keys) == 0)
-                printf("Run settings of a sweep file (top-level keys, beside name, seeds, " SWEEP_OTHER_KEYS
-                       ",\nproblems and optimizers):\n%s", keys);
-            printf("A problem entry may set its own");
-            for (int i = 0, k = 0; i < n_run_settings; i++)
-                if (run_settings[i].scope & SETTING_PROBLEM) printf("%s %s", k++ ? "," : "", run_settings[i].def.name);
-            printf(" for its runs.\n");
-            exit(EXIT_OK);
-        }
-        default: return cli_usage_error(usage, "sweep: unknown or incomplete option '%s'", argv[optind - 1]);
+        case F_DB: a->db = p.value; break;
+        case F_DRY_RUN: a->dry_run = 1; break;
+        case F_QUIET: a->quiet = 1; break;
+        case F_FORCE: a->force = 1; break;
+        case F_JSON: a->json = 1; break;
         }
     }
-    if (optind != argc - 1) return cli_usage_error(usage, "sweep: expected one sweep file");
-    a->file = argv[optind];
+    if (p.n_operands != 1) return cli_parse_error(&p, "expected one sweep file");
+    a->file = p.operands[0];
     return EXIT_OK;
 }
 
@@ -270,7 +277,7 @@ int cmd_sweep(int argc, char **argv)
     char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX] = "", machine[1024];
     ExecCounts counts;
     int rc = parse_args(argc, argv, &a);
-    if (rc != EXIT_OK) return rc;
+    if (rc != EXIT_OK) return rc == CLI_HELPED ? EXIT_OK : rc;
     rc = EXIT_USAGE;
     if (sweep_load(a.file, &spec, err, sizeof err) || sweep_expand(spec, &runs, &n, err, sizeof err)) {
         cli_fail(EXIT_USAGE, "%s", err);

@@ -2,7 +2,6 @@
  * folder, or the files named), each OK or MISMATCH, replayed through the
  * file's optimizer or through another one named with --optimizer. */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,33 @@
 #include "harness/check/golden.h"
 #include "harness/core/hostinfo.h"
 
-static const char usage[] =
-    "usage: optbench verify [--dir DIR | FILE...] [--optimizer SPEC] [--device cpu|cuda] [--plugin PATH]...\n"
-    "  Replays golden update vector files through an optimizer's step on the device\n"
-    "  (cpu, or cuda: the fused GPU kernel, default cpu) and prints OK or MISMATCH with\n"
-    "  the first value beyond the tolerance and the worst (SKIP on cuda for an optimizer\n"
-    "  without a CUDA kernel). The files: those named, else every *.txt of DIR, which\n"
-    "  defaults to tests/golden of the source tree, else PREFIX/share/optbench/golden of\n"
-    "  an installed optbench.\n"
-    "  --optimizer SPEC  replay with this optimizer instead of each file's own: the file's\n"
-    "                    hyperparameters, then SPEC's keys over them (a file key SPEC's\n"
-    "                    optimizer lacks is left out only at its default)\n"
-    CLI_PLUGIN_HELP
-    "  The steps run in a child process. Exit 1 on any mismatch, 2 on a file or spec\n"
-    "  that cannot be used, 3 when the optimizer crashed (one line naming the plugin,\n"
-    "  its function, the step and the file).\n";
+enum { F_DIR = CLI_FIRST, F_DEVICE, F_OPTIMIZER };
+
+static const CliFlag flags[] = {
+    {"dir", "DIR", F_DIR, 0, "replay every *.txt of DIR instead of FILE arguments"},
+    {"optimizer", "SPEC", F_OPTIMIZER, 0,
+     "replay with this optimizer instead of each file's own: the file's\n"
+     "hyperparameters, then SPEC's keys over them (a file key SPEC's\n"
+     "optimizer lacks is left out only at its default)"},
+    {"device", "cpu|cuda", F_DEVICE, 0, "where the steps run (default cpu)"},
+    CLI_PLUGIN_FLAG,
+    {0},
+};
+
+static const CliCommand command = {
+    .name = "verify",
+    .operands = "[FILE...]",
+    .about = "  Replays golden update vector files through an optimizer's step on the device\n"
+             "  (cpu, or cuda: the fused GPU kernel, default cpu) and prints OK or MISMATCH with\n"
+             "  the first value beyond the tolerance and the worst (SKIP on cuda for an optimizer\n"
+             "  without a CUDA kernel). The files: those named, else every *.txt of DIR, which\n"
+             "  defaults to tests/golden of the source tree, else PREFIX/share/optbench/golden of\n"
+             "  an installed optbench.\n",
+    .flags = flags,
+    .notes = "  The steps run in a child process. Exit 1 on any mismatch, 2 on a file or spec\n"
+             "  that cannot be used, 3 when the optimizer crashed (one line naming the plugin,\n"
+             "  its function, the step and the file).\n",
+};
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -114,28 +125,22 @@ static int verify_files(void *ctx)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"dir", required_argument, 0, 'd'}, {"device", required_argument, 0, 'D'},
-        {"optimizer", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *dir = NULL, *spec = NULL;
     char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX], golden_dir[1024];
     Device dev = DEVICE_CPU;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': dir = optarg; break;
-        case 'o': spec = optarg; break;
-        case 'D':
-            if (cli_device(optarg, &dev) != EXIT_OK) return EXIT_USAGE;
+    CliParse p;
+    cli_begin(&p, &command, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_STOP: return p.rc;
+        case F_DIR: dir = p.value; break;
+        case F_OPTIMIZER: spec = p.value; break;
+        case F_DEVICE:
+            if (cli_device(p.value, &dev) != EXIT_OK) return EXIT_USAGE;
             break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error(usage, "verify: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    const int n_files = argc - optind;
+    const int n_files = p.n_operands;
     if (n_files && dir) return cli_fail(EXIT_USAGE, "verify: give --dir or FILE arguments, not both");
     if (spec && !n_files && !dir)
         return cli_fail(EXIT_USAGE, "verify: --optimizer needs the files to replay (FILE... or --dir DIR)");
@@ -154,7 +159,7 @@ int cmd_verify(int argc, char **argv)
         if (device_probe(gpu, sizeof gpu, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "--device cuda: %s", err);
         printf("# device: %s\n", gpu);
     }
-    VerifyJob job = {NULL, argv + optind, n_files, spec, dev};
+    VerifyJob job = {NULL, p.operands, n_files, spec, dev};
     char *names[VERIFY_DIR_MAX];
     int n = 0;
     if (!n_files) {

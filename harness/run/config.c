@@ -122,12 +122,21 @@ int setting_apply(const RunSetting *s, RunConfig *cfg, const char *text, char *e
     return 0;
 }
 
+void setting_help(const RunSetting *s, int scope, char *buf, size_t len)
+{
+    char shown[64];
+    if (scope == SETTING_SWEEP && s->sweep_default) snprintf(shown, sizeof shown, "%s", s->sweep_default);
+    else if (s->shown_default) snprintf(shown, sizeof shown, "%s", s->shown_default);
+    else params_default_text(&s->def, shown, sizeof shown);
+    snprintf(buf, len, "%s (default %s)", s->def.help, shown);
+}
+
 int settings_help(int scope, char *buf, size_t len)
 {
     size_t used = 0;
     for (int i = 0; i < n_run_settings; i++) {
         const RunSetting *s = &run_settings[i];
-        char name[64], shown[64];
+        char name[64], help[512];
         if (!(s->scope & scope)) continue;
         if (scope == SETTING_RUN) {
             char flag[40];
@@ -136,10 +145,8 @@ int settings_help(int scope, char *buf, size_t len)
         } else {
             snprintf(name, sizeof name, "%s", s->def.name);
         }
-        if (scope == SETTING_SWEEP && s->sweep_default) snprintf(shown, sizeof shown, "%s", s->sweep_default);
-        else if (s->shown_default) snprintf(shown, sizeof shown, "%s", s->shown_default);
-        else params_default_text(&s->def, shown, sizeof shown);
-        int w = snprintf(buf + used, len - used, "  %-23s%s (default %s)\n", name, s->def.help, shown);
+        setting_help(s, scope, help, sizeof help);
+        int w = snprintf(buf + used, len - used, "  %-23s%s\n", name, help);
         if (w < 0 || (size_t)w >= len - used) return -1;
         used += (size_t)w;
     }

@@ -107,6 +107,10 @@ int setting_apply(const RunSetting *s, RunConfig *cfg, const char *text, char *e
 /* Writes the flag of a setting ("log-every") into buf. */
 void setting_flag(const RunSetting *s, char *buf, size_t len);
 
+/* Writes a setting's help and its default in scope (SETTING_RUN or
+ * SETTING_SWEEP) into buf: "optimizer updates (default 100)". */
+void setting_help(const RunSetting *s, int scope, char *buf, size_t len);
+
 /* Writes one --help line per setting of scope into buf, as flags
  * (SETTING_RUN: "  --steps N   optimizer updates (default 100)") or as
  * sweep-file keys (SETTING_SWEEP); returns 0, or -1 when it does not fit. */
