@@ -174,23 +174,24 @@ int store_set_foreign_keys(sqlite3 *db, int on, char *err, size_t errlen);
 /* Checkpoints writer db's WAL from a thread of its own from now on
  * (store_checkpoint.c), so that a commit never stops for one: after each
  * commit that leaves a few hundred pages in the WAL, and when asked by
- * store_checkpoint_now; store_close stops the thread. One connection per
- * process at a time. 0, or -1 with a message (the writer then checkpoints
- * as SQLite does by itself). */
+ * store_checkpoint_now; the thread runs only while it checkpoints, and
+ * store_close waits for it. One connection per process at a time. 0, or -1
+ * with a message (the writer then checkpoints as SQLite does by itself). */
 int store_checkpoint_in_background(sqlite3 *db, char *err, size_t errlen);
 
 /* Asks the thread of store_checkpoint_in_background for a checkpoint of
  * everything committed so far, and returns at once (a no-op without one). */
 void store_checkpoint_now(sqlite3 *db);
 
-/* Waits for the thread's checkpoint in progress and ends it (store_close
- * does this). */
+/* Waits for the checkpoints asked for and ends the background
+ * checkpointing (store_close does this). */
 void store_checkpoint_stop(sqlite3 *db);
 
-/* Around a fork (before = 1, then 0 in the parent): ends the thread of
- * store_checkpoint_in_background before, so that the child is forked from
- * a process of one thread, and starts it again after; checkpoints asked for
- * meanwhile wait for it. A no-op without one. */
+/* Around a fork (before = 1, then 0 in the parent): before, waits for the
+ * checkpoint in progress of store_checkpoint_in_background, if any, so that
+ * the child is forked from a process of one thread; checkpoints asked for
+ * meanwhile start after. Costs nothing between checkpoints. A no-op
+ * without one. */
 void store_checkpoint_fork(sqlite3 *db, int before);
 
 /* Transactions: the parent batches many runs' results into one commit; a

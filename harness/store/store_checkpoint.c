@@ -5,59 +5,91 @@
  * of milliseconds in which SQLite's own (automatic) checkpoint stops the
  * committing writer, and with it the parent of a sweep, whose workers then
  * wait (BENCHMARKS.md). Here the writer's automatic checkpoint is replaced
- * by a WAL hook that wakes a thread, which checkpoints (PASSIVE: it never
+ * by a WAL hook that starts a thread, which checkpoints (PASSIVE: it never
  * waits for a lock, and never holds up a writer) through a connection of
- * its own. The connection of the writer stays with the thread that opened
- * it; the thread touches only its own, and is ended around each fork of a
- * worker (store_checkpoint_fork). */
+ * its own, as long as checkpoints are asked for, and then ends. The
+ * connection of the writer stays with the thread that opened it; the
+ * thread touches only its own.
+ *
+ * The process forks workers, which start OpenMP threads, and a process of
+ * more than one thread must not fork them (POSIX leaves the child only
+ * async-signal-safe calls; ThreadSanitizer refuses): so the thread lives
+ * only while a checkpoint runs, once every few hundred pages, and a fork
+ * waits for the one in progress (store_checkpoint_fork). A fork between
+ * checkpoints costs nothing, where ending an idle thread before each fork
+ * and starting it again after cost every pruned run its join and start. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "harness/store/store.h"
 
-#define CHECKPOINT_PAGES 256 /* a commit that leaves this many pages in the WAL wakes the thread */
+#define CHECKPOINT_PAGES 256 /* a commit that leaves this many pages in the WAL asks for a checkpoint */
 
 /* The checkpointing thread of one writer connection. */
 typedef struct {
     sqlite3 *writer;      /* the connection whose WAL is checkpointed */
-    sqlite3 *own;         /* the thread's connection to the same file */
-    pthread_t thread;     /* the thread */
-    int running;          /* the thread runs (not while the caller forks) */
-    pthread_mutex_t lock; /* guards wanted and stop */
-    pthread_cond_t wake;  /* signalled when either changes */
+    sqlite3 *own;         /* the checkpoints' connection to the same file */
+    pthread_t thread;     /* the thread, while started */
+    int started;          /* a thread was started and is not joined yet (the writer's thread only) */
+    pthread_mutex_t lock; /* guards wanted, running and held */
     int wanted;           /* a checkpoint is asked for */
-    int stop;             /* the thread is to end */
+    int running;          /* the thread runs: it checkpoints while one is wanted, then ends */
+    int held;             /* a fork is under way: the thread ends after its checkpoint in progress,
+                             and none starts before the fork is done */
 } Checkpointer;
 
 /* The one writer of this process whose WAL is checkpointed in the
  * background (a sweep's); NULL when none. */
 static Checkpointer *active;
 
+/* Checkpoints own's file (SQLITE_BUSY: another process checkpoints, which
+ * leaves it to the next one). */
+static void checkpoint(Checkpointer *c)
+{
+    sqlite3_wal_checkpoint_v2(c->own, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 static void *checkpoint_loop(void *arg)
 {
     Checkpointer *c = arg;
     pthread_mutex_lock(&c->lock);
-    for (;;) {
-        while (!c->wanted && !c->stop) pthread_cond_wait(&c->wake, &c->lock);
-        if (!c->wanted) break; /* stopped with nothing left to do */
+    while (c->wanted && !c->held) {
         c->wanted = 0;
         pthread_mutex_unlock(&c->lock);
-        /* SQLITE_BUSY (another process checkpoints) leaves it to the next one */
-        sqlite3_wal_checkpoint_v2(c->own, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        checkpoint(c);
         pthread_mutex_lock(&c->lock);
     }
+    c->running = 0;
     pthread_mutex_unlock(&c->lock);
     return NULL;
 }
 
-/* Asks the thread for a checkpoint. */
+/* Joins a thread that ended, or waits for it to end. */
+static void join_thread(Checkpointer *c)
+{
+    if (c->started) pthread_join(c->thread, NULL);
+    c->started = 0;
+}
+
+/* Asks for a checkpoint: the running thread takes it, or a new one starts
+ * (after a fork under way, when one is); where no thread can be started,
+ * the caller checkpoints itself. */
 static void want_checkpoint(Checkpointer *c)
 {
     pthread_mutex_lock(&c->lock);
     c->wanted = 1;
-    pthread_cond_signal(&c->wake);
+    const int taken = c->running || c->held;
+    if (!taken) c->running = 1;
     pthread_mutex_unlock(&c->lock);
+    if (taken) return;
+    join_thread(c); /* the last one, which has ended */
+    c->started = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
+    if (c->started) return;
+    pthread_mutex_lock(&c->lock);
+    c->running = c->wanted = 0;
+    pthread_mutex_unlock(&c->lock);
+    checkpoint(c);
 }
 
 /* The writer's WAL hook, after each commit: frames pages are in the WAL. */
@@ -81,13 +113,6 @@ int store_checkpoint_in_background(sqlite3 *db, char *err, size_t errlen)
         sqlite3_exec(c->own, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
         goto cleanup;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    c->running = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
-    if (!c->running) {
-        pthread_mutex_destroy(&c->lock);
-        pthread_cond_destroy(&c->wake);
-        goto cleanup;
-    }
     sqlite3_wal_hook(db, on_commit, c); /* replaces the automatic checkpoint */
     active = c;
     rc = 0;
@@ -106,36 +131,26 @@ void store_checkpoint_now(sqlite3 *db)
     if (active && active->writer == db) want_checkpoint(active);
 }
 
-/* Ends the thread once its checkpoint in progress (and one asked for) is done. */
-static void end_thread(Checkpointer *c)
-{
-    if (!c->running) return;
-    pthread_mutex_lock(&c->lock);
-    c->stop = 1;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL);
-    c->stop = c->running = 0;
-}
-
 void store_checkpoint_fork(sqlite3 *db, int before)
 {
     Checkpointer *c = active;
     if (!c || c->writer != db) return;
-    if (before) end_thread(c);
-    else c->running = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
-    if (!before && !c->running) store_checkpoint_stop(db); /* the writer checkpoints by itself again */
+    pthread_mutex_lock(&c->lock);
+    c->held = before;
+    const int wanted = c->wanted;
+    pthread_mutex_unlock(&c->lock);
+    if (before) join_thread(c); /* its checkpoint in progress; one asked for waits for the fork */
+    else if (wanted) want_checkpoint(c);
 }
 
 void store_checkpoint_stop(sqlite3 *db)
 {
     Checkpointer *c = active;
     if (!c || c->writer != db) return;
-    end_thread(c);
+    join_thread(c); /* once its checkpoints asked for are done */
     sqlite3_wal_autocheckpoint(db, 1000); /* SQLite's default, for what the writer commits after this */
     sqlite3_close(c->own);
     pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->wake);
     free(c);
     active = NULL;
 }

@@ -457,8 +457,8 @@ static void lock_notice(void *ctx, double waited)
     progress_note(ctx, note);
 }
 
-/* Around a fork of a worker: the checkpoint thread ends before and starts
- * again after (pool.h's on_fork). */
+/* Around a fork of a worker: a checkpoint in progress ends before, and one
+ * asked for meanwhile starts after (pool.h's on_fork). */
 static void exec_fork(void *ctx, int before)
 {
     const Exec *ex = ctx;

@@ -40,9 +40,10 @@ typedef struct {
      * (0: at once), or -1 when nothing waits. NULL: none. */
     double (*on_idle)(void *ctx);
     /* Just before the pool forks a worker (before = 1) and just after, in
-     * the parent (0): a caller with threads of its own ends them before and
-     * starts them again after, since a worker, which starts threads, must
-     * not be forked from a process with more than one. NULL: none. */
+     * the parent (0): a caller with threads of its own has none running at
+     * the fork (it may start them again after), since a worker, which
+     * starts threads, must not be forked from a process with more than
+     * one. NULL: none. */
     void (*on_fork)(void *ctx, int before);
     const PruneSpec *prune; /* the pruning rule, NULL for none: its checkpoints make a worker wait */
     /* Runs known so far, for a caller that claims them while the pool runs
