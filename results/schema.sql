@@ -21,7 +21,7 @@ CREATE TABLE sweeps (
     version     TEXT NOT NULL,          -- optbench version that created it
     host        TEXT NOT NULL,          -- host name
     device_name TEXT NOT NULL,          -- CPU model or GPU name
-    machine     TEXT,                   -- JSON as of the sweep's last invocation: cpu; cores;
+    machine     TEXT,                   -- JSON of the machine it was created on: cpu; cores;
                                         --   blas (OpenBLAS's build); blas_core (its kernel
                                         --   family); jobs; threads_per_job (0: cores / jobs)
                                         --   (no commas in this comment: SQLite's DROP COLUMN
@@ -92,9 +92,9 @@ CREATE TABLE runs (
     group_state     TEXT,               -- JSON: each parameter group the problem has, its floats
                                         --   and exact optimizer-state bytes, e.g.
                                         --   {"matrices":{"params":2368,"state_bytes":9472},...}
-    machine         TEXT,               -- JSON as sweeps.machine: the machine the run ran on,
-                                        --   set by merge when a shard's differs from the
-                                        --   sweep's; NULL: the sweep's machine
+    machine         TEXT,               -- JSON as sweeps.machine: the machine the run ran on
+                                        --   where it differs from the sweep's (a re-run
+                                        --   elsewhere or a merged shard); NULL: the sweep's
     UNIQUE (sweep_id, key)
 );
 

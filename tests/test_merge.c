@@ -60,7 +60,7 @@ static void add_run(const char *path, const char *sweep, const char *spec, doubl
     cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_sweep(db, sweep, spec, "cpu", &sweep_id, err, sizeof err), 0, "%s", err);
     host_process_id((long)getpid(), owner, sizeof owner);
-    cr_assert_eq(store_claim_runs(db, sweep_id, owner, &cfg, 1, &run_id, &state, busy, sizeof busy, err, sizeof err), 0,
+    cr_assert_eq(store_claim_runs(db, sweep_id, owner, NULL, &cfg, 1, &run_id, &state, busy, sizeof busy, err, sizeof err), 0,
                  "%s", err);
     for (int i = 0; i < rows; i++)
         metric[i] = (MetricRow){i + 1, loss + rows - 1 - i, NAN, NAN, lr, 0.001 * (i + 1), {1, 1, 0.1, 2}};

@@ -37,14 +37,22 @@ static const char *me(void)
     return owner;
 }
 
-/* store_claim_runs of one configuration; its state. */
-static ClaimState claim1(sqlite3 *db, int64_t sweep, const char *owner, const RunConfig *cfg, int64_t *run)
+/* store_claim_runs of one configuration on machine; its state. */
+static ClaimState claim_on(sqlite3 *db, int64_t sweep, const char *owner, const char *machine, const RunConfig *cfg,
+                           int64_t *run)
 {
     char err[ERRMSG_MAX], busy[HOST_PROCESS_ID_MAX];
     unsigned char state;
-    cr_assert_eq(store_claim_runs(db, sweep, owner, cfg, 1, run, &state, busy, sizeof busy, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_claim_runs(db, sweep, owner, machine, cfg, 1, run, &state, busy, sizeof busy, err, sizeof err),
+                 0, "%s", err);
     cr_expect_eq(state == CLAIM_BUSY, strcmp(busy, "") != 0, "busy owner '%s' for state %d", busy, state);
     return (ClaimState)state;
+}
+
+/* store_claim_runs of one configuration, no machine recorded; its state. */
+static ClaimState claim1(sqlite3 *db, int64_t sweep, const char *owner, const RunConfig *cfg, int64_t *run)
+{
+    return claim_on(db, sweep, owner, NULL, cfg, run);
 }
 
 static RunConfig rosenbrock_adam(void)
@@ -184,6 +192,52 @@ Test(store, a_run_claimed_by_a_live_process_is_busy)
     cr_expect_eq(claim1(db, sweep, me(), &cfg, &again), CLAIM_BUSY, "running in a live process");
     store_close(db);
     cr_expect_eq(scalar("SELECT count(*) FROM runs"), 1);
+}
+
+/* A machine's JSON: cpu X with `cores` cores, 1 job. */
+static const char *machine_json(int cores)
+{
+    static char json[2][128];
+    char *j = json[cores % 2];
+    snprintf(j, sizeof json[0], "{\"cpu\":\"X\",\"cores\":%d,\"blas\":\"B\",\"blas_core\":\"K\",\"jobs\":1,"
+             "\"threads_per_job\":1}", cores);
+    return j;
+}
+
+Test(store, a_sweep_keeps_the_machine_it_was_created_on_and_runs_resumed_elsewhere_keep_theirs)
+{
+    sqlite3 *db;
+    char err[ERRMSG_MAX], machine[256];
+    int64_t sweep, other, run, again;
+    RunConfig cfg = rosenbrock_adam();
+    const RunSummary done = {.status = RUN_DONE, .steps_done = 3};
+    cr_assert_eq(store_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep(db, "s1", "spec", "cpu", &sweep, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_sweep_machine(db, sweep, machine_json(4), err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim_on(db, sweep, me(), machine_json(4), &cfg, &run), CLAIM_RUN);
+    cr_assert_eq(store_begin(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_write_result(db, run, &done, NULL, 0, 1e9, 1e9 + 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_commit(db, err, sizeof err), 0, "%s", err);
+    cfg.seed = 1;
+    cr_expect_eq(claim_on(db, sweep, me(), machine_json(4), &cfg, &run), CLAIM_RUN);
+    /* resumed on a machine of 7 cores: the unfinished run is claimed there */
+    cr_assert_eq(store_sweep_machine(db, sweep, machine_json(7), err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim_on(db, sweep, me(), machine_json(7), &cfg, &again), CLAIM_RUN);
+    cfg.seed = 0;
+    cr_expect_eq(claim_on(db, sweep, me(), machine_json(7), &cfg, &again), CLAIM_FINISHED);
+    store_get_machine(db, "s1", machine, sizeof machine);
+    cr_expect_str_eq(machine, "X, 4 cores; B (kernels K); 1 jobs x 1 threads (1 runs); "
+                              "X, 7 cores; B (kernels K); 1 jobs x 1 threads (1 runs)");
+    /* a sweep whose runs predate its machine (schema 2) is given none */
+    cr_assert_eq(store_sweep(db, "s2", "spec", "cpu", &other, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(claim1(db, other, me(), &cfg, &run), CLAIM_RUN);
+    cr_assert_eq(store_sweep_machine(db, other, machine_json(4), err, sizeof err), 0, "%s", err);
+    store_close(db);
+    cr_expect_eq(scalar("SELECT count(*) FROM sweeps WHERE machine LIKE '%\"cores\":4,%' AND name = 's1'"), 1);
+    cr_expect_eq(scalar("SELECT count(*) FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = 's1' AND "
+                        "r.machine IS NULL AND r.seed = 0 AND r.status = 'done'"), 1, "the finished run is left as it is");
+    cr_expect_eq(scalar("SELECT count(*) FROM runs WHERE machine LIKE '%\"cores\":7,%' AND seed = 1"), 1);
+    cr_expect_eq(scalar("SELECT count(*) FROM sweeps WHERE name = 's2' AND machine IS NULL"), 1);
 }
 
 Test(store, creating_a_sweep_twice_gives_one_row)

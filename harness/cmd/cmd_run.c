@@ -151,7 +151,7 @@ int cmd_run(int argc, char **argv)
         goto cleanup;
     }
     host_cpu_name(cpu, sizeof cpu);
-    ExecOptions opt = {.jobs = 1, .quiet = 1, .on_result = report, .ctx = &quiet};
+    ExecOptions opt = {.jobs = 1, .quiet = 1, .machine = machine, .on_result = report, .ctx = &quiet};
     host_machine_json(machine, sizeof machine, 1, cfg.threads);
     /* the build of a plugin's optimizer is recorded with the sweep, as a
      * sweep file's are; runs of another build go under another sweep */

@@ -316,7 +316,7 @@ int cmd_sweep(int argc, char **argv)
     host_cpu_name(cpu, sizeof cpu);
     host_machine_json(machine, sizeof machine, (int)a.jobs, spec->base.threads);
     ExecOptions opt = {.jobs = (int)a.jobs, .timeout_s = spec->base.timeout_s, .quiet = a.quiet, .prune = spec->prune,
-                       .order_seed = spec->search_seed};
+                       .order_seed = spec->search_seed, .machine = machine};
     rc = EXIT_RUNTIME;
     if (store_sweep(db, spec->name, spec->text, gpu[0] ? gpu : cpu, &sweep_id, err, sizeof err) ||
         store_sweep_machine(db, sweep_id, machine, err, sizeof err) ||

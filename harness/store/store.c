@@ -713,7 +713,12 @@ cleanup:
 int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "UPDATE sweeps SET machine = ? WHERE id = ?", -1, &st, NULL);
+    /* a sweep of runs without a machine (from before schema 3) keeps none:
+     * where those ran is not known */
+    int rc = sqlite3_prepare_v2(db,
+                                "UPDATE sweeps SET machine = ?1 WHERE id = ?2 AND machine IS NULL "
+                                "AND NOT EXISTS (SELECT 1 FROM runs WHERE sweep_id = ?2)",
+                                -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, machine, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, sweep_id);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
@@ -773,10 +778,11 @@ static ClaimState existing_state(const char *status, const char *row_owner, cons
     return CLAIM_RUN; /* failed, timeout, or left unfinished by a process that is gone */
 }
 
-/* Inserts a pending run of cfg (canonical text and key given) for owner;
- * an SQLite result code. */
-static int insert_run(sqlite3 *db, sqlite3_stmt *insert, int64_t sweep_id, const char *owner, const RunConfig *cfg,
-                      const char *canonical, const char *key, int64_t *run_id)
+/* Inserts a pending run of cfg (canonical text and key given) for owner
+ * on machine (kept in runs.machine where it is not the sweep's); an SQLite
+ * result code. */
+static int insert_run(sqlite3 *db, sqlite3_stmt *insert, int64_t sweep_id, const char *owner, const char *machine,
+                      const RunConfig *cfg, const char *canonical, const char *key, int64_t *run_id)
 {
     char prob[CONFIG_TEXT_MAX], hp[CONFIG_TEXT_MAX], sched[512];
     if (params_json(&cfg->problem_opts, prob, sizeof prob) || params_json(&cfg->hparams, hp, sizeof hp) ||
@@ -800,6 +806,7 @@ static int insert_run(sqlite3 *db, sqlite3_stmt *insert, int64_t sweep_id, const
     sqlite3_bind_int64(insert, 15, cfg->eval_every);
     sqlite3_bind_double(insert, 16, config_target(cfg));
     sqlite3_bind_text(insert, 17, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 18, machine, -1, SQLITE_STATIC);
     int rc = sqlite3_step(insert);
     if (rc != SQLITE_DONE) return rc;
     *run_id = sqlite3_last_insert_rowid(db);
@@ -807,8 +814,8 @@ static int insert_run(sqlite3 *db, sqlite3_stmt *insert, int64_t sweep_id, const
 }
 
 /* Claims one configuration (store_claim_runs); an SQLite result code. */
-static int claim_one(sqlite3 *db, ClaimStatements *cs, int64_t sweep_id, const char *owner, const RunConfig *cfg,
-                     int64_t *run_id, unsigned char *state, char *busy_owner, size_t len)
+static int claim_one(sqlite3 *db, ClaimStatements *cs, int64_t sweep_id, const char *owner, const char *machine,
+                     const RunConfig *cfg, int64_t *run_id, unsigned char *state, char *busy_owner, size_t len)
 {
     char canonical[CONFIG_TEXT_MAX], key[KEY_TEXT_MAX];
     if (config_canonical(cfg, canonical, sizeof canonical)) return SQLITE_TOOBIG;
@@ -835,11 +842,11 @@ static int claim_one(sqlite3 *db, ClaimStatements *cs, int64_t sweep_id, const c
         }
     }
     if (rc != SQLITE_DONE) return rc;
-    return insert_run(db, cs->insert, sweep_id, owner, cfg, canonical, key, run_id);
+    return insert_run(db, cs->insert, sweep_id, owner, machine, cfg, canonical, key, run_id);
 }
 
-int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long n,
-                     int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const char *machine, const RunConfig *cfgs,
+                     long n, int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
                      size_t errlen)
 {
     ClaimStatements cs = {0};
@@ -850,13 +857,14 @@ int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const Run
         rc = sqlite3_prepare_v2(
             db,
             "INSERT INTO runs (sweep_id, key, config, problem, problem_options, optimizer, hyperparameters, "
-            "schedule, clip, accum, seed, device, steps, log_every, eval_every, status, target_loss, owner) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?)",
+            "schedule, clip, accum, seed, device, steps, log_every, eval_every, status, target_loss, owner, "
+            "machine) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?,"
+            "iif(?18 IS NOT (SELECT machine FROM sweeps WHERE id = ?1), ?18, NULL))",
             -1, &cs.insert, NULL);
     busy_owner[0] = 0;
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (long i = 0; i < n && rc == SQLITE_OK; i++)
-        rc = claim_one(db, &cs, sweep_id, owner, &cfgs[i], &run_ids[i], &state[i], busy_owner, len);
+        rc = claim_one(db, &cs, sweep_id, owner, machine, &cfgs[i], &run_ids[i], &state[i], busy_owner, len);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "claiming runs: %s", rc == SQLITE_TOOBIG ? "configuration too long" : sqlite3_errmsg(db));

@@ -78,10 +78,11 @@ const char *store_error(sqlite3 *db);
  * an SQLite error (store_error says which). */
 int store_find_sweep(sqlite3 *db, const char *name, int64_t *id);
 
-/* Finds or creates the sweep `name` (two processes creating it at once get
- * the same row); its id in *id. */
-/* Records the machine of the sweep's current invocation (host_machine_json)
- * in sweeps.machine. Returns 0, or -1 with a message. */
+/* Records machine, that of the sweep's invocation (host_machine_json), in
+ * sweeps.machine when the sweep has neither a machine nor runs yet: a
+ * sweep keeps the machine it was created on, and a resume elsewhere (or
+ * with other jobs or threads) records its own in the runs it claims
+ * (store_claim_runs). Returns 0, or -1 with a message. */
 int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char *err, size_t errlen);
 
 /* The machines the sweep's runs ran on as one line into buf ("AMD EPYC, 2
@@ -91,6 +92,8 @@ int store_sweep_machine(sqlite3 *db, int64_t sweep_id, const char *machine, char
  * database predates it). */
 void store_get_machine(sqlite3 *db, const char *sweep, char *buf, size_t len);
 
+/* Finds or creates the sweep `name` (two processes creating it at once get
+ * the same row); its id in *id. */
 int store_sweep(sqlite3 *db, const char *name, const char *spec, const char *device_name,
                 int64_t *id, char *err,
                 size_t errlen);
@@ -103,15 +106,17 @@ typedef enum {
 } ClaimState;
 
 /* Claims the runs of cfgs[0..n) of a sweep for `owner` (a host_process_id
- * text), in one BEGIN IMMEDIATE transaction: each is inserted as pending
- * with that owner, or a previous unfinished attempt (failed, timeout, or
+ * text) on `machine` (host_machine_json; NULL: not recorded), in one BEGIN
+ * IMMEDIATE transaction: each is inserted as pending with that owner, and
+ * with that machine in runs.machine where it differs from sweeps.machine,
+ * or a previous unfinished attempt (failed, timeout, or
  * pending/running for an owner that is no longer alive, or for `owner`
  * itself) is dropped with its metrics and inserted afresh. state[i] says
  * which; run_ids[i] gets each row id (of the existing row when finished or
  * busy). The owner of the first busy run goes to busy_owner (len bytes; ""
  * when none). Returns 0 or -1 with a message. */
-int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const RunConfig *cfgs, long n,
-                     int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
+int store_claim_runs(sqlite3 *db, int64_t sweep_id, const char *owner, const char *machine, const RunConfig *cfgs,
+                     long n, int64_t *run_ids, unsigned char *state, char *busy_owner, size_t len, char *err,
                      size_t errlen);
 
 /* The stored spec of sweep `name` (malloc'ed, free it): 0, 1 when there is

@@ -65,6 +65,7 @@ typedef struct {
     sqlite3 *db;                          /* the database */
     int64_t sweep_id;                     /* the sweep */
     char owner[HOST_PROCESS_ID_MAX];      /* this process, as runs.owner */
+    const char *machine;                  /* its machine, for runs.machine (ExecOptions) */
     char busy_owner[HOST_PROCESS_ID_MAX]; /* a process holding one of the busy runs */
     const RunConfig *cfgs;                /* every configuration */
     long n_all;                           /* how many */
@@ -100,8 +101,8 @@ static int claim_listed(Claims *c, const RunConfig *cfgs, const long *pick, long
                         size_t errlen)
 {
     char owner[HOST_PROCESS_ID_MAX];
-    if (store_claim_runs(c->db, c->sweep_id, c->owner, cfgs, k, c->got_ids, c->got_state, owner, sizeof owner,
-                         err, errlen))
+    if (store_claim_runs(c->db, c->sweep_id, c->owner, c->machine, cfgs, k, c->got_ids, c->got_state, owner,
+                         sizeof owner, err, errlen))
         return -1;
     if (!c->busy_owner[0]) snprintf(c->busy_owner, sizeof c->busy_owner, "%s", owner);
     for (long j = 0; j < k; j++) {
@@ -544,7 +545,7 @@ int execute_runs(sqlite3 *db, int64_t sweep_id, const RunConfig *cfgs, long n, c
                  ExecCounts *counts, char *err, size_t errlen)
 {
     const size_t room = (size_t)(n ? n : 1);
-    Claims c = {.db = db, .sweep_id = sweep_id, .cfgs = cfgs, .n_all = n,
+    Claims c = {.db = db, .sweep_id = sweep_id, .machine = opt->machine, .cfgs = cfgs, .n_all = n,
                 .ids = malloc(room * sizeof *c.ids), .state = malloc(room), .busy = malloc(room * sizeof *c.busy),
                 .sub = malloc(room * sizeof *c.sub), .pick = malloc(room * sizeof *c.pick),
                 .got_ids = malloc(room * sizeof *c.got_ids), .got_state = malloc(room),

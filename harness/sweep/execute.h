@@ -18,6 +18,8 @@ typedef struct {
     int quiet;           /* no progress output */
     PruneSpec prune;     /* stopping hopeless runs early (PRUNE_NONE: never) */
     uint64_t order_seed; /* with pruning: runs go in an order shuffled from this seed */
+    const char *machine; /* this invocation's machine (host_machine_json), kept by the runs it claims
+                            where the sweep's differs (store_claim_runs); NULL: none */
     /* Called in the parent for every run that ended, after it is stored. */
     void (*on_result)(void *ctx, const RunConfig *cfg, int64_t run_id, const RunSummary *sum);
     void *ctx;           /* passed to on_result */

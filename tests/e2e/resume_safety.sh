@@ -2,7 +2,8 @@
 # resume_safety.sh — a sweep re-run from a changed file is refused with exit 2
 # naming the first differing setting and leaves the database byte-identical;
 # --force records the new file and the report keeps the two step budgets
-# apart; a comment-only change is no change; rm and rename.
+# apart; a comment-only change is no change; rm and rename; a re-run on
+# another machine keeps the sweep's machine and records its own per run.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 tmp=$(mktemp -d)
@@ -77,4 +78,31 @@ set +e
 c3=$?
 set -e
 [ "$c3" = 2 ] || fail "removing a missing sweep exited $c3"
+
+# a re-run on another machine (here with other --jobs, which the machine
+# records) keeps the sweep's machine and the finished runs' as they are,
+# and records its own in the runs it runs; the report counts each's runs
+cat >"$tmp/m.yaml" <<'YAML'
+name: machines
+steps: 30
+seeds: [0, 1, 2]
+problems:
+  - rosenbrock: {dim: 4}
+optimizers:
+  adam: {lr: [1e-3, 1e-2]}
+YAML
+"$OPTBENCH" sweep "$tmp/m.yaml" --db "$tmp/m.db" --jobs 2 --quiet >/dev/null
+first=$(q "$tmp/m.db" "select machine from sweeps")
+[ "$(q "$tmp/m.db" "select json_extract(s.machine, '\$.jobs') || '/' || count(r.machine) from sweeps s, runs r")" = 2/0 ] \
+    || fail "machines after the first invocation: $first; $(q "$tmp/m.db" "select machine from runs")"
+q "$tmp/m.db" "update runs set status = 'failed' where seed = 2"
+"$OPTBENCH" sweep "$tmp/m.yaml" --db "$tmp/m.db" --jobs 1 --quiet >/dev/null
+[ "$(q "$tmp/m.db" "select machine from sweeps")" = "$first" ] || fail "the re-run replaced the sweep's machine"
+[ "$(q "$tmp/m.db" "select seed, status, json_extract(machine, '\$.jobs') from runs order by seed, id" | tr '\n' ' ')" = \
+  "0|done| 0|done| 1|done| 1|done| 2|done|1 2|done|1 " ] || fail "runs' machines: $(q "$tmp/m.db" "select seed, machine from runs")"
+if command -v gnuplot >/dev/null; then
+    "$OPTBENCH" report --sweep machines --db "$tmp/m.db" --out "$tmp/m-report" >/dev/null 2>"$tmp/err" || fail "report: $(cat "$tmp/err")"
+    grep -q "Machine: .* 2 jobs x [0-9]* threads (4 runs); .* 1 jobs x [0-9]* threads (2 runs)\." "$tmp/m-report/report.md" \
+        || fail "machine line: $(grep Machine "$tmp/m-report/report.md")"
+fi
 echo ok
