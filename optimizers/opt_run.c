@@ -101,9 +101,23 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
         const size_t numel = tensor_numel(v);
         r->prec[k] = (unsigned char)state_for_tensor(optimizer_state_precision(opt, vh), numel);
         r->state_at[k] = r->state_size;
+        if (!opt->step_cpu && r->prec[k] != STATE_FP32) { /* a plugin's low-precision state: slots, as elementwise */
+            const int ns = opt->n_state(vh);
+            const size_t floats = opt->state_floats(vh, v);
+            if (ns < 1 || ns > OPT_MAX_STATE || floats != (size_t)ns * numel) {
+                char word[32];
+                params_choice_word(STATE_CHOICES, r->prec[k], word, sizeof word);
+                snprintf(err, errlen, "%s: state=%s needs state_streams arrays of numel floats (1 to %d): tensor %s "
+                         "has %zu state floats for %d streams of %zu", opt->name, word, OPT_MAX_STATE, v->name, floats,
+                         ns, numel);
+                opt_run_free(r);
+                return -1;
+            }
+        }
         if (!r->flat)
-            r->state_size += opt->step_cpu ? (size_t)opt->n_state(vh) * slot_stride(r->prec[k], numel)
-                                           : pad16(sizeof(float) * opt->state_floats(vh, v));
+            r->state_size += opt->step_cpu || r->prec[k] != STATE_FP32
+                                 ? (size_t)opt->n_state(vh) * slot_stride(r->prec[k], numel)
+                                 : pad16(sizeof(float) * opt->state_floats(vh, v));
         if (opt->scratch_floats) {
             size_t s = opt->scratch_floats(vh, v);
             if (s > r->scratch_floats) r->scratch_floats = s;
@@ -129,6 +143,7 @@ void opt_run_seed(OptRun *r, uint64_t seed) { r->round_key = rng_key(seed, RNG_S
 
 /* One run of stored state: the flat pass's whole buffer, or one tensor's slots. */
 typedef struct {
+    const TensorView *view; /* its tensor; NULL for the flat pass */
     StatePrecision prec; /* how its slots are stored */
     size_t n;            /* values per slot */
     size_t first;        /* the buffer index of its first value (bf16_sr's counter) */
@@ -147,6 +162,7 @@ static Span span_of(const OptRun *r, unsigned char *state, int k)
     const TensorView *v = r->flat ? NULL : &r->views[k];
     const int g = v ? (int)v->role : r->flat_group;
     return (Span){
+        .view = v,
         .prec = v ? (StatePrecision)r->prec[k] : (StatePrecision)r->flat_prec,
         .n = v ? tensor_numel(v) : r->n,
         .first = v ? v->offset : 0,
@@ -184,30 +200,44 @@ static StateSlots span_slots(const OptRun *r, const Span *sp, long t)
 /* One pass over a low-precision span, tile by tile: widen its slots
  * (state_widen_cpu), run the float32 step on the tile (p and g passed
  * through, so nothing n long is copied), store the new values back
- * (state_narrow_cpu); at t = 0 the initial state (init_state, else zeros)
- * instead of a step. Steps take this pass under int8 only: bf16 and
- * bf16_sr slots go to the step as stored (span_step). */
-static void lowp_pass(const OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
+ * (state_narrow_cpu); at t = 0 the initial state (init_state or
+ * init_tensor from p, else zeros) instead of a step. Steps take this pass
+ * under int8 only (bf16 and bf16_sr slots go to an elementwise step as
+ * stored: span_step), and a plugin's under any low precision: its step,
+ * tensor-aware, is handed each tile as a 1-D piece of the tensor, its
+ * slots one after the other (include/optbench/plugin.h's promise), from
+ * one thread. */
+static void lowp_pass(OptRun *r, const Span *sp, float *p, const float *g, long t, double lr)
 {
     const OptimizerDef *opt = r->opt;
     const double *hp = r->hp[sp->group];
     const StateSlots st = span_slots(r, sp, t);
+    const OptGroup grp = {hp, lr, r->scalars[sp->group], r->scratch, NULL};
     const size_t tiles = (sp->n + OPT_TILE - 1) / OPT_TILE;
-#pragma omp parallel for schedule(static) if (sp->n >= OPT_PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (sp->n >= OPT_PARALLEL_MIN && opt->step_cpu)
     for (size_t k = 0; k < tiles; k++) {
-        float tile[OPT_MAX_STATE][OPT_TILE];
+        float tile[OPT_MAX_STATE * OPT_TILE];
         float *slots[OPT_MAX_STATE] = {0};
         const size_t a = k * OPT_TILE, len = sp->n - a < OPT_TILE ? sp->n - a : OPT_TILE;
-        for (int s = 0; s < sp->n_state; s++) {
-            slots[s] = tile[s];
-            if (t == 0) memset(tile[s], 0, len * sizeof(float));
+        for (int s = 0; s < sp->n_state; s++) slots[s] = tile + (size_t)s * len;
+        if (t == 0) memset(tile, 0, (size_t)sp->n_state * len * sizeof(float));
+        TensorView piece; /* a tensor-aware step's 1-D piece of the tensor */
+        if (!opt->step_cpu) {
+            piece = *sp->view;
+            piece.offset += a;
+            piece.ndim = 1;
+            piece.shape[0] = len;
         }
+        OptTensor ot = {&piece, p + a, t > 0 ? g + a : NULL, tile};
         if (t > 0) {
             state_widen_cpu(&st, sp->n_state, a, len, slots);
             const StateSlots fs = state_slots_fp32(slots);
-            opt->step_cpu(hp, &fs, p + a, g + a, len, t, lr);
+            if (opt->step_cpu) opt->step_cpu(hp, &fs, p + a, g + a, len, t, lr);
+            else opt->step_tensors(&grp, &ot, 1, t);
         } else if (opt->init_state) {
             opt->init_state(hp, slots, len);
+        } else if (opt->init_tensor) {
+            opt->init_tensor(hp, &ot);
         }
         state_narrow_cpu(&st, sp->n_state, a, len, slots);
     }
@@ -224,14 +254,20 @@ int opt_run_alloc(OptRun *r, const float *p0)
     for (int k = 0; opt->step_cpu && k < n_spans(r); k++) {
         const Span sp = span_of(r, r->state, k);
         if (sp.prec != STATE_FP32) {
-            lowp_pass(r, &sp, NULL, NULL, 0, 0);
+            lowp_pass(r, &sp, (float *)p0 + sp.first, NULL, 0, 0);
         } else if (opt->init_state) {
             float_slots(&sp, slots);
             opt->init_state(r->hp[sp.group], slots, sp.n);
         }
     }
-    for (int k = 0; k < r->n_views && !opt->step_cpu && opt->init_tensor; k++) {
+    for (int k = 0; k < r->n_views && !opt->step_cpu; k++) {
         const TensorView *v = &r->views[k];
+        if (r->prec[k] != STATE_FP32) { /* a plugin's low-precision state */
+            const Span sp = span_of(r, r->state, k);
+            lowp_pass(r, &sp, (float *)p0 + v->offset, NULL, 0, 0);
+            continue;
+        }
+        if (!opt->init_tensor) continue;
         const OptTensor t = {v, (float *)p0 + v->offset, NULL, (float *)(r->state + r->state_at[k])};
         opt->init_tensor(r->hp[v->role], &t);
     }
@@ -263,12 +299,18 @@ void opt_run_step(OptRun *r, float *p, const float *g, long t, const double *lr)
     for (int m = 0, gr = 0; gr < N_ROLES; m += r->has[gr], gr++) {
         if (!r->has[gr]) continue;
         const OptGroup grp = {r->hp[gr], lr[gr] * r->lr_scale[gr], r->scalars[gr], r->scratch, NULL};
+        int whole = 0; /* the group's tensors with float32 state, handed over together */
         for (int i = 0; i < r->has[gr]; i++) {
             const int k = r->order[m + i];
             const TensorView *v = &r->views[k];
-            r->tensors[m + i] = (OptTensor){v, p + v->offset, g + v->offset, (float *)(r->state + r->state_at[k])};
+            if (r->prec[k] != STATE_FP32) { /* a plugin's low-precision state: tile by tile */
+                const Span sp = span_of(r, r->state, k);
+                lowp_pass(r, &sp, p + v->offset, g + v->offset, t, grp.lr);
+                continue;
+            }
+            r->tensors[m + whole++] = (OptTensor){v, p + v->offset, g + v->offset, (float *)(r->state + r->state_at[k])};
         }
-        opt->step_tensors(&grp, r->tensors + m, r->has[gr], t);
+        if (whole) opt->step_tensors(&grp, r->tensors + m, whole, t);
     }
 }
 
@@ -286,7 +328,7 @@ void opt_run_swap_eval(OptRun *r, float *p)
 static size_t view_state_bytes(const OptRun *r, int k)
 {
     const TensorView *v = &r->views[k];
-    if (!r->opt->step_cpu) return sizeof(float) * r->opt->state_floats(r->hp[v->role], v);
+    if (!r->opt->step_cpu && r->prec[k] == STATE_FP32) return sizeof(float) * r->opt->state_floats(r->hp[v->role], v);
     const int g = r->flat ? r->flat_group : (int)v->role;
     return (size_t)r->opt->n_state(r->hp[g]) * state_slot_bytes((StatePrecision)r->prec[k], tensor_numel(v));
 }
@@ -310,6 +352,11 @@ size_t opt_run_group_state_bytes(const OptRun *r, int g)
 int opt_run_alloc_cuda(OptRun *r)
 {
     if (r->opt->step_cpu) return 0;
+    for (int k = 0; k < r->n_views; k++)
+        if (r->prec[k] != STATE_FP32) {
+            device_fail("%s keeps state other than fp32 on the CPU only", r->opt->name);
+            return -1;
+        }
     if (r->scratch_floats && !(r->dev_scratch = (float *)dev_alloc(r->scratch_floats * sizeof(float)))) return -1;
     return (r->dev_sums = (double *)dev_alloc((OPT_SUMS + REDUCE_SCRATCH) * sizeof(double))) ? 0 : -1;
 }

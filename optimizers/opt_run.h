@@ -12,7 +12,8 @@
  *   elementwise otherwise: tensor k holds its own n_state(its group) slots
  *   of numel values each from byte state_at[k];
  *   tensor-aware: tensor k's block of state_floats(its group, k) floats
- *   from byte state_at[k].
+ *   from byte state_at[k]; a plugin's low-precision tensor, n_state slots
+ *   as an elementwise optimizer's (include/optbench/plugin.h).
  * A slot holds float32, bf16 or int8 values (prec, state.h); an int8 slot's
  * bytes are followed by one float32 absmax per block. The run's exact state
  * bytes are the sum of the slots' bytes without the padding (the few
@@ -84,7 +85,8 @@ size_t opt_run_group_state_bytes(const OptRun *r, int g);
 #ifdef OPTBENCH_CUDA
 /* Allocates what a tensor-aware CUDA step needs beside the state block:
  * the device scratch and sums (nothing for an elementwise optimizer). 0,
- * or -1 with the reason in device_error(). */
+ * or -1 with the reason in device_error(), also when a plugin keeps
+ * low-precision state (which runs on the CPU only). */
 int opt_run_alloc_cuda(OptRun *r);
 
 /* The CUDA step t with a device state block (state_size bytes, copied

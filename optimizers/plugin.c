@@ -68,8 +68,31 @@ static int slot_streams(const Slot *s, const double *hp)
     return n;
 }
 
+/* The precisions a plugin keeps state in: OPTBENCH_STATE_* bits, fp32 always. */
+static unsigned slot_precisions(const Slot *s) { return s->desc->state_precisions | OPTBENCH_STATE_FP32; }
+
+_Static_assert(OPTBENCH_STATE_FP32 == 1u << STATE_FP32 && OPTBENCH_STATE_BF16 == 1u << STATE_BF16 &&
+                   OPTBENCH_STATE_BF16_SR == 1u << STATE_BF16_SR && OPTBENCH_STATE_INT8 == 1u << STATE_INT8,
+               "a public precision bit is 1 << its StatePrecision");
+
+/* The `state` value first (one the plugin declares), then the plugin's own check. */
 static int slot_check(const Slot *s, const double *hp, char *err, size_t errlen)
 {
+    const int q = (int)hp[s->desc->n_hparams];
+    if (!(slot_precisions(s) >> q & 1)) {
+        char word[32], have[64] = "";
+        params_choice_word(STATE_CHOICES, q, word, sizeof word);
+        for (int k = 0; k < N_STATE_PRECISIONS; k++) {
+            char w[32];
+            params_choice_word(STATE_CHOICES, k, w, sizeof w);
+            if (slot_precisions(s) >> k & 1)
+                snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", have[0] ? ", " : "", w);
+        }
+        snprintf(err, errlen, "state=%s: %s keeps its state in %s only (its state_precisions)", word, s->def.name,
+                 have);
+        return -1;
+    }
+    if (!s->desc->check) return 0;
     if (errlen) err[0] = 0;
     child_enter(s->origin, "check", 0);
     const int refused = s->desc->check(hp, err, errlen) != 0;
@@ -285,9 +308,20 @@ static int adapt(Slot *s, const optbench_optimizer *d, const SlotFunctions *fns,
         snprintf(err, errlen, "%s: flops_per_param %g is not a number >= 0", d->name, d->flops_per_param);
         return -1;
     }
-    if (d->state_precisions & ~OPTBENCH_STATE_FP32) {
-        snprintf(err, errlen, "%s: state_precisions 0x%x names precisions that ABI version %d lacks (only "
-                 "OPTBENCH_STATE_FP32)", d->name, d->state_precisions, OPTBENCH_PLUGIN_ABI_VERSION);
+    const unsigned known = OPTBENCH_STATE_FP32 | OPTBENCH_STATE_BF16 | OPTBENCH_STATE_BF16_SR | OPTBENCH_STATE_INT8;
+    if (d->state_precisions & ~known) {
+        snprintf(err, errlen, "%s: state_precisions 0x%x has bits that ABI version %d lacks (0x%x)", d->name,
+                 d->state_precisions, OPTBENCH_PLUGIN_ABI_VERSION, d->state_precisions & ~known);
+        return -1;
+    }
+    if (d->unsigned_streams && !(d->state_precisions & OPTBENCH_STATE_INT8)) {
+        snprintf(err, errlen, "%s: unsigned_streams 0x%x without OPTBENCH_STATE_INT8 in state_precisions", d->name,
+                 d->unsigned_streams);
+        return -1;
+    }
+    if (d->unsigned_streams >> OPT_MAX_STATE) {
+        snprintf(err, errlen, "%s: unsigned_streams 0x%x names a state array past the %dth", d->name,
+                 d->unsigned_streams, OPT_MAX_STATE);
         return -1;
     }
     for (int i = 0; i < 4; i++)
@@ -295,8 +329,10 @@ static int adapt(Slot *s, const optbench_optimizer *d, const SlotFunctions *fns,
             snprintf(err, errlen, "%s: reserved[%d] is not NULL", d->name, i);
             return -1;
         }
-    /* the state precision key of every optimizer: fp32 only, as ABI version 1 knows no other */
-    s->hparams[d->n_hparams] = (ParamDef)OPT_STATE_FP32_PARAM;
+    /* the state precision key of every optimizer: all the precisions when the plugin declares more than
+     * fp32 (slot_check refuses those it does not declare), else fp32 only */
+    s->hparams[d->n_hparams] = d->state_precisions & ~OPTBENCH_STATE_FP32 ? (ParamDef)OPT_STATE_PARAM
+                                                                          : (ParamDef)OPT_STATE_FP32_PARAM;
     memcpy(s->origin, "plugin ", 7);
     memcpy(s->origin + 7, s->info.path, strlen(s->info.path) + 1);
     s->desc = d;
@@ -307,8 +343,9 @@ static int adapt(Slot *s, const optbench_optimizer *d, const SlotFunctions *fns,
         .n_hparams = d->n_hparams + 1,
         .state_doc = "the plugin's state_floats per tensor",
         .flops_per_param = d->flops_per_param,
-        .check = d->check ? fns->check : NULL,
+        .check = fns->check,
         .n_state = fns->n_state,
+        .unsigned_slots = d->unsigned_streams,
         .state_floats = fns->state_floats,
         .scratch_floats = d->scratch_floats ? fns->scratch_floats : NULL,
         .init_tensor = d->init ? fns->init_tensor : NULL,

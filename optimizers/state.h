@@ -83,14 +83,15 @@ int state_int8_table(const float *code, uint32_t *table);
 
 /* The CPU pass's tile functions (state_cpu.c), values [a, a + len) of the
  * n_slots slots of st (host pointers; a a multiple of STATE_BLOCK), for
- * int8 steps and the initial state of every precision (a bf16 or bf16_sr
- * step rounds in its own loop: OPT_STATE_LOOP of optimizer.h):
- * state_widen_cpu writes int8 slot s's values as float32 into out[s];
+ * int8 steps, plugins' low-precision steps and the initial state of every
+ * precision (a built-in bf16 or bf16_sr step rounds in its own loop:
+ * OPT_STATE_LOOP of optimizer.h): state_widen_cpu writes slot s's values
+ * as float32 into out[s];
  * state_narrow_cpu stores in[s] back (int8: each block with the absmax of
  * its new values; bf16_sr: the draws of st->key, st->t, st->first + a + i).
  * Under int8 both have an AVX2 path, taken where the CPU has AVX2 (the
  * build targets generic x86-64), and a plain C one; the two store the same
- * bytes. */
+ * bytes. bf16 and bf16_sr take one plain path. */
 void state_widen_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out);
 void state_narrow_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *in);
 

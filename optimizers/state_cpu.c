@@ -1,11 +1,11 @@
 /* state_cpu.c — the CPU tile pass's widening and rounding of low-precision
  * state, a tile of one span at a time (state.h): every step of int8 state
- * (the step sees float32 tiles) and the initial state of every precision
- * (bf16 and bf16_sr steps round in their own loops). int8 has a plain C
- * path and an AVX2 one, taken where the CPU has AVX2 (the build targets
- * generic x86-64, so the AVX2 functions carry target("avx2") and are
- * chosen at run time); bf16 and bf16_sr, stored here only at t = 0, the
- * plain one.
+ * and every step of a plugin's (their steps see float32 tiles), and the
+ * initial state of every precision (the built-ins' bf16 and bf16_sr steps
+ * round in their own loops). int8 has a plain C path and an AVX2 one,
+ * taken where the CPU has AVX2 (the build targets generic x86-64, so the
+ * AVX2 functions carry target("avx2") and are chosen at run time); bf16
+ * and bf16_sr one plain path.
  *
  * Both int8 paths store the same bytes: every float operation is an IEEE
  * one both round alike (a product, a quotient, a comparison; the AVX2
@@ -60,6 +60,16 @@ static void int8_block(const float *code, const uint32_t *table, uint8_t zero, c
         return;
     }
     for (size_t i = 0; i < n; i++) q[i] = (uint8_t)int8_code(code, table, x[i] / m);
+}
+
+/* bf16 and bf16_sr slots widened (exact: a shift; the loop vectorises). */
+static void widen_bf16(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
+{
+    for (int s = 0; s < n_slots; s++) {
+        float *restrict o = out[s];
+        const uint16_t *restrict h = (const uint16_t *)st->data[s] + a;
+        for (size_t i = 0; i < len; i++) o[i] = bf16_widen(h[i]);
+    }
 }
 
 static void widen_plain(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
@@ -189,6 +199,10 @@ AVX2_FN static void narrow_avx2(const StateSlots *st, int n_slots, size_t a, siz
 
 void state_widen_cpu(const StateSlots *st, int n_slots, size_t a, size_t len, float *const *out)
 {
+    if (st->prec != STATE_INT8) {
+        widen_bf16(st, n_slots, a, len, out);
+        return;
+    }
 #ifdef STATE_AVX2
     if (state_cpu_vector_on()) {
         widen_avx2(st, n_slots, a, len, out);

@@ -14,7 +14,8 @@
  * f(b) = ln(0.5)/ln(b) - 1 and f^-1(x) = 0.5^(1/(x+1)),
  * beta3_t = f^-1((1 - t/T)*f(beta1) + (t/T)*f(beta3)) while t < T.
  * Without warm-up (0), alpha_t = alpha and beta3_t = beta3.
- * State: m1, m2, nu, three floats per parameter.
+ * State: m1, m2, nu, three floats per parameter; elementwise, so it may be
+ * kept in bf16 or int8 (`ademamix,state=int8`: about 3 bytes per parameter).
  *
  * Build: cc -O2 -shared -fPIC -I$(PREFIX)/include ademamix.c -o ademamix.so -lm
  * (`make plugins` builds it into build/plugins/). */
@@ -88,6 +89,8 @@ static const optbench_optimizer ademamix = {
     .state_floats = state_floats,
     .state_streams = state_streams,
     .step = step,
+    .state_precisions = OPTBENCH_STATE_BF16 | OPTBENCH_STATE_BF16_SR | OPTBENCH_STATE_INT8,
+    .unsigned_streams = 4u, /* nu */
 };
 
 const optbench_optimizer *optbench_plugin(void) { return &ademamix; }

@@ -73,6 +73,9 @@ cublasHandle_t device_blas(void);
 /* The message of the last failed check ("" when none). */
 const char *device_error(void);
 
+/* Keeps a message for device_error(): a failure that is no CUDA call's. */
+void device_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* 1 when code is cudaSuccess (resp. CUBLAS_STATUS_SUCCESS); else 0, with
  * "file:line: call: reason" kept for device_error(). Use the macros. */
 int device_cuda_ok(int code, const char *call, const char *file, int line);

@@ -297,6 +297,15 @@ int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, 
         snprintf(err, errlen, "no CUDA kernel for %s (run it with --device cpu)", cfg->optimizer->name);
         return -1;
     }
+    for (int g = 0; g < N_ROLES && !cfg->optimizer->step_cpu; g++) { /* a plugin's low-precision state */
+        double hp[PARAMS_MAX];
+        params_group_values(&cfg->hparams, g, hp);
+        if (optimizer_state_precision(cfg->optimizer, hp) != STATE_FP32) {
+            snprintf(err, errlen, "%s keeps state other than fp32 on the CPU only (run it with --device cpu)",
+                     cfg->optimizer->name);
+            return -1;
+        }
+    }
     if (!cfg->problem->cuda) {
         snprintf(err, errlen, "problem %s has no CUDA implementation", cfg->problem->name);
         return -1;

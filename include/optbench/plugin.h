@@ -75,7 +75,7 @@ extern "C" {
 #endif
 
 /* The version of this interface. A descriptor's abi_version must equal it. */
-#define OPTBENCH_PLUGIN_ABI_VERSION 1
+#define OPTBENCH_PLUGIN_ABI_VERSION 2
 
 /* The name of the entry function, for dlsym(). */
 #define OPTBENCH_PLUGIN_ENTRY "optbench_plugin"
@@ -150,11 +150,40 @@ typedef struct optbench_hparam {
     const char *help;  /* one line for `optbench optimizers` */
 } optbench_hparam;
 
-/* Precisions of optimizer state a step may be asked to keep; a bit set in
-** state_precisions. ABI version 1 runs every plugin with fp32 state: the
-** plugin's table gains optbench's `state` key (as every optimizer's), and a
-** spec such as `my_opt,state=bf16` is refused naming fp32. */
-#define OPTBENCH_STATE_FP32 1u
+/*
+** Precisions of optimizer state, bits of state_precisions. The plugin's
+** table gains optbench's `state` key (as every optimizer's), taking the
+** precisions the plugin declares (fp32 always); a spec such as
+** `my_opt,state=int8` names one, and any other is refused naming those
+** declared.
+**
+** optbench keeps a low-precision state itself and hands the plugin's step
+** float32, as it does for its built-in optimizers: before a step it widens
+** the stored values into float32 buffers of its own, after the step it
+** rounds them back (bf16: to nearest even; bf16_sr: stochastically, from
+** the run's seed, the step and the value's index; int8: blockwise, 256
+** values per float32 absmax, the nearest code of a dynamic map; optbench's
+** docs/OPTIMIZERS.md has the exact rules). A tensor below 128 values keeps
+** fp32 state under int8. So that this needs no buffer of a whole tensor, a
+** plugin that declares any precision beyond fp32 promises an elementwise
+** step:
+**   - a tensor's state is state_streams(hp) arrays of numel floats, one
+**     after the other (state_floats returns state_streams(hp) * numel),
+**     and state_streams(hp) is at most 3;
+**   - step and init, handed any piece of a tensor (a 1-D tensor of
+**     consecutive values of param, grad and each state array, under the
+**     tensor's name and role), store there what they store for the whole
+**     tensor: no value depends on another element's.
+** optbench then calls step (and init) one tensor and one piece of at most
+** 8192 values at a time, from one thread, with every low-precision
+** tensor's state in such float32 pieces; tensors that keep fp32 state are
+** passed whole, as always. Low-precision state runs on the CPU: with
+** --device cuda a run of state other than fp32 fails naming the plugin.
+*/
+#define OPTBENCH_STATE_FP32 1u    /* float32, every plugin */
+#define OPTBENCH_STATE_BF16 2u    /* bf16, rounded to nearest even */
+#define OPTBENCH_STATE_BF16_SR 4u /* bf16, rounded stochastically */
+#define OPTBENCH_STATE_INT8 8u    /* blockwise 8-bit dynamic quantisation */
 
 /*
 ** The descriptor that optbench_plugin() returns. Required fields are marked;
@@ -239,7 +268,11 @@ typedef struct optbench_optimizer {
     int (*step_cuda)(const optbench_group *group, optbench_tensor *tensors, int n_tensors);
 
     unsigned state_precisions; /* OPTBENCH_STATE_* bits of the state precisions step supports;
-                                  0 means OPTBENCH_STATE_FP32 only */
+                                  0 means OPTBENCH_STATE_FP32 only; any other bit makes the
+                                  promise of an elementwise step (above) */
+    unsigned unsigned_streams; /* bit s set: state array s is never negative, so int8 stores it
+                                  with the map of unsigned values (a second moment); 0 when
+                                  state_precisions lacks OPTBENCH_STATE_INT8 */
     void *reserved[4];         /* must be NULL */
 } optbench_optimizer;
 

@@ -119,14 +119,14 @@ refuse() { # refuse MACRO REASON
 }
 build fine tests/plugins/bad.c
 "$OPTBENCH" optimizers --plugin "$tmp/fine.so" >/dev/null || fail "the valid descriptor of bad.c is refused"
-refuse BAD_ABI "built for plugin ABI version 2"
+refuse BAD_ABI "built for plugin ABI version 3, but this optbench loads version 2"
 refuse BAD_CLASH "name 'adamw' is taken by a built-in"
 refuse BAD_NO_ENTRY "no entry symbol optbench_plugin()"
 refuse BAD_NO_STEP "step is NULL"
 refuse BAD_FIRST_KEY "the first hyperparameter must be lr"
 refuse BAD_DEFAULT "default 2 is not a number in \[0, 1\]"
 refuse BAD_STATE_KEY "'state' is not a hyperparameter name"
-# a plugin's state stays float32 (ABI version 1): another precision is refused naming fp32
+# a plugin that declares no state_precisions keeps float32 state: another precision is refused naming fp32
 code=0
 "$OPTBENCH" run --plugin "$tmp/fine.so" --problem logreg --optimizer fine,state=bf16 --db "$tmp/none.db" 2>"$tmp/err" || code=$?
 [ "$code" -eq 2 ] && grep -q "fine: state = 'bf16': not a valid value, allowed fp32" "$tmp/err" ||
@@ -228,8 +228,59 @@ if "$OPTBENCH" --version | grep -q "with CUDA"; then
     "$OPTBENCH" optimizers --plugin "$cuda_lion" | grep -q "^  from: plugin .*cuda_lion.so (with a CUDA step)$" ||
         fail "cuda_lion is not listed with its CUDA step"
     "$OPTBENCH" verify --plugin "$cuda_lion" --optimizer cuda_lion tests/golden/lion_1.txt tests/golden/lion_2.txt \
-        tests/golden/lion_groups_1.txt >"$tmp/verify" || fail "cuda_lion on the CPU: $(cat "$tmp/verify")"
+        tests/golden/lion_groups_1.txt tests/golden/lion_int8_1.txt >"$tmp/verify" ||
+        fail "cuda_lion on the CPU: $(cat "$tmp/verify")"
+    # its int8 state is kept on the CPU only: a CUDA run says so before anything is written
+    code=0
+    "$OPTBENCH" run --plugin "$cuda_lion" --optimizer cuda_lion,state=int8 --problem rosenbrock --steps 3 \
+        --device cuda --db "$tmp/cuda.db" 2>"$tmp/err" || code=$?
+    [ "$code" -eq 2 ] || fail "cuda_lion,state=int8 on cuda: exit $code, expected 2"
+    grep -q "cuda_lion keeps state other than fp32 on the CPU only" "$tmp/err" || fail "cuda int8: $(cat "$tmp/err")"
+    [ ! -e "$tmp/cuda.db" ] || fail "cuda_lion,state=int8 on cuda wrote $tmp/cuda.db"
 fi
+
+# low-precision state through the ABI: indep_adamw declares bf16, bf16_sr and int8 (v, vm unsigned), so
+# optbench keeps its state in those forms and steps it tile by tile; it passes the built-in adamw's
+# bf16 and int8 vectors (torch's, tests/golden/gen_lowp.py); with v on the signed map it does not
+"$OPTBENCH" verify --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw tests/golden/adamw_int8_1.txt \
+    tests/golden/adamw_bf16_1.txt tests/golden/adamw_bf16_2.txt >"$tmp/verify" ||
+    fail "indep_adamw, low-precision state: $(cat "$tmp/verify")"
+grep -q "3 files, 3 ok" "$tmp/verify" || fail "indep_adamw low precision: $(tail -n 1 "$tmp/verify")"
+sed 's/unsigned_streams = 6u/unsigned_streams = 0u/' tests/plugins/indep_adamw.c >"$tmp/signed.c"
+build signed "$tmp/signed.c"
+code=0
+"$OPTBENCH" verify --plugin "$tmp/signed.so" --optimizer indep_adamw tests/golden/adamw_int8_1.txt >"$tmp/verify" ||
+    code=$?
+[ "$code" -eq 1 ] || fail "indep_adamw with a signed v passes the int8 vectors: exit $code, $(cat "$tmp/verify")"
+# its int8 run of the digits MLP records the built-in's bytes (2.03 per parameter) and its accuracy
+"$OPTBENCH" run --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw,state=int8 --problem mlp,dataset=digits \
+    --steps 30 --db "$tmp/lowp.db" >/dev/null || fail "indep_adamw,state=int8 run"
+"$OPTBENCH" run --optimizer adamw,state=int8 --problem mlp,dataset=digits --steps 30 --db "$tmp/lowp.db" >/dev/null ||
+    fail "adamw,state=int8 run"
+[ "$(sqlite3 "$tmp/lowp.db" "select count(distinct state_bytes) || ' ' || min(state_bytes) from runs")" = "1 53128" ] ||
+    fail "state bytes: $(sqlite3 "$tmp/lowp.db" "select optimizer, state_bytes from runs")"
+# the example ademamix declares them too: its three arrays in int8 take 1.5 times adamw's bytes
+"$OPTBENCH" run --plugin "$plugins/ademamix.so" --optimizer ademamix,state=int8 --problem mlp,dataset=digits \
+    --steps 30 --db "$tmp/ademamix.db" >/dev/null || fail "ademamix,state=int8 run"
+[ "$(sqlite3 "$tmp/ademamix.db" "select status || ' ' || state_bytes from runs")" = "done 79692" ] ||
+    fail "ademamix int8: $(sqlite3 "$tmp/ademamix.db" "select status, state_bytes, error from runs")"
+# a plugin that declares int8 alone: bf16 is refused naming what it keeps
+sed 's/OPTBENCH_STATE_BF16 | OPTBENCH_STATE_BF16_SR | OPTBENCH_STATE_INT8/OPTBENCH_STATE_INT8/' \
+    tests/plugins/indep_adamw.c >"$tmp/int8only.c"
+build int8only "$tmp/int8only.c"
+code=0
+"$OPTBENCH" run --plugin "$tmp/int8only.so" --optimizer indep_adamw,state=bf16 --problem rosenbrock --steps 3 \
+    --db "$tmp/int8only.db" 2>"$tmp/err" || code=$?
+[ "$code" -eq 2 ] || fail "an undeclared precision: exit $code, expected 2"
+grep -q "state=bf16: indep_adamw keeps its state in fp32, int8 only" "$tmp/err" || fail "undeclared: $(cat "$tmp/err")"
+# a plugin whose state is not state_streams arrays of numel floats: an int8 run fails naming the tensor
+sed 's/return (size_t)state_streams(hp) \* t->numel;/return (size_t)state_streams(hp) * t->numel + 1;/' \
+    tests/plugins/indep_adamw.c >"$tmp/layout.c"
+build layout "$tmp/layout.c"
+"$OPTBENCH" run --plugin "$tmp/layout.so" --optimizer indep_adamw,state=int8 --problem mlp,dataset=digits --steps 3 \
+    --db "$tmp/layout.db" >"$tmp/out" 2>&1 && fail "an int8 run of a plugin with another layout passed"
+grep -q "state=int8 needs state_streams arrays of numel floats (1 to 3): tensor layer0.weight has 16385" "$tmp/out" ||
+    fail "layout: $(cat "$tmp/out")"
 
 # the example plugins against their golden vectors (tests/plugins/gen_golden.py)
 for p in cautious_lion ademamix; do [ -f "$plugins/$p.so" ] || fail "$plugins/$p.so is missing: run make plugins"; done

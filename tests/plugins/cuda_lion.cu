@@ -3,7 +3,8 @@
  * kernel computing each element with the same inline function. Built with
  *   nvcc -shared -Xcompiler -fPIC --cudart shared -I$(PREFIX)/include cuda_lion.cu -o cuda_lion.so
  * by tests/e2e/plugins.sh (listed, CPU step against the built-in lion's
- * golden vectors) and tests/e2e/plugins_cuda.sh (the CUDA step, on a GPU). */
+ * golden vectors, int8 state too, which a CUDA run refuses) and
+ * tests/e2e/plugins_cuda.sh (the CUDA step, on a GPU). */
 #include <math.h>
 #include <optbench/plugin.h>
 
@@ -80,6 +81,7 @@ static optbench_optimizer make_descriptor()
     d.state_streams = state_streams;
     d.step = step;
     d.step_cuda = step_cuda;
+    d.state_precisions = OPTBENCH_STATE_INT8; /* elementwise; optbench keeps int8 state on the CPU */
     return d;
 }
 

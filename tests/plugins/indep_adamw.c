@@ -9,7 +9,8 @@
  *   m  = beta1*m + (1 - beta1)*g;  v = beta2*v + (1 - beta2)*g^2
  *   vm = max(vm, v) with amsgrad, else v
  *   p  = p - lr/(1 - beta1^t) * m / (sqrt(vm)/sqrt(1 - beta2^t) + eps)
- * State: m, v, and vm with amsgrad. */
+ * State: m, v, and vm with amsgrad, in any precision (optbench keeps the
+ * low-precision forms; the step is elementwise, as the header asks). */
 #include <math.h>
 #include <optbench/plugin.h>
 
@@ -64,6 +65,8 @@ static const optbench_optimizer indep_adamw = {
     .state_floats = state_floats,
     .state_streams = state_streams,
     .step = step,
+    .state_precisions = OPTBENCH_STATE_BF16 | OPTBENCH_STATE_BF16_SR | OPTBENCH_STATE_INT8,
+    .unsigned_streams = 6u, /* v and vm */
 };
 
 const optbench_optimizer *optbench_plugin(void) { return &indep_adamw; }

@@ -5,6 +5,7 @@
  * cublas_load.c. */
 #include "harness/core/device.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,14 @@ cublasHandle_t device_blas(void)
 }
 
 const char *device_error(void) { return last_error; }
+
+void device_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+}
 
 int device_cuda_ok(int code, const char *call, const char *file, int line)
 {
