@@ -118,7 +118,7 @@ void cli_json_string(FILE *out, const char *text)
 
 enum {
     VAL_HELP = 1 << 20,  /* getopt_long's val for --help */
-    VAL_FLAG = 1 << 21,  /* val of cmd->flags[i]: VAL_FLAG + i */
+    VAL_FLAG = 1 << 21,  /* val of CliParse.flags[i]: VAL_FLAG + i */
     HELP_COLUMN_MAX = 28 /* help text starts at most this far in */
 };
 
@@ -140,13 +140,38 @@ static void flag_setting_help(const CliFlag *f, char *buf, size_t len)
     else buf[0] = '\0';
 }
 
+/* cmd's flags into flags (room for CLI_FLAGS_MAX and the end): one per run
+ * setting of cmd->settings' scope, named in names, then cmd->flags. */
+static void collect_flags(const CliCommand *cmd, CliFlag *flags, char (*names)[40])
+{
+    int n = 0;
+    for (int i = 0; cmd->settings && i < n_run_settings && n < CLI_FLAGS_MAX; i++) {
+        const RunSetting *s = &run_settings[i];
+        if (!(s->scope & cmd->settings)) continue;
+        setting_flag(s, names[n], sizeof names[n]);
+        flags[n] = (CliFlag){names[n], s->arg, CLI_SETTING + i, 0, NULL}; /* help: the setting's */
+        n++;
+    }
+    for (const CliFlag *f = cmd->flags; f && f->name && n < CLI_FLAGS_MAX; f++) flags[n++] = *f;
+    flags[n] = (CliFlag){0};
+}
+
+int cli_has_flag(const CliCommand *cmd, int id)
+{
+    for (const CliFlag *f = cmd->flags; f && f->name; f++)
+        if (f->id == id) return 1;
+    return 0;
+}
+
 void cli_help(const CliCommand *cmd, FILE *out)
 {
-    char label[128];
+    CliFlag flags[CLI_FLAGS_MAX + 1];
+    char label[128], names[CLI_FLAGS_MAX][40];
     int width = 0, optional = 0;
+    collect_flags(cmd, flags, names);
     fprintf(out, "usage: optbench %s", cmd->name);
     if (cmd->operands) fprintf(out, " %s", cmd->operands);
-    for (const CliFlag *f = cmd->flags; f && f->name; f++) {
+    for (const CliFlag *f = flags; f->name; f++) {
         const int w = flag_label(f, label, sizeof label);
         if (f->required) fprintf(out, " %s", label);
         else optional = 1;
@@ -155,7 +180,7 @@ void cli_help(const CliCommand *cmd, FILE *out)
     fprintf(out, "%s%s%s\n", optional ? " [options]" : "", cmd->after ? " " : "", cmd->after ? cmd->after : "");
     if (cmd->about) fputs(cmd->about, out);
     const int column = 2 + width + 2 < HELP_COLUMN_MAX ? 2 + width + 2 : HELP_COLUMN_MAX;
-    for (const CliFlag *f = cmd->flags; f && f->name; f++) {
+    for (const CliFlag *f = flags; f->name; f++) {
         const int w = flag_label(f, label, sizeof label);
         fprintf(out, "  %s", label);
         if (2 + w + 2 > column) fprintf(out, "\n%*s", column, "");
@@ -179,7 +204,8 @@ void cli_begin(CliParse *p, const CliCommand *cmd, int argc, char **argv)
     p->cmd = cmd;
     p->argc = argc;
     p->argv = argv;
-    for (const CliFlag *f = cmd->flags; f && f->name && n < CLI_FLAGS_MAX; f++, n++)
+    collect_flags(cmd, p->flags, p->names);
+    for (const CliFlag *f = p->flags; f->name; f++, n++)
         p->opts[n] = (struct option){f->name, f->arg ? required_argument : no_argument, NULL, VAL_FLAG + n};
     p->opts[n++] = (struct option){"help", no_argument, NULL, VAL_HELP};
     p->opts[n] = (struct option){NULL, 0, NULL, 0};
@@ -221,7 +247,7 @@ static int unknown_flag(CliParse *p, const char *word)
 static const CliFlag *flag_of(const CliParse *p, int val)
 {
     const int i = val - VAL_FLAG;
-    return i >= 0 && i < CLI_FLAGS_MAX && p->opts[i].name && p->opts[i].val == val ? &p->cmd->flags[i] : NULL;
+    return i >= 0 && i < CLI_FLAGS_MAX && p->opts[i].name && p->opts[i].val == val ? &p->flags[i] : NULL;
 }
 
 int cli_next(CliParse *p)
@@ -230,8 +256,8 @@ int cli_next(CliParse *p)
     const CliFlag *f = flag_of(p, c == ':' || c == '?' ? optopt : c);
     char label[128];
     if (c == -1) {
-        for (const CliFlag *r = p->cmd->flags; r && r->name; r++)
-            if (r->required && !p->given[r - p->cmd->flags]) {
+        for (const CliFlag *r = p->flags; r->name; r++)
+            if (r->required && !p->given[r - p->flags]) {
                 flag_label(r, label, sizeof label);
                 return parse_stop(p, "%s is required", label);
             }
@@ -249,7 +275,7 @@ int cli_next(CliParse *p)
     if (c == '?' && f) return parse_stop(p, "--%s takes no value", f->name);
     if (c == '?' && optopt > 0 && optopt < 256) return parse_stop(p, "unknown option '-%c'", optopt);
     if (!f) return unknown_flag(p, p->argv[optind - 1]);
-    p->given[f - p->cmd->flags] = 1;
+    p->given[f - p->flags] = 1;
     p->flag = f;
     p->value = f->arg ? optarg : NULL;
     return f->id;

@@ -41,8 +41,9 @@ enum {
 enum {
     CLI_END = -1,    /* no flag left: the operands are in CliParse.operands */
     CLI_STOP = 0,    /* --help was printed (rc EXIT_OK) or an error (rc EXIT_USAGE) */
-    CLI_PLUGIN = 1,  /* --plugin, which main.c takes out of argv before the command parses */
-    CLI_FIRST = 256, /* a command's own ids start here */
+    CLI_PLUGIN = 1,    /* --plugin, which main.c takes out of argv before the command parses */
+    CLI_SETTING = 128, /* + its index in run_settings: a run setting's flag (CliCommand.settings) */
+    CLI_FIRST = 256,   /* a command's own ids start here */
 };
 
 /* What a command's own parse function returns after --help was printed
@@ -81,7 +82,9 @@ typedef struct {
                              command takes none, and cli_next refuses any */
     const char *after;    /* what follows the options in the usage line ("> job.sbatch"); NULL: none */
     const char *about;    /* what the command does, indented lines after the usage line; NULL: none */
-    const CliFlag *flags; /* its flags in help order, ended by a NULL name; --help (-h) is added */
+    int settings;         /* SETTING_RUN: each run setting of that scope is a flag too ("--log-every K"),
+                             listed first, with the setting's help; 0: none */
+    const CliFlag *flags; /* its own flags in help order, ended by a NULL name; --help (-h) is added */
     const char *notes;    /* lines after the flag lines; NULL: none */
     void (*more)(FILE *out); /* prints more help after the notes (text made from other tables); NULL: none */
 } CliCommand;
@@ -91,8 +94,10 @@ typedef struct {
     const CliCommand *cmd;                 /* what argv is parsed against */
     int argc;                              /* how many words the command has */
     char **argv;                           /* its words, argv[0] its name (getopt_long permutes them) */
-    struct option opts[CLI_FLAGS_MAX + 2]; /* getopt_long's table, made from cmd->flags */
-    unsigned char given[CLI_FLAGS_MAX];    /* which of cmd->flags were given */
+    CliFlag flags[CLI_FLAGS_MAX + 1];      /* the command's flags: its settings', then cmd->flags */
+    char names[CLI_FLAGS_MAX][40];         /* the names of the settings' flags */
+    struct option opts[CLI_FLAGS_MAX + 2]; /* getopt_long's table, made from flags */
+    unsigned char given[CLI_FLAGS_MAX];    /* which of flags were given */
     const CliFlag *flag;                   /* the flag cli_next returned last */
     const char *value;                     /* its value; NULL for a flag without one */
     int rc;                                /* after CLI_STOP: the command's exit code */
@@ -110,6 +115,9 @@ void cli_begin(CliParse *p, const CliCommand *cmd, int argc, char **argv);
  * (an unknown or ambiguous flag, a missing or unwanted value, a required
  * flag missing: its message and the usage on stderr, p->rc EXIT_USAGE). */
 int cli_next(CliParse *p);
+
+/* Whether cmd->flags has the flag of id (CLI_PLUGIN: whether cmd takes --plugin). */
+int cli_has_flag(const CliCommand *cmd, int id);
 
 /* Prints cmd's help: the usage line, about, one line per flag, notes, more. */
 void cli_help(const CliCommand *cmd, FILE *out);

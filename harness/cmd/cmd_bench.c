@@ -56,7 +56,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand bench_command = {
     .name = "bench",
     .flags = flags,
     .notes = "  For each combination: the median step time, the GB/s of useful traffic (a step\n"
@@ -138,7 +138,7 @@ static int parse_optimizers(const char *text, BenchArgs *a)
 static int parse_args(int argc, char **argv, BenchArgs *a)
 {
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &bench_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;

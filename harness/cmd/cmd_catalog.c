@@ -41,7 +41,7 @@ static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
 
 static const CliFlag optimizers_flags[] = {CLI_PLUGIN_FLAG, {0}};
 
-static const CliCommand optimizers_command = {
+const CliCommand optimizers_command = {
     .name = "optimizers",
     .about = "  Lists every optimizer with its hyperparameters, defaults, ranges and state bytes per\n"
              "  parameter, those of each plugin loaded with --plugin (a shared object) last.\n",
@@ -108,7 +108,7 @@ static const CliFlag problems_flags[] = {
     {0},
 };
 
-static const CliCommand problems_command = {
+const CliCommand problems_command = {
     .name = "problems",
     .about = "  Lists every problem with its options and default target loss.\n",
     .flags = problems_flags,

@@ -6,7 +6,7 @@
 #include "harness/cmd/commands.h"
 #include "harness/store/store.h"
 
-static const CliCommand command = {
+const CliCommand check_command = {
     .name = "check",
     .operands = "DB",
     .about =
@@ -24,7 +24,7 @@ int cmd_check(int argc, char **argv)
 {
     char err[ERRMSG_MAX];
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &check_command, argc, argv);
     if (cli_next(&p) != CLI_END) return p.rc; /* it has no flags: --help, or an error */
     if (p.n_operands != 1) return cli_parse_error(&p, "expected one database");
     char *db = p.operands[0];

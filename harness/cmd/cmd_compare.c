@@ -37,7 +37,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand compare_command = {
     .name = "compare",
     .operands = "BASE.db NEW.db",
     .flags = flags,
@@ -74,7 +74,7 @@ typedef struct {
 static int parse_args(int argc, char **argv, CompareArgs *a)
 {
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &compare_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;

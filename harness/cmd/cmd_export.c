@@ -18,7 +18,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand export_command = {
     .name = "export",
     .flags = flags,
     .about =
@@ -36,7 +36,7 @@ int cmd_export(int argc, char **argv)
     char err[ERRMSG_MAX];
     int64_t sweep_id;
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &export_command, argc, argv);
     while ((c = cli_next(&p)) != CLI_END) {
         switch (c) {
         case CLI_STOP: return p.rc;

@@ -37,7 +37,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand golden_command = {
     .name = "golden",
     .about = "  Writes golden update vectors of the optimizer configuration SPEC (hyperparameters\n"
              "  and GROUP.KEY overrides) from optbench's own CPU step, constant lr, no clipping,\n"
@@ -110,7 +110,7 @@ int cmd_golden(int argc, char **argv)
     int c, given[3] = {0, 0, 0}, rc = EXIT_OK; /* given: --n, --tensors, --problem */
     memset(&g, 0, sizeof g);
     config_defaults(&cfg);
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &golden_command, argc, argv);
     while ((c = cli_next(&p)) != CLI_END) {
         const char *v = p.value;
         switch (c) {

@@ -22,7 +22,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand gradcheck_command = {
     .name = "gradcheck",
     .about = "  Compares the analytic gradient at the seed's initial parameters with central\n"
              "  differences on up to K coordinates per tensor. Exit 1 when a tensor's worst\n"
@@ -38,7 +38,7 @@ int cmd_gradcheck(int argc, char **argv)
     double tol = -1;
     CliParse p;
     config_defaults(&cfg);
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &gradcheck_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc;

@@ -16,7 +16,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand list_command = {
     .name = "list",
     .operands = "sweeps|runs",
     .about = "  sweeps: each sweep with its run counts by status, and the plugin builds its runs\n"
@@ -32,7 +32,7 @@ int cmd_list(int argc, char **argv)
     sqlite3 *db = NULL;
     char err[ERRMSG_MAX];
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &list_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc;

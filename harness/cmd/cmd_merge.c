@@ -8,7 +8,7 @@
 #include "harness/core/params.h"
 #include "harness/store/store.h"
 
-static const CliCommand command = {
+const CliCommand merge_command = {
     .name = "merge",
     .operands = "OUT.db SHARD.db...",
     .about =
@@ -29,7 +29,7 @@ int cmd_merge(int argc, char **argv)
     MergeCounts c;
     int rc = EXIT_OK;
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &merge_command, argc, argv);
     if (cli_next(&p) != CLI_END) return p.rc; /* it has no flags: --help, or an error */
     char *const *db = p.operands;
     if (p.n_operands < 2) return cli_parse_error(&p, "expected OUT.db and at least one SHARD.db");

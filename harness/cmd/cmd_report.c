@@ -17,7 +17,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand report_command = {
     .name = "report",
     .flags = flags,
     .about =
@@ -37,7 +37,7 @@ int cmd_report(int argc, char **argv)
     ReportData data = {0};
     int c, rc;
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &report_command, argc, argv);
     while ((c = cli_next(&p)) != CLI_END) {
         switch (c) {
         case CLI_STOP: return p.rc;

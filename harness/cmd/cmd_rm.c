@@ -17,7 +17,7 @@ static const CliFlag rm_flags[] = {
     {0},
 };
 
-static const CliCommand rm_command = {
+const CliCommand rm_command = {
     .name = "rm",
     .about = "  Removes the sweep with every run and metrics row of it, in one transaction.\n",
     .flags = rm_flags,
@@ -25,7 +25,7 @@ static const CliCommand rm_command = {
 
 static const CliFlag rename_flags[] = {CLI_DB_FLAG(F_DB), {0}};
 
-static const CliCommand rename_command = {
+const CliCommand rename_command = {
     .name = "rename",
     .operands = "OLD NEW",
     .about = "  Renames sweep OLD to NEW (which must not exist); its runs follow it.\n",

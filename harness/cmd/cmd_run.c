@@ -14,42 +14,25 @@
 #include "harness/sweep/sweep.h"
 #include "harness/store/store.h"
 
-/* The flags of `optbench run` beyond the run settings. */
-enum { F_DB = CLI_FIRST, F_SWEEP, F_QUIET, F_SETTING /* + index in run_settings */ };
+#define DEFAULT_SWEEP "adhoc" /* --sweep's default */
 
-static const CliFlag own_flags[] = {
+/* The flags of `optbench run` beyond the run settings. */
+enum { F_DB = CLI_FIRST, F_SWEEP, F_QUIET };
+
+static const CliFlag flags[] = {
     CLI_DB_FLAG(F_DB),
-    {"sweep", "NAME", F_SWEEP, 0, "sweep the run is filed under (default adhoc)"},
+    {"sweep", "NAME", F_SWEEP, 0, "sweep the run is filed under (default " DEFAULT_SWEEP ")"},
     CLI_PLUGIN_FLAG,
     {"quiet", NULL, F_QUIET, 0, "print nothing on success"},
+    {0},
 };
 
-/* The flags: one per run setting of SETTING_RUN scope (run_settings is
- * their table), then own_flags. */
-static CliFlag flags[CLI_FLAGS_MAX + 1];
-
-static const CliCommand command = {
+const CliCommand run_command = {
     .name = "run",
+    .settings = SETTING_RUN, /* run_settings is the table of its other flags */
     .flags = flags,
     .notes = "A run already recorded as done or diverged under the same sweep is not repeated.\n",
 };
-
-/* Fills flags from run_settings and own_flags. */
-static void make_flags(void)
-{
-    static char names[CLI_FLAGS_MAX][40]; /* --names of the settings */
-    const int n_own = (int)(sizeof own_flags / sizeof own_flags[0]);
-    int n = 0;
-    for (int i = 0; i < n_run_settings && n < CLI_FLAGS_MAX - n_own; i++) {
-        const RunSetting *s = &run_settings[i];
-        if (!(s->scope & SETTING_RUN)) continue;
-        setting_flag(s, names[n], sizeof names[n]);
-        flags[n] = (CliFlag){names[n], s->arg, F_SETTING + i, 0, NULL}; /* help: the setting's */
-        n++;
-    }
-    for (int i = 0; i < n_own; i++) flags[n++] = own_flags[i];
-    flags[n] = (CliFlag){0};
-}
 
 /* Parses the flags into cfg and loads its problem into *loaded; returns
  * EXIT_OK, the exit code of a usage error, or CLI_HELPED. */
@@ -58,16 +41,15 @@ static int parse_args(int argc, char **argv, RunConfig *cfg, LoadedProblem *load
 {
     char err[ERRMSG_MAX];
     CliParse p;
-    make_flags();
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &run_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;
         case F_DB: *db_path = p.value; break;
         case F_SWEEP: *sweep = p.value; break;
         case F_QUIET: *quiet = 1; break;
-        default: /* a run setting */
-            if (setting_apply(&run_settings[id - F_SETTING], cfg, p.value, err, sizeof err))
+        default: /* CLI_SETTING + i: run_settings[i] */
+            if (setting_apply(&run_settings[id - CLI_SETTING], cfg, p.value, err, sizeof err))
                 return cli_fail(EXIT_USAGE, "--%s: %s", p.flag->name, err);
             break;
         }
@@ -133,7 +115,7 @@ int cmd_run(int argc, char **argv)
 {
     RunConfig cfg;
     LoadedProblem loaded = {0};
-    const char *db_path = STORE_DEFAULT_PATH, *sweep = "adhoc";
+    const char *db_path = STORE_DEFAULT_PATH, *sweep = DEFAULT_SWEEP;
     int quiet = 0, rc;
     char err[ERRMSG_MAX], cpu[256], gpu[DEVICE_NAME_MAX], machine[1024];
     sqlite3 *db = NULL;

@@ -19,7 +19,7 @@ enum { F_SWEEP = CLI_FIRST, F_DB, F_JSON };
 
 static const CliFlag show_flags[] = {CLI_DB_FLAG(F_DB), {0}};
 
-static const CliCommand show_command = {
+const CliCommand show_command = {
     .name = "show",
     .operands = "RUN",
     .about = "  Prints run RUN (its id, as `optbench list runs` shows) field by field: the\n"
@@ -38,7 +38,7 @@ static const CliFlag best_flags[] = {
     {0},
 };
 
-static const CliCommand best_command = {
+const CliCommand best_command = {
     .name = "best",
     .about = "  The best configuration of each problem x optimizer of a sweep (lowest mean\n"
              "  score among configurations whose seeds all finished), with the 95% bootstrap\n"

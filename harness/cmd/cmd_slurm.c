@@ -30,7 +30,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand slurm_command = {
     .name = "slurm",
     .operands = "FILE.yaml",
     .after = "> job.sbatch",
@@ -64,7 +64,7 @@ static int parse_args(int argc, char **argv, SlurmArgs *a)
 {
     CliParse p;
     *a = (SlurmArgs){0};
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &slurm_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         const char *v = p.value;
         switch (id) {

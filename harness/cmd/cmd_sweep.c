@@ -51,7 +51,7 @@ static void sweep_keys_help(FILE *out)
     fprintf(out, " for its runs.\n");
 }
 
-static const CliCommand command = {
+const CliCommand sweep_command = {
     .name = "sweep",
     .operands = "FILE.yaml",
     .flags = flags,
@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, SweepArgs *a)
 {
     CliParse p;
     *a = (SweepArgs){.jobs = 0, .shards = 1, .db = STORE_DEFAULT_PATH};
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &sweep_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc == EXIT_OK ? CLI_HELPED : p.rc;

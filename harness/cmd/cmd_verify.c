@@ -27,7 +27,7 @@ static const CliFlag flags[] = {
     {0},
 };
 
-static const CliCommand command = {
+const CliCommand verify_command = {
     .name = "verify",
     .operands = "[FILE...]",
     .about = "  Replays golden update vector files through an optimizer's step on the device\n"
@@ -129,7 +129,7 @@ int cmd_verify(int argc, char **argv)
     char gpu[DEVICE_NAME_MAX], err[ERRMSG_MAX], golden_dir[1024];
     Device dev = DEVICE_CPU;
     CliParse p;
-    cli_begin(&p, &command, argc, argv);
+    cli_begin(&p, &verify_command, argc, argv);
     for (int id; (id = cli_next(&p)) != CLI_END;) {
         switch (id) {
         case CLI_STOP: return p.rc;

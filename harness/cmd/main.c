@@ -11,32 +11,31 @@
 #include "optimizers/plugin.h"
 
 typedef struct {
-    const char *name;                /* as typed after `optbench` */
+    const CliCommand *cli;           /* its name (as typed after `optbench`), flags and help */
     int (*fn)(int argc, char **argv); /* the subcommand */
     const char *summary;             /* one line for --help */
-    int plugins;                     /* 1: takes --plugin PATH (it names optimizers) */
 } Command;
 
 static const Command commands[] = {
-    {"run", cmd_run, "run one problem x optimizer configuration into the database", 1},
-    {"sweep", cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished", 1},
-    {"list", cmd_list, "list sweeps or runs of a database", 0},
-    {"report", cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)", 0},
-    {"best", cmd_best, "print a sweep's best configuration per problem and optimizer, with flags", 0},
-    {"show", cmd_show, "print one run's configuration, summary, MFU and sparklines of its loss and norms", 0},
-    {"rm", cmd_rm, "remove a sweep with its runs and metrics", 0},
-    {"rename", cmd_rename, "rename a sweep", 0},
-    {"merge", cmd_merge, "combine shard databases into one, idempotently", 0},
-    {"check", cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem", 0},
-    {"slurm", cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards", 1},
-    {"export", cmd_export, "write a sweep's runs or metrics as CSV or JSON lines", 0},
-    {"verify", cmd_verify, "check optimizers against golden update vectors (tests/golden, or given files)", 1},
-    {"golden", cmd_golden, "write golden update vectors of any optimizer configuration", 1},
-    {"compare", cmd_compare, "compare two result databases run by run; exit 1 on a regression", 0},
-    {"bench", cmd_bench, "time optimizer steps against the machine's measured roofline", 1},
-    {"gradcheck", cmd_gradcheck, "compare a problem's gradient with central differences", 0},
-    {"optimizers", cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges", 1},
-    {"problems", cmd_problems, "list problems and their options", 0},
+    {&run_command, cmd_run, "run one problem x optimizer configuration into the database"},
+    {&sweep_command, cmd_sweep, "run a YAML sweep file (grid or random search), resuming what is finished"},
+    {&list_command, cmd_list, "list sweeps or runs of a database"},
+    {&report_command, cmd_report, "write a sweep's comparison report (HTML and Markdown, gnuplot plots)"},
+    {&best_command, cmd_best, "print a sweep's best configuration per problem and optimizer, with flags"},
+    {&show_command, cmd_show, "print one run's configuration, summary, MFU and sparklines of its loss and norms"},
+    {&rm_command, cmd_rm, "remove a sweep with its runs and metrics"},
+    {&rename_command, cmd_rename, "rename a sweep"},
+    {&merge_command, cmd_merge, "combine shard databases into one, idempotently"},
+    {&check_command, cmd_check, "check a result database: full integrity check and schema; exit 1 on a problem"},
+    {&slurm_command, cmd_slurm, "print an sbatch script running a sweep as a Slurm job array of shards"},
+    {&export_command, cmd_export, "write a sweep's runs or metrics as CSV or JSON lines"},
+    {&verify_command, cmd_verify, "check optimizers against golden update vectors (tests/golden, or given files)"},
+    {&golden_command, cmd_golden, "write golden update vectors of any optimizer configuration"},
+    {&compare_command, cmd_compare, "compare two result databases run by run; exit 1 on a regression"},
+    {&bench_command, cmd_bench, "time optimizer steps against the machine's measured roofline"},
+    {&gradcheck_command, cmd_gradcheck, "compare a problem's gradient with central differences"},
+    {&optimizers_command, cmd_optimizers, "list optimizers, hyperparameters, defaults and ranges"},
+    {&problems_command, cmd_problems, "list problems and their options"},
 };
 
 /* Loads the plugins of every --plugin PATH (or --plugin=PATH) before the
@@ -99,7 +98,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: optbench <command> [options]   (optbench <command> --help)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i].cli->name, commands[i].summary);
     fprintf(out, "\nexit codes: 0 ok, 1 check failed, 2 usage or input error, 3 runtime error,\n"
                  "            130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM\n");
 }
@@ -129,9 +128,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--loaded")) return print_loaded(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name)) continue;
+        if (strcmp(argv[1], commands[i].cli->name)) continue;
         argc--, argv++;
-        if (commands[i].plugins && load_plugins(&argc, argv) != EXIT_OK) return EXIT_USAGE;
+        /* a command whose table has --plugin takes it here, before its own flags */
+        if (cli_has_flag(commands[i].cli, CLI_PLUGIN) && load_plugins(&argc, argv) != EXIT_OK) return EXIT_USAGE;
         return commands[i].fn(argc, argv);
     }
     fprintf(stderr, "optbench: unknown command '%s'\n", argv[1]);

@@ -3,8 +3,9 @@
 # table (harness/cmd/cli.h): for each command of `optbench --help`, --help
 # and -h print its usage; an unknown flag, an ambiguous abbreviation, a flag
 # given without its value and a value given to a flag that takes none each
-# exit 2 with one message naming the flag, followed by the usage; and every
-# flag --help lists is one the parser takes, with the value --help says.
+# exit 2 with one message naming the flag, followed by the usage; every
+# flag --help lists is one the parser takes, with the value --help says;
+# and --plugin is taken (by main.c) exactly where --help lists it.
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 tmp=$(mktemp -d)
@@ -35,7 +36,15 @@ for c in $commands; do
     sed -n 's/^  --\([a-z0-9-]*\)\( [^ ]*\)\{0,1\}\(  .*\)\{0,1\}$/\1\2/p' "$tmp/help" >"$tmp/flags"
     [ -s "$tmp/flags" ] || [ "$c" = check ] || [ "$c" = merge ] || fail "$c --help lists no flag"
     while read -r name arg; do
-        [ "$name" != plugin ] || continue # main.c loads plugins before the command parses
+        if [ "$name" = plugin ]; then # main.c loads the plugins of a command whose table has --plugin
+            set +e
+            "$OPTBENCH" "$c" --plugin >/dev/null 2>"$tmp/err"
+            code=$?
+            set -e
+            [ "$code" = 2 ] && grep -q "^optbench: --plugin: expected the path" "$tmp/err" ||
+                fail "$c --plugin (no path): exit $code, $(cat "$tmp/err")"
+            continue
+        fi
         if [ -n "$arg" ]; then
             refused "optbench: $c: --$name: expected $arg" "$c" "--$name"
         else
@@ -51,6 +60,7 @@ refused "optbench: report: --out DIR is required" report --sweep s
 refused "optbench: slurm: --array N is required" slurm f.yaml --out-dir d
 refused "optbench: sweep: ambiguous option '--d': --device, --db, --dry-run" sweep --d x.yaml
 refused "optbench: rename: unknown option '--sweep'" rename --sweep s a b
+refused "optbench: list: unknown option '--plugin'" list --plugin x.so sweeps
 # a unique abbreviation is taken, and run's setting flags come from the settings table
 "$OPTBENCH" run --help | grep -q -- "^  --log-every K  *metrics row every K steps" || fail "run --help: --log-every"
 "$OPTBENCH" run --st 3 --db "$tmp/r.db" --quiet || fail "run --st 3 (--steps) exited $?"
