@@ -275,6 +275,8 @@ int cli_next(CliParse *p)
     if (c == '?' && f) return parse_stop(p, "--%s takes no value", f->name);
     if (c == '?' && optopt > 0 && optopt < 256) return parse_stop(p, "unknown option '-%c'", optopt);
     if (!f) return unknown_flag(p, p->argv[optind - 1]);
+    /* main.c loads the plugins of the whole words --plugin and --plugin=; what is left is a shortening */
+    if (f->id == CLI_PLUGIN) return parse_stop(p, "--plugin is read before the other flags: write it in full");
     p->given[f - p->flags] = 1;
     p->flag = f;
     p->value = f->arg ? optarg : NULL;
