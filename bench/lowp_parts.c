@@ -158,11 +158,11 @@ static void bench_reads(void)
         }
     const double per = 1e9 / ((double)TILE_REPS * TILE);
     printf("\nint8 table reads alone, in cache: ns per slot value (CPU time, best of %d)\n", REPEATS);
-    printf("%-26s %8s %8s\n", "read", "scalar", "gather");
-    printf("%-26s %8.3f %8.3f\n", "code of a byte (widen)", best[0][0] * per, best[0][1] * per);
-    printf("%-26s %8.3f %8.3f\n", "bucket word of a key (store)", best[1][0] * per, best[1][1] * per);
-    const double floor = fmin(best[0][0], best[0][1]) * per + fmin(best[1][0], best[1][1]) * per;
-    printf("floor of one int8 slot value (both reads, the faster way each): %.3f ns\n", floor);
+    printf("%-28s %8s %8s\n", "read", "scalar", "gather");
+    printf("%-28s %8.3f %8.3f\n", "code of a byte (widen)", best[0][0] * per, best[0][1] * per);
+    printf("%-28s %8.3f %8.3f\n", "bucket word of a key (store)", best[1][0] * per, best[1][1] * per);
+    const double both = fmin(best[0][0], best[0][1]) * per + fmin(best[1][0], best[1][1]) * per;
+    printf("floor of one int8 slot value (both reads, the faster way each): %.3f ns\n", both);
 }
 #endif
 

@@ -100,6 +100,7 @@ int opt_run_plan(OptRun *r, const OptimizerDef *opt, const ParamSet *hp, const T
         const double *vh = r->hp[v->role];
         const size_t numel = tensor_numel(v);
         r->prec[k] = (unsigned char)state_for_tensor(optimizer_state_precision(opt, vh), numel);
+        if (!opt->step_cpu && opt->n_state && opt->n_state(vh) == 0) r->prec[k] = STATE_FP32; /* nothing to store */
         r->state_at[k] = r->state_size;
         if (!opt->step_cpu && r->prec[k] != STATE_FP32) { /* a plugin's low-precision state: slots, as elementwise */
             const int ns = opt->n_state(vh);
@@ -352,8 +353,8 @@ size_t opt_run_group_state_bytes(const OptRun *r, int g)
 int opt_run_alloc_cuda(OptRun *r)
 {
     if (r->opt->step_cpu) return 0;
-    for (int k = 0; k < r->n_views; k++)
-        if (r->prec[k] != STATE_FP32) {
+    for (int g = 0; g < N_ROLES; g++)
+        if (r->has[g] && optimizer_state_cpu_only(r->opt, r->hp[g])) {
             device_fail("%s keeps state other than fp32 on the CPU only", r->opt->name);
             return -1;
         }

@@ -14,7 +14,8 @@
  *
  * Tensor-aware (step_tensors): one call per parameter group and step with
  * the group's tensors (pointer, shape, role), its values, its scheduled lr
- * and its scalars; each tensor has a state block of any size
+ * and its scalars (a plugin's low-precision tensor: one call per tile of
+ * it, opt_run.c); each tensor has a state block of any size
  * (state_floats), e.g. adafactor's row and column factors. Its CUDA twin
  * (step_tensors_cuda) takes the same arguments in device memory; the
  * arithmetic both share is in optimizers/tensor_impl.h.
@@ -39,6 +40,7 @@
 #ifndef OPTBENCH_OPTIMIZER_H
 #define OPTBENCH_OPTIMIZER_H
 
+#include <assert.h>
 #include <stddef.h>
 
 #include "harness/core/clones.h"
@@ -112,6 +114,7 @@
             }                                                                                        \
             break;                                                                                   \
         }                                                                                            \
+        assert((st)->prec == STATE_BF16_SR); /* int8 reaches a step as float32 tiles */              \
         const uint64_t opt_key_ = (st)->key;                                                         \
         const long opt_t_ = (st)->t;                                                                 \
         const size_t opt_first_ = (st)->first;                                                       \
@@ -137,8 +140,8 @@
 
 /* The CPU step: one fused pass over n values of p, g and the state slots
  * st (host pointers): float32, bf16 or bf16_sr as stored, each value
- * widened and rounded back in the step's own loop (OPT_STATE_LOOP); int8
- * slots reach it as float32 tiles (opt_run.c). */
+ * widened and rounded back in the step's own loop (OPT_STATE_LOOP); never
+ * int8, whose slots reach it as float32 tiles (opt_run.c). */
 typedef void (*OptStepFn)(const double *hp, const StateSlots *st, float *restrict p, const float *restrict g,
                           size_t n, long t, double lr);
 
@@ -192,7 +195,8 @@ typedef struct {
     int (*check)(const double *hp, char *err, size_t errlen); /* cross-key rules, or NULL */
     /* ---- elementwise optimizers ---- */
     int (*n_state)(const double *hp);      /* state slots for these values */
-    unsigned unsigned_slots;   /* bit s set: slot s is never negative (int8 state takes the unsigned map) */
+    unsigned unsigned_slots;   /* bit s set: slot s is never negative (int8 state takes the unsigned map);
+                                  a plugin's unsigned_streams */
     void (*init_state)(const double *hp, float *const *state, size_t n); /* NULL: zeros */
     OptStepFn step_cpu;        /* the CPU step; NULL for a tensor-aware optimizer */
     OptStepCudaFn step_cuda;   /* the CUDA step; NULL when built without CUDA or without a kernel */
@@ -242,6 +246,10 @@ int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size
 /* The state precision of values hp (STATE_FP32 for a table without the
  * `state` key). */
 StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *hp);
+
+/* Whether values hp keep state that only the CPU steps: a tensor-aware
+ * optimizer's (a plugin's) state other than fp32 (include/optbench/plugin.h). */
+int optimizer_state_cpu_only(const OptimizerDef *opt, const double *hp);
 
 /* Traffic of one step on n values of one tensor at hyperparameters hp:
  * *reads arrays read (p, g, every slot), *writes arrays written in place

@@ -84,6 +84,11 @@ StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *
     return STATE_FP32;
 }
 
+int optimizer_state_cpu_only(const OptimizerDef *opt, const double *hp)
+{
+    return opt->step_tensors && optimizer_state_precision(opt, hp) != STATE_FP32;
+}
+
 void optimizer_streams(const OptimizerDef *opt, const double *hp, size_t n, int *reads, int *writes,
                        double *read_bytes, double *write_bytes)
 {

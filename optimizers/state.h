@@ -18,9 +18,9 @@
     {"state", PARAM_CHOICE, STATE_FP32, 0, N_STATE_PRECISIONS - 1, PARAM_QUIET_DEFAULT, STATE_CHOICES, \
      "precision of the stored state: fp32, bf16 (nearest even), bf16_sr (stochastic), int8 (blockwise)"}
 
-/* The same entry for an optimizer whose state stays float32 (the
- * tensor-aware ones): any other value is an input error naming fp32, the
- * one word (index STATE_FP32). */
+/* The same entry for an optimizer whose state stays float32 (the built-in
+ * tensor-aware ones, a plugin that declares no other precision): any other
+ * value is an input error naming fp32, the one word (index STATE_FP32). */
 #define OPT_STATE_FP32_PARAM \
     {"state", PARAM_CHOICE, STATE_FP32, 0, 0, PARAM_QUIET_DEFAULT, "fp32", "precision of the stored state: fp32 only"}
 

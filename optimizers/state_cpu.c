@@ -1,6 +1,7 @@
 /* state_cpu.c — the CPU tile pass's widening and rounding of low-precision
  * state, a tile of one span at a time (state.h): every step of int8 state
- * and every step of a plugin's (their steps see float32 tiles), and the
+ * and every low-precision step of a plugin's (their steps see float32
+ * tiles), and the
  * initial state of every precision (the built-ins' bf16 and bf16_sr steps
  * round in their own loops). int8 has a plain C path and an AVX2 one,
  * taken where the CPU has AVX2 (the build targets generic x86-64, so the

@@ -297,11 +297,10 @@ int config_check_device(const RunConfig *cfg, char *gpu, size_t len, char *err, 
         snprintf(err, errlen, "no CUDA kernel for %s (run it with --device cpu)", cfg->optimizer->name);
         return -1;
     }
-    /* a tensor-aware optimizer (only a plugin offers it state other than fp32) keeps that state on the CPU */
-    for (int g = 0; g < N_ROLES && cfg->optimizer->step_tensors; g++) {
+    for (int g = 0; g < N_ROLES; g++) {
         double hp[PARAMS_MAX];
         params_group_values(&cfg->hparams, g, hp);
-        if (optimizer_state_precision(cfg->optimizer, hp) != STATE_FP32) {
+        if (optimizer_state_cpu_only(cfg->optimizer, hp)) {
             snprintf(err, errlen, "%s keeps state other than fp32 on the CPU only (run it with --device cpu)",
                      cfg->optimizer->name);
             return -1;

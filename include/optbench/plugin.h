@@ -40,7 +40,8 @@
 ** norm gains, every 1-D parameter). Each role is a parameter group whose
 ** hyperparameters a user may override (`matrices.weight_decay=0`). A step
 ** is called once per group and optimizer step, with that group's tensors
-** and that group's values.
+** and that group's values (under a low-precision state, one call per piece
+** of each tensor: see state_precisions below).
 **
 ** ISOLATION
 **
@@ -95,8 +96,9 @@ typedef enum {
 /*
 ** One tensor as a plugin's functions see it. For state_floats and
 ** scratch_floats only name, role, ndim, shape and numel are set (the
-** pointers are NULL); init and step see it whole. In step_cuda the three
-** pointers are device pointers.
+** pointers are NULL); init and step see it whole (a piece of it under a
+** low-precision state, below). In step_cuda the three pointers are device
+** pointers.
 */
 typedef struct optbench_tensor {
     const char *name;                 /* e.g. "layer0.weight" */
@@ -169,7 +171,8 @@ typedef struct optbench_hparam {
 ** step:
 **   - a tensor's state is state_streams(hp) arrays of numel floats, one
 **     after the other (state_floats returns state_streams(hp) * numel),
-**     and state_streams(hp) is at most 3;
+**     and state_streams(hp) is at most 3 (at 0 there is nothing to store,
+**     and the step sees tensors whole);
 **   - step and init, handed any piece of a tensor (a 1-D tensor of
 **     consecutive values of param, grad and each state array, under the
 **     tensor's name and role), store there what they store for the whole
@@ -271,8 +274,10 @@ typedef struct optbench_optimizer {
                                   0 means OPTBENCH_STATE_FP32 only; any other bit makes the
                                   promise of an elementwise step (above) */
     unsigned unsigned_streams; /* bit s set: state array s is never negative, so int8 stores it
-                                  with the map of unsigned values (a second moment); 0 when
-                                  state_precisions lacks OPTBENCH_STATE_INT8 */
+                                  with the map of unsigned values (a second moment; a negative
+                                  value there is stored as 0); bits past state_streams(hp) are
+                                  ignored; must be 0 unless state_precisions has
+                                  OPTBENCH_STATE_INT8 */
     void *reserved[4];         /* must be NULL */
 } optbench_optimizer;
 

@@ -246,6 +246,12 @@ fi
     tests/golden/adamw_bf16_1.txt tests/golden/adamw_bf16_2.txt >"$tmp/verify" ||
     fail "indep_adamw, low-precision state: $(cat "$tmp/verify")"
 grep -q "3 files, 3 ok" "$tmp/verify" || fail "indep_adamw low precision: $(tail -n 1 "$tmp/verify")"
+# bf16_sr draws by the value's index in the buffer, so a plugin's tiles draw as the built-in's loop: a
+# tensor of two tiles and one after it
+"$OPTBENCH" golden --optimizer adamw,lr=0.01,state=bf16_sr --tensors 'w:matrix:100x100,b:vector:300' --steps 4 \
+    --seed 3 --out "$tmp/adamw_sr.txt" || fail "golden bf16_sr"
+"$OPTBENCH" verify --plugin "$tmp/indep_adamw.so" --optimizer indep_adamw "$tmp/adamw_sr.txt" >"$tmp/verify" ||
+    fail "indep_adamw, bf16_sr: $(cat "$tmp/verify")"
 sed 's/unsigned_streams = 6u/unsigned_streams = 0u/' tests/plugins/indep_adamw.c >"$tmp/signed.c"
 build signed "$tmp/signed.c"
 code=0
