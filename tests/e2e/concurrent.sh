@@ -126,8 +126,8 @@ once "$db" adhoc 1
 
 # 6. runs held by a live process are waited for, not run, and taken over
 #    once it ends, with pruning too (its later round runs in its own order)
-sed -e 's/^name: other/name: held/' "$tmp/other.yaml" >"$tmp/held.yaml"
-sed -e 's/^name: other/name: held-pruned/' -e 's/^steps: 400/steps: 405/' "$tmp/other.yaml" >"$tmp/held-pruned.yaml"
+sed -e 's/^name: other/name: held/' -e 's/dim: 2000,/dim: 100,/' "$tmp/other.yaml" >"$tmp/held.yaml"
+sed -e 's/^name: held/name: held-pruned/' -e 's/^steps: 400/steps: 405/' "$tmp/held.yaml" >"$tmp/held-pruned.yaml"
 echo "prune: {method: asha, min_steps: 45, reduction: 3}" >>"$tmp/held-pruned.yaml"
 for spec in held held-pruned; do
     db="$tmp/$spec.db"
