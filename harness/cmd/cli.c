@@ -4,6 +4,7 @@
 #include "harness/core/number.h"
 #include "harness/core/params.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,18 +142,24 @@ static void flag_setting_help(const CliFlag *f, char *buf, size_t len)
 }
 
 /* cmd's flags into flags (room for CLI_FLAGS_MAX and the end): one per run
- * setting of cmd->settings' scope, named in names, then cmd->flags. */
+ * setting of cmd->settings' scope, named in names, then cmd->flags. A
+ * command of more flags is a programming error, caught on its first
+ * parse or --help (tests/e2e/help_cli.sh runs every command's). */
 static void collect_flags(const CliCommand *cmd, CliFlag *flags, char (*names)[40])
 {
     int n = 0;
-    for (int i = 0; cmd->settings && i < n_run_settings && n < CLI_FLAGS_MAX; i++) {
+    for (int i = 0; cmd->settings && i < n_run_settings; i++) {
         const RunSetting *s = &run_settings[i];
         if (!(s->scope & cmd->settings)) continue;
+        assert(n < CLI_FLAGS_MAX);
         setting_flag(s, names[n], sizeof names[n]);
         flags[n] = (CliFlag){names[n], s->arg, CLI_SETTING + i, 0, NULL}; /* help: the setting's */
         n++;
     }
-    for (const CliFlag *f = cmd->flags; f && f->name && n < CLI_FLAGS_MAX; f++) flags[n++] = *f;
+    for (const CliFlag *f = cmd->flags; f && f->name; f++) {
+        assert(n < CLI_FLAGS_MAX);
+        flags[n++] = *f;
+    }
     flags[n] = (CliFlag){0};
 }
 
