@@ -22,18 +22,23 @@ static void print_params(const ParamDef *defs, int n)
 }
 
 /* The state bytes per parameter at the defaults (per slot when the
- * defaults keep none) for each `state` value the table offers, on a large
- * tensor: int8 with its absmax per block. */
+ * defaults keep none) for each `state` value the optimizer accepts (the
+ * table's, less those its check refuses: a plugin's undeclared ones), on
+ * a large tensor: int8 with its absmax per block. */
 static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
 {
     const size_t n = (size_t)STATE_BLOCK << 12;
     const int at = params_index(defaults, "state");
     const int slots = o->n_state(defaults->num);
     printf("; bytes/param %s:", slots ? "at the defaults" : "per slot");
-    for (int q = 0; at >= 0 && q <= (int)o->hparams[at].hi; q++) { /* a value's index is its precision */
-        char word[32];
+    for (int q = 0, shown = 0; at >= 0 && q <= (int)o->hparams[at].hi; q++) { /* a value's index is its precision */
+        char word[32], err[ERRMSG_MAX];
+        double hp[PARAMS_MAX];
+        memcpy(hp, defaults->num, sizeof hp);
+        hp[at] = q;
+        if (o->check && o->check(hp, err, sizeof err) != 0) continue;
         params_choice_word(o->hparams[at].choices, q, word, sizeof word);
-        printf("%s %s %.3g", q ? "," : "", word,
+        printf("%s %s %.3g", shown++ ? "," : "", word,
                (slots ? slots : 1) * (double)state_slot_bytes((StatePrecision)q, n) / (double)n);
     }
     if (at < 0) printf(" fp32 %d", 4 * (slots ? slots : 1));
@@ -57,14 +62,12 @@ int cmd_optimizers(int argc, char **argv)
     for (int i = 0; (o = optimizer_at(i)); i++) {
         ParamSet defaults;
         optimizer_defaults(o, &defaults);
-        if (o->origin)
-            printf("%s — %s\n  state: %s; state arrays of a tensor's size a step streams at the defaults: %d\n",
-                   o->name, o->summary, o->state_doc, o->n_state(defaults.num));
-        else {
-            printf("%s — %s\n  state: %s", o->name, o->summary, o->state_doc);
-            if (o->n_state) print_state_bytes(o, &defaults);
-            printf("\n");
-        }
+        printf("%s — %s\n  state: %s", o->name, o->summary, o->state_doc);
+        if (o->origin) printf("; state arrays of a tensor's size a step streams at the defaults: %d", o->n_state(defaults.num));
+        const int at = params_index(&defaults, "state");
+        /* a plugin's bytes where it declares a precision beyond fp32 (its state_floats are its own else) */
+        if (o->n_state && (!o->origin || (at >= 0 && o->hparams[at].hi > 0))) print_state_bytes(o, &defaults);
+        printf("\n");
         if (o->origin) printf("  from: %s%s\n", o->origin, optimizer_has_cuda(o) ? " (with a CUDA step)" : "");
         print_params(o->hparams, o->n_hparams);
         printf("\n");

@@ -274,6 +274,8 @@ code=0
 sed 's/OPTBENCH_STATE_BF16 | OPTBENCH_STATE_BF16_SR | OPTBENCH_STATE_INT8/OPTBENCH_STATE_INT8/' \
     tests/plugins/indep_adamw.c >"$tmp/int8only.c"
 build int8only "$tmp/int8only.c"
+"$OPTBENCH" optimizers --plugin "$tmp/int8only.so" | grep -q "streams at the defaults: 2; bytes/param at the defaults: fp32 8, int8 2.03$" ||
+    fail "optimizers lists: $("$OPTBENCH" optimizers --plugin "$tmp/int8only.so" | grep -A1 '^indep_adamw')"
 code=0
 "$OPTBENCH" run --plugin "$tmp/int8only.so" --optimizer indep_adamw,state=bf16 --problem rosenbrock --steps 3 \
     --db "$tmp/int8only.db" 2>"$tmp/err" || code=$?
