@@ -248,7 +248,8 @@ int optimizer_check(const OptimizerDef *opt, const ParamSet *hp, char *err, size
 StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *hp);
 
 /* Whether values hp keep state that only the CPU steps: a tensor-aware
- * optimizer's (a plugin's) state other than fp32 (include/optbench/plugin.h). */
+ * optimizer's (a plugin's) state arrays in a precision other than fp32
+ * (include/optbench/plugin.h; none kept at 0 arrays). */
 int optimizer_state_cpu_only(const OptimizerDef *opt, const double *hp);
 
 /* Traffic of one step on n values of one tensor at hyperparameters hp:

@@ -86,7 +86,7 @@ StatePrecision optimizer_state_precision(const OptimizerDef *opt, const double *
 
 int optimizer_state_cpu_only(const OptimizerDef *opt, const double *hp)
 {
-    return opt->step_tensors && optimizer_state_precision(opt, hp) != STATE_FP32;
+    return opt->step_tensors && optimizer_state_precision(opt, hp) != STATE_FP32 && opt->n_state && opt->n_state(hp) > 0;
 }
 
 void optimizer_streams(const OptimizerDef *opt, const double *hp, size_t n, int *reads, int *writes,

@@ -4,7 +4,6 @@
 #include "harness/core/number.h"
 #include "harness/core/params.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,23 +140,31 @@ static void flag_setting_help(const CliFlag *f, char *buf, size_t len)
     else buf[0] = '\0';
 }
 
-/* cmd's flags into flags (room for CLI_FLAGS_MAX and the end): one per run
- * setting of cmd->settings' scope, named in names, then cmd->flags. A
- * command of more flags is a programming error, caught on its first
+/* Stops the program when a command's table outgrows CLI_FLAGS_MAX (n
+ * flags taken so far): a programming error, caught on the command's first
  * parse or --help (tests/e2e/help_cli.sh runs every command's). */
+static void too_many_flags(const CliCommand *cmd, int n)
+{
+    if (n < CLI_FLAGS_MAX) return;
+    fprintf(stderr, "optbench: %s: more than CLI_FLAGS_MAX (%d) flags\n", cmd->name, CLI_FLAGS_MAX);
+    abort();
+}
+
+/* cmd's flags into flags (room for CLI_FLAGS_MAX and the end): one per run
+ * setting of cmd->settings' scope, named in names, then cmd->flags. */
 static void collect_flags(const CliCommand *cmd, CliFlag *flags, char (*names)[40])
 {
     int n = 0;
     for (int i = 0; cmd->settings && i < n_run_settings; i++) {
         const RunSetting *s = &run_settings[i];
         if (!(s->scope & cmd->settings)) continue;
-        assert(n < CLI_FLAGS_MAX);
+        too_many_flags(cmd, n);
         setting_flag(s, names[n], sizeof names[n]);
         flags[n] = (CliFlag){names[n], s->arg, CLI_SETTING + i, 0, NULL}; /* help: the setting's */
         n++;
     }
     for (const CliFlag *f = cmd->flags; f && f->name; f++) {
-        assert(n < CLI_FLAGS_MAX);
+        too_many_flags(cmd, n);
         flags[n++] = *f;
     }
     flags[n] = (CliFlag){0};

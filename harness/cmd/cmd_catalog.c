@@ -31,7 +31,8 @@ static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
     const int at = params_index(defaults, "state");
     const int slots = o->n_state(defaults->num);
     printf("; bytes/param %s:", slots ? "at the defaults" : "per slot");
-    for (int q = 0, shown = 0; at >= 0 && q <= (int)o->hparams[at].hi; q++) { /* a value's index is its precision */
+    int shown = 0;
+    for (int q = 0; at >= 0 && q <= (int)o->hparams[at].hi; q++) { /* a value's index is its precision */
         char word[32], err[ERRMSG_MAX];
         double hp[PARAMS_MAX];
         memcpy(hp, defaults->num, sizeof hp);
@@ -42,6 +43,7 @@ static void print_state_bytes(const OptimizerDef *o, const ParamSet *defaults)
                (slots ? slots : 1) * (double)state_slot_bytes((StatePrecision)q, n) / (double)n);
     }
     if (at < 0) printf(" fp32 %d", 4 * (slots ? slots : 1));
+    else if (!shown) printf(" none (its check refuses every state at the defaults)");
 }
 
 static const CliFlag optimizers_flags[] = {CLI_PLUGIN_FLAG, {0}};
