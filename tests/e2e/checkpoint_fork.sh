@@ -5,7 +5,9 @@
 # whose workers are forked again after each pruned run, starts a few
 # threads for several hundred forks. Forks and thread starts are logged by
 # a preload library (tests/preload/fork_log.c); OpenBLAS is kept to one
-# thread, so that the parent's threads are its own.
+# thread, so that the parent's threads are its own (OpenBLAS's pool, one
+# thread per further core, is shut down by OpenBLAS's own fork handler,
+# which runs after the library's fork has counted the threads).
 set -eu
 : "${OPTBENCH:?set OPTBENCH to the optbench binary}"
 command -v "${CC:-cc}" >/dev/null || { echo "no C compiler for the preload library"; exit 77; }
