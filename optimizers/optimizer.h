@@ -106,8 +106,7 @@
         if ((st)->prec == STATE_BF16) {                                                              \
             OPT_FOR_EACH_WITH(c, i, n) {                                                             \
                 float S[OPT_MAX_STATE];                                                              \
-                OPT_SLOTS_(ns, S[0] = bf16_widen(opt_h0_[i]), S[1] = bf16_widen(opt_h1_[i]),         \
-                           S[2] = bf16_widen(opt_h2_[i]));                                           \
+                OPT_BF16_IN_(ns, i);                                                             \
                 body;                                                                                \
                 OPT_SLOTS_(ns, opt_h0_[i] = bf16_nearest(S[0]), opt_h1_[i] = bf16_nearest(S[1]),     \
                            opt_h2_[i] = bf16_nearest(S[2]));                                         \
@@ -120,8 +119,7 @@
         const size_t opt_first_ = (st)->first;                                                       \
         OPT_FOR_EACH_WITH(c, i, n) {                                                                 \
             float S[OPT_MAX_STATE];                                                                  \
-            OPT_SLOTS_(ns, S[0] = bf16_widen(opt_h0_[i]), S[1] = bf16_widen(opt_h1_[i]),             \
-                       S[2] = bf16_widen(opt_h2_[i]));                                               \
+            OPT_BF16_IN_(ns, i);                                                                 \
             body;                                                                                    \
             const uint64_t opt_r_ = state_round_bits(opt_key_, opt_t_, opt_first_ + i);              \
             OPT_SLOTS_(ns, opt_h0_[i] = bf16_stochastic(S[0], (uint32_t)opt_r_),                     \
@@ -129,6 +127,10 @@
                        opt_h2_[i] = bf16_stochastic(S[2], (uint32_t)(opt_r_ >> 32)));                \
         }                                                                                            \
     } while (0)
+
+/* S[k] of OPT_STATE_LOOP from bf16 slot k, k < ns (bf16 and bf16_sr alike). */
+#define OPT_BF16_IN_(ns, i) \
+    OPT_SLOTS_(ns, S[0] = bf16_widen(opt_h0_[i]), S[1] = bf16_widen(opt_h1_[i]), S[2] = bf16_widen(opt_h2_[i]))
 
 /* The first ns of three statements (ns a constant). */
 #define OPT_SLOTS_(ns, a, b, c) \

@@ -35,6 +35,9 @@ static double forward_rows(Classifier *c, const float *params, const float *x, c
                                 n, V);
 }
 
+/* The row blocks of a minibatch of rows rows. */
+static int row_blocks(int rows) { return (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK; }
+
 /* Row block k of `rows` rows: rows [*first, *end). */
 static void row_block(int k, int rows, int *first, int *end)
 {
@@ -53,7 +56,7 @@ static int threaded(const Classifier *c, int rows)
  * and adds the rows classified right to *correct. */
 static double forward(Classifier *c, const float *params, const float *x, const int32_t *y, int rows, long *correct)
 {
-    const int blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    const int blocks = row_blocks(rows);
     long hits = 0;
     double loss = 0;
     #pragma omp parallel for schedule(static) reduction(+ : hits) if (blocks > 1 && threaded(c, rows))
@@ -137,7 +140,7 @@ double classifier_loss_and_grad(Problem *pb, const float *params, float *grads, 
 {
     Classifier *c = (Classifier *)pb;
     size_t from;
-    const int rows = classifier_batch(c, seed, batch, &from), blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    const int rows = classifier_batch(c, seed, batch, &from), blocks = row_blocks(rows);
     double loss = 0;
     #pragma omp parallel if (threaded(c, rows))
     {
@@ -258,7 +261,7 @@ void classifier_destroy(Problem *pb)
 static void count_flops(Classifier *c)
 {
     ProblemFlops *f = &c->base.flops, eval = {0};
-    const int L = c->n_layers, rows = (int)c->batch, blocks = (rows + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    const int L = c->n_layers, rows = (int)c->batch, blocks = row_blocks(rows);
     *f = (ProblemFlops){0};
     for (int l = 0; l < L; l++) {
         linear_flops(f, rows, c->width[l], c->width[l + 1], l > 0);
@@ -354,7 +357,7 @@ static int build(Classifier *c, char *err, size_t errlen)
     c->x = mem_alloc(c->rows_max * F * sizeof(float));
     c->y = mem_alloc(c->rows_max * sizeof(int32_t));
     c->probs = mem_alloc(c->rows_max * (size_t)c->width[c->n_layers] * sizeof(float));
-    const size_t blocks = (c->rows_max + CLS_ROW_BLOCK - 1) / CLS_ROW_BLOCK;
+    const size_t blocks = (size_t)row_blocks((int)c->rows_max);
     c->block_loss = mem_alloc(blocks * sizeof(double));
     c->ref[0] = mem_alloc(widest * sizeof(double));
     c->ref[1] = mem_alloc(widest * sizeof(double));

@@ -84,13 +84,10 @@ void linear_flops_paired(ProblemFlops *f, int B, int C, int OC)
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC)
 {
+    /* the two products at once: neither depends on the other */
     const GemmCall dw = {true, false, OC, C, B, dout, inp, OC, C, C, false, dweight, NULL};
-    if (dinp) { /* the two products at once: neither depends on the other */
-        const GemmCall di = {false, false, B, C, OC, dout, weight, OC, C, C, false, dinp, NULL};
-        gemm_rows_two(&di, &dw);
-    } else {
-        gemm_rows(dw.trans_a, dw.trans_b, dw.M, dw.N, dw.K, dw.A, dw.lda, dw.B, dw.ldb, false, dw.C, dw.ldc, NULL, 0);
-    }
+    const GemmCall di = {false, false, B, C, OC, dout, weight, OC, C, C, false, dinp, NULL};
+    gemm_rows_two(&di, &dw);
     if (dbias) column_sums(dbias, dout, B, OC);
 }
 

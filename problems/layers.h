@@ -43,8 +43,9 @@ void column_sums(float *out, const float *in, int rows, int cols);
  * bias may be NULL (no bias). */
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C,
                     int OC);
-/* dinp (B,C) = dout · weight (skipped when dinp is NULL); dweight (OC,C) =
- * dout^T · inp; dbias (OC) = column sums of dout (B,OC) (skipped when NULL). */
+/* dinp (B,C) = dout · weight and dweight (OC,C) = dout^T · inp, the two
+ * products at once (gemm_rows_two); dbias (OC) = column sums of dout (B,OC)
+ * (skipped when NULL). */
 void linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                      const float *weight, int B, int C, int OC);
 

@@ -79,20 +79,18 @@ SIMD_CLONED static void ln_forward_rows(float *out, float *mean, float *rstd, fl
     }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, int N, int C)
-{
-    #pragma omp parallel for schedule(static) if (PAR_IF((size_t)N * C))
-    for (int n = 0; n < N; n += LN_ROWS)
-        ln_forward_rows(out, mean, rstd, NULL, inp, NULL, weight, bias, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
-}
-
 void residual_layernorm_forward(float *res, float *out, float *mean, float *rstd, const float *inp,
                                 const float *branch, const float *weight, const float *bias, int N, int C)
 {
     #pragma omp parallel for schedule(static) if (PAR_IF((size_t)N * C))
     for (int n = 0; n < N; n += LN_ROWS)
         ln_forward_rows(out, mean, rstd, res, inp, branch, weight, bias, n, n + LN_ROWS < N ? n + LN_ROWS : N, C);
+}
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                       const float *bias, int N, int C)
+{
+    residual_layernorm_forward(NULL, out, mean, rstd, inp, NULL, weight, bias, N, C);
 }
 
 /* layernorm_backward's dinp on rows [first, end), added into dinp when add

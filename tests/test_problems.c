@@ -7,6 +7,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/run/config.h"
@@ -83,14 +84,28 @@ Test(problems, losses_do_not_depend_on_thread_count)
 /* Loss, every gradient element and the evaluation of a classifier step,
  * the same bit for bit on 1 to 4 threads: minibatches of whole and partial
  * row blocks (classifier.h), an epoch's shorter last batch, the full
- * training set in one batch, no hidden layer. */
+ * training set in one batch, no hidden layer (logreg on a CSV of 400
+ * features and 10 classes, wide enough that its batch of 300 rows takes
+ * threads: digits' 64 features would need 1638 rows). */
 Test(problems, classifier_gradients_do_not_depend_on_thread_count)
 {
-    static const char *specs[] = {
+    char wide_path[] = "/tmp/optbench-wide-XXXXXX", wide[128];
+    const int fd = mkstemp(wide_path);
+    cr_assert_geq(fd, 0);
+    FILE *csv = fdopen(fd, "w");
+    cr_assert_not_null(csv);
+    fprintf(csv, "600,400,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9\n");
+    for (int r = 0; r < 600; r++) {
+        for (int j = 0; j < 400; j++) fprintf(csv, "%d,", (r * 7 + j * 13) % 17);
+        fprintf(csv, "%d\n", r % 10);
+    }
+    fclose(csv);
+    snprintf(wide, sizeof wide, "logreg,dataset=csv:%s,batch=300", wide_path);
+    const char *specs[] = {
         "mlp,dataset=digits,hidden=[256,128],batch=128,activation=relu",
         "mlp,dataset=digits,hidden=[200,72,40],batch=100,activation=relu",
         "mlp,dataset=digits,hidden=[300],batch=0,activation=gelu",
-        "logreg,dataset=digits,batch=192",
+        wide,
     };
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         RunConfig cfg;
@@ -99,6 +114,8 @@ Test(problems, classifier_gradients_do_not_depend_on_thread_count)
         cr_assert_eq(config_set_problem(&cfg, specs[s], err, sizeof err), 0, "%s", err);
         Problem *pb = cfg.problem->create(&cfg.problem_opts, err, sizeof err);
         cr_assert_not_null(pb, "%s", err);
+        if (specs[s] == wide) /* its full batches take threads, so the case means something */
+            cr_assert_lt(((const Classifier *)pb)->par_min_rows, 300, "%s", specs[s]);
         const size_t n = pb->n_params;
         float *p = mem_alloc(n * sizeof(float)), *ref = mem_alloc(n * sizeof(float)), *g = mem_alloc(n * sizeof(float));
         cfg.problem->init(pb, p, 3);
@@ -127,6 +144,7 @@ Test(problems, classifier_gradients_do_not_depend_on_thread_count)
         mem_free(p), mem_free(ref), mem_free(g);
         cfg.problem->destroy(pb);
     }
+    remove(wide_path);
 }
 
 /* The seed moves the minibatch order and the init, not the held-out split. */

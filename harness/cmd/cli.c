@@ -227,16 +227,24 @@ void cli_begin(CliParse *p, const CliCommand *cmd, int argc, char **argv)
     optind = 1;
 }
 
+/* cli_parse_error with its arguments as a va_list. */
+static int parse_error_v(const CliParse *p, const char *fmt, va_list ap)
+{
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_fail(EXIT_USAGE, "%s: %s", p->cmd->name, msg);
+    cli_help(p->cmd, stderr);
+    return EXIT_USAGE;
+}
+
 /* Prints "optbench: NAME: <message>" and the help to stderr; CLI_STOP with rc EXIT_USAGE. */
 static int parse_stop(CliParse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int parse_stop(CliParse *p, const char *fmt, ...)
 {
-    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    p->rc = parse_error_v(p, fmt, ap);
     va_end(ap);
-    p->rc = cli_parse_error(p, "%s", msg);
     return CLI_STOP;
 }
 
@@ -299,14 +307,11 @@ int cli_next(CliParse *p)
 
 int cli_parse_error(const CliParse *p, const char *fmt, ...)
 {
-    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const int rc = parse_error_v(p, fmt, ap);
     va_end(ap);
-    cli_fail(EXIT_USAGE, "%s: %s", p->cmd->name, msg);
-    cli_help(p->cmd, stderr);
-    return EXIT_USAGE;
+    return rc;
 }
 
 int cli_value_long(const CliParse *p, long lo, long hi, long *out)

@@ -33,7 +33,7 @@ static const CliFlag flags[] = {
     {"steps", "N", F_STEPS, 0, "steps recorded (default " CLI_TEXT(DEFAULT_STEPS) ")"},
     {"seed", "N", F_SEED, 0, "seeds the synthetic values, or the problem's init and batches (default 0)"},
     {"out", "FILE", F_OUT, 0, "write FILE (whole or not at all) instead of standard output"},
-    {"plugin", "PATH", CLI_PLUGIN, 0, "load an optimizer plugin (a shared object; repeatable)"},
+    CLI_PLUGIN_FLAG,
     {0},
 };
 

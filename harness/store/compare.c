@@ -136,7 +136,7 @@ int compare_load_curve(sqlite3 *db, long long run_id, CurveRow **rows, long *n, 
     size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT step");
     /* each value, or NULL where an older database's metrics lack its column */
     for (int i = 0; i < CURVE_VALUES; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, store_has_column(db, "metrics", curve_value_name(i)) ? ", %s" : ", NULL",
+        used += (size_t)snprintf(sql + used, sizeof sql - used, store_has_column(db, "main", "metrics", curve_value_name(i)) ? ", %s" : ", NULL",
                                  curve_value_name(i));
     snprintf(sql + used, sizeof sql - used, " FROM metrics WHERE run_id = ? ORDER BY step");
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);

@@ -120,21 +120,6 @@ static const char *const machine_sql[2][2] = {
     {"r.machine", "coalesce(r.machine, iif(ss.machine IS NOT ms.machine, ss.machine, NULL))"},
 };
 
-/* 1 when the shard's table has the column. */
-static int shard_has(sqlite3 *db, const char *table, const char *column)
-{
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1, 'shard') WHERE name = ?2", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-        found = sqlite3_step(st) == SQLITE_ROW;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
 /* Copies the shard's sweeps that main lacks; %s: their columns, twice. */
 static const char sweeps_sql[] =
     "INSERT INTO main.sweeps (%s) SELECT %s FROM shard.sweeps "
@@ -194,7 +179,7 @@ int merge_shard(sqlite3 *out, const char *out_path, const char *shard_path, Merg
         column_list(out, "metrics", " run_id ", "m.", metric_src, sizeof metric_src) ||
         !(sweeps = sqlite3_mprintf(sweeps_sql, sweep_cols, sweep_cols)) ||
         !(copy = sqlite3_mprintf(copy_sql, run_cols,
-                                 machine_sql[shard_has(out, "runs", "machine")][shard_has(out, "sweeps", "machine")],
+                                 machine_sql[store_has_column(out, "shard", "runs", "machine")][store_has_column(out, "shard", "sweeps", "machine")],
                                  run_src, metric_cols, metric_src))) {
         why = "cannot read the columns of both";
         goto cleanup;

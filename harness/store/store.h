@@ -166,8 +166,9 @@ int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **ste
  * (NAN where NULL): a malloc'ed array of *n (free it). 0 or -1. */
 int store_run_metrics(sqlite3 *db, int64_t run_id, MetricRow **rows, long *n);
 
-/* 1 when table of db has the column (older schema versions lack some). */
-int store_has_column(sqlite3 *db, const char *table, const char *column);
+/* 1 when table of the attached database schema ("main", or a name given
+ * to ATTACH) has the column (older schema versions lack some). */
+int store_has_column(sqlite3 *db, const char *schema, const char *table, const char *column);
 
 /* Turns the writer's foreign-key checks off (on = 0) or on, outside any
  * transaction. A sweep writes its results with them off: every metrics row

@@ -23,13 +23,14 @@ int store_run_row(sqlite3 *db, int64_t run_id, sqlite3_stmt **out)
     return rc == SQLITE_DONE ? 1 : -1;
 }
 
-int store_has_column(sqlite3 *db, const char *table, const char *column)
+int store_has_column(sqlite3 *db, const char *schema, const char *table, const char *column)
 {
     sqlite3_stmt *st = NULL;
-    const int found = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st, NULL) ==
-                          SQLITE_OK &&
+    const int found = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1, ?3) WHERE name = ?2", -1, &st,
+                                         NULL) == SQLITE_OK &&
                       sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
                       sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC) == SQLITE_OK &&
+                      sqlite3_bind_text(st, 3, schema, -1, SQLITE_STATIC) == SQLITE_OK &&
                       sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found;
@@ -43,7 +44,7 @@ int store_run_series(sqlite3 *db, int64_t run_id, const char *column, long **ste
     *steps = NULL;
     *loss = NULL;
     *n = 0;
-    if (!store_has_column(db, "metrics", column)) return 0;
+    if (!store_has_column(db, "main", "metrics", column)) return 0;
     snprintf(sql, sizeof sql, "SELECT step, %s FROM metrics WHERE run_id = ? AND %s IS NOT NULL ORDER BY step", column,
              column);
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -78,12 +79,13 @@ int store_run_metrics(sqlite3 *db, int64_t run_id, MetricRow **rows, long *n)
 {
     sqlite3_stmt *st = NULL;
     long cap = 0;
+    char sql[512];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed");
+    for (int k = 0; k < N_NORMS; k++) len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s", row_norm_name(k));
+    snprintf(sql + len, sizeof sql - len, " FROM metrics WHERE run_id = ? ORDER BY step");
     *rows = NULL;
     *n = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT step, loss, eval_loss, eval_accuracy, lr, elapsed, grad_norm, clipped_grad_norm, "
-                                "update_norm, param_norm FROM metrics WHERE run_id = ? ORDER BY step",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, run_id);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {

@@ -223,6 +223,7 @@ typedef struct {
     Claims *claims;          /* first round: the configurations still to claim, NULL when all are */
     unsigned char *replaying; /* pruning, first round: per run, 1 while the rows it stored before this
                                  invocation are being shown to the pruning rule (replay) */
+    long n_replaying;        /* runs whose replaying is 1: replay has nothing to do at 0 */
     MetricRow **stored;      /* per such run, its rows */
     long *n_stored;          /* how many */
     unsigned char *waiting;  /* per such run: its replay waits for the verdict at its last row shown */
@@ -295,7 +296,7 @@ static void commit_writes(Exec *ex)
 static int replay(Exec *ex)
 {
     int moved = 0;
-    for (long t = 0; ex->replaying && t < ex->n; t++) {
+    for (long t = 0; ex->n_replaying && t < ex->n; t++) {
         if (!ex->replaying[t]) continue; /* run here, or replayed to its end */
         PruneVerdict v = ex->waiting[t] ? pruner_decide(ex->pruner, t) : PRUNE_GO;
         while (v == PRUNE_GO && ex->seen[t] < ex->n_stored[t]) {
@@ -312,6 +313,7 @@ static int replay(Exec *ex)
         if (v == PRUNE_WAIT) continue;
         pruner_end(ex->pruner, t); /* pruned there, or all its rows shown */
         ex->replaying[t] = 0;
+        ex->n_replaying--;
         moved = 1;
     }
     return moved;
@@ -486,6 +488,7 @@ static int load_stored(Exec *ex, const unsigned char *stored, char *err, size_t 
             return -1;
         }
         ex->replaying[t] = 1;
+        ex->n_replaying++;
     }
     return 0;
 }

@@ -143,7 +143,10 @@ for spec in held held-pruned; do
         sleep 0.05
     done
     # the failed runs are run, the held ones still wait
-    until [ "$(q "$db" "select count(*) from runs where status = 'failed' or status = 'pending'")" = 0 ]; do sleep 0.05; done
+    until [ "$(q "$db" "select count(*) from runs where status = 'failed' or status = 'pending'")" = 0 ]; do
+        kill -0 "$s" 2>/dev/null || fail "$spec: the sweep ended before running the failed runs: $(cat "$tmp/h.err")"
+        sleep 0.05
+    done
     [ "$(q "$db" "select count(*) from runs where status = 'running' and owner = '$owner'")" = "$held" ] \
         || fail "$spec: runs held by pid $holder were taken while it lived"
     kill "$holder"
